@@ -1,0 +1,130 @@
+//! The command table: the one place where a command name meets its request type, its `Desk` method
+//! and its result type. The Tauri shell (`invoke('call', {cmd, req})`) and the browser bridge
+//! (`POST /api/call/{cmd}`) both dispatch through [`call`], so the UI exercises the same path in the
+//! desktop app and in the browser tests.
+//!
+//! The TypeScript types of every request, result and error, and the `Commands` map, are generated
+//! from these Rust types into `ui/src/bindings/` (see the `bindings` test: it fails when the
+//! committed files are stale; `UPDATE_BINDINGS=1 cargo test --lib bindings` rewrites them).
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use super::{AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest};
+use crate::{Error, ErrorBody};
+
+/// Every command: (name, request type, result type), as the TypeScript `Commands` map shows it.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("app_info", "Record<string, never>", "AppInfo"),
+    ("login", "LoginRequest", "LoginResult"),
+    ("logout", "TokenRequest", "null"),
+    ("search_accounts", "SearchRequest", "Array<AccountHit>"),
+    ("account_view", "AccountRequest", "AccountView"),
+];
+
+fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
+    serde_json::from_value(req).map_err(|e| Error::invalid("request", e.to_string()))
+}
+
+fn reply<T: Serialize>(r: Result<T, Error>) -> Result<Value, Error> {
+    let v = r?;
+    serde_json::to_value(v).map_err(|e| Error::Internal(format!("cannot encode the reply: {e}")))
+}
+
+/// Run one command. Errors come back as the body the UI shows.
+pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody> {
+    let result = match cmd {
+        "app_info" => reply(Ok(desk.app_info())),
+        "login" => match parse::<LoginRequest>(req) {
+            Ok(r) => reply(desk.login(r).await),
+            Err(e) => Err(e),
+        },
+        "logout" => match parse::<TokenRequest>(req) {
+            Ok(r) => reply(desk.logout(r).await),
+            Err(e) => Err(e),
+        },
+        "search_accounts" => match parse::<SearchRequest>(req) {
+            Ok(r) => reply(desk.search_accounts(r).await),
+            Err(e) => Err(e),
+        },
+        "account_view" => match parse::<AccountRequest>(req) {
+            Ok(r) => reply(desk.account_view(r).await),
+            Err(e) => Err(e),
+        },
+        other => Err(Error::invalid("cmd", format!("unknown command '{other}'"))),
+    };
+    result.map_err(|e| e.body())
+}
+
+#[cfg(test)]
+mod bindings {
+    //! Generates `ui/src/bindings/` and checks that the committed copy is current.
+    use std::{collections::BTreeMap, path::Path};
+
+    use ts_rs::{Config, TS};
+
+    use super::COMMANDS;
+    use crate::{
+        ErrorBody,
+        accounts::{AccountDetail, AccountHit, BillStatus, BillingMode, Category, Period, RiskMark, quote::{Quote, QuoteLine}},
+        desk::{AccountRequest, AccountView, AppInfo, LoginRequest, LoginResult, Notice, SearchRequest, TokenRequest},
+        users::{Role, UserInfo},
+    };
+
+    fn generate(dir: &Path) {
+        let cfg = Config::new().with_out_dir(dir);
+        macro_rules! export {
+            ($($t:ty),*) => {$( <$t>::export_all(&cfg).expect(concat!("export ", stringify!($t))); )*};
+        }
+        export!(
+            AppInfo, LoginRequest, LoginResult, Notice, TokenRequest, SearchRequest, AccountRequest, AccountView,
+            AccountHit, AccountDetail, Quote, QuoteLine, Category, BillingMode, RiskMark, BillStatus, Role, UserInfo,
+            ErrorBody
+        );
+        let _ = Period::name(&cfg);
+        let mut imports: Vec<&str> = COMMANDS
+            .iter()
+            .flat_map(|(_, req, res)| [*req, *res])
+            .map(|t| t.trim_start_matches("Array<").trim_end_matches('>'))
+            .filter(|t| t.chars().next().is_some_and(char::is_uppercase) && !t.starts_with("Record"))
+            .collect();
+        imports.sort();
+        imports.dedup();
+        let mut out = String::from("// Generated from src/desk/commands.rs by `UPDATE_BINDINGS=1 cargo test --lib bindings`. Do not edit.\n");
+        for t in &imports {
+            out.push_str(&format!("import type {{ {t} }} from \"./{t}\";\n"));
+        }
+        out.push_str("\n/** Every backend command: its request and its result. */\nexport type Commands = {\n");
+        for (name, req, res) in COMMANDS {
+            out.push_str(&format!("  {name}: {{ req: {req}; res: {res} }};\n"));
+        }
+        out.push_str("};\n");
+        std::fs::write(dir.join("Commands.ts"), out).expect("write Commands.ts");
+    }
+
+    fn read_dir(dir: &Path) -> BTreeMap<String, String> {
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn bindings_are_current() {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/bindings");
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            let _ = std::fs::remove_dir_all(&committed);
+            std::fs::create_dir_all(&committed).unwrap();
+            generate(&committed);
+            return;
+        }
+        let fresh = tempfile::tempdir().unwrap();
+        generate(fresh.path());
+        let (want, have) = (read_dir(fresh.path()), read_dir(&committed));
+        let stale: Vec<&String> = want.keys().filter(|k| want.get(*k) != have.get(*k)).chain(have.keys().filter(|k| !want.contains_key(*k))).collect();
+        assert!(stale.is_empty(), "ui/src/bindings is stale ({stale:?}): run `UPDATE_BINDINGS=1 cargo test --lib bindings` and commit");
+    }
+}

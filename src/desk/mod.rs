@@ -1,0 +1,493 @@
+//! 柜台业务: the use-case layer a counter runs. The Tauri shell, the browser bridge, `cashdeskctl`
+//! and the tests all call these methods; none of them talks to the database directly.
+//!
+//! Each method that acts for a person takes their session token, checks the role in the core
+//! (`Role::require`), runs its writes in one transaction and writes its audit entry in that same
+//! transaction. The clock is read here (the counter's local time, `Clock::System`) and passed to the
+//! pure rules; tests use `Clock::Manual`.
+
+pub mod commands;
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate};
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+
+use crate::{
+    Error, Result,
+    accounts::{AccountDetail, AccountHit, AccountNo, db as accounts_db, import, quote::Quote},
+    audit,
+    calendar::{Calendar, YearCalendar},
+    config::{self, TerminalCode},
+    policy::Policy,
+    store,
+    users::{self, Permission, Role, UserInfo, db as users_db, lockout, password, session},
+};
+
+const SETTING_POLICY: &str = "policy";
+
+/// The counter's clock.
+#[derive(Debug, Clone, Default)]
+pub enum Clock {
+    /// The machine's local time, as at the counter.
+    #[default]
+    System,
+    /// A settable time, for tests.
+    Manual(Arc<Mutex<DateTime<FixedOffset>>>),
+}
+
+impl Clock {
+    pub fn manual(at: DateTime<FixedOffset>) -> Clock {
+        Clock::Manual(Arc::new(Mutex::new(at)))
+    }
+
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        match self {
+            Clock::System => Local::now().fixed_offset(),
+            Clock::Manual(t) => match t.lock() {
+                Ok(t) => *t,
+                Err(poisoned) => *poisoned.into_inner(),
+            },
+        }
+    }
+
+    /// Move a manual clock (no effect on the system clock).
+    pub fn set(&self, at: DateTime<FixedOffset>) {
+        if let Clock::Manual(t) = self {
+            match t.lock() {
+                Ok(mut t) => *t = at,
+                Err(poisoned) => *poisoned.into_inner() = at,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct AppInfo {
+    pub terminal: String,
+    pub utility: String,
+    pub version: String,
+    pub today: NaiveDate,
+    pub demo: bool,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest").field("username", &self.username).field("password", &"<redacted>").finish()
+    }
+}
+
+/// Something the user must know after logging in (e.g. a missing holiday calendar).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Notice {
+    pub code: String,
+    pub message: String,
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct LoginResult {
+    pub token: String,
+    pub user: UserInfo,
+    pub notices: Vec<Notice>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub token: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    pub token: String,
+    pub query: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct AccountRequest {
+    pub token: String,
+    pub account_no: String,
+}
+
+macro_rules! redact_token_debug {
+    ($($t:ident),*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($t), " { token: <redacted>, .. }"))
+            }
+        }
+    )*};
+}
+redact_token_debug!(TokenRequest, SearchRequest, AccountRequest);
+
+/// The account card and what it owes today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct AccountView {
+    pub account: AccountDetail,
+    pub quote: Quote,
+}
+
+/// A logged-in person at this terminal.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: i64,
+    pub user: UserInfo,
+}
+
+/// A user as `cashdeskctl user list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserListing {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub locked_until: Option<String>,
+    pub disabled: bool,
+}
+
+/// Options for creating or opening a counter database.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    pub terminal: Option<TerminalCode>,
+    pub utility: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Desk {
+    pool: SqlitePool,
+    terminal: TerminalCode,
+    utility: String,
+    policy: Policy,
+    calendar: Calendar,
+    clock: Clock,
+    demo: bool,
+}
+
+impl Desk {
+    /// Open (create and migrate if needed) the database at `path`. The terminal code must have been
+    /// set, here through `init` or earlier by `cashdeskctl init --terminal`.
+    pub async fn open(path: &Path, init: InitOptions) -> Result<Desk> {
+        let pool = store::open(path).await?;
+        if let Some(t) = &init.terminal {
+            store::set_setting(&pool, config::SETTING_TERMINAL, t.as_str()).await?;
+        }
+        if let Some(u) = &init.utility {
+            let u = u.trim();
+            if u.is_empty() || u.chars().count() > 60 {
+                return Err(Error::invalid("utility", "give the utility's name, 1-60 characters"));
+            }
+            store::set_setting(&pool, config::SETTING_UTILITY, u).await?;
+        }
+        let terminal = match store::setting(&pool, config::SETTING_TERMINAL).await? {
+            Some(t) => TerminalCode::parse(&t)?,
+            None => {
+                return Err(Error::invalid(
+                    "terminal",
+                    "this counter has no terminal code yet: run `cashdeskctl init --terminal CODE` (e.g. GY01-03)",
+                ));
+            }
+        };
+        let utility = store::setting(&pool, config::SETTING_UTILITY).await?.unwrap_or_else(|| config::DEFAULT_UTILITY.to_string());
+        let policy = match store::setting(&pool, SETTING_POLICY).await? {
+            Some(json) => Policy::from_json(&json)?,
+            None => Policy::default(),
+        };
+        let mut calendar = Calendar::shipped();
+        let years: Vec<(String,)> = sqlx::query_as("SELECT notice FROM calendar_years ORDER BY year").fetch_all(&pool).await?;
+        for (json,) in years {
+            calendar.insert_year(YearCalendar::from_json(&json)?)?;
+        }
+        let demo = store::setting(&pool, crate::demo::SETTING_DEMO).await?.is_some();
+        Ok(Desk { pool, terminal, utility, policy, calendar, clock: Clock::System, demo })
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Desk {
+        self.clock = clock;
+        self
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn terminal(&self) -> &TerminalCode {
+        &self.terminal
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        self.clock.now()
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            terminal: self.terminal.to_string(),
+            utility: self.utility.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            today: self.today(),
+            demo: self.demo,
+        }
+    }
+
+    async fn audit(&self, conn: &mut sqlx::SqliteConnection, actor: &str, action: &str, subject: Option<&str>, detail: serde_json::Value) -> Result<()> {
+        audit::append(conn, audit::Entry { at: self.now(), terminal: self.terminal.as_str(), actor, action, subject, detail }).await
+    }
+
+    /// Write one audit entry in its own transaction (operations that change nothing else).
+    async fn audit_alone(&self, actor: &str, action: &str, subject: Option<&str>, detail: serde_json::Value) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        self.audit(&mut tx, actor, action, subject, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// 登录. Every attempt is audited; five failures in a row lock the user for 15 minutes, and the
+    /// fifth failure itself answers `AUTH_LOCKED`.
+    pub async fn login(&self, req: LoginRequest) -> Result<LoginResult> {
+        let now = self.now();
+        let username = req.username.trim().to_string();
+        let mut conn = self.pool.acquire().await?;
+        let user = users_db::by_name(&mut conn, &username).await?;
+        drop(conn);
+        let Some(user) = user else {
+            // Same work as a real check, so timing does not tell which names exist.
+            let _ = verify_blocking(req.password, DUMMY_HASH.to_string()).await;
+            self.audit_alone(&username, "login.failed", Some(&username), serde_json::json!({"reason": "unknown user"})).await?;
+            return Err(Error::AuthInvalid);
+        };
+        if user.disabled {
+            self.audit_alone(&username, "login.failed", Some(&username), serde_json::json!({"reason": "disabled"})).await?;
+            return Err(Error::AuthDisabled);
+        }
+        if let Some(until) = lockout::locked(user.locked_until, now) {
+            self.audit_alone(&username, "login.refused", Some(&username), serde_json::json!({"reason": "locked", "until": until.to_rfc3339()}))
+                .await?;
+            return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
+        }
+        let ok = verify_blocking(req.password, user.password_hash.clone()).await?;
+        let mut tx = self.pool.begin().await?;
+        if !ok {
+            let (failed, locked_until) = lockout::after_failure(user.failed_attempts, user.locked_until, now);
+            users_db::set_failures(&mut tx, user.id, failed, locked_until).await?;
+            self.audit(&mut tx, &username, "login.failed", Some(&username), serde_json::json!({"reason": "wrong password", "failed_attempts": failed}))
+                .await?;
+            if let Some(until) = locked_until {
+                self.audit(&mut tx, &username, "user.locked", Some(&username), serde_json::json!({"until": until.to_rfc3339()})).await?;
+                tx.commit().await?;
+                tracing::warn!(user = %username, "user locked after repeated wrong passwords");
+                return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
+            }
+            tx.commit().await?;
+            return Err(Error::AuthInvalid);
+        }
+        users_db::set_failures(&mut tx, user.id, 0, None).await?;
+        let token = session::create(&mut tx, user.id, self.terminal.as_str(), now).await?;
+        self.audit(&mut tx, &username, "login.ok", Some(&username), serde_json::json!({"role": user.info.role})).await?;
+        tx.commit().await?;
+        tracing::info!(user = %username, "logged in");
+        Ok(LoginResult { token, notices: self.notices_for(user.info.role), user: user.info })
+    }
+
+    /// Notices shown after log-in. Supervisors and administrators are told when the holiday
+    /// calendar of this year, or from November on of next year, is not loaded.
+    fn notices_for(&self, role: Role) -> Vec<Notice> {
+        if !matches!(role, Role::Supervisor | Role::Admin) {
+            return Vec::new();
+        }
+        let today = self.today();
+        let last = if today.month() >= 11 { today.year() + 1 } else { today.year() };
+        self.calendar
+            .missing_years(today.year(), last)
+            .into_iter()
+            .map(|year| Notice {
+                code: "CALENDAR_MISSING".into(),
+                message: format!("the holiday calendar for {year} is not loaded: weekends count as days off until it is; ask an administrator to load it"),
+                params: [("year".to_string(), year.to_string())].into(),
+            })
+            .collect()
+    }
+
+    /// The person behind a session token.
+    pub async fn session(&self, token: &str) -> Result<Session> {
+        let mut conn = self.pool.acquire().await?;
+        let user_id = session::user_of(&mut conn, token, self.now()).await?;
+        let user = users_db::by_id(&mut conn, user_id).await?.ok_or(Error::SessionExpired)?;
+        if user.disabled {
+            return Err(Error::SessionExpired);
+        }
+        Ok(Session { user_id, user: user.info })
+    }
+
+    /// 退出.
+    pub async fn logout(&self, req: TokenRequest) -> Result<()> {
+        let s = self.session(&req.token).await?;
+        let mut tx = self.pool.begin().await?;
+        session::end(&mut tx, &req.token, self.now()).await?;
+        self.audit(&mut tx, &s.user.username, "logout", Some(&s.user.username), serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// 查找用户: by 户号, meter number, or part of a name or address. Searches are not audited
+    /// (each keystroke may search); opening an account is.
+    pub async fn search_accounts(&self, req: SearchRequest) -> Result<Vec<AccountHit>> {
+        let s = self.session(&req.token).await?;
+        s.user.role.require(Permission::ViewAccounts, "look up accounts")?;
+        if req.query.chars().count() > 100 {
+            return Err(Error::invalid("query", "type at most 100 characters"));
+        }
+        let mut conn = self.pool.acquire().await?;
+        accounts_db::search(&mut conn, &req.query).await
+    }
+
+    /// 用户信息与欠费: the account card and what it owes today. Audited.
+    pub async fn account_view(&self, req: AccountRequest) -> Result<AccountView> {
+        let s = self.session(&req.token).await?;
+        s.user.role.require(Permission::ViewAccounts, "look up accounts")?;
+        let no = AccountNo::parse(&req.account_no)?;
+        let view = self.view(&no, self.today()).await?;
+        self.audit_alone(&s.user.username, "account.view", Some(no.as_str()), serde_json::json!({"total": view.quote.total})).await?;
+        Ok(view)
+    }
+
+    async fn view(&self, no: &AccountNo, on: NaiveDate) -> Result<AccountView> {
+        let mut conn = self.pool.acquire().await?;
+        let account =
+            accounts_db::by_no(&mut conn, no).await?.ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
+        let bills = accounts_db::open_bills(&mut conn, account.id).await?;
+        let quote = crate::accounts::quote::quote(no, account.category, &bills, on, &self.policy.late_fee);
+        Ok(AccountView { account: AccountDetail::from(&account), quote })
+    }
+
+    /// What an account owes on `on`, for operations staff (`cashdeskctl quote`). Audited.
+    pub async fn quote(&self, actor: &str, account_no: &str, on: NaiveDate) -> Result<Quote> {
+        let no = AccountNo::parse(account_no)?;
+        let view = self.view(&no, on).await?;
+        self.audit_alone(actor, "account.quote", Some(no.as_str()), serde_json::json!({"on": on, "total": view.quote.total})).await?;
+        Ok(view.quote)
+    }
+
+    /// Add a user (administration through `cashdeskctl`).
+    pub async fn add_user(&self, actor: &str, username: &str, display_name: Option<&str>, role: Role, password: &str) -> Result<UserInfo> {
+        let username = users::validate_username(username)?;
+        password::validate_new(password)?;
+        let display_name = display_name.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(&username).to_string();
+        if display_name.chars().count() > 40 {
+            return Err(Error::invalid("display_name", "use at most 40 characters"));
+        }
+        let hash = hash_blocking(password.to_string()).await?;
+        let info = UserInfo { username: username.clone(), display_name, role };
+        let mut tx = self.pool.begin().await?;
+        users_db::insert(&mut tx, &info, &hash, self.now()).await?;
+        self.audit(&mut tx, actor, "user.add", Some(&username), serde_json::json!({"role": role})).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<UserListing>> {
+        let mut conn = self.pool.acquire().await?;
+        let now = self.now();
+        Ok(users_db::list(&mut conn)
+            .await?
+            .into_iter()
+            .map(|u| UserListing {
+                locked_until: lockout::locked(u.locked_until, now).map(|t| t.to_rfc3339()),
+                username: u.info.username,
+                display_name: u.info.display_name,
+                role: u.info.role,
+                disabled: u.disabled,
+            })
+            .collect())
+    }
+
+    /// Import an accounts CSV, all or nothing. Returns the number of accounts imported.
+    pub async fn import_accounts(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
+        let rows = import::parse_accounts(bytes)?;
+        let mut tx = self.pool.begin().await?;
+        let n = import::write_accounts(&mut tx, &rows, &self.now().to_rfc3339()).await?;
+        self.audit(&mut tx, actor, "import.accounts", None, serde_json::json!({"file": source, "rows": n})).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Import a bills CSV, all or nothing. Returns the number of bills imported.
+    pub async fn import_bills(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
+        let rows = import::parse_bills(bytes)?;
+        let mut tx = self.pool.begin().await?;
+        let n = import::write_bills(&mut tx, &rows).await?;
+        self.audit(&mut tx, actor, "import.bills", None, serde_json::json!({"file": source, "rows": n})).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Seed the demo data if the database holds no accounts and no users yet. Returns whether it did.
+    pub async fn seed_demo(&mut self, actor: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let (accounts, _) = accounts_db::count(&mut tx).await?;
+        let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+        if accounts > 0 || users > 0 {
+            return Ok(false);
+        }
+        crate::demo::seed(&mut tx, self.today(), &self.now().to_rfc3339()).await?;
+        self.audit(&mut tx, actor, "demo.seed", None, serde_json::json!({"accounts": crate::demo::ACCOUNTS})).await?;
+        tx.commit().await?;
+        self.demo = true;
+        Ok(true)
+    }
+
+    /// Load a year's holiday notice (JSON, see `calendar::YearCalendar`). Replaces that year.
+    pub async fn load_calendar_year(&mut self, actor: &str, json: &str) -> Result<i32> {
+        let year = YearCalendar::from_json(json)?;
+        let y = year.year;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO calendar_years (year, notice, loaded_at) VALUES (?, ?, ?) ON CONFLICT (year) DO UPDATE SET notice = excluded.notice, loaded_at = excluded.loaded_at")
+            .bind(y)
+            .bind(json)
+            .bind(self.now().to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        self.audit(&mut tx, actor, "calendar.load", Some(&y.to_string()), serde_json::json!({})).await?;
+        tx.commit().await?;
+        self.calendar.insert_year(year)?;
+        Ok(y)
+    }
+}
+
+/// A valid argon2id hash of a random string, checked against when the user does not exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5bq8cGSmp0D6FvZhZ8bTd/bbdU9hEnCq45Yk4mzBIO8";
+
+async fn verify_blocking(password: String, hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+        .await
+        .map_err(|e| Error::Internal(format!("password check did not finish: {e}")))
+}
+
+async fn hash_blocking(pw: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || password::hash(&pw))
+        .await
+        .map_err(|e| Error::Internal(format!("password hashing did not finish: {e}")))?
+}

@@ -1,0 +1,85 @@
+//! The counter's SQLite database: opening, pragmas, migrations.
+//!
+//! Invariants: WAL journal, `synchronous = FULL` (a committed payment survives a power cut),
+//! foreign keys on, a busy timeout so a second process (the CLI next to the app) waits instead of
+//! failing. Migrations are embedded from `migrations/`; a database written by a newer build is
+//! refused with a readable message instead of being half-understood.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use crate::{Error, Result};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Open (creating if missing) and migrate the database at `path`.
+pub async fn open(path: &Path) -> Result<SqlitePool> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    let options = SqliteConnectOptions::from_str("sqlite:")?
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(15))
+        .connect_with(options)
+        .await?;
+    refuse_newer(&pool).await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// The newest migration this build carries.
+pub fn known_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+async fn refuse_newer(pool: &SqlitePool) -> Result<()> {
+    let has_table: Option<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_optional(pool)
+            .await?;
+    if has_table.is_none() {
+        return Ok(());
+    }
+    let (found,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(pool).await?;
+    let known = known_version();
+    match found {
+        Some(found) if found > known => Err(Error::DatabaseTooNew { found, known }),
+        _ => Ok(()),
+    }
+}
+
+/// Read a setting (`settings` table).
+pub async fn setting<'e, E>(db: E, key: &str) -> Result<Option<String>>
+where
+    E: sqlx::SqliteExecutor<'e>,
+{
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(db).await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Write a setting (`settings` table).
+pub async fn set_setting<'e, E>(db: E, key: &str, value: &str) -> Result<()>
+where
+    E: sqlx::SqliteExecutor<'e>,
+{
+    sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(db)
+        .await?;
+    Ok(())
+}

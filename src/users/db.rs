@@ -1,0 +1,99 @@
+//! The `users` table.
+
+use chrono::{DateTime, FixedOffset};
+use sqlx::SqliteConnection;
+
+use super::{Role, UserInfo};
+use crate::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: i64,
+    pub info: UserInfo,
+    pub password_hash: String,
+    pub failed_attempts: i64,
+    pub locked_until: Option<DateTime<FixedOffset>>,
+    pub disabled: bool,
+}
+
+type Raw = (i64, String, String, String, String, i64, Option<String>, i64);
+
+fn from_raw(r: Raw) -> Result<UserRow> {
+    let (id, username, display_name, role, password_hash, failed_attempts, locked_until, disabled) = r;
+    let locked_until = match locked_until {
+        Some(s) => Some(
+            DateTime::parse_from_rfc3339(&s)
+                .map_err(|e| Error::Internal(format!("user {username}: bad locked_until '{s}': {e}")))?,
+        ),
+        None => None,
+    };
+    Ok(UserRow {
+        id,
+        info: UserInfo { username, display_name, role: Role::parse(&role)? },
+        password_hash,
+        failed_attempts,
+        locked_until,
+        disabled: disabled != 0,
+    })
+}
+
+macro_rules! columns {
+    () => {
+        "id, username, display_name, role, password_hash, failed_attempts, locked_until, disabled"
+    };
+}
+
+pub async fn by_name(conn: &mut SqliteConnection, username: &str) -> Result<Option<UserRow>> {
+    let raw: Option<Raw> = sqlx::query_as(concat!("SELECT ", columns!(), " FROM users WHERE username = ?"))
+        .bind(username)
+        .fetch_optional(conn)
+        .await?;
+    raw.map(from_raw).transpose()
+}
+
+pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<UserRow>> {
+    let raw: Option<Raw> =
+        sqlx::query_as(concat!("SELECT ", columns!(), " FROM users WHERE id = ?")).bind(id).fetch_optional(conn).await?;
+    raw.map(from_raw).transpose()
+}
+
+pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<UserRow>> {
+    let raw: Vec<Raw> = sqlx::query_as(concat!("SELECT ", columns!(), " FROM users ORDER BY username")).fetch_all(conn).await?;
+    raw.into_iter().map(from_raw).collect()
+}
+
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    info: &UserInfo,
+    password_hash: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<i64> {
+    let res = sqlx::query("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&info.username)
+        .bind(&info.display_name)
+        .bind(info.role.as_str())
+        .bind(password_hash)
+        .bind(now.to_rfc3339())
+        .execute(conn)
+        .await;
+    match res {
+        Ok(r) => Ok(r.last_insert_rowid()),
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(Error::UserExists(info.username.clone())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn set_failures(
+    conn: &mut SqliteConnection,
+    id: i64,
+    failed: i64,
+    locked_until: Option<DateTime<FixedOffset>>,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?")
+        .bind(failed)
+        .bind(locked_until.map(|t| t.to_rfc3339()))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

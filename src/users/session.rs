@@ -1,0 +1,60 @@
+//! 登录会话: sessions. A log-in returns a random 256-bit token; the database keeps only its SHA-256,
+//! so a copy of the database cannot be used to act as a logged-in cashier. A session lasts at most
+//! 12 hours (a long shift) and ends at log-out.
+
+use chrono::{DateTime, Duration, FixedOffset};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
+
+use crate::{Error, Result};
+
+pub const MAX_HOURS: i64 = 12;
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Create a session; returns the token to hand to the UI.
+pub async fn create(conn: &mut SqliteConnection, user_id: i64, terminal: &str, now: DateTime<FixedOffset>) -> Result<String> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, terminal, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(token_hash(&token))
+        .bind(user_id)
+        .bind(terminal)
+        .bind(now.to_rfc3339())
+        .bind((now + Duration::hours(MAX_HOURS)).to_rfc3339())
+        .execute(conn)
+        .await?;
+    Ok(token)
+}
+
+/// The user id of a live session, or `SessionExpired`.
+pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<i64> {
+    if token.len() != 64 {
+        return Err(Error::SessionExpired);
+    }
+    let row: Option<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT user_id, expires_at, ended_at FROM sessions WHERE token_hash = ?")
+            .bind(token_hash(token))
+            .fetch_optional(conn)
+            .await?;
+    let Some((user_id, expires_at, ended_at)) = row else { return Err(Error::SessionExpired) };
+    let expires = DateTime::parse_from_rfc3339(&expires_at).map_err(|e| Error::Internal(format!("bad session expiry: {e}")))?;
+    if ended_at.is_some() || expires <= now {
+        return Err(Error::SessionExpired);
+    }
+    Ok(user_id)
+}
+
+/// End a session (log-out). Ending an unknown or ended session is not an error.
+pub async fn end(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<bool> {
+    let res = sqlx::query("UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL")
+        .bind(now.to_rfc3339())
+        .bind(token_hash(token))
+        .execute(conn)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}

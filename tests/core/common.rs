@@ -1,0 +1,67 @@
+use cashdesk::{
+    config::TerminalCode,
+    desk::{Clock, Desk, InitOptions},
+    users::Role,
+};
+use chrono::{DateTime, FixedOffset};
+
+pub struct Counter {
+    pub desk: Desk,
+    pub clock: Clock,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn at(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+impl Counter {
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("cashdesk.sqlite")
+    }
+}
+
+/// A fresh counter database `GY01-03` with a manual clock.
+pub async fn counter(now: &str) -> Counter {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(at(now));
+    let desk = Desk::open(
+        &dir.path().join("cashdesk.sqlite"),
+        InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None },
+    )
+    .await
+    .unwrap()
+    .with_clock(clock.clone());
+    Counter { desk, clock, dir }
+}
+
+/// A counter with one user of each role, password `Counter#1`.
+pub async fn staffed(now: &str) -> Counter {
+    let c = counter(now).await;
+    for (name, role) in [("cashier1", Role::Cashier), ("super1", Role::Supervisor), ("finance1", Role::Finance), ("admin", Role::Admin)] {
+        c.desk.add_user("test", name, None, role, "Counter#1").await.unwrap();
+    }
+    c
+}
+
+pub const ACCOUNTS_CSV: &str = "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance
+3100000001,张建国,示范市城关区人民路12号1栋2单元301室,residential,postpaid,0110000000001,1,13812345678,11010519491231002X,0
+3100000002,示范市华联商贸有限公司,示范市东城区解放路8号,commercial,postpaid,0110000000002,30,,,12.50
+3100000003,示范市恒通机械制造有限公司,示范市开发区建设路100号,industrial,prepaid,0110000000003,400,0311-86001234,,5000
+3100000004,前进村灌溉站,示范市郊区前进村3组,agricultural,postpaid,0110000000004,20,,,0
+";
+
+pub const BILLS_CSV: &str = "account_no,period,kwh,amount,due_date,paid
+3100000001,202511,300,158.49,2025-12-20,0
+3100000001,202512,320,169.06,2026-01-20,100.00
+3100000002,202511,13298,10000.00,2025-12-15,0
+3100000004,202512,2000,2000.00,2025-12-31,0
+3100000004,202601,3000,3000.00,2026-01-15,0
+";
+
+pub async fn with_accounts(now: &str) -> Counter {
+    let c = staffed(now).await;
+    c.desk.import_accounts("test", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    c.desk.import_bills("test", "bills.csv", BILLS_CSV.as_bytes()).await.unwrap();
+    c
+}

@@ -1,0 +1,62 @@
+use cashdesk::{Error, accounts::import::ImportError};
+
+use crate::common::{ACCOUNTS_CSV, staffed, with_accounts};
+
+async fn snapshot(c: &crate::common::Counter) -> (i64, i64, Vec<(String, i64)>) {
+    let pool = c.desk.pool();
+    let (a,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts").fetch_one(pool).await.unwrap();
+    let (b,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bills").fetch_one(pool).await.unwrap();
+    let balances: Vec<(String, i64)> =
+        sqlx::query_as("SELECT account_no, prepaid_balance_fen FROM accounts ORDER BY account_no").fetch_all(pool).await.unwrap();
+    (a, b, balances)
+}
+
+#[tokio::test]
+async fn one_bad_row_rejects_the_whole_file_and_changes_nothing() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let before = snapshot(&c).await;
+    let csv = "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance
+3100000010,赵敏,示范市城关区和平路1号,residential,postpaid,0110000000010,1,,,0
+3100000011,钱多多,示范市城关区和平路2号,household,postpaid,0110000000011,1,,,12.345
+";
+    let e = c.desk.import_accounts("test", "bad.csv", csv.as_bytes()).await.unwrap_err();
+    let Error::Import(ImportError::Rejected(rows)) = &e else { panic!("{e:?}") };
+    let where_: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.column.as_str())).collect();
+    assert_eq!(where_, [(3, "category"), (3, "prepaid_balance")]);
+    assert_eq!(snapshot(&c).await, before, "the good first row was not imported either");
+}
+
+#[tokio::test]
+async fn an_account_already_stored_rejects_the_file() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let before = snapshot(&c).await;
+    let e = c.desk.import_accounts("test", "again.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    assert_eq!(snapshot(&c).await, before);
+}
+
+#[tokio::test]
+async fn bills_for_unknown_accounts_or_billed_periods_are_rejected() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let before = snapshot(&c).await;
+    let csv = "account_no,period,kwh,amount,due_date,paid
+3100000002,202601,100,75.20,2026-02-15,0
+3199999999,202601,100,75.20,2026-02-15,0
+3100000001,202511,300,158.49,2025-12-20,0
+";
+    let e = c.desk.import_bills("test", "bills.csv", csv.as_bytes()).await.unwrap_err();
+    let Error::Import(ImportError::Rejected(rows)) = &e else { panic!("{e:?}") };
+    let where_: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.column.as_str())).collect();
+    assert_eq!(where_, [(3, "account_no"), (4, "period")]);
+    assert_eq!(snapshot(&c).await, before, "the valid 202601 bill was not imported either");
+}
+
+#[tokio::test]
+async fn imports_are_audited_without_personal_numbers() {
+    let c = staffed("2026-01-10T09:00:00+08:00").await;
+    c.desk.import_accounts("ops", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT action, detail FROM audit_log WHERE action LIKE 'import.%'").fetch_all(c.desk.pool()).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].1.contains("\"rows\":4"), "{}", rows[0].1);
+    assert!(!rows[0].1.contains("11010519491231002X"), "no ID numbers in the audit trail");
+}

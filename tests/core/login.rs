@@ -1,0 +1,107 @@
+use cashdesk::{
+    Error,
+    desk::{AccountRequest, LoginRequest, SearchRequest, TokenRequest},
+};
+
+use crate::common::{at, staffed, with_accounts};
+
+fn creds(u: &str, p: &str) -> LoginRequest {
+    LoginRequest { username: u.into(), password: p.into() }
+}
+
+async fn audit_actions(c: &crate::common::Counter) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT action FROM audit_log ORDER BY seq").fetch_all(c.desk.pool()).await.unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+#[tokio::test]
+async fn good_password_logs_in_and_is_audited() {
+    let c = staffed("2026-03-02T09:00:00+08:00").await;
+    let r = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
+    assert_eq!(r.user.username, "cashier1");
+    assert_eq!(r.token.len(), 64);
+    assert_eq!(audit_actions(&c).await.last().unwrap(), "login.ok");
+    // The token is not stored in clear.
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE token_hash = ?").bind(&r.token).fetch_one(c.desk.pool()).await.unwrap();
+    assert_eq!(n, 0, "only a hash of the token is stored");
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_for_fifteen_minutes_then_it_expires() {
+    let c = staffed("2026-03-02T09:00:00+08:00").await;
+    for attempt in 1..=4 {
+        let e = c.desk.login(creds("cashier1", "wrong-pass")).await.unwrap_err();
+        assert!(matches!(e, Error::AuthInvalid), "attempt {attempt}: {e:?}");
+    }
+    let e = c.desk.login(creds("cashier1", "wrong-pass")).await.unwrap_err();
+    match e {
+        Error::AuthLocked { until } => assert_eq!(until, "09:15", "locked for 15 minutes from 09:00"),
+        other => panic!("the fifth failure must lock: {other:?}"),
+    }
+    // Even the right password is refused while locked.
+    c.clock.set(at("2026-03-02T09:14:00+08:00"));
+    assert!(matches!(c.desk.login(creds("cashier1", "Counter#1")).await, Err(Error::AuthLocked { .. })));
+    // After 15 minutes the right password works again and resets the count.
+    c.clock.set(at("2026-03-02T09:15:00+08:00"));
+    c.desk.login(creds("cashier1", "Counter#1")).await.expect("the lock has expired");
+    let (failed,): (i64,) = sqlx::query_as("SELECT failed_attempts FROM users WHERE username = 'cashier1'").fetch_one(c.desk.pool()).await.unwrap();
+    assert_eq!(failed, 0);
+    let actions = audit_actions(&c).await;
+    assert_eq!(actions.iter().filter(|a| *a == "login.failed").count(), 5);
+    assert!(actions.contains(&"user.locked".to_string()));
+    assert!(actions.contains(&"login.refused".to_string()));
+}
+
+#[tokio::test]
+async fn a_success_resets_the_failure_count() {
+    let c = staffed("2026-03-02T09:00:00+08:00").await;
+    for _ in 0..4 {
+        let _ = c.desk.login(creds("super1", "nope-nope")).await;
+    }
+    c.desk.login(creds("super1", "Counter#1")).await.unwrap();
+    for _ in 0..4 {
+        assert!(matches!(c.desk.login(creds("super1", "nope-nope")).await, Err(Error::AuthInvalid)), "a new series of 4 does not lock");
+    }
+}
+
+#[tokio::test]
+async fn unknown_user_gets_the_same_answer_and_is_audited() {
+    let c = staffed("2026-03-02T09:00:00+08:00").await;
+    assert!(matches!(c.desk.login(creds("nobody", "x")).await, Err(Error::AuthInvalid)));
+    assert_eq!(audit_actions(&c).await.last().unwrap(), "login.failed");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let c = with_accounts("2026-03-02T09:00:00+08:00").await;
+    let r = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
+    c.desk.logout(TokenRequest { token: r.token.clone() }).await.unwrap();
+    let e = c.desk.search_accounts(SearchRequest { token: r.token, query: "310".into() }).await.unwrap_err();
+    assert!(matches!(e, Error::SessionExpired));
+}
+
+#[tokio::test]
+async fn sessions_expire_after_twelve_hours() {
+    let c = with_accounts("2026-03-02T07:00:00+08:00").await;
+    let r = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
+    c.clock.set(at("2026-03-02T19:00:01+08:00"));
+    assert!(matches!(c.desk.search_accounts(SearchRequest { token: r.token, query: "310".into() }).await, Err(Error::SessionExpired)));
+}
+
+#[tokio::test]
+async fn administrators_do_not_see_customer_accounts() {
+    let c = with_accounts("2026-03-02T09:00:00+08:00").await;
+    let r = c.desk.login(creds("admin", "Counter#1")).await.unwrap();
+    let e = c.desk.account_view(AccountRequest { token: r.token, account_no: "3100000001".into() }).await.unwrap_err();
+    assert_eq!(e.code(), "FORBIDDEN", "enforced in the core, not only hidden in the UI");
+}
+
+#[tokio::test]
+async fn supervisors_are_told_when_next_years_calendar_is_missing() {
+    let c = staffed("2026-11-23T09:00:00+08:00").await;
+    let sup = c.desk.login(creds("super1", "Counter#1")).await.unwrap();
+    let codes: Vec<(String, Option<String>)> = sup.notices.iter().map(|n| (n.code.clone(), n.params.get("year").cloned())).collect();
+    assert_eq!(codes, [("CALENDAR_MISSING".to_string(), Some("2027".to_string()))]);
+    let cashier = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
+    assert!(cashier.notices.is_empty(), "only supervisors and administrators are warned");
+}

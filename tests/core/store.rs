@@ -1,0 +1,62 @@
+use cashdesk::{Error, config::TerminalCode, desk::{Desk, InitOptions}, store};
+
+#[tokio::test]
+async fn migrations_apply_to_an_existing_database_and_keep_its_data() {
+    let c = crate::common::with_accounts("2026-01-10T09:00:00+08:00").await;
+    let path = c.db_path();
+    c.desk.pool().close().await;
+    // Re-opening runs the migrator again on a database that already has the schema and data.
+    let desk = Desk::open(&path, InitOptions { terminal: None, utility: None }).await.unwrap();
+    let mut conn = desk.pool().acquire().await.unwrap();
+    let (accounts, bills) = cashdesk::accounts::db::count(&mut conn).await.unwrap();
+    assert_eq!((accounts, bills), (4, 5), "data survives a re-open");
+    assert_eq!(desk.terminal().as_str(), "GY01-03", "the terminal code is kept in the database");
+}
+
+#[tokio::test]
+async fn pragmas_protect_money() {
+    let c = crate::common::counter("2026-01-10T09:00:00+08:00").await;
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(c.desk.pool()).await.unwrap();
+    let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(c.desk.pool()).await.unwrap();
+    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(c.desk.pool()).await.unwrap();
+    assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1), "WAL, synchronous=FULL (2), foreign keys on");
+}
+
+#[tokio::test]
+async fn a_newer_database_is_refused_with_a_readable_message() {
+    let c = crate::common::counter("2026-01-10T09:00:00+08:00").await;
+    let path = c.db_path();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99991231000000, 'future', 1, x'00', 0)")
+        .execute(c.desk.pool())
+        .await
+        .unwrap();
+    c.desk.pool().close().await;
+    let err = store::open(&path).await.unwrap_err();
+    assert!(matches!(err, Error::DatabaseTooNew { .. }), "{err}");
+    assert!(err.to_string().contains("newer Cashdesk"), "{err}");
+}
+
+#[tokio::test]
+async fn a_database_without_terminal_code_says_how_to_set_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Desk::open(&dir.path().join("x.sqlite"), InitOptions { terminal: None, utility: None }).await.unwrap_err();
+    assert!(err.to_string().contains("cashdeskctl init --terminal"), "{err}");
+    let ok = Desk::open(&dir.path().join("x.sqlite"), InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None }).await;
+    assert!(ok.is_ok());
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_append_only_and_chained() {
+    let c = crate::common::staffed("2026-01-10T09:00:00+08:00").await;
+    let mut conn = c.desk.pool().acquire().await.unwrap();
+    assert_eq!(cashdesk::audit::verify(&mut conn).await.unwrap(), 4, "one entry per user added");
+    let update = sqlx::query("UPDATE audit_log SET actor = 'mallory'").execute(&mut *conn).await;
+    assert!(update.is_err(), "UPDATE must be refused by the trigger");
+    let delete = sqlx::query("DELETE FROM audit_log").execute(&mut *conn).await;
+    assert!(delete.is_err(), "DELETE must be refused by the trigger");
+    // Editing behind the triggers' back (dropping them) is detected by the hash chain.
+    sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").execute(&mut *conn).await.unwrap();
+    let err = cashdesk::audit::verify(&mut conn).await.unwrap_err();
+    assert!(err.to_string().contains("entry 2"), "{err}");
+}

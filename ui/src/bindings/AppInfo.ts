@@ -1,0 +1,2 @@
+// PLACEHOLDER written by hand from the agreed shape, until ts-rs generates this file from the Rust types (it will be overwritten).
+export type AppInfo = { terminal: string; utility: string; version: string; today: string; demo: boolean };

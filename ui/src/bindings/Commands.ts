@@ -1,0 +1,17 @@
+// PLACEHOLDER written by hand from the agreed shape, until ts-rs generates this file from the Rust types (it will be overwritten).
+import type { AccountHit } from "./AccountHit";
+import type { AccountRequest } from "./AccountRequest";
+import type { AccountView } from "./AccountView";
+import type { AppInfo } from "./AppInfo";
+import type { LoginRequest } from "./LoginRequest";
+import type { LoginResult } from "./LoginResult";
+import type { SearchRequest } from "./SearchRequest";
+import type { TokenRequest } from "./TokenRequest";
+
+export type Commands = {
+  app_info: { req: Record<string, never>; res: AppInfo };
+  login: { req: LoginRequest; res: LoginResult };
+  logout: { req: TokenRequest; res: null };
+  search_accounts: { req: SearchRequest; res: Array<AccountHit> };
+  account_view: { req: AccountRequest; res: AccountView };
+};

@@ -1,0 +1,115 @@
+import type zh from './zh-CN'
+
+// English. Same keys as zh-CN.ts (checked by the type below).
+const en: typeof zh = {
+  app: {
+    name: 'Cashdesk',
+    language: 'Language',
+    loading: 'Loading…',
+  },
+  login: {
+    title: 'Cashier log-in',
+    username: 'User name',
+    password: 'Password',
+    submit: 'Log in',
+    terminal: 'Terminal',
+    usernamePlaceholder: 'Your user name',
+    passwordPlaceholder: 'Your password',
+    missing: 'Enter your user name and password',
+  },
+  counter: {
+    title: 'Counter',
+    today: 'Today',
+    logout: 'Log out',
+    emptyHint: 'Press F2 to find an account',
+    clearHint: 'Esc clears the account',
+    searchKey: 'F2 Find account',
+    loadingAccount: 'Loading the account…',
+  },
+  search: {
+    title: 'Find an account',
+    placeholder: 'Account no., or part of the name / address / meter no.',
+    hint: '↑ ↓ to move, Enter to pick, Esc to close',
+    noHits: 'No matching account',
+    searching: 'Searching…',
+    closedTag: 'Closed',
+  },
+  account: {
+    accountNo: 'Account no.',
+    name: 'Name',
+    address: 'Supply address',
+    category: 'Category',
+    billingMode: 'Billing',
+    meterNo: 'Meter no.',
+    multiplier: 'Multiplier',
+    prepaidBalance: 'Prepaid balance',
+    phone: 'Phone',
+    closed: 'Closed',
+  },
+  bills: {
+    title: 'Unpaid bills',
+    period: 'Period',
+    kwh: 'Energy (kWh)',
+    amount: 'Billed',
+    paid: 'Paid',
+    principal: 'Outstanding',
+    dueDate: 'Due date',
+    daysOverdue: 'Days overdue',
+    lateFee: 'Late fee',
+    status: 'Status',
+    none: 'No arrears',
+    quotedOn: 'Computed on {on}',
+  },
+  totals: {
+    principal: 'Outstanding principal',
+    lateFee: 'Late fees',
+    total: 'Total due',
+    yuan: 'CNY',
+  },
+  roles: {
+    cashier: 'Cashier',
+    supervisor: 'Supervisor',
+    finance: 'Finance reviewer',
+    admin: 'Administrator',
+  },
+  categories: {
+    residential: 'Residential',
+    commercial: 'Commercial',
+    industrial: 'Large industrial',
+    agricultural: 'Agricultural',
+  },
+  billingModes: {
+    postpaid: 'Postpaid',
+    prepaid: 'Prepaid',
+  },
+  risks: {
+    poor_credit: 'Poor credit',
+    repeated_arrears: 'Repeated arrears',
+  },
+  billStatus: {
+    unpaid: 'Unpaid',
+    partly_paid: 'Partly paid',
+    settled: 'Settled',
+    written_off: 'Written off',
+  },
+  notices: {
+    CALENDAR_MISSING:
+      'The {year} holiday calendar has not been imported: only weekends count as days off. Ask an administrator to import it.',
+  },
+  errors: {
+    AUTH_INVALID: 'Wrong user name or password. After 5 failures in a row the account is locked for 15 minutes.',
+    AUTH_LOCKED: 'This account is locked. Try again after {until} or ask an administrator.',
+    AUTH_DISABLED: 'This account is disabled. Ask an administrator.',
+    SESSION_EXPIRED: 'Your session has expired. Please log in again.',
+    FORBIDDEN: 'Your role may not do this. Ask a supervisor or an administrator.',
+    ACCOUNT_NOT_FOUND: 'No account {account_no}. Check the number and try again.',
+    QUERY_EMPTY: 'Enter an account number, or part of a name, address or meter number.',
+    INPUT_INVALID: 'Invalid input ({field}). Check it and try again.',
+    STORE_ERROR: 'The local database failed. Try again; if it keeps failing, call an administrator.',
+    INTERNAL: 'Internal error. Try again; if it keeps failing, call an administrator.',
+    NETWORK: 'Cannot reach the counter service. Check that it is running and try again.',
+    UNKNOWN: 'The operation failed ({code}): {message}',
+  },
+}
+
+export default en
