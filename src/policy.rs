@@ -1,13 +1,216 @@
-//! 政策参数: policy data. STUB — the policy helper replaces this file.
+//! 政策参数: policy data. Owns the parameters of the rules that the central ledger (账务中心) sends down
+//! and that contracts may change: for now the late-fee rates and minimum ([`LateFeePolicy`]).
+//!
+//! Invariants: a [`Policy`] that came through [`Policy::from_json`] is valid: every daily rate lies
+//! in `[0, 0.01]` (电力供应与使用条例 art. 39 allows 1‰–3‰ by contract; 1% a day is a generous upper
+//! bound that still catches a rate typed as a percentage, e.g. `2` for 2‰) and the minimum fee is
+//! not negative. [`Policy::default`] holds the shipped defaults of 供电营业规则 art. 98.
+//!
+//! Design: the policy is plain data, replaceable as a whole; the rules take it as an argument rather
+//! than reading globals, so a table of cases can test each rule under any policy. Decimals travel
+//! as strings (`"0.002"`) so no float ever holds a rate.
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
 use crate::money::Yuan;
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LateFeePolicy { pub residential_daily: Decimal, pub other_daily_same_year: Decimal, pub other_daily_later_year: Decimal, pub minimum: Yuan }
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Policy { pub late_fee: LateFeePolicy }
-impl Default for Policy { fn default() -> Self { Policy { late_fee: LateFeePolicy { residential_daily: Decimal::new(1, 3), other_daily_same_year: Decimal::new(2, 3), other_daily_later_year: Decimal::new(3, 3), minimum: Yuan::from_fen(100) } } } }
+
+/// 电费违约金 parameters: daily rates as fractions of the overdue principal, and the minimum per bill.
+/// Rates are JSON strings only: a JSON number would pass through a float.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateFeePolicy {
+    /// 居民生活: per day (default 0.001, 1‰).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub residential_daily: Decimal,
+    /// Other categories, for the days in the calendar year the bill fell due (default 0.002, 2‰).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub other_daily_same_year: Decimal,
+    /// Other categories, for the days after the arrears cross into a later year (default 0.003, 3‰).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub other_daily_later_year: Decimal,
+    /// A positive fee below this is charged as this, per bill (default 1.00).
+    pub minimum: Yuan,
+}
+
+/// All policy data the counter works with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub late_fee: LateFeePolicy,
+}
+
+/// Why a policy was refused. Every variant has the code `POLICY_INVALID`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PolicyError { #[error("bad")] Invalid }
-impl PolicyError { pub fn code(&self) -> &'static str { "POLICY_INVALID" } }
-impl Policy { pub fn from_json(_s: &str) -> Result<Policy, PolicyError> { Ok(Policy::default()) } }
+pub enum PolicyError {
+    #[error(
+        "the policy file is not valid ({reason}): expected JSON like {{\"late_fee\":{{\"residential_daily\":\"0.001\",\
+         \"other_daily_same_year\":\"0.002\",\"other_daily_later_year\":\"0.003\",\"minimum\":\"1.00\"}}}} \
+         with every number written as a string"
+    )]
+    Json { reason: String },
+    #[error(
+        "late_fee.{field} is {value}: a daily rate must be between 0 and 0.01, written as a fraction \
+         (2‰ per day is 0.002)"
+    )]
+    RateOutOfRange { field: &'static str, value: Decimal },
+    #[error(
+        "late_fee.minimum is {value}: the minimum late fee cannot be negative; use 0.00 for no minimum"
+    )]
+    NegativeMinimum { value: Yuan },
+}
+
+impl PolicyError {
+    /// Stable code for the UI and the logs.
+    pub fn code(&self) -> &'static str {
+        "POLICY_INVALID"
+    }
+}
+
+/// Highest daily rate accepted: 1% per day.
+const MAX_DAILY_RATE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+
+impl Default for Policy {
+    /// The shipped defaults: 1‰ residential, 2‰ / 3‰ others, minimum 1.00 per bill.
+    fn default() -> Policy {
+        Policy {
+            late_fee: LateFeePolicy {
+                residential_daily: Decimal::new(1, 3),
+                other_daily_same_year: Decimal::new(2, 3),
+                other_daily_later_year: Decimal::new(3, 3),
+                minimum: Yuan::from_fen(100),
+            },
+        }
+    }
+}
+
+impl Policy {
+    /// Reads a policy from JSON and validates it.
+    pub fn from_json(s: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = serde_json::from_str(s).map_err(|e| PolicyError::Json {
+            reason: e.to_string(),
+        })?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    /// The policy as JSON, decimals as strings; [`Policy::from_json`] reads it back.
+    pub fn to_json(&self) -> String {
+        // Serializing these plain structs (strings and nested objects) cannot fail; the fallback
+        // keeps the function total.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Checks the invariants (see the module docs); the error names the bad field.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let fee = &self.late_fee;
+        for (field, value) in [
+            ("residential_daily", fee.residential_daily),
+            ("other_daily_same_year", fee.other_daily_same_year),
+            ("other_daily_later_year", fee.other_daily_later_year),
+        ] {
+            if value < Decimal::ZERO || value > MAX_DAILY_RATE {
+                return Err(PolicyError::RateOutOfRange { field, value });
+            }
+        }
+        if fee.minimum.is_negative() {
+            return Err(PolicyError::NegativeMinimum { value: fee.minimum });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use rust_decimal_macros::dec;
+
+    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"}}"#;
+
+    #[test]
+    fn defaults_are_the_shipped_rates() {
+        let fee = Policy::default().late_fee;
+        assert_eq!(
+            fee.residential_daily,
+            dec!(0.001),
+            "1‰ per day for residential"
+        );
+        assert_eq!(fee.other_daily_same_year, dec!(0.002));
+        assert_eq!(fee.other_daily_later_year, dec!(0.003));
+        assert_eq!(fee.minimum, Yuan::from_fen(100));
+        Policy::default().validate().unwrap();
+    }
+
+    #[test]
+    fn json_uses_strings_and_round_trips() {
+        assert_eq!(
+            Policy::default().to_json(),
+            DEFAULT_JSON,
+            "decimals are strings, never JSON numbers"
+        );
+        assert_eq!(Policy::from_json(DEFAULT_JSON).unwrap(), Policy::default());
+    }
+
+    #[rstest]
+    #[case::residential_negative("residential_daily", "-0.001")]
+    #[case::same_year_as_permille("other_daily_same_year", "2")]
+    #[case::later_year_above_one_percent("other_daily_later_year", "0.0101")]
+    fn refuses_rates_out_of_range(#[case] field: &str, #[case] value: &str) {
+        let json = DEFAULT_JSON.replacen(
+            &format!(r#""{field}":"{}""#, field_default(field)),
+            &format!(r#""{field}":"{value}""#),
+            1,
+        );
+        let err = Policy::from_json(&json).unwrap_err();
+        assert!(matches!(err, PolicyError::RateOutOfRange { .. }), "{err}");
+        assert!(
+            err.to_string().contains(field),
+            "the message names the field: {err}"
+        );
+        assert_eq!(err.code(), "POLICY_INVALID");
+    }
+
+    fn field_default(field: &str) -> &'static str {
+        match field {
+            "residential_daily" => "0.001",
+            "other_daily_same_year" => "0.002",
+            _ => "0.003",
+        }
+    }
+
+    #[rstest]
+    #[case::zero_rate_allowed(dec!(0))]
+    #[case::upper_bound_allowed(dec!(0.01))]
+    fn accepts_rates_at_the_bounds(#[case] rate: Decimal) {
+        let mut policy = Policy::default();
+        policy.late_fee.other_daily_later_year = rate;
+        assert_eq!(policy.validate(), Ok(()));
+    }
+
+    #[test]
+    fn refuses_negative_minimum() {
+        let mut policy = Policy::default();
+        policy.late_fee.minimum = -Yuan::from_fen(1);
+        assert_eq!(
+            policy.validate(),
+            Err(PolicyError::NegativeMinimum {
+                value: -Yuan::from_fen(1)
+            })
+        );
+        assert_eq!(policy.validate().unwrap_err().code(), "POLICY_INVALID");
+    }
+
+    #[rstest]
+    #[case::not_json("late fee 2‰")]
+    #[case::rate_as_json_number(
+        r#"{"late_fee":{"residential_daily":0.001,"other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"}}"#
+    )]
+    #[case::minimum_with_three_decimals(
+        r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.005"}}"#
+    )]
+    #[case::missing_field(r#"{"late_fee":{"residential_daily":"0.001"}}"#)]
+    fn refuses_malformed_json(#[case] json: &str) {
+        let err = Policy::from_json(json).unwrap_err();
+        assert!(matches!(err, PolicyError::Json { .. }), "{err}");
+        assert_eq!(err.code(), "POLICY_INVALID");
+    }
+}

@@ -1,4 +1,4 @@
-// PLACEHOLDER written by hand from the agreed shape, until ts-rs generates this file from the Rust types (it will be overwritten).
+// Generated from src/desk/commands.rs by `UPDATE_BINDINGS=1 cargo test --lib bindings`. Do not edit.
 import type { AccountHit } from "./AccountHit";
 import type { AccountRequest } from "./AccountRequest";
 import type { AccountView } from "./AccountView";
@@ -8,6 +8,7 @@ import type { LoginResult } from "./LoginResult";
 import type { SearchRequest } from "./SearchRequest";
 import type { TokenRequest } from "./TokenRequest";
 
+/** Every backend command: its request and its result. */
 export type Commands = {
   app_info: { req: Record<string, never>; res: AppInfo };
   login: { req: LoginRequest; res: LoginResult };
