@@ -47,7 +47,8 @@ impl Stats {
 
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗";
 const GIVEN: &str = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚";
-const ROADS: [&str; 10] = ["人民路", "解放路", "建设路", "中山路", "幸福路", "和平路", "光明街", "胜利街", "文化路", "团结路"];
+const ROADS: [&str; 10] =
+    ["人民路", "解放路", "建设路", "中山路", "幸福路", "和平路", "光明街", "胜利街", "文化路", "团结路"];
 
 async fn build(pool: &sqlx::SqlitePool, accounts: u64, bills: u64) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
@@ -162,6 +163,10 @@ async fn main() -> anyhow::Result<()> {
     quote_s.print();
     let ok_no = by_no.pct(99) <= Duration::from_millis(1);
     let ok_search = search.pct(99) <= Duration::from_millis(20);
-    println!("\ntargets: 户号 p99 ≤ 1 ms: {}; search p99 ≤ 20 ms: {}", if ok_no { "met" } else { "MISSED" }, if ok_search { "met" } else { "MISSED" });
+    println!(
+        "\ntargets: 户号 p99 ≤ 1 ms: {}; search p99 ≤ 20 ms: {}",
+        if ok_no { "met" } else { "MISSED" },
+        if ok_search { "met" } else { "MISSED" }
+    );
     Ok(())
 }

@@ -29,7 +29,15 @@ pub struct Entry<'a> {
     pub detail: serde_json::Value,
 }
 
-fn entry_hash(prev: &str, at: &str, terminal: &str, actor: &str, action: &str, subject: Option<&str>, detail: &str) -> String {
+fn entry_hash(
+    prev: &str,
+    at: &str,
+    terminal: &str,
+    actor: &str,
+    action: &str,
+    subject: Option<&str>,
+    detail: &str,
+) -> String {
     let mut h = Sha256::new();
     for part in [prev, at, terminal, actor, action, subject.unwrap_or(""), detail] {
         h.update((part.len() as u64).to_be_bytes());
@@ -76,15 +84,18 @@ pub struct Stored {
 
 /// The last `limit` entries, newest first.
 pub async fn recent(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Stored>> {
-    Ok(sqlx::query_as("SELECT seq, at, terminal, actor, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT ?")
-        .bind(limit)
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT seq, at, terminal, actor, action, subject, detail FROM audit_log ORDER BY seq DESC LIMIT ?",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Walk the whole chain; returns the number of entries, or names the first entry that does not match.
 pub async fn verify(conn: &mut SqliteConnection) -> Result<u64> {
-    let rows: Vec<(i64, String, String, String, String, Option<String>, String, String, String)> = sqlx::query_as(
+    type Row = (i64, String, String, String, String, Option<String>, String, String, String);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT seq, at, terminal, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq",
     )
     .fetch_all(conn)
@@ -94,7 +105,9 @@ pub async fn verify(conn: &mut SqliteConnection) -> Result<u64> {
     for (seq, at, terminal, actor, action, subject, detail, prev_hash, hash) in rows {
         let expect = entry_hash(&prev, &at, &terminal, &actor, &action, subject.as_deref(), &detail);
         if prev_hash != prev || hash != expect {
-            return Err(Error::Internal(format!("audit trail broken at entry {seq}: it was altered or an entry before it was removed")));
+            return Err(Error::Internal(format!(
+                "audit trail broken at entry {seq}: it was altered or an entry before it was removed"
+            )));
         }
         prev = hash;
         n += 1;

@@ -42,13 +42,9 @@ pub enum CalendarError {
          with dates as YYYY-MM-DD"
     )]
     Json { reason: String },
-    #[error(
-        "{date} is not in {year}: the notice for {year} may list only dates of {year}; correct or remove it"
-    )]
+    #[error("{date} is not in {year}: the notice for {year} may list only dates of {year}; correct or remove it")]
     OutsideYear { year: i32, date: NaiveDate },
-    #[error(
-        "{date} is listed both as a day off and as an adjusted working day: keep it in one of the two lists"
-    )]
+    #[error("{date} is listed both as a day off and as an adjusted working day: keep it in one of the two lists")]
     InBothLists { date: NaiveDate },
     #[error(
         "{date} is a {weekday}: working_weekends lists only Saturdays and Sundays made working days (调休上班); \
@@ -89,10 +85,7 @@ impl YearCalendar {
                 return Err(CalendarError::InBothLists { date });
             }
             if !is_weekend(date) {
-                return Err(CalendarError::NotAWeekend {
-                    date,
-                    weekday: date.weekday(),
-                });
+                return Err(CalendarError::NotAWeekend { date, weekday: date.weekday() });
             }
             if !seen.insert(date) {
                 return Err(CalendarError::Duplicate { date });
@@ -103,9 +96,8 @@ impl YearCalendar {
 
     /// Reads a notice from JSON and validates it.
     pub fn from_json(s: &str) -> Result<YearCalendar, CalendarError> {
-        let notice: YearCalendar = serde_json::from_str(s).map_err(|e| CalendarError::Json {
-            reason: e.to_string(),
-        })?;
+        let notice: YearCalendar =
+            serde_json::from_str(s).map_err(|e| CalendarError::Json { reason: e.to_string() })?;
         notice.validate()?;
         Ok(notice)
     }
@@ -183,15 +175,9 @@ impl Calendar {
                 } else {
                     year.working_weekends.contains(&d) || !is_weekend(d)
                 };
-                Day {
-                    working,
-                    basis: DayBasis::Notice,
-                }
+                Day { working, basis: DayBasis::Notice }
             }
-            None => Day {
-                working: !is_weekend(d),
-                basis: DayBasis::WeekendRuleYearMissing,
-            },
+            None => Day { working: !is_weekend(d), basis: DayBasis::WeekendRuleYearMissing },
         }
     }
 
@@ -277,10 +263,7 @@ const NOTICE_2026: ShippedNotice = ShippedNotice {
 };
 
 fn shipped_notices() -> Vec<YearCalendar> {
-    [NOTICE_2025, NOTICE_2026]
-        .iter()
-        .map(ShippedNotice::expand)
-        .collect()
+    [NOTICE_2025, NOTICE_2026].iter().map(ShippedNotice::expand).collect()
 }
 
 impl ShippedNotice {
@@ -292,16 +275,8 @@ impl ShippedNotice {
                 days_off.extend(first.iter_days().take_while(|d| *d <= last));
             }
         }
-        let working_weekends = self
-            .working_weekends
-            .iter()
-            .filter_map(|&md| date(md))
-            .collect();
-        YearCalendar {
-            year: self.year,
-            days_off,
-            working_weekends,
-        }
+        let working_weekends = self.working_weekends.iter().filter_map(|&md| date(md)).collect();
+        YearCalendar { year: self.year, days_off, working_weekends }
     }
 }
 
@@ -320,16 +295,9 @@ mod tests {
         for notice in &notices {
             notice.validate().unwrap();
         }
-        let counts: Vec<_> = notices
-            .iter()
-            .map(|n| (n.year, n.days_off.len(), n.working_weekends.len()))
-            .collect();
+        let counts: Vec<_> = notices.iter().map(|n| (n.year, n.days_off.len(), n.working_weekends.len())).collect();
         // 2025: 1+8+3+5+3+8 days off; 2026: 3+9+3+5+3+3+7 (DOMAIN.md table).
-        assert_eq!(
-            counts,
-            [(2025, 28, 5), (2026, 33, 6)],
-            "every range of the table was expanded"
-        );
+        assert_eq!(counts, [(2025, 28, 5), (2026, 33, 6)], "every range of the table was expanded");
         assert_eq!(Calendar::shipped().years(), [2025, 2026]);
     }
 
@@ -346,10 +314,7 @@ mod tests {
         for d in date(first).iter_days().take_while(|d| *d <= date(last)) {
             assert_eq!(
                 calendar.day(d),
-                Day {
-                    working: false,
-                    basis: DayBasis::Notice
-                },
+                Day { working: false, basis: DayBasis::Notice },
                 "{d} is a holiday in the 2026 notice"
             );
         }
@@ -370,13 +335,7 @@ mod tests {
     fn adjusted_working_weekends(#[case] d: &str) {
         let d = date(d);
         assert!(is_weekend(d), "{d} is a weekend day made a working day");
-        assert_eq!(
-            Calendar::shipped().day(d),
-            Day {
-                working: true,
-                basis: DayBasis::Notice
-            }
-        );
+        assert_eq!(Calendar::shipped().day(d), Day { working: true, basis: DayBasis::Notice });
     }
 
     #[rstest]
@@ -387,14 +346,7 @@ mod tests {
     #[case::ordinary_weekday("2026-03-09", true)]
     #[case::weekday_after_national_day("2026-10-08", true)]
     fn ordinary_and_spot_days(#[case] d: &str, #[case] working: bool) {
-        assert_eq!(
-            Calendar::shipped().day(date(d)),
-            Day {
-                working,
-                basis: DayBasis::Notice
-            },
-            "{d}"
-        );
+        assert_eq!(Calendar::shipped().day(date(d)), Day { working, basis: DayBasis::Notice }, "{d}");
     }
 
     #[rstest]
@@ -408,19 +360,12 @@ mod tests {
     #[case::into_missing_year("2026-12-31", "2027-01-01")]
     #[case::missing_year_weekend("2027-01-01", "2027-01-04")]
     fn next_working_day(#[case] from: &str, #[case] expected: &str) {
-        assert_eq!(
-            Calendar::shipped().next_working_day(date(from)),
-            date(expected),
-            "after {from}"
-        );
+        assert_eq!(Calendar::shipped().next_working_day(date(from)), date(expected), "after {from}");
     }
 
     #[test]
     fn next_working_day_terminates_at_the_end_of_time() {
-        assert_eq!(
-            Calendar::default().next_working_day(NaiveDate::MAX),
-            NaiveDate::MAX
-        );
+        assert_eq!(Calendar::default().next_working_day(NaiveDate::MAX), NaiveDate::MAX);
     }
 
     #[test]
@@ -429,104 +374,49 @@ mod tests {
         for year in 2030..2045 {
             let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
             let days_off = first.iter_days().take_while(|d| d.year() == year).collect();
-            calendar
-                .insert_year(YearCalendar {
-                    year,
-                    days_off,
-                    working_weekends: vec![],
-                })
-                .unwrap();
+            calendar.insert_year(YearCalendar { year, days_off, working_weekends: vec![] }).unwrap();
         }
         let start = date("2030-01-01");
         let found = calendar.next_working_day(start);
-        assert_eq!(
-            (found - start).num_days(),
-            i64::from(NEXT_WORKING_DAY_LIMIT_DAYS),
-            "stops at the bound"
-        );
+        assert_eq!((found - start).num_days(), i64::from(NEXT_WORKING_DAY_LIMIT_DAYS), "stops at the bound");
     }
 
     #[test]
     fn missing_year_falls_back_to_weekends() {
         let calendar = Calendar::shipped();
         assert!(!calendar.has_year(2027));
-        assert_eq!(
-            calendar.day(date("2027-01-01")),
-            Day {
-                working: true,
-                basis: DayBasis::WeekendRuleYearMissing
-            }
-        );
-        assert_eq!(
-            calendar.day(date("2027-01-02")),
-            Day {
-                working: false,
-                basis: DayBasis::WeekendRuleYearMissing
-            }
-        );
+        assert_eq!(calendar.day(date("2027-01-01")), Day { working: true, basis: DayBasis::WeekendRuleYearMissing });
+        assert_eq!(calendar.day(date("2027-01-02")), Day { working: false, basis: DayBasis::WeekendRuleYearMissing });
         assert_eq!(calendar.missing_years(2025, 2027), [2027]);
         assert_eq!(calendar.missing_years(2024, 2026), [2024]);
-        assert!(
-            calendar.missing_years(2027, 2026).is_empty(),
-            "an empty range has nothing missing"
-        );
+        assert!(calendar.missing_years(2027, 2026).is_empty(), "an empty range has nothing missing");
     }
 
     #[test]
     fn insert_year_loads_and_replaces() {
         let mut calendar = Calendar::shipped();
         let json = r#"{"year":2027,"days_off":["2027-01-01"],"working_weekends":["2027-01-02"]}"#;
-        calendar
-            .insert_year(YearCalendar::from_json(json).unwrap())
-            .unwrap();
+        calendar.insert_year(YearCalendar::from_json(json).unwrap()).unwrap();
         assert_eq!(calendar.years(), [2025, 2026, 2027]);
-        assert_eq!(
-            calendar.day(date("2027-01-01")),
-            Day {
-                working: false,
-                basis: DayBasis::Notice
-            }
-        );
-        assert!(
-            calendar.is_working_day(date("2027-01-02")),
-            "an adjusted Saturday"
-        );
+        assert_eq!(calendar.day(date("2027-01-01")), Day { working: false, basis: DayBasis::Notice });
+        assert!(calendar.is_working_day(date("2027-01-02")), "an adjusted Saturday");
 
-        let replacement = YearCalendar {
-            year: 2026,
-            days_off: vec![],
-            working_weekends: vec![],
-        };
+        let replacement = YearCalendar { year: 2026, days_off: vec![], working_weekends: vec![] };
         calendar.insert_year(replacement).unwrap();
-        assert!(
-            calendar.is_working_day(date("2026-02-16")),
-            "the 2026 notice was replaced"
-        );
+        assert!(calendar.is_working_day(date("2026-02-16")), "the 2026 notice was replaced");
     }
 
     #[test]
     fn insert_year_refuses_invalid_and_keeps_the_old_notice() {
         let mut calendar = Calendar::shipped();
-        let bad = YearCalendar {
-            year: 2026,
-            days_off: vec![date("2027-01-01")],
-            working_weekends: vec![],
-        };
+        let bad = YearCalendar { year: 2026, days_off: vec![date("2027-01-01")], working_weekends: vec![] };
         assert!(calendar.insert_year(bad).is_err());
-        assert_eq!(
-            calendar,
-            Calendar::shipped(),
-            "a refused notice changes nothing"
-        );
+        assert_eq!(calendar, Calendar::shipped(), "a refused notice changes nothing");
     }
 
     #[test]
     fn json_shape() {
-        let notice = YearCalendar {
-            year: 2027,
-            days_off: vec![date("2027-01-01")],
-            working_weekends: vec![],
-        };
+        let notice = YearCalendar { year: 2027, days_off: vec![date("2027-01-01")], working_weekends: vec![] };
         assert_eq!(
             serde_json::to_string(&notice).unwrap(),
             r#"{"year":2027,"days_off":["2027-01-01"],"working_weekends":[]}"#
@@ -568,10 +458,7 @@ mod tests {
         | CalendarError::NotAWeekend { date, .. }
         | CalendarError::Duplicate { date } = expected
         {
-            assert!(
-                message.contains(&date.to_string()),
-                "the message names the bad date: {message}"
-            );
+            assert!(message.contains(&date.to_string()), "the message names the bad date: {message}");
         }
     }
 

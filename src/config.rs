@@ -46,7 +46,10 @@ impl TerminalCode {
         if ok {
             Ok(TerminalCode(s.to_string()))
         } else {
-            Err(Error::invalid("terminal", format!("'{s}' is not a terminal code: use 2-20 of A-Z, 0-9 and '-', e.g. GY01-03")))
+            Err(Error::invalid(
+                "terminal",
+                format!("'{s}' is not a terminal code: use 2-20 of A-Z, 0-9 and '-', e.g. GY01-03"),
+            ))
         }
     }
 

@@ -38,10 +38,17 @@ pub fn login_lines() -> Vec<String> {
     USERS.iter().map(|(u, name, role, pw)| format!("  {u:<9} {pw:<13} {} {name}", role.label_zh())).collect()
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "春梅", "国庆"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高",
+    "罗",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "春梅", "国庆",
+];
 const DISTRICTS: &[&str] = &["城关区", "东城区", "西城区", "新华区", "开发区"];
-const ROADS: &[&str] = &["人民路", "解放路", "建设路", "中山路", "幸福路", "和平路", "光明街", "胜利街", "文化路", "团结路"];
+const ROADS: &[&str] =
+    &["人民路", "解放路", "建设路", "中山路", "幸福路", "和平路", "光明街", "胜利街", "文化路", "团结路"];
 const FIRMS: &[&str] = &["华联", "鑫源", "恒通", "宏达", "金鼎", "瑞丰", "新华", "永盛", "天成", "明珠"];
 const TRADES: &[(&str, Category)] = &[
     ("商贸有限公司", Category::Commercial),
@@ -59,7 +66,8 @@ fn pick<'a, T>(rng: &mut StdRng, xs: &'a [T]) -> &'a T {
 }
 
 fn id_number(rng: &mut StdRng) -> String {
-    let birth = NaiveDate::from_ymd_opt(rng.gen_range(1950..2000), rng.gen_range(1..=12), rng.gen_range(1..=28)).unwrap_or_default();
+    let birth = NaiveDate::from_ymd_opt(rng.gen_range(1950..2000), rng.gen_range(1..=12), rng.gen_range(1..=28))
+        .unwrap_or_default();
     let body = format!("{}{}{:03}", 130102, birth.format("%Y%m%d"), rng.gen_range(1..999));
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body.bytes().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
@@ -80,7 +88,9 @@ fn account(rng: &mut StdRng, i: u32) -> NewAccount {
     };
     let name = match category {
         Category::Residential => format!("{}{}", pick(rng, SURNAMES), pick(rng, GIVEN)),
-        Category::Agricultural => format!("{}{}", pick(rng, VILLAGES), if rng.gen_bool(0.5) { "灌溉站" } else { "农业合作社" }),
+        Category::Agricultural => {
+            format!("{}{}", pick(rng, VILLAGES), if rng.gen_bool(0.5) { "灌溉站" } else { "农业合作社" })
+        }
         _ => {
             let (trade, _) = loop {
                 let t = pick(rng, TRADES);
@@ -103,10 +113,11 @@ fn account(rng: &mut StdRng, i: u32) -> NewAccount {
             rng.gen_range(101..1802)
         ),
     };
-    let prepaid = i != 1 && match category {
-        Category::Commercial | Category::Industrial => rng.gen_bool(0.45),
-        _ => rng.gen_bool(0.12),
-    };
+    let prepaid = i != 1
+        && match category {
+            Category::Commercial | Category::Industrial => rng.gen_bool(0.45),
+            _ => rng.gen_bool(0.12),
+        };
     let multiplier = match category {
         Category::Residential => 1,
         Category::Commercial => *pick(rng, &[1, 1, 30, 50]),
@@ -179,7 +190,13 @@ pub async fn seed(conn: &mut SqliteConnection, today: NaiveDate, now: &str) -> R
             continue;
         }
         // Account 1 owes since 13 months... the oldest 2 periods and the last 3: across the year.
-        let unpaid_from = if i == 1 { 0 } else if in_arrears { periods.len().saturating_sub(rng.gen_range(1..=4)) } else { periods.len() };
+        let unpaid_from = if i == 1 {
+            0
+        } else if in_arrears {
+            periods.len().saturating_sub(rng.gen_range(1..=4))
+        } else {
+            periods.len()
+        };
         let base_kwh: i64 = match a.category {
             Category::Residential => rng.gen_range(80..400),
             Category::Commercial => rng.gen_range(600..4000),
@@ -199,7 +216,14 @@ pub async fn seed(conn: &mut SqliteConnection, today: NaiveDate, now: &str) -> R
             };
             // Account 1 paid its middle months.
             let paid = if i == 1 && (2..periods.len().saturating_sub(3)).contains(&k) { amount } else { paid };
-            let bill = NewBill { account_no: a.account_no.clone(), period: *period, kwh: kwh.to_string(), amount, due_date: *due, paid };
+            let bill = NewBill {
+                account_no: a.account_no.clone(),
+                period: *period,
+                kwh: kwh.to_string(),
+                amount,
+                due_date: *due,
+                paid,
+            };
             db::insert_bill(conn, id, &bill).await?;
         }
     }

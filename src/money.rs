@@ -27,9 +27,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 /// 金额: an amount of CNY with exactly two decimal places (元.角分).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "String", into = "String")]
 #[ts(type = "string")]
 pub struct Yuan(Decimal);
@@ -48,9 +46,7 @@ pub enum MoneyError {
     Negative,
     #[error("the amount has more than 2 decimals: money is counted to the fen (分), like 12.35")]
     TooManyDecimals,
-    #[error(
-        "the amount is too large: at most 12 digits before the decimal point, like 999999999999.99"
-    )]
+    #[error("the amount is too large: at most 12 digits before the decimal point, like 999999999999.99")]
     TooLarge,
 }
 
@@ -94,9 +90,7 @@ impl Yuan {
         if let Some(rest) = s.strip_prefix('-') {
             // Only call it "negative" when the rest is a number; "-abc" is a format error.
             return Err(match Yuan::parse(rest) {
-                Ok(_) | Err(MoneyError::TooManyDecimals | MoneyError::TooLarge) => {
-                    MoneyError::Negative
-                }
+                Ok(_) | Err(MoneyError::TooManyDecimals | MoneyError::TooLarge) => MoneyError::Negative,
                 Err(_) => MoneyError::Format,
             });
         }
@@ -185,11 +179,7 @@ impl Yuan {
     /// which [`Yuan::parse`] never yields) the names compose: 万亿 for 1e12, 亿亿 for 1e16.
     pub fn words(self) -> String {
         let fen = self.fen().unsigned_abs();
-        let mut out = String::from(if self.is_negative() {
-            "人民币负"
-        } else {
-            "人民币"
-        });
+        let mut out = String::from(if self.is_negative() { "人民币负" } else { "人民币" });
         let integer = fen / 100;
         let jiao = (fen / 10 % 10) as usize;
         let fen_digit = (fen % 10) as usize;
@@ -247,11 +237,7 @@ impl Yuan {
 
 /// Writes a positive integer of yuan in capitals, without 元.
 fn push_integer_words(out: &mut String, integer: u64) {
-    let digits: Vec<usize> = integer
-        .to_string()
-        .bytes()
-        .map(|b| usize::from(b - b'0'))
-        .collect();
+    let digits: Vec<usize> = integer.to_string().bytes().map(|b| usize::from(b - b'0')).collect();
     let len = digits.len();
     let mut zero_pending = false;
     let mut group_has_digit = false;
@@ -383,11 +369,7 @@ mod tests {
     #[case::surrounding_whitespace_trimmed(" \t12.30\n ", 1230)]
     fn parses_valid_amounts(#[case] input: &str, #[case] fen: i64) {
         let amount = Yuan::parse(input).unwrap();
-        assert_eq!(
-            amount.fen(),
-            fen,
-            "{input:?} is a valid amount of {fen} fen"
-        );
+        assert_eq!(amount.fen(), fen, "{input:?} is a valid amount of {fen} fen");
         assert_eq!(amount.decimal().scale(), 2, "every Yuan has scale 2");
     }
 
@@ -411,11 +393,7 @@ mod tests {
     #[case::thirteen_digits("1000000000000", MoneyError::TooLarge)]
     #[case::thirteen_digits_with_fen("1000000000000.00", MoneyError::TooLarge)]
     fn refuses_invalid_amounts(#[case] input: &str, #[case] expected: MoneyError) {
-        assert_eq!(
-            Yuan::parse(input),
-            Err(expected),
-            "{input:?} must be refused as {expected:?}"
-        );
+        assert_eq!(Yuan::parse(input), Err(expected), "{input:?} must be refused as {expected:?}");
     }
 
     #[test]
@@ -425,10 +403,7 @@ mod tests {
         assert_eq!(MoneyError::Negative.code(), "MONEY_NEGATIVE");
         assert_eq!(MoneyError::TooManyDecimals.code(), "MONEY_DECIMALS");
         assert_eq!(MoneyError::TooLarge.code(), "MONEY_TOO_LARGE");
-        assert!(
-            MoneyError::Format.to_string().contains("12.30"),
-            "the message shows what is allowed"
-        );
+        assert!(MoneyError::Format.to_string().contains("12.30"), "the message shows what is allowed");
     }
 
     #[rstest]
@@ -453,10 +428,7 @@ mod tests {
     // more
     #[case::one_fen("0.01", "人民币壹分")]
     #[case::one_million("1000000", "人民币壹佰万元整")]
-    #[case::largest_input(
-        "999999999999.99",
-        "人民币玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"
-    )]
+    #[case::largest_input("999999999999.99", "人民币玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分")]
     #[case::one_yi("100000000", "人民币壹亿元整")]
     #[case::yuan_and_jiao("1.10", "人民币壹元壹角整")]
     #[case::tens_and_fen("20.05", "人民币贰拾元零伍分")]
@@ -483,11 +455,7 @@ mod tests {
     )]
     fn words_beyond_parse_do_not_panic(#[case] amount: &str, #[case] expected: &str) {
         let d = Decimal::from_str_exact(amount).unwrap();
-        assert_eq!(
-            Yuan::from_decimal_half_up(d).words(),
-            expected,
-            "大写 of {amount}"
-        );
+        assert_eq!(Yuan::from_decimal_half_up(d).words(), expected, "大写 of {amount}");
     }
 
     #[rstest]
@@ -500,11 +468,7 @@ mod tests {
     #[case::huge_negative_stops_at_min(Decimal::MIN, "-92233720368547758.07")]
     fn rounds_half_up_to_the_fen(#[case] d: Decimal, #[case] expected: &str) {
         let amount = Yuan::from_decimal_half_up(d);
-        assert_eq!(
-            amount.to_string(),
-            expected,
-            "{d} rounds half-up to the fen"
-        );
+        assert_eq!(amount.to_string(), expected, "{d} rounds half-up to the fen");
         assert_eq!(amount.decimal().scale(), 2);
     }
 
@@ -535,19 +499,11 @@ mod tests {
         assert!(y("0.01").is_positive() && !Yuan::ZERO.is_positive() && Yuan::ZERO.is_zero());
         assert_eq!(y("1").min(y("2")), y("1"));
         assert_eq!(y("1").max(y("2")), y("2"));
-        assert_eq!(
-            Yuan::MAX + y("1"),
-            Yuan::MAX,
-            "arithmetic stops at the bound instead of panicking"
-        );
+        assert_eq!(Yuan::MAX + y("1"), Yuan::MAX, "arithmetic stops at the bound instead of panicking");
         assert_eq!(Yuan::MIN - y("1"), Yuan::MIN);
         assert_eq!(Yuan::MAX.fen(), i64::MAX, "fen is exact at the bound");
         assert_eq!(Yuan::MIN.fen(), -i64::MAX);
-        assert_eq!(
-            Yuan::from_fen(i64::MIN),
-            Yuan::MIN,
-            "the one i64 outside the symmetric range"
-        );
+        assert_eq!(Yuan::from_fen(i64::MIN), Yuan::MIN, "the one i64 outside the symmetric range");
     }
 
     #[test]
@@ -555,10 +511,7 @@ mod tests {
         let amount = y("12.3");
         assert_eq!(serde_json::to_string(&amount).unwrap(), "\"12.30\"");
         assert_eq!(serde_json::from_str::<Yuan>("\"12.30\"").unwrap(), amount);
-        assert!(
-            serde_json::from_str::<Yuan>("12.30").is_err(),
-            "a JSON number is not money"
-        );
+        assert!(serde_json::from_str::<Yuan>("12.30").is_err(), "a JSON number is not money");
         assert!(serde_json::from_str::<Yuan>("\"12.345\"").is_err());
     }
 

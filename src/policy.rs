@@ -52,9 +52,7 @@ pub enum PolicyError {
          (2‰ per day is 0.002)"
     )]
     RateOutOfRange { field: &'static str, value: Decimal },
-    #[error(
-        "late_fee.minimum is {value}: the minimum late fee cannot be negative; use 0.00 for no minimum"
-    )]
+    #[error("late_fee.minimum is {value}: the minimum late fee cannot be negative; use 0.00 for no minimum")]
     NegativeMinimum { value: Yuan },
 }
 
@@ -85,9 +83,7 @@ impl Default for Policy {
 impl Policy {
     /// Reads a policy from JSON and validates it.
     pub fn from_json(s: &str) -> Result<Policy, PolicyError> {
-        let policy: Policy = serde_json::from_str(s).map_err(|e| PolicyError::Json {
-            reason: e.to_string(),
-        })?;
+        let policy: Policy = serde_json::from_str(s).map_err(|e| PolicyError::Json { reason: e.to_string() })?;
         policy.validate()?;
         Ok(policy)
     }
@@ -129,11 +125,7 @@ mod tests {
     #[test]
     fn defaults_are_the_shipped_rates() {
         let fee = Policy::default().late_fee;
-        assert_eq!(
-            fee.residential_daily,
-            dec!(0.001),
-            "1‰ per day for residential"
-        );
+        assert_eq!(fee.residential_daily, dec!(0.001), "1‰ per day for residential");
         assert_eq!(fee.other_daily_same_year, dec!(0.002));
         assert_eq!(fee.other_daily_later_year, dec!(0.003));
         assert_eq!(fee.minimum, Yuan::from_fen(100));
@@ -142,11 +134,7 @@ mod tests {
 
     #[test]
     fn json_uses_strings_and_round_trips() {
-        assert_eq!(
-            Policy::default().to_json(),
-            DEFAULT_JSON,
-            "decimals are strings, never JSON numbers"
-        );
+        assert_eq!(Policy::default().to_json(), DEFAULT_JSON, "decimals are strings, never JSON numbers");
         assert_eq!(Policy::from_json(DEFAULT_JSON).unwrap(), Policy::default());
     }
 
@@ -162,10 +150,7 @@ mod tests {
         );
         let err = Policy::from_json(&json).unwrap_err();
         assert!(matches!(err, PolicyError::RateOutOfRange { .. }), "{err}");
-        assert!(
-            err.to_string().contains(field),
-            "the message names the field: {err}"
-        );
+        assert!(err.to_string().contains(field), "the message names the field: {err}");
         assert_eq!(err.code(), "POLICY_INVALID");
     }
 
@@ -190,12 +175,7 @@ mod tests {
     fn refuses_negative_minimum() {
         let mut policy = Policy::default();
         policy.late_fee.minimum = -Yuan::from_fen(1);
-        assert_eq!(
-            policy.validate(),
-            Err(PolicyError::NegativeMinimum {
-                value: -Yuan::from_fen(1)
-            })
-        );
+        assert_eq!(policy.validate(), Err(PolicyError::NegativeMinimum { value: -Yuan::from_fen(1) }));
         assert_eq!(policy.validate().unwrap_err().code(), "POLICY_INVALID");
     }
 

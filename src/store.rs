@@ -18,10 +18,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Open (creating if missing) and migrate the database at `path`.
 pub async fn open(path: &Path) -> Result<SqlitePool> {
-    if let Some(dir) = path.parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir)?;
-        }
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
     }
     let options = SqliteConnectOptions::from_str("sqlite:")?
         .filename(path)
@@ -76,10 +76,12 @@ pub async fn set_setting<'e, E>(db: E, key: &str, value: &str) -> Result<()>
 where
     E: sqlx::SqliteExecutor<'e>,
 {
-    sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(db)
+    .await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! - digits only: 户号 prefix and 表号 prefix, both by index range scans;
 //! - 3 characters or more: substring of name, address or meter number via the FTS5 trigram index;
 //! - 1–2 characters (a surname, a two-character name): name prefix by index range scan.
+//!
 //! At most [`SEARCH_LIMIT`] hits, exact 户号 first.
 
 use chrono::NaiveDate;
@@ -47,10 +48,11 @@ fn account_from(r: AccountRaw) -> Result<Account> {
 }
 
 pub async fn by_no(conn: &mut SqliteConnection, no: &AccountNo) -> Result<Option<Account>> {
-    let raw: Option<AccountRaw> = sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM accounts WHERE account_no = ?"))
-        .bind(no.as_str())
-        .fetch_optional(conn)
-        .await?;
+    let raw: Option<AccountRaw> =
+        sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM accounts WHERE account_no = ?"))
+            .bind(no.as_str())
+            .fetch_optional(conn)
+            .await?;
     raw.map(account_from).transpose()
 }
 
@@ -121,10 +123,16 @@ pub async fn search(conn: &mut SqliteConnection, query: &str) -> Result<Vec<Acco
     }
     let raw: Vec<HitRaw> = if q.bytes().all(|b| b.is_ascii_digit()) {
         sqlx::query_as(concat!(
-            "SELECT ", hit_columns!(), " FROM (
-                 SELECT * FROM (SELECT ", hit_columns!(), ", 0 AS k FROM accounts WHERE account_no >= ?1 AND account_no < ?2 ORDER BY account_no LIMIT ?3)
+            "SELECT ",
+            hit_columns!(),
+            " FROM (
+                 SELECT * FROM (SELECT ",
+            hit_columns!(),
+            ", 0 AS k FROM accounts WHERE account_no >= ?1 AND account_no < ?2 ORDER BY account_no LIMIT ?3)
                  UNION
-                 SELECT * FROM (SELECT ", hit_columns!(), ", 1 AS k FROM accounts WHERE meter_no >= ?1 AND meter_no < ?2 ORDER BY meter_no LIMIT ?3)
+                 SELECT * FROM (SELECT ",
+            hit_columns!(),
+            ", 1 AS k FROM accounts WHERE meter_no >= ?1 AND meter_no < ?2 ORDER BY meter_no LIMIT ?3)
              ) ORDER BY account_no <> ?1, k, account_no LIMIT ?3"
         ))
         .bind(q)
@@ -136,7 +144,9 @@ pub async fn search(conn: &mut SqliteConnection, query: &str) -> Result<Vec<Acco
         // A phrase query: the text is quoted, embedded quotes doubled, so no FTS syntax leaks in.
         let phrase = format!("\"{}\"", q.replace('"', "\"\""));
         sqlx::query_as(concat!(
-            "SELECT ", hit_columns!(), " FROM accounts WHERE id IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ? LIMIT ?)
+            "SELECT ",
+            hit_columns!(),
+            " FROM accounts WHERE id IN (SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ? LIMIT ?)
              ORDER BY account_no"
         ))
         .bind(phrase)
@@ -145,7 +155,9 @@ pub async fn search(conn: &mut SqliteConnection, query: &str) -> Result<Vec<Acco
         .await?
     } else {
         sqlx::query_as(concat!(
-            "SELECT ", hit_columns!(), " FROM accounts WHERE name >= ? AND name < ? ORDER BY name, account_no LIMIT ?"
+            "SELECT ",
+            hit_columns!(),
+            " FROM accounts WHERE name >= ? AND name < ? ORDER BY name, account_no LIMIT ?"
         ))
         .bind(q)
         .bind(prefix_end(q))

@@ -21,8 +21,18 @@ use super::{
 };
 use crate::{Error, Result, money::Yuan};
 
-pub const ACCOUNT_HEADER: [&str; 10] =
-    ["account_no", "name", "address", "category", "billing_mode", "meter_no", "multiplier", "phone", "id_number", "prepaid_balance"];
+pub const ACCOUNT_HEADER: [&str; 10] = [
+    "account_no",
+    "name",
+    "address",
+    "category",
+    "billing_mode",
+    "meter_no",
+    "multiplier",
+    "phone",
+    "id_number",
+    "prepaid_balance",
+];
 pub const BILL_HEADER: [&str; 6] = ["account_no", "period", "kwh", "amount", "due_date", "paid"];
 
 /// One problem in one row.
@@ -61,7 +71,9 @@ fn read_rows(bytes: &[u8], header: &[&str]) -> Result<Vec<(u64, Vec<String>)>, I
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
     let found: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
-        Err(e) => return Err(ImportError::Rejected(vec![RowError { line: 1, column: "-".into(), reason: e.to_string() }])),
+        Err(e) => {
+            return Err(ImportError::Rejected(vec![RowError { line: 1, column: "-".into(), reason: e.to_string() }]));
+        }
     };
     if found != header {
         return Err(ImportError::Header { expected: header.join(","), found: found.join(",") });
@@ -208,33 +220,60 @@ pub fn parse_accounts(bytes: &[u8]) -> Result<Vec<(u64, NewAccount)>> {
     for (line, fields) in &rows {
         let mut r = Row { line: *line, header: &ACCOUNT_HEADER, fields, errors: &mut errors };
         let account_no = r.parse(0, AccountNo::parse);
-        if let Some(no) = &account_no {
-            if !seen.insert(no.clone()) {
-                r.fail(0, format!("户号 {no} appears more than once in the file"));
-            }
+        if let Some(no) = &account_no
+            && !seen.insert(no.clone())
+        {
+            r.fail(0, format!("户号 {no} appears more than once in the file"));
         }
         let name = r.text(1, 100);
         let address = r.text(2, 200);
         let category = r.parse(3, |s| {
             Category::parse(s).ok_or_else(|| {
-                Error::invalid("category", format!("'{s}' is not a category: use residential, commercial, industrial or agricultural"))
+                Error::invalid(
+                    "category",
+                    format!("'{s}' is not a category: use residential, commercial, industrial or agricultural"),
+                )
             })
         });
         let billing_mode = r.parse(4, |s| {
-            BillingMode::parse(s)
-                .ok_or_else(|| Error::invalid("billing_mode", format!("'{s}' is not a billing mode: use postpaid or prepaid")))
+            BillingMode::parse(s).ok_or_else(|| {
+                Error::invalid("billing_mode", format!("'{s}' is not a billing mode: use postpaid or prepaid"))
+            })
         });
         let meter_no = r.parse(5, parse_meter);
         let multiplier = r.parse(6, parse_multiplier);
         let phone = r.parse(7, parse_phone);
         let id_number = r.parse(8, parse_id_number);
         let prepaid_balance = r.parse(9, parse_money);
-        if let (Some(account_no), Some(name), Some(address), Some(category), Some(billing_mode), Some(meter_no), Some(multiplier), Some(phone), Some(id_number), Some(prepaid_balance)) =
+        if let (
+            Some(account_no),
+            Some(name),
+            Some(address),
+            Some(category),
+            Some(billing_mode),
+            Some(meter_no),
+            Some(multiplier),
+            Some(phone),
+            Some(id_number),
+            Some(prepaid_balance),
+        ) =
             (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number, prepaid_balance)
         {
             out.push((
                 *line,
-                NewAccount { account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number, prepaid_balance, risk: None },
+                NewAccount {
+                    account_no,
+                    name,
+                    address,
+                    category,
+                    billing_mode,
+                    meter_no,
+                    multiplier,
+                    phone,
+                    id_number,
+                    prepaid_balance,
+                    risk: None,
+                },
             ));
         }
     }
@@ -251,20 +290,20 @@ pub fn parse_bills(bytes: &[u8]) -> Result<Vec<(u64, NewBill)>> {
         let mut r = Row { line: *line, header: &BILL_HEADER, fields, errors: &mut errors };
         let account_no = r.parse(0, AccountNo::parse);
         let period = r.parse(1, Period::parse);
-        if let (Some(no), Some(p)) = (&account_no, period) {
-            if !seen.insert((no.clone(), p)) {
-                r.fail(1, format!("户号 {no} period {p} appears more than once in the file"));
-            }
+        if let (Some(no), Some(p)) = (&account_no, period)
+            && !seen.insert((no.clone(), p))
+        {
+            r.fail(1, format!("户号 {no} period {p} appears more than once in the file"));
         }
         let kwh = r.parse(2, parse_kwh);
         let amount = r.parse(3, parse_money);
         let due_date = r.parse(4, parse_date);
         let paid = r.parse(5, parse_money);
-        if let (Some(amount), Some(paid)) = (amount, paid) {
-            if paid > amount {
-                r.fail(5, format!("paid {paid} is more than the amount {amount}"));
-                continue;
-            }
+        if let (Some(amount), Some(paid)) = (amount, paid)
+            && paid > amount
+        {
+            r.fail(5, format!("paid {paid} is more than the amount {amount}"));
+            continue;
         }
         if let (Some(account_no), Some(period), Some(kwh), Some(amount), Some(due_date), Some(paid)) =
             (account_no, period, kwh, amount, due_date, paid)
@@ -280,7 +319,11 @@ pub async fn write_accounts(conn: &mut SqliteConnection, rows: &[(u64, NewAccoun
     let mut errors = Vec::new();
     for (line, a) in rows {
         if db::id_of(conn, &a.account_no).await?.is_some() {
-            errors.push(RowError { line: *line, column: "account_no".into(), reason: format!("户号 {} already exists", a.account_no) });
+            errors.push(RowError {
+                line: *line,
+                column: "account_no".into(),
+                reason: format!("户号 {} already exists", a.account_no),
+            });
         }
     }
     if !errors.is_empty() {
@@ -299,7 +342,11 @@ pub async fn write_bills(conn: &mut SqliteConnection, rows: &[(u64, NewBill)]) -
     let mut ids = Vec::with_capacity(rows.len());
     for (line, b) in rows {
         match db::id_of(conn, &b.account_no).await? {
-            None => errors.push(RowError { line: *line, column: "account_no".into(), reason: format!("no account with 户号 {}", b.account_no) }),
+            None => errors.push(RowError {
+                line: *line,
+                column: "account_no".into(),
+                reason: format!("no account with 户号 {}", b.account_no),
+            }),
             Some(id) => {
                 let exists: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM bills WHERE account_id = ? AND period = ?")
                     .bind(id)
@@ -343,7 +390,9 @@ mod tests {
                    3100000001,202511,120,80.50,2025-12-15,0\n\
                    31000A0001,202513,12x,80.505,2025-02-30,0\n\
                    3100000001,202511,120,80.50,2025-12-15,90\n";
-        let Err(Error::Import(ImportError::Rejected(rows))) = parse_bills(csv.as_bytes()) else { panic!("must be rejected") };
+        let Err(Error::Import(ImportError::Rejected(rows))) = parse_bills(csv.as_bytes()) else {
+            panic!("must be rejected")
+        };
         let cols: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.column.as_str())).collect();
         assert_eq!(
             cols,

@@ -40,16 +40,10 @@ pub fn late_fee(
     }
     let (same_year_days, later_year_days) = split_days(due.year(), start, on);
     let daily_rate_days = match category {
-        Category::Residential => policy
-            .residential_daily
-            .checked_mul(Decimal::from(same_year_days + later_year_days)),
+        Category::Residential => policy.residential_daily.checked_mul(Decimal::from(same_year_days + later_year_days)),
         Category::Commercial | Category::Industrial | Category::Agricultural => {
-            let same = policy
-                .other_daily_same_year
-                .checked_mul(Decimal::from(same_year_days));
-            let later = policy
-                .other_daily_later_year
-                .checked_mul(Decimal::from(later_year_days));
+            let same = policy.other_daily_same_year.checked_mul(Decimal::from(same_year_days));
+            let later = policy.other_daily_later_year.checked_mul(Decimal::from(later_year_days));
             same.zip(later).and_then(|(s, l)| s.checked_add(l))
         }
     };
@@ -151,22 +145,8 @@ mod tests {
         "2026-03-18",
         "1.00"
     )]
-    #[case::paid_on_due_date_no_fee(
-        "500.00",
-        Category::Commercial,
-        "2026-03-15",
-        "2026-03-15",
-        "2026-03-15",
-        "0.00"
-    )]
-    #[case::paid_before_due_no_fee(
-        "500.00",
-        Category::Commercial,
-        "2026-03-15",
-        "2026-03-15",
-        "2026-03-01",
-        "0.00"
-    )]
+    #[case::paid_on_due_date_no_fee("500.00", Category::Commercial, "2026-03-15", "2026-03-15", "2026-03-15", "0.00")]
+    #[case::paid_before_due_no_fee("500.00", Category::Commercial, "2026-03-15", "2026-03-15", "2026-03-01", "0.00")]
     #[case::partly_paid_fee_on_outstanding_123_45_only_10_days_2permille(
         "123.45",
         Category::Commercial,
@@ -231,14 +211,7 @@ mod tests {
         "2026-01-15",
         "30.00"
     )]
-    #[case::nothing_outstanding_no_fee(
-        "0.00",
-        Category::Commercial,
-        "2026-03-01",
-        "2026-03-01",
-        "2026-04-01",
-        "0.00"
-    )]
+    #[case::nothing_outstanding_no_fee("0.00", Category::Commercial, "2026-03-01", "2026-03-01", "2026-04-01", "0.00")]
     fn late_fees(
         #[case] outstanding: &str,
         #[case] category: Category,
@@ -247,19 +220,8 @@ mod tests {
         #[case] on: &str,
         #[case] expected: &str,
     ) {
-        let fee = late_fee(
-            y(outstanding),
-            category,
-            date(due),
-            date(accrue_from),
-            date(on),
-            &defaults(),
-        );
-        assert_eq!(
-            fee,
-            y(expected),
-            "{category:?} {outstanding} due {due}, charged to {accrue_from}, paid {on}"
-        );
+        let fee = late_fee(y(outstanding), category, date(due), date(accrue_from), date(on), &defaults());
+        assert_eq!(fee, y(expected), "{category:?} {outstanding} due {due}, charged to {accrue_from}, paid {on}");
     }
 
     #[test]
@@ -273,10 +235,7 @@ mod tests {
 
     #[test]
     fn half_a_fen_rounds_up_to_one_fen() {
-        let policy = LateFeePolicy {
-            minimum: Yuan::ZERO,
-            ..defaults()
-        };
+        let policy = LateFeePolicy { minimum: Yuan::ZERO, ..defaults() };
         // 5.00 × 1‰ × 1 day = 0.005 exactly.
         let fee = late_fee(
             y("5.00"),
@@ -311,28 +270,11 @@ mod tests {
             other_daily_later_year: Decimal::MIN,
             minimum: Yuan::from_fen(100),
         };
-        let fee = late_fee(
-            Yuan::MAX,
-            Category::Residential,
-            NaiveDate::MIN,
-            NaiveDate::MIN,
-            NaiveDate::MAX,
-            &policy,
-        );
+        let fee = late_fee(Yuan::MAX, Category::Residential, NaiveDate::MIN, NaiveDate::MIN, NaiveDate::MAX, &policy);
         assert_eq!(fee, Yuan::MAX, "overflow stops at the largest amount");
-        let fee = late_fee(
-            Yuan::MAX,
-            Category::Commercial,
-            NaiveDate::MIN,
-            NaiveDate::MIN,
-            NaiveDate::MAX,
-            &policy,
-        );
+        let fee = late_fee(Yuan::MAX, Category::Commercial, NaiveDate::MIN, NaiveDate::MIN, NaiveDate::MAX, &policy);
         assert!(!fee.is_negative());
-        let negative = LateFeePolicy {
-            residential_daily: Decimal::NEGATIVE_ONE,
-            ..defaults()
-        };
+        let negative = LateFeePolicy { residential_daily: Decimal::NEGATIVE_ONE, ..defaults() };
         let fee = late_fee(
             y("100"),
             Category::Residential,
@@ -341,11 +283,7 @@ mod tests {
             date("2026-03-05"),
             &negative,
         );
-        assert_eq!(
-            fee,
-            Yuan::ZERO,
-            "a negative rate never makes a negative fee"
-        );
+        assert_eq!(fee, Yuan::ZERO, "a negative rate never makes a negative fee");
     }
 
     #[rstest]
@@ -353,11 +291,7 @@ mod tests {
     #[case::on_due_date("2026-01-31", "2026-01-31", 0)]
     #[case::before_due_date("2026-01-31", "2026-01-01", 0)]
     #[case::across_year("2025-12-31", "2026-01-18", 18)]
-    fn days_overdue_counts_from_the_day_after_due(
-        #[case] due: &str,
-        #[case] on: &str,
-        #[case] days: i64,
-    ) {
+    fn days_overdue_counts_from_the_day_after_due(#[case] due: &str, #[case] on: &str, #[case] days: i64) {
         assert_eq!(days_overdue(date(due), date(on)), days);
     }
 

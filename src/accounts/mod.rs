@@ -73,7 +73,8 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [Category::Residential, Category::Commercial, Category::Industrial, Category::Agricultural];
+    pub const ALL: [Category; 4] =
+        [Category::Residential, Category::Commercial, Category::Industrial, Category::Agricultural];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -201,8 +202,14 @@ impl std::fmt::Display for Period {
 /// 电量: kWh, a non-negative decimal with at most 2 places, kept as its canonical string.
 pub fn parse_kwh(s: &str) -> Result<String> {
     let s = s.trim();
-    let bad = || Error::invalid("kwh", format!("'{s}' is not an amount of kWh: use digits and at most 2 decimals, e.g. 235 or 235.5"));
-    let valid_chars = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.matches('.').count() <= 1;
+    let bad = || {
+        Error::invalid(
+            "kwh",
+            format!("'{s}' is not an amount of kWh: use digits and at most 2 decimals, e.g. 235 or 235.5"),
+        )
+    };
+    let valid_chars =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.matches('.').count() <= 1;
     if !valid_chars || s.starts_with('.') || s.ends_with('.') {
         return Err(bad());
     }
@@ -218,7 +225,9 @@ pub fn parse_multiplier(s: &str) -> Result<i64> {
     let s = s.trim();
     match s.parse::<i64>() {
         Ok(n) if (1..=100_000).contains(&n) && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
-        _ => Err(Error::invalid("multiplier", format!("'{s}' is not a multiplier: use a whole number from 1 to 100000"))),
+        _ => {
+            Err(Error::invalid("multiplier", format!("'{s}' is not a multiplier: use a whole number from 1 to 100000")))
+        }
     }
 }
 

@@ -35,7 +35,13 @@ pub struct Quote {
     pub total_words: String,
 }
 
-pub fn quote(account_no: &AccountNo, category: Category, bills: &[Bill], on: NaiveDate, policy: &LateFeePolicy) -> Quote {
+pub fn quote(
+    account_no: &AccountNo,
+    category: Category,
+    bills: &[Bill],
+    on: NaiveDate,
+    policy: &LateFeePolicy,
+) -> Quote {
     let mut open: Vec<&Bill> = bills.iter().filter(|b| b.outstanding().is_positive()).collect();
     open.sort_by_key(|b| b.period);
     let lines: Vec<QuoteLine> = open

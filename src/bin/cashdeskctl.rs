@@ -150,7 +150,10 @@ fn read_password() -> Result<String, Error> {
     std::io::stdin().lock().read_line(&mut line)?;
     let pw = line.trim_end_matches(['\n', '\r']).to_string();
     if pw.is_empty() {
-        return Err(Error::invalid("password", "give the password on the first line of standard input, e.g. `printf '%s\\n' \"$PW\" | cashdeskctl user add ...`"));
+        return Err(Error::invalid(
+            "password",
+            "give the password on the first line of standard input, e.g. `printf '%s\\n' \"$PW\" | cashdeskctl user add ...`",
+        ));
     }
     Ok(pw)
 }
@@ -194,7 +197,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Cmd::Import { what, file } => {
             let desk = open(&cli, no_init()).await?;
-            let bytes = std::fs::read(file).map_err(|e| Error::invalid("file", format!("cannot read {}: {e}", file.display())))?;
+            let bytes = std::fs::read(file)
+                .map_err(|e| Error::invalid("file", format!("cannot read {}: {e}", file.display())))?;
             let source = file.display().to_string();
             let n = if what == "accounts" {
                 desk.import_accounts(&actor(), &source, &bytes).await?
@@ -221,7 +225,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     bills: q
                         .bills
                         .iter()
-                        .map(|b| QuoteBillJson { period: b.period.to_string(), principal: b.principal, days_overdue: b.days_overdue, late_fee: b.late_fee })
+                        .map(|b| QuoteBillJson {
+                            period: b.period.to_string(),
+                            principal: b.principal,
+                            days_overdue: b.days_overdue,
+                            late_fee: b.late_fee,
+                        })
                         .collect(),
                     principal_total: q.principal_total,
                     late_fee_total: q.late_fee_total,
@@ -231,7 +240,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 println!("户号 {}  on {}", q.account_no, q.on);
                 println!("{:<8} {:>14} {:>6} {:>12}", "period", "principal", "days", "late fee");
                 for b in &q.bills {
-                    println!("{:<8} {:>14} {:>6} {:>12}", b.period.to_string(), b.principal.to_string(), b.days_overdue, b.late_fee.to_string());
+                    println!(
+                        "{:<8} {:>14} {:>6} {:>12}",
+                        b.period.to_string(),
+                        b.principal.to_string(),
+                        b.days_overdue,
+                        b.late_fee.to_string()
+                    );
                 }
                 println!("principal {}  late fee {}  total {}", q.principal_total, q.late_fee_total, q.total);
                 println!("{}", q.total_words);
@@ -251,12 +266,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 Some(p) => p.clone(),
                 None => config::default_db_path()?,
             };
-            let calendar = if path.exists() { open(&cli, no_init()).await?.calendar().clone() } else { Calendar::shipped() };
+            let calendar =
+                if path.exists() { open(&cli, no_init()).await?.calendar().clone() } else { Calendar::shipped() };
             match cmd {
                 CalendarCmd::IsWorkingDay { date } => {
                     let d = parse_date(date)?;
                     if !calendar.has_year(d.year()) {
-                        eprintln!("warning: no holiday notice loaded for {}; weekends count as days off", d.format("%Y"));
+                        eprintln!(
+                            "warning: no holiday notice loaded for {}; weekends count as days off",
+                            d.format("%Y")
+                        );
                     }
                     println!("{}", calendar.is_working_day(d));
                 }
@@ -265,7 +284,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     println!("{}", calendar.next_working_day(d));
                 }
                 CalendarCmd::Load { file } => {
-                    let json = std::fs::read_to_string(file).map_err(|e| Error::invalid("file", format!("cannot read {}: {e}", file.display())))?;
+                    let json = std::fs::read_to_string(file)
+                        .map_err(|e| Error::invalid("file", format!("cannot read {}: {e}", file.display())))?;
                     let mut desk = open(&cli, no_init()).await?;
                     let year = desk.load_calendar_year(&actor(), &json).await?;
                     println!("Loaded the holiday calendar for {year}.");
@@ -316,7 +336,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         print_json(&rows)?;
                     } else {
                         for r in rows.iter().rev() {
-                            println!("{:>6} {} {} {:<20} {:<16} {} {}", r.seq, r.at, r.terminal, r.actor, r.action, r.subject.as_deref().unwrap_or("-"), r.detail);
+                            println!(
+                                "{:>6} {} {} {:<20} {:<16} {} {}",
+                                r.seq,
+                                r.at,
+                                r.terminal,
+                                r.actor,
+                                r.action,
+                                r.subject.as_deref().unwrap_or("-"),
+                                r.detail
+                            );
                         }
                     }
                 }

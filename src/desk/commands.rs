@@ -66,7 +66,10 @@ mod bindings {
     use super::COMMANDS;
     use crate::{
         ErrorBody,
-        accounts::{AccountDetail, AccountHit, BillStatus, BillingMode, Category, Period, RiskMark, quote::{Quote, QuoteLine}},
+        accounts::{
+            AccountDetail, AccountHit, BillStatus, BillingMode, Category, Period, RiskMark,
+            quote::{Quote, QuoteLine},
+        },
         desk::{AccountRequest, AccountView, AppInfo, LoginRequest, LoginResult, Notice, SearchRequest, TokenRequest},
         users::{Role, UserInfo},
     };
@@ -77,8 +80,24 @@ mod bindings {
             ($($t:ty),*) => {$( <$t>::export_all(&cfg).expect(concat!("export ", stringify!($t))); )*};
         }
         export!(
-            AppInfo, LoginRequest, LoginResult, Notice, TokenRequest, SearchRequest, AccountRequest, AccountView,
-            AccountHit, AccountDetail, Quote, QuoteLine, Category, BillingMode, RiskMark, BillStatus, Role, UserInfo,
+            AppInfo,
+            LoginRequest,
+            LoginResult,
+            Notice,
+            TokenRequest,
+            SearchRequest,
+            AccountRequest,
+            AccountView,
+            AccountHit,
+            AccountDetail,
+            Quote,
+            QuoteLine,
+            Category,
+            BillingMode,
+            RiskMark,
+            BillStatus,
+            Role,
+            UserInfo,
             ErrorBody
         );
         let _ = Period::name(&cfg);
@@ -90,7 +109,9 @@ mod bindings {
             .collect();
         imports.sort();
         imports.dedup();
-        let mut out = String::from("// Generated from src/desk/commands.rs by `UPDATE_BINDINGS=1 cargo test --lib bindings`. Do not edit.\n");
+        let mut out = String::from(
+            "// Generated from src/desk/commands.rs by `UPDATE_BINDINGS=1 cargo test --lib bindings`. Do not edit.\n",
+        );
         for t in &imports {
             out.push_str(&format!("import type {{ {t} }} from \"./{t}\";\n"));
         }
@@ -106,7 +127,12 @@ mod bindings {
         std::fs::read_dir(dir)
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
-                    .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+                    .map(|e| {
+                        (
+                            e.file_name().to_string_lossy().into_owned(),
+                            std::fs::read_to_string(e.path()).unwrap_or_default(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -124,7 +150,14 @@ mod bindings {
         let fresh = tempfile::tempdir().unwrap();
         generate(fresh.path());
         let (want, have) = (read_dir(fresh.path()), read_dir(&committed));
-        let stale: Vec<&String> = want.keys().filter(|k| want.get(*k) != have.get(*k)).chain(have.keys().filter(|k| !want.contains_key(*k))).collect();
-        assert!(stale.is_empty(), "ui/src/bindings is stale ({stale:?}): run `UPDATE_BINDINGS=1 cargo test --lib bindings` and commit");
+        let stale: Vec<&String> = want
+            .keys()
+            .filter(|k| want.get(*k) != have.get(*k))
+            .chain(have.keys().filter(|k| !want.contains_key(*k)))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "ui/src/bindings is stale ({stale:?}): run `UPDATE_BINDINGS=1 cargo test --lib bindings` and commit"
+        );
     }
 }

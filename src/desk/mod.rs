@@ -200,13 +200,16 @@ impl Desk {
                 ));
             }
         };
-        let utility = store::setting(&pool, config::SETTING_UTILITY).await?.unwrap_or_else(|| config::DEFAULT_UTILITY.to_string());
+        let utility = store::setting(&pool, config::SETTING_UTILITY)
+            .await?
+            .unwrap_or_else(|| config::DEFAULT_UTILITY.to_string());
         let policy = match store::setting(&pool, SETTING_POLICY).await? {
             Some(json) => Policy::from_json(&json)?,
             None => Policy::default(),
         };
         let mut calendar = Calendar::shipped();
-        let years: Vec<(String,)> = sqlx::query_as("SELECT notice FROM calendar_years ORDER BY year").fetch_all(&pool).await?;
+        let years: Vec<(String,)> =
+            sqlx::query_as("SELECT notice FROM calendar_years ORDER BY year").fetch_all(&pool).await?;
         for (json,) in years {
             calendar.insert_year(YearCalendar::from_json(&json)?)?;
         }
@@ -253,12 +256,29 @@ impl Desk {
         }
     }
 
-    async fn audit(&self, conn: &mut sqlx::SqliteConnection, actor: &str, action: &str, subject: Option<&str>, detail: serde_json::Value) -> Result<()> {
-        audit::append(conn, audit::Entry { at: self.now(), terminal: self.terminal.as_str(), actor, action, subject, detail }).await
+    async fn audit(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        actor: &str,
+        action: &str,
+        subject: Option<&str>,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        audit::append(
+            conn,
+            audit::Entry { at: self.now(), terminal: self.terminal.as_str(), actor, action, subject, detail },
+        )
+        .await
     }
 
     /// Write one audit entry in its own transaction (operations that change nothing else).
-    async fn audit_alone(&self, actor: &str, action: &str, subject: Option<&str>, detail: serde_json::Value) -> Result<()> {
+    async fn audit_alone(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: Option<&str>,
+        detail: serde_json::Value,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         self.audit(&mut tx, actor, action, subject, detail).await?;
         tx.commit().await?;
@@ -276,16 +296,23 @@ impl Desk {
         let Some(user) = user else {
             // Same work as a real check, so timing does not tell which names exist.
             let _ = verify_blocking(req.password, DUMMY_HASH.to_string()).await;
-            self.audit_alone(&username, "login.failed", Some(&username), serde_json::json!({"reason": "unknown user"})).await?;
+            self.audit_alone(&username, "login.failed", Some(&username), serde_json::json!({"reason": "unknown user"}))
+                .await?;
             return Err(Error::AuthInvalid);
         };
         if user.disabled {
-            self.audit_alone(&username, "login.failed", Some(&username), serde_json::json!({"reason": "disabled"})).await?;
+            self.audit_alone(&username, "login.failed", Some(&username), serde_json::json!({"reason": "disabled"}))
+                .await?;
             return Err(Error::AuthDisabled);
         }
         if let Some(until) = lockout::locked(user.locked_until, now) {
-            self.audit_alone(&username, "login.refused", Some(&username), serde_json::json!({"reason": "locked", "until": until.to_rfc3339()}))
-                .await?;
+            self.audit_alone(
+                &username,
+                "login.refused",
+                Some(&username),
+                serde_json::json!({"reason": "locked", "until": until.to_rfc3339()}),
+            )
+            .await?;
             return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
         }
         let ok = verify_blocking(req.password, user.password_hash.clone()).await?;
@@ -293,10 +320,23 @@ impl Desk {
         if !ok {
             let (failed, locked_until) = lockout::after_failure(user.failed_attempts, user.locked_until, now);
             users_db::set_failures(&mut tx, user.id, failed, locked_until).await?;
-            self.audit(&mut tx, &username, "login.failed", Some(&username), serde_json::json!({"reason": "wrong password", "failed_attempts": failed}))
-                .await?;
+            self.audit(
+                &mut tx,
+                &username,
+                "login.failed",
+                Some(&username),
+                serde_json::json!({"reason": "wrong password", "failed_attempts": failed}),
+            )
+            .await?;
             if let Some(until) = locked_until {
-                self.audit(&mut tx, &username, "user.locked", Some(&username), serde_json::json!({"until": until.to_rfc3339()})).await?;
+                self.audit(
+                    &mut tx,
+                    &username,
+                    "user.locked",
+                    Some(&username),
+                    serde_json::json!({"until": until.to_rfc3339()}),
+                )
+                .await?;
                 tx.commit().await?;
                 tracing::warn!(user = %username, "user locked after repeated wrong passwords");
                 return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
@@ -306,7 +346,8 @@ impl Desk {
         }
         users_db::set_failures(&mut tx, user.id, 0, None).await?;
         let token = session::create(&mut tx, user.id, self.terminal.as_str(), now).await?;
-        self.audit(&mut tx, &username, "login.ok", Some(&username), serde_json::json!({"role": user.info.role})).await?;
+        self.audit(&mut tx, &username, "login.ok", Some(&username), serde_json::json!({"role": user.info.role}))
+            .await?;
         tx.commit().await?;
         tracing::info!(user = %username, "logged in");
         Ok(LoginResult { token, notices: self.notices_for(user.info.role), user: user.info })
@@ -370,14 +411,21 @@ impl Desk {
         s.user.role.require(Permission::ViewAccounts, "look up accounts")?;
         let no = AccountNo::parse(&req.account_no)?;
         let view = self.view(&no, self.today()).await?;
-        self.audit_alone(&s.user.username, "account.view", Some(no.as_str()), serde_json::json!({"total": view.quote.total})).await?;
+        self.audit_alone(
+            &s.user.username,
+            "account.view",
+            Some(no.as_str()),
+            serde_json::json!({"total": view.quote.total}),
+        )
+        .await?;
         Ok(view)
     }
 
     async fn view(&self, no: &AccountNo, on: NaiveDate) -> Result<AccountView> {
         let mut conn = self.pool.acquire().await?;
-        let account =
-            accounts_db::by_no(&mut conn, no).await?.ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
+        let account = accounts_db::by_no(&mut conn, no)
+            .await?
+            .ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
         let bills = accounts_db::open_bills(&mut conn, account.id).await?;
         let quote = crate::accounts::quote::quote(no, account.category, &bills, on, &self.policy.late_fee);
         Ok(AccountView { account: AccountDetail::from(&account), quote })
@@ -387,12 +435,25 @@ impl Desk {
     pub async fn quote(&self, actor: &str, account_no: &str, on: NaiveDate) -> Result<Quote> {
         let no = AccountNo::parse(account_no)?;
         let view = self.view(&no, on).await?;
-        self.audit_alone(actor, "account.quote", Some(no.as_str()), serde_json::json!({"on": on, "total": view.quote.total})).await?;
+        self.audit_alone(
+            actor,
+            "account.quote",
+            Some(no.as_str()),
+            serde_json::json!({"on": on, "total": view.quote.total}),
+        )
+        .await?;
         Ok(view.quote)
     }
 
     /// Add a user (administration through `cashdeskctl`).
-    pub async fn add_user(&self, actor: &str, username: &str, display_name: Option<&str>, role: Role, password: &str) -> Result<UserInfo> {
+    pub async fn add_user(
+        &self,
+        actor: &str,
+        username: &str,
+        display_name: Option<&str>,
+        role: Role,
+        password: &str,
+    ) -> Result<UserInfo> {
         let username = users::validate_username(username)?;
         password::validate_new(password)?;
         let display_name = display_name.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(&username).to_string();
@@ -478,7 +539,8 @@ impl Desk {
 }
 
 /// A valid argon2id hash of a random string, checked against when the user does not exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5bq8cGSmp0D6FvZhZ8bTd/bbdU9hEnCq45Yk4mzBIO8";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5bq8cGSmp0D6FvZhZ8bTd/bbdU9hEnCq45Yk4mzBIO8";
 
 async fn verify_blocking(password: String, hash: String) -> Result<bool> {
     tokio::task::spawn_blocking(move || password::verify(&password, &hash))

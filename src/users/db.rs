@@ -52,13 +52,16 @@ pub async fn by_name(conn: &mut SqliteConnection, username: &str) -> Result<Opti
 }
 
 pub async fn by_id(conn: &mut SqliteConnection, id: i64) -> Result<Option<UserRow>> {
-    let raw: Option<Raw> =
-        sqlx::query_as(concat!("SELECT ", columns!(), " FROM users WHERE id = ?")).bind(id).fetch_optional(conn).await?;
+    let raw: Option<Raw> = sqlx::query_as(concat!("SELECT ", columns!(), " FROM users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     raw.map(from_raw).transpose()
 }
 
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<UserRow>> {
-    let raw: Vec<Raw> = sqlx::query_as(concat!("SELECT ", columns!(), " FROM users ORDER BY username")).fetch_all(conn).await?;
+    let raw: Vec<Raw> =
+        sqlx::query_as(concat!("SELECT ", columns!(), " FROM users ORDER BY username")).fetch_all(conn).await?;
     raw.into_iter().map(from_raw).collect()
 }
 
@@ -68,14 +71,16 @@ pub async fn insert(
     password_hash: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<i64> {
-    let res = sqlx::query("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(&info.username)
-        .bind(&info.display_name)
-        .bind(info.role.as_str())
-        .bind(password_hash)
-        .bind(now.to_rfc3339())
-        .execute(conn)
-        .await;
+    let res = sqlx::query(
+        "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&info.username)
+    .bind(&info.display_name)
+    .bind(info.role.as_str())
+    .bind(password_hash)
+    .bind(now.to_rfc3339())
+    .execute(conn)
+    .await;
     match res {
         Ok(r) => Ok(r.last_insert_rowid()),
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(Error::UserExists(info.username.clone())),

@@ -7,7 +7,10 @@ pub const MAX_FAILURES: i64 = 5;
 pub const LOCK_MINUTES: i64 = 15;
 
 /// Whether a user may try a password now.
-pub fn locked(locked_until: Option<DateTime<FixedOffset>>, now: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+pub fn locked(
+    locked_until: Option<DateTime<FixedOffset>>,
+    now: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
     locked_until.filter(|until| *until > now)
 }
 

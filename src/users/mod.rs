@@ -50,7 +50,10 @@ impl Role {
             "supervisor" => Ok(Role::Supervisor),
             "finance" => Ok(Role::Finance),
             "admin" => Ok(Role::Admin),
-            other => Err(Error::invalid("role", format!("'{other}' is not a role: use cashier, supervisor, finance or admin"))),
+            other => Err(Error::invalid(
+                "role",
+                format!("'{other}' is not a role: use cashier, supervisor, finance or admin"),
+            )),
         }
     }
 

@@ -16,7 +16,12 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Create a session; returns the token to hand to the UI.
-pub async fn create(conn: &mut SqliteConnection, user_id: i64, terminal: &str, now: DateTime<FixedOffset>) -> Result<String> {
+pub async fn create(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    terminal: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<String> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
@@ -42,7 +47,8 @@ pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<Fix
             .fetch_optional(conn)
             .await?;
     let Some((user_id, expires_at, ended_at)) = row else { return Err(Error::SessionExpired) };
-    let expires = DateTime::parse_from_rfc3339(&expires_at).map_err(|e| Error::Internal(format!("bad session expiry: {e}")))?;
+    let expires =
+        DateTime::parse_from_rfc3339(&expires_at).map_err(|e| Error::Internal(format!("bad session expiry: {e}")))?;
     if ended_at.is_some() || expires <= now {
         return Err(Error::SessionExpired);
     }

@@ -38,7 +38,9 @@ pub async fn counter(now: &str) -> Counter {
 /// A counter with one user of each role, password `Counter#1`.
 pub async fn staffed(now: &str) -> Counter {
     let c = counter(now).await;
-    for (name, role) in [("cashier1", Role::Cashier), ("super1", Role::Supervisor), ("finance1", Role::Finance), ("admin", Role::Admin)] {
+    for (name, role) in
+        [("cashier1", Role::Cashier), ("super1", Role::Supervisor), ("finance1", Role::Finance), ("admin", Role::Admin)]
+    {
         c.desk.add_user("test", name, None, role, "Counter#1").await.unwrap();
     }
     c

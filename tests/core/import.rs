@@ -7,7 +7,10 @@ async fn snapshot(c: &crate::common::Counter) -> (i64, i64, Vec<(String, i64)>) 
     let (a,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts").fetch_one(pool).await.unwrap();
     let (b,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bills").fetch_one(pool).await.unwrap();
     let balances: Vec<(String, i64)> =
-        sqlx::query_as("SELECT account_no, prepaid_balance_fen FROM accounts ORDER BY account_no").fetch_all(pool).await.unwrap();
+        sqlx::query_as("SELECT account_no, prepaid_balance_fen FROM accounts ORDER BY account_no")
+            .fetch_all(pool)
+            .await
+            .unwrap();
     (a, b, balances)
 }
 
@@ -55,7 +58,11 @@ async fn bills_for_unknown_accounts_or_billed_periods_are_rejected() {
 async fn imports_are_audited_without_personal_numbers() {
     let c = staffed("2026-01-10T09:00:00+08:00").await;
     c.desk.import_accounts("ops", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT action, detail FROM audit_log WHERE action LIKE 'import.%'").fetch_all(c.desk.pool()).await.unwrap();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, detail FROM audit_log WHERE action LIKE 'import.%'")
+            .fetch_all(c.desk.pool())
+            .await
+            .unwrap();
     assert_eq!(rows.len(), 1);
     assert!(rows[0].1.contains("\"rows\":4"), "{}", rows[0].1);
     assert!(!rows[0].1.contains("11010519491231002X"), "no ID numbers in the audit trail");

@@ -10,7 +10,8 @@ fn creds(u: &str, p: &str) -> LoginRequest {
 }
 
 async fn audit_actions(c: &crate::common::Counter) -> Vec<String> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT action FROM audit_log ORDER BY seq").fetch_all(c.desk.pool()).await.unwrap();
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT action FROM audit_log ORDER BY seq").fetch_all(c.desk.pool()).await.unwrap();
     rows.into_iter().map(|r| r.0).collect()
 }
 
@@ -22,7 +23,11 @@ async fn good_password_logs_in_and_is_audited() {
     assert_eq!(r.token.len(), 64);
     assert_eq!(audit_actions(&c).await.last().unwrap(), "login.ok");
     // The token is not stored in clear.
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE token_hash = ?").bind(&r.token).fetch_one(c.desk.pool()).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE token_hash = ?")
+        .bind(&r.token)
+        .fetch_one(c.desk.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 0, "only a hash of the token is stored");
 }
 
@@ -44,7 +49,10 @@ async fn five_wrong_passwords_lock_for_fifteen_minutes_then_it_expires() {
     // After 15 minutes the right password works again and resets the count.
     c.clock.set(at("2026-03-02T09:15:00+08:00"));
     c.desk.login(creds("cashier1", "Counter#1")).await.expect("the lock has expired");
-    let (failed,): (i64,) = sqlx::query_as("SELECT failed_attempts FROM users WHERE username = 'cashier1'").fetch_one(c.desk.pool()).await.unwrap();
+    let (failed,): (i64,) = sqlx::query_as("SELECT failed_attempts FROM users WHERE username = 'cashier1'")
+        .fetch_one(c.desk.pool())
+        .await
+        .unwrap();
     assert_eq!(failed, 0);
     let actions = audit_actions(&c).await;
     assert_eq!(actions.iter().filter(|a| *a == "login.failed").count(), 5);
@@ -60,7 +68,10 @@ async fn a_success_resets_the_failure_count() {
     }
     c.desk.login(creds("super1", "Counter#1")).await.unwrap();
     for _ in 0..4 {
-        assert!(matches!(c.desk.login(creds("super1", "nope-nope")).await, Err(Error::AuthInvalid)), "a new series of 4 does not lock");
+        assert!(
+            matches!(c.desk.login(creds("super1", "nope-nope")).await, Err(Error::AuthInvalid)),
+            "a new series of 4 does not lock"
+        );
     }
 }
 
@@ -85,7 +96,10 @@ async fn sessions_expire_after_twelve_hours() {
     let c = with_accounts("2026-03-02T07:00:00+08:00").await;
     let r = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
     c.clock.set(at("2026-03-02T19:00:01+08:00"));
-    assert!(matches!(c.desk.search_accounts(SearchRequest { token: r.token, query: "310".into() }).await, Err(Error::SessionExpired)));
+    assert!(matches!(
+        c.desk.search_accounts(SearchRequest { token: r.token, query: "310".into() }).await,
+        Err(Error::SessionExpired)
+    ));
 }
 
 #[tokio::test]
@@ -100,7 +114,8 @@ async fn administrators_do_not_see_customer_accounts() {
 async fn supervisors_are_told_when_next_years_calendar_is_missing() {
     let c = staffed("2026-11-23T09:00:00+08:00").await;
     let sup = c.desk.login(creds("super1", "Counter#1")).await.unwrap();
-    let codes: Vec<(String, Option<String>)> = sup.notices.iter().map(|n| (n.code.clone(), n.params.get("year").cloned())).collect();
+    let codes: Vec<(String, Option<String>)> =
+        sup.notices.iter().map(|n| (n.code.clone(), n.params.get("year").cloned())).collect();
     assert_eq!(codes, [("CALENDAR_MISSING".to_string(), Some("2027".to_string()))]);
     let cashier = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
     assert!(cashier.notices.is_empty(), "only supervisors and administrators are warned");

@@ -57,12 +57,18 @@ async fn account_view_shows_arrears_with_late_fees_and_words() {
         v.quote.bills.iter().map(|l| (l.period.to_string(), l.principal, l.days_overdue, l.status)).collect();
     assert_eq!(
         lines,
-        [("202511".to_string(), y("158.49"), 29, BillStatus::Unpaid), ("202512".to_string(), y("69.06"), 0, BillStatus::PartlyPaid)],
+        [
+            ("202511".to_string(), y("158.49"), 29, BillStatus::Unpaid),
+            ("202512".to_string(), y("69.06"), 0, BillStatus::PartlyPaid)
+        ],
         "oldest first; the partly paid bill owes its remainder and is not yet due"
     );
     // Residential 1‰: 158.49 × 29 × 0.001 = 4.59621 → 4.60; the second bill is not overdue.
     assert_eq!(v.quote.late_fee_total, y("4.60"));
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'account.view'").fetch_one(c.desk.pool()).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'account.view'")
+        .fetch_one(c.desk.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 2, "every account opened is audited");
 }
 
@@ -77,7 +83,8 @@ async fn commercial_bill_across_the_year_boundary() {
 async fn unknown_account_is_a_clear_error() {
     let c = with_accounts("2026-01-10T09:00:00+08:00").await;
     let t = token(&c).await;
-    let e = c.desk.account_view(AccountRequest { token: t.clone(), account_no: "3199999999".into() }).await.unwrap_err();
+    let e =
+        c.desk.account_view(AccountRequest { token: t.clone(), account_no: "3199999999".into() }).await.unwrap_err();
     assert_eq!(e.code(), "ACCOUNT_NOT_FOUND");
     let e = c.desk.account_view(AccountRequest { token: t, account_no: "31x".into() }).await.unwrap_err();
     assert_eq!(e.code(), "INPUT_INVALID");
@@ -92,19 +99,31 @@ async fn the_demo_has_what_the_issue_asks_for() {
     let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts").fetch_one(pool).await.unwrap();
     assert!(accounts >= 200);
     let kinds: Vec<(String, String)> =
-        sqlx::query_as("SELECT DISTINCT category, billing_mode FROM accounts ORDER BY 1, 2").fetch_all(pool).await.unwrap();
+        sqlx::query_as("SELECT DISTINCT category, billing_mode FROM accounts ORDER BY 1, 2")
+            .fetch_all(pool)
+            .await
+            .unwrap();
     for cat in ["agricultural", "commercial", "industrial", "residential"] {
         assert!(kinds.iter().any(|k| k.0 == cat), "category {cat} present");
     }
     assert!(kinds.iter().any(|k| k.1 == "prepaid") && kinds.iter().any(|k| k.1 == "postpaid"));
     let (periods,): (i64,) = sqlx::query_as("SELECT COUNT(DISTINCT period) FROM bills").fetch_one(pool).await.unwrap();
     assert_eq!(periods, 12, "12 months of bills");
-    let (risky,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE risk IS NOT NULL").fetch_one(pool).await.unwrap();
+    let (risky,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE risk IS NOT NULL").fetch_one(pool).await.unwrap();
     assert!(risky >= 2, "a few risk marks");
-    let t = c.desk.login(LoginRequest { username: "cashier1".into(), password: "Cashier#2026".into() }).await.unwrap().token;
+    let t = c
+        .desk
+        .login(LoginRequest { username: "cashier1".into(), password: "Cashier#2026".into() })
+        .await
+        .unwrap()
+        .token;
     let v = c.desk.account_view(AccountRequest { token: t, account_no: "3100000001".into() }).await.unwrap();
     assert!(v.quote.total.is_positive(), "demo account 3100000001 is in arrears");
-    assert!(v.quote.bills.iter().any(|b| b.due_date.format("%Y").to_string() == "2025"), "since before the year boundary");
+    assert!(
+        v.quote.bills.iter().any(|b| b.due_date.format("%Y").to_string() == "2025"),
+        "since before the year boundary"
+    );
     assert!(v.quote.bills.iter().any(|b| b.due_date.format("%Y").to_string() == "2026"));
     let _ = RiskMark::PoorCredit;
 }

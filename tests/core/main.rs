@@ -1,5 +1,8 @@
 //! Integration tests of the core on real SQLite files in temp dirs, one binary, modules by topic.
 
+// A test crate: a failed unwrap is a failed test, which is what we want.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod import;
 mod login;

@@ -1,4 +1,9 @@
-use cashdesk::{Error, config::TerminalCode, desk::{Desk, InitOptions}, store};
+use cashdesk::{
+    Error,
+    config::TerminalCode,
+    desk::{Desk, InitOptions},
+    store,
+};
 
 #[tokio::test]
 async fn migrations_apply_to_an_existing_database_and_keep_its_data() {
@@ -39,9 +44,14 @@ async fn a_newer_database_is_refused_with_a_readable_message() {
 #[tokio::test]
 async fn a_database_without_terminal_code_says_how_to_set_it() {
     let dir = tempfile::tempdir().unwrap();
-    let err = Desk::open(&dir.path().join("x.sqlite"), InitOptions { terminal: None, utility: None }).await.unwrap_err();
+    let err =
+        Desk::open(&dir.path().join("x.sqlite"), InitOptions { terminal: None, utility: None }).await.unwrap_err();
     assert!(err.to_string().contains("cashdeskctl init --terminal"), "{err}");
-    let ok = Desk::open(&dir.path().join("x.sqlite"), InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None }).await;
+    let ok = Desk::open(
+        &dir.path().join("x.sqlite"),
+        InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None },
+    )
+    .await;
     assert!(ok.is_ok());
 }
 
