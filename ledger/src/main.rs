@@ -39,7 +39,8 @@ async fn main() -> anyhow::Result<()> {
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).try_init();
     match Cli::parse().cmd {
         Cmd::Serve { bind } => {
-            let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+            let listener =
+                tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
             tracing::info!(%bind, "ledger listening");
             axum::serve(listener, app()).await.context("the server stopped")?;
         }

@@ -18,13 +18,19 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use cashdesk::{Error, ErrorBody, desk::{Desk, commands}};
+use cashdesk::{
+    Error, ErrorBody,
+    desk::{Desk, commands},
+};
 use cashdesk_app::Startup;
 use clap::Parser;
 use tower_http::services::ServeDir;
 
 #[derive(Debug, Parser)]
-#[command(name = "cashdesk-bridge", about = "Serve the counter's commands over HTTP on loopback (tests and development)")]
+#[command(
+    name = "cashdesk-bridge",
+    about = "Serve the counter's commands over HTTP on loopback (tests and development)"
+)]
 struct Args {
     #[arg(long)]
     db: PathBuf,
