@@ -4,7 +4,7 @@
 //! Invariants: the fee is never negative; it is zero when nothing is owed or no day has passed since
 //! the fee was last charged; it never decreases as the payment date moves later (with a valid
 //! [`LateFeePolicy`]); it is exact in `Decimal` until the one rounding, half-up to the fen, and a
-//! positive rounded fee is at least the policy minimum.
+//! positive fee (even one that would round to 0.00) is at least the policy minimum.
 //!
 //! Design: the day count is "payment date − due date" (due 01-31, paid 02-03 → 3 days): the days `d`
 //! with `accrue_from < d ≤ on`, where `accrue_from` is the date up to which the fee has already been
@@ -24,7 +24,7 @@ use crate::{accounts::Category, money::Yuan, policy::LateFeePolicy};
 /// carries a fee, even if `accrue_from` is earlier). Residential (居民生活): `residential_daily`
 /// per day. Other categories: `other_daily_same_year` for the days in the year of `due`,
 /// `other_daily_later_year` for the days in later years. The exact sum is rounded half-up to the
-/// fen; a positive result below `policy.minimum` is charged as the minimum. Returns 0.00 when
+/// fen; a positive fee below `policy.minimum` is charged as the minimum. Returns 0.00 when
 /// `outstanding ≤ 0` or no day is charged.
 pub fn late_fee(
     outstanding: Yuan,
@@ -50,13 +50,12 @@ pub fn late_fee(
     // Overflow needs rates far outside the validated range [0, 0.01]; the fee then stops at the
     // largest amount rather than panicking.
     let fee = match daily_rate_days.and_then(|r| outstanding.decimal().checked_mul(r)) {
+        // Zero, or negative only under an invalid policy with negative rates: no fee.
+        Some(exact) if exact <= Decimal::ZERO => return Yuan::ZERO,
         Some(exact) => Yuan::from_decimal_half_up(exact),
         None => Yuan::MAX,
     };
-    if !fee.is_positive() {
-        // Zero, or negative only under an invalid policy with negative rates: no fee.
-        return Yuan::ZERO;
-    }
+    // "总额不足1元者按1元收取": any positive fee, even one that rounds to 0.00, is at least the minimum.
     fee.max(policy.minimum)
 }
 
@@ -249,8 +248,9 @@ mod tests {
     }
 
     #[test]
-    fn a_fee_that_rounds_to_zero_is_not_raised_to_the_minimum() {
-        // 0.01 × 1‰ × 1 day = 0.00001, which rounds to 0.00: only a positive rounded fee gets the minimum.
+    fn a_fee_that_rounds_to_zero_is_still_raised_to_the_minimum() {
+        // 0.01 × 1‰ × 1 day = 0.00001: a positive fee below 1 yuan is charged as 1 yuan, even when it
+        // would round to 0.00 (DOMAIN.md: per bill, a total below 1 yuan is charged as 1 yuan).
         let fee = late_fee(
             y("0.01"),
             Category::Residential,
@@ -259,7 +259,7 @@ mod tests {
             date("2026-03-02"),
             &defaults(),
         );
-        assert_eq!(fee, Yuan::ZERO);
+        assert_eq!(fee, y("1.00"));
     }
 
     #[test]
