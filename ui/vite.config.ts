@@ -14,6 +14,9 @@ export default defineConfig({
   server: {
     port: 1420,
     strictPort: true,
+    // In a plain browser the UI calls POST /api/call/{cmd}: point it at a running
+    // `cashdesk-bridge` with CASHDESK_BRIDGE_URL=http://127.0.0.1:PORT npm run dev.
+    proxy: process.env.CASHDESK_BRIDGE_URL ? { '/api': process.env.CASHDESK_BRIDGE_URL } : undefined,
   },
   build: {
     outDir: 'dist',

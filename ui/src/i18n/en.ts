@@ -22,8 +22,8 @@ const en: typeof zh = {
     today: 'Today',
     logout: 'Log out',
     emptyHint: 'Press F2 to find an account',
-    clearHint: 'Esc clears the account',
-    searchKey: 'F2 Find account',
+    keyClear: 'clear the account',
+    keyFind: 'find an account',
     loadingAccount: 'Loading the account…',
   },
   search: {

@@ -20,8 +20,8 @@ export default {
     today: '今日',
     logout: '退出',
     emptyHint: '按 F2 查找用户',
-    clearHint: 'Esc 清除当前用户',
-    searchKey: 'F2 查找用户',
+    keyClear: '清除当前用户',
+    keyFind: '查找用户',
     loadingAccount: '正在读取用户…',
   },
   search: {

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest'
+import { formatPeriod } from './period'
+
+describe('formatPeriod', () => {
+  it.each([
+    ['202511', '2025-11'],
+    ['202601', '2026-01'],
+    ['199912', '1999-12'],
+  ])('%s → %s', (period, shown) => expect(formatPeriod(period)).toBe(shown))
+
+  it.each(['2025-11', '20251', '2025110', ''])('leaves %j as it is', (period) => expect(formatPeriod(period)).toBe(period))
+})
