@@ -3,7 +3,8 @@
 //! Search strategy (fast at 1,000,000 accounts, see `benches/lookup.rs`):
 //! - digits only: 户号 prefix and 表号 prefix, both by index range scans;
 //! - 3 characters or more: substring of name, address or meter number via the FTS5 trigram index;
-//! - 1–2 characters (a surname, a two-character name): name prefix by index range scan.
+//! - 1–2 characters (a surname, a two-character name): name prefix by index range scan, in index
+//!   order (name, then rowid) so the scan stops after the first hits instead of sorting them all.
 //!
 //! At most [`SEARCH_LIMIT`] hits, exact 户号 first.
 
@@ -157,7 +158,7 @@ pub async fn search(conn: &mut SqliteConnection, query: &str) -> Result<Vec<Acco
         sqlx::query_as(concat!(
             "SELECT ",
             hit_columns!(),
-            " FROM accounts WHERE name >= ? AND name < ? ORDER BY name, account_no LIMIT ?"
+            " FROM accounts WHERE name >= ? AND name < ? ORDER BY name, id LIMIT ?"
         ))
         .bind(q)
         .bind(prefix_end(q))

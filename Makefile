@@ -1,0 +1,175 @@
+# Cashdesk: a newcomer needs two commands on a fresh Debian/Ubuntu machine:
+#   make run    install what is missing, build, start the desktop app on the demo database
+#   make test   install what is missing, run every check CI runs
+# Everything else here is a helper those two call. `make help` lists them.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+# Cargo's build directory lives outside the clone, in a per-user cache. CI runs every submission
+# in a fresh clone: with ./target inside it, each run would start cold (the Tauri + WebKit +
+# sqlx dependency tree takes several minutes and ~2-3 GB to build on 2 cores); a directory
+# under $HOME survives between clones on the same machine, so a CI run only rebuilds what
+# changed. Override it like any make variable (`make test CARGO_TARGET_DIR=target`) or from the
+# environment.
+export CARGO_TARGET_DIR ?= $(if $(HOME),$(HOME)/.cache/cashdesk/target,$(CURDIR)/target)
+
+# Never stop to ask: CI has no terminal and no stdin.
+export DEBIAN_FRONTEND := noninteractive
+
+UI        := ui
+NPM_STAMP := $(UI)/node_modules/.cashdesk-npm-ci.stamp
+UI_LOCK   := $(wildcard $(UI)/package-lock.json)
+TAURI     := $(UI)/node_modules/.bin/tauri
+DEBUG_DIR := $(CARGO_TARGET_DIR)/debug
+APP       := $(DEBUG_DIR)/cashdesk-app
+CTL       := $(DEBUG_DIR)/cashdeskctl
+BRIDGE    := $(DEBUG_DIR)/cashdesk-bridge
+ARTIFACTS := $(CURDIR)/artifacts
+
+# The built UI (ui/dist) is rebuilt when any of its inputs is newer than it.
+UI_INPUTS := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) \
+             $(wildcard $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig*.json $(UI)/package.json)
+
+# The Tauri CLI picks the "frontend dir" (where beforeBuildCommand runs) by searching for a
+# package.json; name both directories explicitly so it never guesses.
+TAURI_ENV := TAURI_APP_PATH=$(CURDIR)/src-tauri TAURI_FRONTEND_PATH=$(CURDIR)/$(UI)
+
+define DEMO_LOGINS
+Demo log-ins (演示账号):
+  cashier1  Cashier#2026   收费员
+  super1    Super#2026     值班长
+  finance1  Finance#2026   财务复核
+  admin     Admin#2026     管理员
+endef
+export DEMO_LOGINS
+
+.PHONY: help
+help: ## Show the two commands and the helpers
+	@echo "Cashdesk: two commands on a fresh Debian/Ubuntu machine:"
+	@echo "  make run    install what is missing, build, start the desktop app on demo data"
+	@echo "  make test   install what is missing, run every check (lint, Rust, UI, end-to-end)"
+	@echo
+	@echo "Helpers:"
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | grep -vE '^(help|run|test):' \
+	  | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'
+	@echo
+	@echo "Cargo builds into CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)"
+
+# ---------------------------------------------------------------------------------------------
+# Installing what is missing (each a no-op on the second run)
+
+.PHONY: deps deps-system deps-npm
+deps: deps-system deps-npm ## Install missing system packages and npm packages
+
+deps-system: ## Install missing Debian packages (scripts/system-packages.txt), check Rust and Node
+	@scripts/install-system-deps.sh
+
+deps-npm: $(NPM_STAMP)
+
+# npm ci only when ui/node_modules is older than the lock file (or missing).
+$(NPM_STAMP): $(UI)/package.json $(UI_LOCK) | deps-system
+	@if [ -f $(UI)/package-lock.json ]; then \
+	  echo "npm ci in $(UI)/"; npm --prefix $(UI) ci --no-audit --no-fund; \
+	else \
+	  echo "warning: $(UI)/package-lock.json is missing; running npm install (commit the lock file)"; \
+	  npm --prefix $(UI) install --no-audit --no-fund; \
+	fi
+	@touch $@
+
+# ---------------------------------------------------------------------------------------------
+# Building and running the desktop app
+
+.PHONY: build
+build: deps ## Build the desktop app (UI + Rust) with the Tauri CLI, debug profile
+	$(TAURI_ENV) $(TAURI) build --debug --no-bundle
+
+.PHONY: run
+run: check-display build ## Start the desktop app on the demo database
+	@echo
+	@echo "$$DEMO_LOGINS"
+	@echo
+	$(APP) --demo
+
+.PHONY: check-display
+check-display:
+	@if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "make run: there is no screen here (neither DISPLAY nor WAYLAND_DISPLAY is set)." >&2; \
+	  echo "  On a machine without a display, run the app on a virtual one (xvfb-run):" >&2; \
+	  echo "    make run-headless            builds, starts it under xvfb-run, saves artifacts/app.png" >&2; \
+	  echo "    make run-headless KEEP=1     ... and keeps it running until Ctrl-C" >&2; \
+	  exit 1; \
+	fi
+
+.PHONY: run-headless
+run-headless: build ## Start the app under xvfb-run, screenshot it to artifacts/app.png
+	@echo "$$DEMO_LOGINS"
+	scripts/run-headless.sh $(ARTIFACTS)/app.png $(APP) --demo
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+
+.PHONY: test
+test: deps lint test-rust test-ui e2e ## Run every check
+	@echo "make test: all checks passed"
+
+.PHONY: lint fmt-check clippy fmt
+lint: fmt-check clippy ## rustfmt check and clippy (warnings are errors)
+
+fmt-check: deps-system
+	cargo fmt --all --check
+
+clippy: deps-system
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the Rust code in place
+	cargo fmt --all
+
+.PHONY: test-rust
+test-rust: deps-system ## Rust tests (core, shell, ledger; includes the TypeScript bindings check)
+	cargo test --workspace
+
+.PHONY: test-ui
+test-ui: deps ## UI unit tests (vitest)
+	npm --prefix $(UI) test
+
+$(UI)/dist/index.html: $(UI_INPUTS) $(NPM_STAMP)
+	npm --prefix $(UI) run build
+	@touch $@
+
+.PHONY: ui-build
+ui-build: $(UI)/dist/index.html ## Build the web UI into ui/dist
+
+.PHONY: bins
+# Only these two: a plain cargo build of cashdesk-app would replace the one `make build` made
+# with a binary that loads the dev server URL instead of the bundled UI.
+bins: deps-system ## Build cashdeskctl and cashdesk-bridge (what the end-to-end tests drive)
+	cargo build --workspace --bin cashdeskctl --bin cashdesk-bridge
+
+.PHONY: e2e
+e2e: deps bins ui-build ## End-to-end tests: the built UI in headless Chromium against the bridge
+	@mkdir -p $(ARTIFACTS)
+	CASHDESKCTL=$(CTL) CASHDESK_BRIDGE=$(BRIDGE) E2E_ARTIFACTS=$(ARTIFACTS) \
+	  npm --prefix $(UI) run e2e
+
+.PHONY: bench
+bench: deps-system ## Benchmark the account look-up (cargo bench --bench lookup)
+	cargo bench --bench lookup
+
+# ---------------------------------------------------------------------------------------------
+# Cleaning
+
+.PHONY: clean-data
+clean-data: ## Delete the demo database (the next `make run` seeds a new one) and artifacts/
+	@dir="$${CASHDESK_DATA_DIR:-$${XDG_DATA_HOME:-$$HOME/.local/share}/cashdesk}"; \
+	echo "removing $$dir/cashdesk.sqlite* and $(ARTIFACTS)"; \
+	rm -f "$$dir"/cashdesk.sqlite "$$dir"/cashdesk.sqlite-wal "$$dir"/cashdesk.sqlite-shm
+	rm -rf $(ARTIFACTS)
+
+.PHONY: clean
+clean: ## Remove build outputs: ui/dist, artifacts/ and CARGO_TARGET_DIR
+	rm -rf $(UI)/dist $(ARTIFACTS)
+	cargo clean
