@@ -40,6 +40,52 @@ pub enum Error {
     Import(#[from] ImportError),
     #[error("the user {0} already exists; pick another name")]
     UserExists(String),
+    #[error("{field}: {source}")]
+    MoneyField { field: &'static str, source: MoneyError },
+    #[error("a shift is already open for this cashier or at this terminal; close it first")]
+    ShiftAlreadyOpen,
+    #[error("no shift is open for you at this terminal; open a shift with its float first")]
+    ShiftNotOpen,
+    #[error("account {account_no} is closed (销户) and accepts no payment; its balance can only be refunded")]
+    AccountClosed { account_no: String },
+    #[error("account {account_no} is {mode}: use {use_instead}")]
+    WrongBillingMode { account_no: String, mode: &'static str, use_instead: &'static str },
+    #[error("the cash tendered {tendered} is less than the amount {amount}")]
+    TenderedTooLittle { tendered: String, amount: String },
+    #[error(
+        "this category pays for electricity by bank transfer first on working days (先银行后售电): register the customer's bank voucher"
+    )]
+    BankFirst,
+    #[error("holiday cash needs a supervisor's approval with the supervisor's own password")]
+    ApprovalRequired { action: &'static str },
+    #[error("holiday cash is at most {limit} per transaction")]
+    HolidayCashLimit { limit: String },
+    #[error("holiday cash in this shift would exceed {limit}")]
+    HolidayCashShiftLimit { limit: String },
+    #[error(
+        "holiday cash of receipt {receipt_no} was due at the bank on {due_on} and is not deposited: deposit it before taking more holiday cash"
+    )]
+    HolidayCashOverdue { receipt_no: String, due_on: String },
+    #[error("this bank voucher ({bank} {serial}) was already used by receipt {receipt_no} at {at} by {cashier}")]
+    VoucherUsed { bank: String, serial: String, receipt_no: String, at: String, cashier: String },
+    #[error(
+        "the voucher {bank} {serial} was registered with amount {registered}, payer {payer}; the details typed differ"
+    )]
+    VoucherMismatch { bank: String, serial: String, registered: String, payer: String },
+    #[error("the approver's user name or password is wrong")]
+    ApprovalInvalid,
+    #[error("nobody approves their own request: another supervisor must approve")]
+    ApprovalSelf,
+    #[error("the approver must be a {role}")]
+    ApprovalRole { role: &'static str },
+    #[error("no receipt {receipt_no}")]
+    ReceiptNotFound { receipt_no: String },
+    #[error("receipt {receipt_no} cannot be voided: {why}")]
+    VoidRefused { receipt_no: String, why: String },
+    #[error("the drawer holds {available} by the records; a deposit of {amount} is more than that")]
+    DepositTooLarge { amount: String, available: String },
+    #[error("the count differs from the expected cash by {difference}: give a reason and a supervisor's approval")]
+    DifferenceNeedsApproval { difference: String },
     #[error(
         "this database was written by a newer Cashdesk (schema {found}, this build knows up to {known}); install the newer version"
     )]
@@ -83,6 +129,26 @@ impl Error {
             Error::Policy(e) => e.code(),
             Error::Import(_) => "IMPORT_REJECTED",
             Error::UserExists(_) => "USER_EXISTS",
+            Error::MoneyField { source, .. } => source.code(),
+            Error::ShiftAlreadyOpen => "SHIFT_ALREADY_OPEN",
+            Error::ShiftNotOpen => "SHIFT_NOT_OPEN",
+            Error::AccountClosed { .. } => "ACCOUNT_CLOSED",
+            Error::WrongBillingMode { .. } => "WRONG_BILLING_MODE",
+            Error::TenderedTooLittle { .. } => "TENDERED_TOO_LITTLE",
+            Error::BankFirst => "BANK_FIRST",
+            Error::ApprovalRequired { .. } => "APPROVAL_REQUIRED",
+            Error::HolidayCashLimit { .. } => "HOLIDAY_CASH_LIMIT",
+            Error::HolidayCashShiftLimit { .. } => "HOLIDAY_CASH_SHIFT_LIMIT",
+            Error::HolidayCashOverdue { .. } => "HOLIDAY_CASH_OVERDUE",
+            Error::VoucherUsed { .. } => "VOUCHER_USED",
+            Error::VoucherMismatch { .. } => "VOUCHER_MISMATCH",
+            Error::ApprovalInvalid => "APPROVAL_INVALID",
+            Error::ApprovalSelf => "APPROVAL_SELF",
+            Error::ApprovalRole { .. } => "APPROVAL_ROLE",
+            Error::ReceiptNotFound { .. } => "RECEIPT_NOT_FOUND",
+            Error::VoidRefused { .. } => "VOID_REFUSED",
+            Error::DepositTooLarge { .. } => "DEPOSIT_TOO_LARGE",
+            Error::DifferenceNeedsApproval { .. } => "DIFFERENCE_NEEDS_APPROVAL",
             Error::DatabaseTooNew { .. } => "DATABASE_TOO_NEW",
             Error::Store(_) | Error::Migrate(_) | Error::Io(_) => "STORE_ERROR",
             Error::Internal(_) => "INTERNAL",
@@ -108,6 +174,59 @@ impl Error {
             }
             Error::UserExists(name) => {
                 p.insert("username".into(), name.clone());
+            }
+            Error::MoneyField { field, .. } => {
+                p.insert("field".into(), (*field).into());
+            }
+            Error::AccountClosed { account_no } => {
+                p.insert("account_no".into(), account_no.clone());
+            }
+            Error::WrongBillingMode { account_no, mode, .. } => {
+                p.insert("account_no".into(), account_no.clone());
+                p.insert("mode".into(), (*mode).into());
+            }
+            Error::TenderedTooLittle { tendered, amount } => {
+                p.insert("tendered".into(), tendered.clone());
+                p.insert("amount".into(), amount.clone());
+            }
+            Error::ApprovalRequired { action } => {
+                p.insert("action".into(), (*action).into());
+            }
+            Error::HolidayCashLimit { limit } | Error::HolidayCashShiftLimit { limit } => {
+                p.insert("limit".into(), limit.clone());
+            }
+            Error::HolidayCashOverdue { receipt_no, due_on } => {
+                p.insert("receipt_no".into(), receipt_no.clone());
+                p.insert("due_on".into(), due_on.clone());
+            }
+            Error::VoucherUsed { bank, serial, receipt_no, at, cashier } => {
+                for (k, v) in
+                    [("bank", bank), ("serial", serial), ("receipt_no", receipt_no), ("at", at), ("cashier", cashier)]
+                {
+                    p.insert(k.into(), v.clone());
+                }
+            }
+            Error::VoucherMismatch { bank, serial, registered, payer } => {
+                for (k, v) in [("bank", bank), ("serial", serial), ("registered", registered), ("payer", payer)] {
+                    p.insert(k.into(), v.clone());
+                }
+            }
+            Error::ApprovalRole { role } => {
+                p.insert("role".into(), (*role).into());
+            }
+            Error::ReceiptNotFound { receipt_no } => {
+                p.insert("receipt_no".into(), receipt_no.clone());
+            }
+            Error::VoidRefused { receipt_no, why } => {
+                p.insert("receipt_no".into(), receipt_no.clone());
+                p.insert("why".into(), why.clone());
+            }
+            Error::DepositTooLarge { amount, available } => {
+                p.insert("amount".into(), amount.clone());
+                p.insert("available".into(), available.clone());
+            }
+            Error::DifferenceNeedsApproval { difference } => {
+                p.insert("difference".into(), difference.clone());
             }
             _ => {}
         }

@@ -16,8 +16,11 @@ pub mod desk;
 pub mod error;
 pub mod logging;
 pub mod money;
+pub mod payments;
 pub mod policy;
+pub mod shifts;
 pub mod store;
+pub mod sync;
 pub mod users;
 
 pub use error::{Error, ErrorBody, Result};

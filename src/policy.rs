@@ -36,6 +36,30 @@ pub struct LateFeePolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     pub late_fee: LateFeePolicy,
+    /// Older policy files have no holiday-cash part: the shipped defaults apply.
+    #[serde(default)]
+    pub holiday_cash: HolidayCashPolicy,
+}
+
+/// 节假日现金售电 and 先银行后售电 (DOMAIN.md "Holiday cash", "Ways to pay").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayCashPolicy {
+    /// Categories whose vends are paid only by bank voucher on working days (commercial, industrial).
+    pub bank_first: Vec<crate::accounts::Category>,
+    /// At most this much cash per holiday transaction ("五千元以下" includes 5,000.00).
+    pub limit_per_transaction: Yuan,
+    /// Optionally, at most this much holiday cash per shift.
+    pub limit_per_shift: Option<Yuan>,
+}
+
+impl Default for HolidayCashPolicy {
+    fn default() -> HolidayCashPolicy {
+        HolidayCashPolicy {
+            bank_first: vec![crate::accounts::Category::Commercial, crate::accounts::Category::Industrial],
+            limit_per_transaction: Yuan::from_fen(500_000),
+            limit_per_shift: None,
+        }
+    }
 }
 
 /// Why a policy was refused. Every variant has the code `POLICY_INVALID`.
@@ -76,6 +100,7 @@ impl Default for Policy {
                 other_daily_later_year: Decimal::new(3, 3),
                 minimum: Yuan::from_fen(100),
             },
+            holiday_cash: HolidayCashPolicy::default(),
         }
     }
 }
@@ -110,6 +135,15 @@ impl Policy {
         if fee.minimum.is_negative() {
             return Err(PolicyError::NegativeMinimum { value: fee.minimum });
         }
+        let hc = &self.holiday_cash;
+        if hc.limit_per_transaction.is_negative() {
+            return Err(PolicyError::NegativeMinimum { value: hc.limit_per_transaction });
+        }
+        if let Some(limit) = hc.limit_per_shift
+            && limit.is_negative()
+        {
+            return Err(PolicyError::NegativeMinimum { value: limit });
+        }
         Ok(())
     }
 }
@@ -120,7 +154,13 @@ mod tests {
     use rstest::rstest;
     use rust_decimal_macros::dec;
 
-    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"}}"#;
+    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null}}"#;
+    const FOUNDATION_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"}}"#;
+
+    #[test]
+    fn a_policy_stored_before_holiday_cash_existed_gets_the_shipped_holiday_rules() {
+        assert_eq!(Policy::from_json(FOUNDATION_JSON).unwrap(), Policy::default());
+    }
 
     #[test]
     fn defaults_are_the_shipped_rates() {

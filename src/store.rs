@@ -85,3 +85,10 @@ where
     .await?;
     Ok(())
 }
+
+/// Begin a write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`): a
+/// deferred transaction that reads and then writes can fail with SQLITE_BUSY when another writer
+/// got there in between, instead of waiting its turn. Every money operation uses this.
+pub async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}

@@ -1,6 +1,7 @@
 //! 应缴金额: what an account owes on a day, pure. Lists the bills with principal left, oldest
 //! period first, each with its days overdue and the late fee to that day, and the totals in figures
-//! and in 大写. The same function serves the counter screen, `cashdeskctl quote` and (later) the
+//! and in 大写. A bill's late fee is what was charged earlier and not yet received (`late_fee_owed`)
+//! plus what accrued since `late_fee_from`. The same function serves the counter screen, `cashdeskctl quote` and (later) the
 //! amount proposed for a payment, so they cannot disagree.
 
 use chrono::NaiveDate;
@@ -35,6 +36,11 @@ pub struct Quote {
     pub total_words: String,
 }
 
+/// The late fee a bill owes on `on`: charged earlier and not received, plus accrued since.
+pub fn late_fee_due(b: &Bill, category: Category, on: NaiveDate, policy: &LateFeePolicy) -> Yuan {
+    b.late_fee_owed + late_fee::late_fee(b.outstanding(), category, b.due_date, b.late_fee_from, on, policy)
+}
+
 pub fn quote(
     account_no: &AccountNo,
     category: Category,
@@ -56,7 +62,7 @@ pub fn quote(
                 principal,
                 due_date: b.due_date,
                 days_overdue: u32::try_from(late_fee::days_overdue(b.due_date, on)).unwrap_or(u32::MAX),
-                late_fee: late_fee::late_fee(principal, category, b.due_date, b.late_fee_from, on, policy),
+                late_fee: late_fee_due(b, category, on, policy),
                 status: b.status(),
             }
         })
@@ -86,6 +92,7 @@ mod tests {
 
     fn bill(period: &str, amount: &str, paid: &str, due: &str) -> Bill {
         Bill {
+            id: 1,
             period: Period::parse(period).unwrap(),
             kwh: "100".into(),
             amount: Yuan::parse(amount).unwrap(),
@@ -93,6 +100,7 @@ mod tests {
             due_date: d(due),
             late_fee_from: d(due),
             late_fee_received: Yuan::ZERO,
+            late_fee_owed: Yuan::ZERO,
             written_off: false,
         }
     }

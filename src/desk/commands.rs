@@ -70,7 +70,12 @@ mod bindings {
             AccountDetail, AccountHit, BillStatus, BillingMode, Category, Period, RiskMark,
             quote::{Quote, QuoteLine},
         },
-        desk::{AccountRequest, AccountView, AppInfo, LoginRequest, LoginResult, Notice, SearchRequest, TokenRequest},
+        desk::{
+            AccountRequest, AccountView, AppInfo, LoginRequest, LoginResult, Notice, SearchRequest, TokenRequest,
+            counter::{CloseShiftRequest, DepositDone, DepositRequest, OpenShiftRequest, VoidDone, VoidRequest},
+        },
+        payments::{CollectRequest, PaymentDone, VendRequest},
+        shifts::{CloseOutcome, DenominationCount, HolidayCashDue, ShiftInfo},
         users::{Role, UserInfo},
     };
 
@@ -98,13 +103,26 @@ mod bindings {
             BillStatus,
             Role,
             UserInfo,
-            ErrorBody
+            ErrorBody,
+            OpenShiftRequest,
+            CloseShiftRequest,
+            VoidRequest,
+            DepositRequest,
+            DepositDone,
+            VoidDone,
+            CollectRequest,
+            VendRequest,
+            PaymentDone,
+            ShiftInfo,
+            CloseOutcome,
+            HolidayCashDue,
+            DenominationCount
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS
             .iter()
             .flat_map(|(_, req, res)| [*req, *res])
-            .map(|t| t.trim_start_matches("Array<").trim_end_matches('>'))
+            .map(|t| t.trim_start_matches("Array<").trim_end_matches('>').trim_end_matches(" | null"))
             .filter(|t| t.chars().next().is_some_and(char::is_uppercase) && !t.starts_with("Record"))
             .collect();
         imports.sort();

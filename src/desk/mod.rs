@@ -7,6 +7,7 @@
 //! pure rules; tests use `Clock::Manual`.
 
 pub mod commands;
+pub mod counter;
 
 use std::{
     path::Path,
@@ -279,7 +280,7 @@ impl Desk {
         subject: Option<&str>,
         detail: serde_json::Value,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = store::write_tx(&self.pool).await?;
         self.audit(&mut tx, actor, action, subject, detail).await?;
         tx.commit().await?;
         Ok(())
@@ -316,7 +317,7 @@ impl Desk {
             return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
         }
         let ok = verify_blocking(req.password, user.password_hash.clone()).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = store::write_tx(&self.pool).await?;
         if !ok {
             let (failed, locked_until) = lockout::after_failure(user.failed_attempts, user.locked_until, now);
             users_db::set_failures(&mut tx, user.id, failed, locked_until).await?;
@@ -350,26 +351,48 @@ impl Desk {
             .await?;
         tx.commit().await?;
         tracing::info!(user = %username, "logged in");
-        Ok(LoginResult { token, notices: self.notices_for(user.info.role), user: user.info })
+        let notices = self.notices_for(user.info.role).await?;
+        Ok(LoginResult { token, notices, user: user.info })
     }
 
-    /// Notices shown after log-in. Supervisors and administrators are told when the holiday
-    /// calendar of this year, or from November on of next year, is not loaded.
-    fn notices_for(&self, role: Role) -> Vec<Notice> {
-        if !matches!(role, Role::Supervisor | Role::Admin) {
-            return Vec::new();
-        }
+    /// Notices shown after log-in. Everyone at this terminal is told about holiday cash due at the
+    /// bank (and overdue); supervisors and administrators are told when the holiday calendar of this
+    /// year, or from November on of next year, is not loaded.
+    async fn notices_for(&self, role: Role) -> Result<Vec<Notice>> {
         let today = self.today();
-        let last = if today.month() >= 11 { today.year() + 1 } else { today.year() };
-        self.calendar
-            .missing_years(today.year(), last)
-            .into_iter()
-            .map(|year| Notice {
+        let mut notices = Vec::new();
+        for h in self.holiday_cash_due().await? {
+            let overdue = h.due_on < today;
+            notices.push(Notice {
+                code: if overdue { "HOLIDAY_CASH_OVERDUE" } else { "HOLIDAY_CASH_DUE" }.into(),
+                message: format!(
+                    "holiday cash of receipt {} ({}) is due at the bank on {}{}",
+                    h.receipt_no,
+                    h.amount_left,
+                    h.due_on,
+                    if overdue {
+                        " and is overdue: no holiday cash can be taken here until it is deposited"
+                    } else {
+                        ""
+                    }
+                ),
+                params: [
+                    ("receipt_no".to_string(), h.receipt_no.clone()),
+                    ("amount".to_string(), h.amount_left.to_string()),
+                    ("due_on".to_string(), h.due_on.to_string()),
+                ]
+                .into(),
+            });
+        }
+        if matches!(role, Role::Supervisor | Role::Admin) {
+            let last = if today.month() >= 11 { today.year() + 1 } else { today.year() };
+            notices.extend(self.calendar.missing_years(today.year(), last).into_iter().map(|year| Notice {
                 code: "CALENDAR_MISSING".into(),
                 message: format!("the holiday calendar for {year} is not loaded: weekends count as days off until it is; ask an administrator to load it"),
                 params: [("year".to_string(), year.to_string())].into(),
-            })
-            .collect()
+            }));
+        }
+        Ok(notices)
     }
 
     /// The person behind a session token.
@@ -386,7 +409,7 @@ impl Desk {
     /// 退出.
     pub async fn logout(&self, req: TokenRequest) -> Result<()> {
         let s = self.session(&req.token).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = store::write_tx(&self.pool).await?;
         session::end(&mut tx, &req.token, self.now()).await?;
         self.audit(&mut tx, &s.user.username, "logout", Some(&s.user.username), serde_json::json!({})).await?;
         tx.commit().await?;
@@ -462,7 +485,7 @@ impl Desk {
         }
         let hash = hash_blocking(password.to_string()).await?;
         let info = UserInfo { username: username.clone(), display_name, role };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = store::write_tx(&self.pool).await?;
         users_db::insert(&mut tx, &info, &hash, self.now()).await?;
         self.audit(&mut tx, actor, "user.add", Some(&username), serde_json::json!({"role": role})).await?;
         tx.commit().await?;
@@ -488,7 +511,7 @@ impl Desk {
     /// Import an accounts CSV, all or nothing. Returns the number of accounts imported.
     pub async fn import_accounts(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
         let rows = import::parse_accounts(bytes)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = store::write_tx(&self.pool).await?;
         let n = import::write_accounts(&mut tx, &rows, &self.now().to_rfc3339()).await?;
         self.audit(&mut tx, actor, "import.accounts", None, serde_json::json!({"file": source, "rows": n})).await?;
         tx.commit().await?;
@@ -498,7 +521,7 @@ impl Desk {
     /// Import a bills CSV, all or nothing. Returns the number of bills imported.
     pub async fn import_bills(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
         let rows = import::parse_bills(bytes)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = store::write_tx(&self.pool).await?;
         let n = import::write_bills(&mut tx, &rows).await?;
         self.audit(&mut tx, actor, "import.bills", None, serde_json::json!({"file": source, "rows": n})).await?;
         tx.commit().await?;
@@ -507,7 +530,7 @@ impl Desk {
 
     /// Seed the demo data if the database holds no accounts and no users yet. Returns whether it did.
     pub async fn seed_demo(&mut self, actor: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = store::write_tx(&self.pool).await?;
         let (accounts, _) = accounts_db::count(&mut tx).await?;
         let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
         if accounts > 0 || users > 0 {
@@ -524,7 +547,7 @@ impl Desk {
     pub async fn load_calendar_year(&mut self, actor: &str, json: &str) -> Result<i32> {
         let year = YearCalendar::from_json(json)?;
         let y = year.year;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = store::write_tx(&self.pool).await?;
         sqlx::query("INSERT INTO calendar_years (year, notice, loaded_at) VALUES (?, ?, ?) ON CONFLICT (year) DO UPDATE SET notice = excluded.notice, loaded_at = excluded.loaded_at")
             .bind(y)
             .bind(json)

@@ -5,6 +5,7 @@
 //! own password (argon2id, `password`); five wrong passwords in a row lock the user for 15 minutes
 //! (`lockout`). Sessions (`session`) are opaque random tokens of which only a hash is stored.
 
+pub mod approval;
 pub mod db;
 pub mod lockout;
 pub mod password;
@@ -32,6 +33,10 @@ pub enum Role {
 pub enum Permission {
     /// Look up accounts and what they owe.
     ViewAccounts,
+    /// Open and close a shift, take money, deposit cash (收费).
+    Collect,
+    /// Approve exceptions: holiday cash, waivers, shift differences, voids.
+    Approve,
 }
 
 impl Role {
@@ -72,6 +77,8 @@ impl Role {
     pub fn permits(self, p: Permission) -> bool {
         match p {
             Permission::ViewAccounts => matches!(self, Role::Cashier | Role::Supervisor | Role::Finance),
+            Permission::Collect => matches!(self, Role::Cashier | Role::Supervisor),
+            Permission::Approve => matches!(self, Role::Supervisor),
         }
     }
 

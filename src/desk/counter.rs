@@ -1,0 +1,730 @@
+//! 收费台业务: the collection use cases — shifts, cash and transfer payments, vends, holiday cash,
+//! deposits, voids — and the one approval check they all use.
+//!
+//! Each money operation runs in one `BEGIN IMMEDIATE` transaction that writes the change, the
+//! receipt number, the audit entry (and the approval's audit entry) and the outbox event; an error
+//! anywhere rolls all of it back. Approvals are checked before that transaction (a password check
+//! takes tens of milliseconds and must not hold the write lock); a refused approval is audited and
+//! counted toward the approver's lock-out on its own.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Desk, Session, TokenRequest, verify_blocking};
+use crate::{
+    Error, Result,
+    accounts::{Account, BillingMode, db as accounts_db, quote::late_fee_due},
+    money::Yuan,
+    payments::{
+        AllocationLine, CollectRequest, LineKind, Method, PaymentDone, PaymentKind, VendRequest, Voucher,
+        allocation::{self, Due, Line},
+        db as pay_db, money_field, positive_money,
+    },
+    shifts::{self, CashCount, CloseOutcome, DenominationCount, HolidayCashDue, ShiftInfo, db as shifts_db},
+    store,
+    sync::outbox,
+    users::{
+        Permission, Role,
+        approval::{ApprovalInput, Approver},
+        db as users_db, lockout,
+    },
+};
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct OpenShiftRequest {
+    pub token: String,
+    /// 备用金
+    pub float: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct CloseShiftRequest {
+    pub token: String,
+    pub counts: Vec<DenominationCount>,
+    /// Why the count differs (长款/短款), when it does.
+    pub reason: Option<String>,
+    pub approval: Option<ApprovalInput>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct VoidRequest {
+    pub token: String,
+    pub receipt_no: String,
+    pub reason: String,
+    pub approval: Option<ApprovalInput>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    pub token: String,
+    pub amount: String,
+    pub bank: String,
+    pub slip_no: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DepositDone {
+    pub amount: Yuan,
+    pub bank: String,
+    pub slip_no: String,
+    /// Holiday cash this deposit covered.
+    pub holiday_cash_covered: Yuan,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct VoidDone {
+    pub receipt_no: String,
+    pub amount: Yuan,
+    pub approved_by: String,
+}
+
+macro_rules! redact_token_debug {
+    ($($t:ident),*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($t), " { token: <redacted>, .. }"))
+            }
+        }
+    )*};
+}
+redact_token_debug!(OpenShiftRequest, CloseShiftRequest, VoidRequest, DepositRequest);
+
+fn text(field: &'static str, s: &str, min: usize, max: usize) -> Result<String> {
+    let t = s.trim();
+    let n = t.chars().count();
+    if n < min || n > max || t.chars().any(char::is_control) {
+        return Err(Error::invalid(field, format!("give {min}-{max} characters")));
+    }
+    Ok(t.to_string())
+}
+
+fn lines_out(lines: &[Line]) -> Vec<AllocationLine> {
+    lines.iter().map(|l| AllocationLine { period: l.period, kind: l.kind, amount: l.amount }).collect()
+}
+
+/// How the customer pays, validated.
+struct Tender {
+    method: Method,
+    amount: Yuan,
+    tendered: Option<Yuan>,
+    change: Option<Yuan>,
+    voucher: Option<Voucher>,
+}
+
+fn tender(
+    method: Method,
+    amount: &str,
+    tendered: Option<&str>,
+    voucher: Option<&crate::payments::VoucherInput>,
+    today: NaiveDate,
+) -> Result<Tender> {
+    match method {
+        Method::Cash => {
+            if voucher.is_some() {
+                return Err(Error::invalid("voucher", "a cash payment has no bank voucher"));
+            }
+            let amount = positive_money("amount", amount)?;
+            let tendered = match tendered.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(t) => money_field("tendered", t)?,
+                None => amount,
+            };
+            if tendered < amount {
+                return Err(Error::TenderedTooLittle { tendered: tendered.to_string(), amount: amount.to_string() });
+            }
+            Ok(Tender { method, amount, tendered: Some(tendered), change: Some(tendered - amount), voucher: None })
+        }
+        Method::Transfer => {
+            let v = voucher.ok_or_else(|| Error::invalid("voucher", "a transfer needs the bank voucher's details"))?;
+            let v = Voucher::parse(v, today)?;
+            if !amount.trim().is_empty() && positive_money("amount", amount)? != v.amount {
+                return Err(Error::invalid(
+                    "amount",
+                    format!("a transfer applies the voucher's whole amount, {}", v.amount),
+                ));
+            }
+            Ok(Tender { method, amount: v.amount, tendered: None, change: None, voucher: Some(v) })
+        }
+    }
+}
+
+/// Expected cash in a shift's drawer now.
+async fn drawer_expected(conn: &mut sqlx::SqliteConnection, shift: &shifts_db::OpenShift) -> Result<Yuan> {
+    let kept = shifts_db::cash_kept(conn, shift.id).await?;
+    let deposited = shifts_db::deposited(conn, shift.id).await?;
+    Ok(shifts::expected_cash(shift.float, kept, deposited))
+}
+
+/// Everything one payment or vend writes.
+struct Taking<'a> {
+    session: &'a Session,
+    shift_id: i64,
+    account: &'a Account,
+    kind: PaymentKind,
+    tender: Tender,
+    waiver: Option<String>,
+    holiday_due: Option<NaiveDate>,
+    approver: Option<(Approver, &'static str)>,
+}
+
+impl Desk {
+    /// The single approval check (see the module docs). `input` is what the dialog sent.
+    pub async fn check_approval(
+        &self,
+        input: Option<&ApprovalInput>,
+        requester: &Session,
+        action: &'static str,
+    ) -> Result<Approver> {
+        let input = input.ok_or(Error::ApprovalRequired { action })?;
+        let name = input.username.trim().to_string();
+        let refuse = |why: &'static str| json!({"action": action, "requester": requester.user.username, "why": why});
+        let mut conn = self.pool().acquire().await?;
+        let user = users_db::by_name(&mut conn, &name).await?;
+        drop(conn);
+        let Some(user) = user else {
+            self.audit_alone(&name, "approval.refused", Some(&requester.user.username), refuse("unknown approver"))
+                .await?;
+            return Err(Error::ApprovalInvalid);
+        };
+        if user.id == requester.user_id {
+            self.audit_alone(&name, "approval.refused", Some(&requester.user.username), refuse("self-approval"))
+                .await?;
+            return Err(Error::ApprovalSelf);
+        }
+        if !user.info.role.permits(Permission::Approve) || user.disabled {
+            self.audit_alone(&name, "approval.refused", Some(&requester.user.username), refuse("not a supervisor"))
+                .await?;
+            return Err(Error::ApprovalRole { role: Role::Supervisor.as_str() });
+        }
+        let now = self.now();
+        if let Some(until) = lockout::locked(user.locked_until, now) {
+            self.audit_alone(&name, "approval.refused", Some(&requester.user.username), refuse("approver locked"))
+                .await?;
+            return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
+        }
+        let ok = verify_blocking(input.password.clone(), user.password_hash.clone()).await?;
+        let mut tx = store::write_tx(self.pool()).await?;
+        if !ok {
+            let (failed, locked_until) = lockout::after_failure(user.failed_attempts, user.locked_until, now);
+            users_db::set_failures(&mut tx, user.id, failed, locked_until).await?;
+            self.audit(
+                &mut tx,
+                &name,
+                "approval.failed",
+                Some(&requester.user.username),
+                json!({"action": action, "failed_attempts": failed}),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(match locked_until {
+                Some(until) => Error::AuthLocked { until: until.format("%H:%M").to_string() },
+                None => Error::ApprovalInvalid,
+            });
+        }
+        users_db::set_failures(&mut tx, user.id, 0, None).await?;
+        tx.commit().await?;
+        Ok(Approver { user_id: user.id, username: user.info.username, display_name: user.info.display_name })
+    }
+
+    async fn collector(&self, token: &str) -> Result<(Session, shifts_db::OpenShift)> {
+        let s = self.session(token).await?;
+        s.user.role.require(Permission::Collect, "take money")?;
+        let mut conn = self.pool().acquire().await?;
+        let shift =
+            shifts_db::open_of(&mut conn, s.user_id, self.terminal().as_str()).await?.ok_or(Error::ShiftNotOpen)?;
+        Ok((s, shift))
+    }
+
+    async fn account_for(&self, account_no: &str, mode: BillingMode) -> Result<Account> {
+        let no = crate::accounts::AccountNo::parse(account_no)?;
+        let mut conn = self.pool().acquire().await?;
+        let a = accounts_db::by_no(&mut conn, &no)
+            .await?
+            .ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
+        if a.closed {
+            return Err(Error::AccountClosed { account_no: no.to_string() });
+        }
+        if a.billing_mode != mode {
+            return Err(Error::WrongBillingMode {
+                account_no: no.to_string(),
+                mode: a.billing_mode.as_str(),
+                use_instead: if a.billing_mode == BillingMode::Prepaid {
+                    "a vend (售电, F7)"
+                } else {
+                    "a payment (缴费, F5/F6)"
+                },
+            });
+        }
+        Ok(a)
+    }
+
+    /// 开班: open a shift at this terminal with a float.
+    pub async fn open_shift(&self, req: OpenShiftRequest) -> Result<ShiftInfo> {
+        let s = self.session(&req.token).await?;
+        s.user.role.require(Permission::Collect, "open a shift")?;
+        let float = money_field("float", &req.float)?;
+        let now = self.now();
+        let mut tx = store::write_tx(self.pool()).await?;
+        let id = shifts_db::insert(&mut tx, s.user_id, self.terminal().as_str(), float, now).await?;
+        let info = shifts_db::info(&mut tx, id).await?;
+        let event_id = outbox::new_event_id();
+        self.audit(&mut tx, &s.user.username, "shift.open", Some(&id.to_string()), json!({"float": float})).await?;
+        let payload = json!({"event_id": event_id, "shift": id, "cashier": s.user.username, "float": float, "opened_at": info.opened_at});
+        outbox::append(&mut tx, &event_id, "shift.open", self.terminal().as_str(), &payload, now).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    /// The caller's open shift at this terminal, if any.
+    pub async fn current_shift(&self, req: TokenRequest) -> Result<Option<ShiftInfo>> {
+        let s = self.session(&req.token).await?;
+        let mut conn = self.pool().acquire().await?;
+        match shifts_db::open_of(&mut conn, s.user_id, self.terminal().as_str()).await? {
+            Some(open) => Ok(Some(shifts_db::info(&mut conn, open.id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// 缴费: a cash (F5) or bank-transfer (F6) payment for a postpaid account, applied oldest period
+    /// first, late fee before principal, the rest to the prepaid balance.
+    pub async fn collect(&self, req: CollectRequest) -> Result<PaymentDone> {
+        let (s, shift) = self.collector(&req.token).await?;
+        let account = self.account_for(&req.account_no, BillingMode::Postpaid).await?;
+        let tender = tender(req.method, &req.amount, req.tendered.as_deref(), req.voucher.as_ref(), self.today())?;
+        let waiver = match req.waive_late_fee.as_deref() {
+            Some(reason) => Some(text("waive_late_fee", reason, 2, 200)?),
+            None => None,
+        };
+        let approver = match &waiver {
+            Some(_) => {
+                Some((self.check_approval(req.approval.as_ref(), &s, "waive late fee").await?, "waive late fee"))
+            }
+            None => None,
+        };
+        self.take(Taking {
+            session: &s,
+            shift_id: shift.id,
+            account: &account,
+            kind: PaymentKind::Payment,
+            tender,
+            waiver,
+            holiday_due: None,
+            approver,
+        })
+        .await
+    }
+
+    /// 售电: credit a prepaid account, paid in cash or by bank voucher. Bank-first categories pay by
+    /// voucher on working days; on other days cash needs a supervisor, stays within the limits and is
+    /// due at the bank the next working day.
+    pub async fn vend(&self, req: VendRequest) -> Result<PaymentDone> {
+        let (s, shift) = self.collector(&req.token).await?;
+        let account = self.account_for(&req.account_no, BillingMode::Prepaid).await?;
+        let today = self.today();
+        let tender = tender(req.method, &req.amount, req.tendered.as_deref(), req.voucher.as_ref(), today)?;
+        let policy = &self.policy().holiday_cash;
+        let mut holiday_due = None;
+        let mut approver = None;
+        if tender.method == Method::Cash && policy.bank_first.contains(&account.category) {
+            if self.calendar().is_working_day(today) {
+                return Err(Error::BankFirst);
+            }
+            if tender.amount > policy.limit_per_transaction {
+                return Err(Error::HolidayCashLimit { limit: policy.limit_per_transaction.to_string() });
+            }
+            let mut conn = self.pool().acquire().await?;
+            if let Some(overdue) = shifts_db::holiday_cash_open(&mut conn, self.terminal().as_str())
+                .await?
+                .into_iter()
+                .find(|h| h.due_on < today)
+            {
+                return Err(Error::HolidayCashOverdue {
+                    receipt_no: overdue.receipt_no,
+                    due_on: overdue.due_on.to_string(),
+                });
+            }
+            if let Some(limit) = policy.limit_per_shift
+                && shifts_db::holiday_cash_in_shift(&mut conn, shift.id).await? + tender.amount > limit
+            {
+                return Err(Error::HolidayCashShiftLimit { limit: limit.to_string() });
+            }
+            drop(conn);
+            approver = Some((self.check_approval(req.approval.as_ref(), &s, "holiday cash").await?, "holiday cash"));
+            holiday_due = Some(self.calendar().next_working_day(today));
+        }
+        self.take(Taking {
+            session: &s,
+            shift_id: shift.id,
+            account: &account,
+            kind: PaymentKind::Vend,
+            tender,
+            waiver: None,
+            holiday_due,
+            approver,
+        })
+        .await
+    }
+
+    /// Write one payment or vend (see the module docs).
+    async fn take(&self, t: Taking<'_>) -> Result<PaymentDone> {
+        let now = self.now();
+        let today = now.date_naive();
+        let terminal = self.terminal().as_str();
+        let mut tx = store::write_tx(self.pool()).await?;
+        let bills = if t.kind == PaymentKind::Payment {
+            accounts_db::open_bills(&mut tx, t.account.id).await?
+        } else {
+            Vec::new()
+        };
+        let fees: Vec<(i64, Yuan)> =
+            bills.iter().map(|b| (b.id, late_fee_due(b, t.account.category, today, &self.policy().late_fee))).collect();
+        let waived: Vec<(i64, Yuan)> = if t.waiver.is_some() { fees.clone() } else { Vec::new() };
+        let dues: Vec<Due> = bills
+            .iter()
+            .zip(&fees)
+            .map(|(b, (_, fee))| Due {
+                bill_id: b.id,
+                period: b.period,
+                late_fee: if t.waiver.is_some() { Yuan::ZERO } else { *fee },
+                principal: b.outstanding(),
+            })
+            .collect();
+        let lines = allocation::allocate(&dues, t.tender.amount);
+        let voucher_id = match &t.tender.voucher {
+            Some(v) => Some(pay_db::claim_voucher(&mut tx, v, t.session.user_id, now).await?),
+            None => None,
+        };
+        let receipt_no = pay_db::next_receipt_no(&mut tx, terminal, today.year()).await?;
+        let credit: Yuan = lines.iter().filter(|l| l.kind == LineKind::Prepaid).map(|l| l.amount).sum();
+        let prepaid_after = pay_db::add_prepaid(&mut tx, t.account.id, credit).await?;
+        let event_id = outbox::new_event_id();
+        let code = pay_db::verification_code(
+            &mut tx,
+            &[&receipt_no, t.account.account_no.as_str(), &t.tender.amount.to_string(), &now.to_rfc3339()],
+        )
+        .await?;
+        let waived_total: Yuan = waived.iter().map(|w| w.1).sum();
+        let payment_id = pay_db::insert_payment(
+            &mut tx,
+            &pay_db::NewPayment {
+                event_id: &event_id,
+                receipt_no: &receipt_no,
+                kind: t.kind,
+                shift_id: t.shift_id,
+                account_id: t.account.id,
+                method: t.tender.method,
+                amount: t.tender.amount,
+                tendered: t.tender.tendered,
+                change: t.tender.change,
+                voucher_id,
+                holiday_cash: t.holiday_due.is_some(),
+                approved_by: t.approver.as_ref().map(|a| a.0.user_id),
+                waived: waived_total,
+                waiver_reason: t.waiver.as_deref(),
+                prepaid_after,
+                verification_code: &code,
+                created_at: now,
+            },
+        )
+        .await?;
+        pay_db::apply_lines(&mut tx, payment_id, &lines, &bills, &fees, &waived, today).await?;
+        if let Some(due) = t.holiday_due {
+            sqlx::query(
+                "INSERT INTO holiday_cash (payment_id, terminal, amount_fen, taken_on, due_on) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(payment_id)
+            .bind(terminal)
+            .bind(t.tender.amount.fen())
+            .bind(today.to_string())
+            .bind(due.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let lines_json: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| json!({"period": l.period.map(|p| p.to_string()), "kind": l.kind, "amount": l.amount}))
+            .collect();
+        let voucher_json = t.tender.voucher.as_ref().map(|v| {
+            json!({"bank": v.bank, "serial": v.serial, "payer": v.payer, "amount": v.amount, "transfer_date": v.transfer_date})
+        });
+        let detail = json!({
+            "receipt_no": receipt_no, "kind": t.kind, "method": t.tender.method, "amount": t.tender.amount,
+            "lines": lines_json, "waived": waived_total, "holiday_cash_due": t.holiday_due,
+        });
+        self.audit(
+            &mut tx,
+            &t.session.user.username,
+            &format!("{}.{}", t.kind.as_str(), t.tender.method.as_str()),
+            Some(t.account.account_no.as_str()),
+            detail,
+        )
+        .await?;
+        if let Some((approver, action)) = &t.approver {
+            self.audit(
+                &mut tx,
+                &approver.username,
+                "approval.granted",
+                Some(&receipt_no),
+                json!({"action": action, "requester": t.session.user.username}),
+            )
+            .await?;
+        }
+        let payload = json!({
+            "event_id": event_id, "receipt_no": receipt_no, "kind": t.kind, "account_no": t.account.account_no,
+            "shift": t.shift_id, "cashier": t.session.user.username, "method": t.tender.method, "amount": t.tender.amount,
+            "tendered": t.tender.tendered, "change": t.tender.change, "voucher": voucher_json, "lines": lines_json,
+            "late_fee_waived": waived_total, "waiver_reason": t.waiver, "holiday_cash_due": t.holiday_due,
+            "approved_by": t.approver.as_ref().map(|a| a.0.username.clone()), "prepaid_after": prepaid_after,
+            "at": now.to_rfc3339(),
+        });
+        outbox::append(&mut tx, &event_id, t.kind.as_str(), terminal, &payload, now).await?;
+        tx.commit().await?;
+        tracing::info!(receipt = %receipt_no, account = %t.account.account_no, "money taken");
+        Ok(PaymentDone {
+            receipt_no,
+            kind: t.kind,
+            account_no: t.account.account_no.to_string(),
+            name: t.account.name.clone(),
+            method: t.tender.method,
+            amount: t.tender.amount,
+            amount_words: t.tender.amount.words(),
+            tendered: t.tender.tendered,
+            change: t.tender.change,
+            lines: lines_out(&lines),
+            late_fee_waived: waived_total,
+            prepaid_after,
+            created_at: now.format("%Y-%m-%d %H:%M:%S").to_string(),
+            verification_code: code,
+            holiday_cash_due: t.holiday_due,
+            approved_by: t.approver.map(|a| a.0.display_name),
+        })
+    }
+
+    /// 作废: reverse a payment of the caller's still-open shift, with a supervisor's approval. The
+    /// bills return exactly to their state before it, the prepaid credit is taken back, the receipt
+    /// keeps its number and is marked void; nothing is deleted.
+    pub async fn void_payment(&self, req: VoidRequest) -> Result<VoidDone> {
+        let (s, shift) = self.collector(&req.token).await?;
+        let reason = text("reason", &req.reason, 2, 200)?;
+        let receipt_no = req.receipt_no.trim().to_string();
+        let mut conn = self.pool().acquire().await?;
+        let p = pay_db::by_receipt(&mut conn, &receipt_no)
+            .await?
+            .ok_or_else(|| Error::ReceiptNotFound { receipt_no: receipt_no.clone() })?;
+        let refuse = |why: String| Error::VoidRefused { receipt_no: receipt_no.clone(), why };
+        if p.voided {
+            return Err(refuse("it is already void".into()));
+        }
+        if p.shift_id != shift.id {
+            return Err(refuse(
+                "only a payment of your own open shift can be voided; later corrections are refunds".into(),
+            ));
+        }
+        if let Some(later) = pay_db::later_payment_on_account(&mut conn, &p).await? {
+            return Err(refuse(format!("receipt {later} came later on the same account: void it first")));
+        }
+        drop(conn);
+        let approver = self.check_approval(req.approval.as_ref(), &s, "void").await?;
+        let now = self.now();
+        let mut tx = store::write_tx(self.pool()).await?;
+        let credit = pay_db::prepaid_credit(&mut tx, p.id).await?;
+        pay_db::restore_bills(&mut tx, p.id).await?;
+        let balance = pay_db::add_prepaid(&mut tx, p.account_id, -credit).await?;
+        if balance.is_negative() {
+            return Err(refuse("the prepaid credit has already been used".into()));
+        }
+        let event_id = outbox::new_event_id();
+        sqlx::query("INSERT INTO voids (payment_id, event_id, reason, voided_by, approved_by, voided_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(p.id)
+            .bind(&event_id)
+            .bind(&reason)
+            .bind(s.user_id)
+            .bind(approver.user_id)
+            .bind(now.to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        self.audit(
+            &mut tx,
+            &s.user.username,
+            "payment.void",
+            Some(&p.receipt_no),
+            json!({"reason": reason, "amount": p.amount, "prepaid_after": balance}),
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            &approver.username,
+            "approval.granted",
+            Some(&p.receipt_no),
+            json!({"action": "void", "requester": s.user.username}),
+        )
+        .await?;
+        let payload = json!({
+            "event_id": event_id, "voids_event_id": p.event_id, "receipt_no": p.receipt_no, "amount": p.amount,
+            "reason": reason, "cashier": s.user.username, "approved_by": approver.username, "at": now.to_rfc3339(),
+        });
+        outbox::append(&mut tx, &event_id, "void", self.terminal().as_str(), &payload, now).await?;
+        tx.commit().await?;
+        Ok(VoidDone { receipt_no: p.receipt_no, amount: p.amount, approved_by: approver.display_name })
+    }
+
+    /// 解款: cash taken to the bank with its slip number. It covers holiday cash due first; the part
+    /// covering earlier shifts' holiday cash comes from the safe, the rest from this drawer.
+    pub async fn deposit(&self, req: DepositRequest) -> Result<DepositDone> {
+        let (s, shift) = self.collector(&req.token).await?;
+        let amount = positive_money("amount", &req.amount)?;
+        let bank = text("bank", &req.bank, 2, 40)?;
+        let slip_no = text("slip_no", &req.slip_no, 4, 40)?;
+        let now = self.now();
+        let terminal = self.terminal().as_str();
+        let mut tx = store::write_tx(self.pool()).await?;
+        let mut left = amount;
+        let mut from_safe = Yuan::ZERO;
+        let mut covered = Yuan::ZERO;
+        for h in shifts_db::holiday_cash_rows(&mut tx, terminal).await? {
+            let take = left.min(h.due.amount_left);
+            if !take.is_positive() {
+                break;
+            }
+            sqlx::query("UPDATE holiday_cash SET deposited_fen = deposited_fen + ? WHERE payment_id = ?")
+                .bind(take.fen())
+                .bind(h.payment_id)
+                .execute(&mut *tx)
+                .await?;
+            if h.shift_id != shift.id {
+                from_safe += take;
+            }
+            covered += take;
+            left -= take;
+        }
+        let from_drawer = amount - from_safe;
+        let in_drawer = drawer_expected(&mut tx, &shift).await?;
+        if from_drawer > in_drawer {
+            return Err(Error::DepositTooLarge {
+                amount: amount.to_string(),
+                available: (in_drawer + from_safe).to_string(),
+            });
+        }
+        let event_id = outbox::new_event_id();
+        let res = sqlx::query(
+            "INSERT INTO deposits (event_id, shift_id, amount_fen, from_drawer_fen, bank, slip_no, deposited_by, deposited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&event_id)
+        .bind(shift.id)
+        .bind(amount.fen())
+        .bind(from_drawer.fen())
+        .bind(&bank)
+        .bind(&slip_no)
+        .bind(s.user_id)
+        .bind(now.to_rfc3339())
+        .execute(&mut *tx)
+        .await;
+        match res {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                return Err(Error::invalid("slip_no", "this bank slip is already recorded for a deposit"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.audit(
+            &mut tx,
+            &s.user.username,
+            "deposit",
+            Some(&slip_no),
+            json!({"amount": amount, "bank": bank, "holiday_cash_covered": covered}),
+        )
+        .await?;
+        let payload = json!({
+            "event_id": event_id, "shift": shift.id, "cashier": s.user.username, "amount": amount, "from_drawer": from_drawer,
+            "bank": bank, "slip_no": slip_no, "holiday_cash_covered": covered, "at": now.to_rfc3339(),
+        });
+        outbox::append(&mut tx, &event_id, "deposit", terminal, &payload, now).await?;
+        tx.commit().await?;
+        Ok(DepositDone { amount, bank, slip_no, holiday_cash_covered: covered })
+    }
+
+    /// 交班: close the shift with a blind count by denomination. A difference needs a reason and a
+    /// supervisor's approval; the outcome (expected, counted, difference) is shown only afterwards.
+    pub async fn close_shift(&self, req: CloseShiftRequest) -> Result<CloseOutcome> {
+        let (s, shift) = self.collector(&req.token).await?;
+        let count = CashCount::parse(&req.counts)?;
+        let counted = count.total();
+        let mut conn = self.pool().acquire().await?;
+        let expected = drawer_expected(&mut conn, &shift).await?;
+        drop(conn);
+        let difference = counted - expected;
+        let (reason, approver) = if difference.is_zero() {
+            (None, None)
+        } else {
+            let reason = match req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                Some(r) => text("reason", r, 2, 200)?,
+                None => return Err(Error::DifferenceNeedsApproval { difference: difference.to_string() }),
+            };
+            if req.approval.is_none() {
+                return Err(Error::DifferenceNeedsApproval { difference: difference.to_string() });
+            }
+            (Some(reason), Some(self.check_approval(req.approval.as_ref(), &s, "shift difference").await?))
+        };
+        let now = self.now();
+        let mut tx = store::write_tx(self.pool()).await?;
+        if drawer_expected(&mut tx, &shift).await? != expected {
+            return Err(Error::invalid("counts", "money moved in this shift while counting: count again"));
+        }
+        sqlx::query(
+            "UPDATE shifts SET closed_at = ?, expected_fen = ?, counted_fen = ?, count_detail = ?, difference_reason = ?, approved_by = ? WHERE id = ?",
+        )
+        .bind(now.to_rfc3339())
+        .bind(expected.fen())
+        .bind(counted.fen())
+        .bind(count.to_json().to_string())
+        .bind(&reason)
+        .bind(approver.as_ref().map(|a| a.user_id))
+        .bind(shift.id)
+        .execute(&mut *tx)
+        .await?;
+        self.audit(
+            &mut tx,
+            &s.user.username,
+            "shift.close",
+            Some(&shift.id.to_string()),
+            json!({"expected": expected, "counted": counted, "difference": difference, "reason": reason}),
+        )
+        .await?;
+        if let Some(a) = &approver {
+            self.audit(
+                &mut tx,
+                &a.username,
+                "approval.granted",
+                Some(&shift.id.to_string()),
+                json!({"action": "shift difference", "requester": s.user.username}),
+            )
+            .await?;
+        }
+        let event_id = outbox::new_event_id();
+        let payload = json!({
+            "event_id": event_id, "shift": shift.id, "cashier": s.user.username, "float": shift.float, "expected": expected,
+            "counted": counted, "difference": difference, "count": count.to_json(), "reason": reason,
+            "approved_by": approver.as_ref().map(|a| a.username.clone()), "at": now.to_rfc3339(),
+        });
+        outbox::append(&mut tx, &event_id, "shift.close", self.terminal().as_str(), &payload, now).await?;
+        tx.commit().await?;
+        let mut conn = self.pool().acquire().await?;
+        Ok(CloseOutcome {
+            shift: shifts_db::info(&mut conn, shift.id).await?,
+            expected,
+            counted,
+            difference,
+            approved_by: approver.map(|a| a.display_name),
+        })
+    }
+
+    /// Holiday cash of this terminal waiting for the bank (for the log-in notice and the UI).
+    pub async fn holiday_cash_due(&self) -> Result<Vec<HolidayCashDue>> {
+        let mut conn = self.pool().acquire().await?;
+        shifts_db::holiday_cash_open(&mut conn, self.terminal().as_str()).await
+    }
+}

@@ -1,0 +1,381 @@
+//! Collection: shifts, payments, vouchers, vends, holiday cash, approvals, voids, receipts.
+
+use cashdesk::{
+    Error,
+    desk::{
+        LoginRequest, TokenRequest,
+        counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
+    },
+    money::Yuan,
+    payments::{CollectRequest, LineKind, Method, VendRequest, VoucherInput},
+    shifts::DenominationCount,
+    users::approval::ApprovalInput,
+};
+
+use crate::common::{Counter, at, with_accounts};
+
+fn y(s: &str) -> Yuan {
+    Yuan::parse(s).unwrap()
+}
+
+async fn login(c: &Counter, user: &str) -> String {
+    c.desk.login(LoginRequest { username: user.into(), password: "Counter#1".into() }).await.unwrap().token
+}
+
+async fn open(c: &Counter, token: &str, float: &str) {
+    c.desk.open_shift(OpenShiftRequest { token: token.into(), float: float.into() }).await.unwrap();
+}
+
+fn approval(user: &str, pw: &str) -> Option<ApprovalInput> {
+    Some(ApprovalInput { username: user.into(), password: pw.into() })
+}
+
+fn cash(token: &str, account: &str, amount: &str, tendered: &str) -> CollectRequest {
+    CollectRequest {
+        token: token.into(),
+        account_no: account.into(),
+        method: Method::Cash,
+        amount: amount.into(),
+        tendered: Some(tendered.into()),
+        voucher: None,
+        waive_late_fee: None,
+        approval: None,
+    }
+}
+
+fn voucher(serial: &str, amount: &str) -> VoucherInput {
+    VoucherInput {
+        bank: "中国工商银行".into(),
+        serial: serial.into(),
+        payer: "示范市华联商贸有限公司".into(),
+        amount: amount.into(),
+        transfer_date: "2026-01-09".into(),
+    }
+}
+
+fn vend_cash(token: &str, amount: &str, approval: Option<ApprovalInput>) -> VendRequest {
+    VendRequest {
+        token: token.into(),
+        account_no: "3100000003".into(),
+        method: Method::Cash,
+        amount: amount.into(),
+        tendered: None,
+        voucher: None,
+        approval,
+    }
+}
+
+/// Bills, balances and the counters of everything a payment writes, to compare states.
+async fn state(c: &Counter) -> Vec<String> {
+    let bills: Vec<(i64, i64, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen FROM bills ORDER BY id",
+    )
+    .fetch_all(c.desk.pool())
+    .await
+    .unwrap();
+    let balances: Vec<(String, i64)> =
+        sqlx::query_as("SELECT account_no, prepaid_balance_fen FROM accounts ORDER BY id")
+            .fetch_all(c.desk.pool())
+            .await
+            .unwrap();
+    vec![format!("{bills:?}"), format!("{balances:?}")]
+}
+
+async fn count(c: &Counter, sql: &'static str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(c.desk.pool()).await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn a_cash_payment_settles_oldest_first_and_writes_everything_in_one_go() {
+    // 2026-01-10: 3100000001 owes 202511 (158.49, due 2025-12-20, 21 days late) and 202512 (69.06 left, not yet due).
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "500.00").await;
+    let done = c.desk.collect(cash(&t, "3100000001", "300.00", "400.00")).await.unwrap();
+    assert_eq!(done.receipt_no, "GY01-03-2026-000001");
+    assert_eq!(done.change, Some(y("100.00")));
+    let lines: Vec<(Option<String>, LineKind, Yuan)> =
+        done.lines.iter().map(|l| (l.period.map(|p| p.to_string()), l.kind, l.amount)).collect();
+    // Late fee 158.49 × 21 × 1‰ = 3.33 (minimum 1.00 does not apply).
+    assert_eq!(
+        lines,
+        [
+            (Some("202511".into()), LineKind::LateFee, y("3.33")),
+            (Some("202511".into()), LineKind::Principal, y("158.49")),
+            (Some("202512".into()), LineKind::Principal, y("69.06")),
+            (None, LineKind::Prepaid, y("69.12")),
+        ],
+        "oldest first, late fee before principal, the rest to prepaid"
+    );
+    assert_eq!(done.prepaid_after, y("69.12"));
+    assert_eq!(done.amount_words, "人民币叁佰元整");
+    let q = c.desk.quote("test", "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await.unwrap();
+    assert!(q.bills.is_empty(), "everything is settled");
+    assert_eq!(count(&c, "SELECT COUNT(*) FROM outbox WHERE kind = 'payment'").await, 1);
+    assert_eq!(count(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'payment.cash'").await, 1);
+    assert_eq!(count(&c, "SELECT COUNT(*) FROM payment_lines").await, 4);
+}
+
+#[tokio::test]
+async fn a_partial_payment_pays_the_fee_first_and_leaves_the_rest_owed() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    c.desk.collect(cash(&t, "3100000001", "2.00", "2.00")).await.unwrap();
+    // Of the 3.33 fee, 2.00 was received and 1.33 stays owed; the principal is untouched.
+    let q = c.desk.quote("test", "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await.unwrap();
+    assert_eq!(q.bills[0].principal, y("158.49"));
+    assert_eq!(q.bills[0].late_fee, y("1.33"), "the fee not yet paid is carried, not recomputed from the due date");
+    // Five days later, 5 more days accrue on the unpaid principal (0.79, raised to the 1.00 minimum).
+    let q = c.desk.quote("test", "3100000001", at("2026-01-15T09:00:00+08:00").date_naive()).await.unwrap();
+    assert_eq!(q.bills[0].late_fee, y("2.33"));
+}
+
+#[tokio::test]
+async fn money_needs_an_open_shift_and_one_shift_per_cashier_and_terminal() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    assert!(matches!(c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await, Err(Error::ShiftNotOpen)));
+    open(&c, &t, "500").await;
+    let again = c.desk.open_shift(OpenShiftRequest { token: t.clone(), float: "1".into() }).await;
+    assert!(matches!(again, Err(Error::ShiftAlreadyOpen)));
+    let s = login(&c, "super1").await;
+    let other = c.desk.open_shift(OpenShiftRequest { token: s, float: "1".into() }).await;
+    assert!(matches!(other, Err(Error::ShiftAlreadyOpen)), "one open shift per terminal");
+    let f = login(&c, "finance1").await;
+    assert_eq!(
+        c.desk.open_shift(OpenShiftRequest { token: f, float: "1".into() }).await.unwrap_err().code(),
+        "FORBIDDEN"
+    );
+    let short = c.desk.collect(cash(&t, "3100000001", "10.00", "5.00")).await.unwrap_err();
+    assert_eq!(short.code(), "TENDERED_TOO_LITTLE");
+    let bad = c.desk.collect(cash(&t, "3100000001", "10.005", "20")).await.unwrap_err();
+    assert_eq!((bad.code(), bad.params().get("field").cloned()), ("MONEY_DECIMALS", Some("amount".to_string())));
+}
+
+#[tokio::test]
+async fn a_bank_voucher_pays_once_and_the_refusal_names_the_first_use() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    let transfer = |serial: &str| CollectRequest {
+        token: t.clone(),
+        account_no: "3100000002".into(),
+        method: Method::Transfer,
+        amount: String::new(),
+        tendered: None,
+        voucher: Some(voucher(serial, "10700.00")),
+        waive_late_fee: None,
+        approval: None,
+    };
+    let first = c.desk.collect(transfer("SN20260109001")).await.unwrap();
+    // 10,000.00 + late fee 16 days × 2‰ + 10 days × 3‰ = 620.00; 80.00 left to prepaid.
+    assert_eq!(first.prepaid_after, y("92.50"), "12.50 already on the account + 80.00");
+    let second = c.desk.collect(transfer("sn20260109001")).await.unwrap_err();
+    match &second {
+        Error::VoucherUsed { receipt_no, cashier, .. } => {
+            assert_eq!((receipt_no.as_str(), cashier.as_str()), (first.receipt_no.as_str(), "cashier1"));
+        }
+        other => panic!("expected VOUCHER_USED, got {other:?}"),
+    }
+    assert_eq!(count(&c, "SELECT COUNT(*) FROM payments").await, 1, "the refused use wrote nothing");
+}
+
+#[tokio::test]
+async fn holiday_cash_on_a_sunday_with_a_supervisor_up_to_5000() {
+    // 2026-03-01 is a Sunday: the bank cannot confirm transfers.
+    let c = with_accounts("2026-03-01T10:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "500").await;
+    let none = c.desk.vend(vend_cash(&t, "100.00", None)).await.unwrap_err();
+    assert_eq!(none.code(), "APPROVAL_REQUIRED");
+    let over = c.desk.vend(vend_cash(&t, "5000.01", approval("super1", "Counter#1"))).await.unwrap_err();
+    assert_eq!(over.code(), "HOLIDAY_CASH_LIMIT", "5,000.01 is over the limit");
+    let wrong = c.desk.vend(vend_cash(&t, "5000.00", approval("super1", "wrong-password"))).await.unwrap_err();
+    assert_eq!(wrong.code(), "APPROVAL_INVALID");
+    assert_eq!(
+        count(&c, "SELECT failed_attempts FROM users WHERE username = 'super1'").await,
+        1,
+        "the wrong approver password counts"
+    );
+    let not_sup = c.desk.vend(vend_cash(&t, "5000.00", approval("finance1", "Counter#1"))).await.unwrap_err();
+    assert_eq!(not_sup.code(), "APPROVAL_ROLE");
+    let done = c.desk.vend(vend_cash(&t, "5000.00", approval("super1", "Counter#1"))).await.unwrap();
+    assert_eq!(done.holiday_cash_due.unwrap().to_string(), "2026-03-02", "due at the bank the next working day");
+    assert_eq!(done.prepaid_after, y("10000.00"));
+    assert_eq!(done.approved_by.as_deref(), Some("super1"));
+    assert_eq!(
+        count(&c, "SELECT failed_attempts FROM users WHERE username = 'super1'").await,
+        0,
+        "a good approval resets the count"
+    );
+    assert_eq!(
+        count(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'approval.granted' AND actor = 'super1'").await,
+        1
+    );
+
+    // Monday: everyone logging in at this terminal is told it is due; Tuesday it is overdue and blocks.
+    c.clock.set(at("2026-03-02T08:30:00+08:00"));
+    let monday =
+        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap();
+    assert_eq!(monday.notices.iter().map(|n| n.code.as_str()).collect::<Vec<_>>(), ["HOLIDAY_CASH_DUE"]);
+    c.clock.set(at("2026-03-07T10:00:00+08:00"));
+    let saturday =
+        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap();
+    assert_eq!(saturday.notices[0].code, "HOLIDAY_CASH_OVERDUE");
+    let blocked = c.desk.vend(vend_cash(&saturday.token, "10.00", approval("super1", "Counter#1"))).await.unwrap_err();
+    assert_eq!(blocked.code(), "HOLIDAY_CASH_OVERDUE");
+    c.desk
+        .deposit(DepositRequest {
+            token: saturday.token.clone(),
+            amount: "5000.00".into(),
+            bank: "中国工商银行".into(),
+            slip_no: "JK0001".into(),
+        })
+        .await
+        .unwrap();
+    c.desk
+        .vend(vend_cash(&saturday.token, "10.00", approval("super1", "Counter#1")))
+        .await
+        .expect("deposited: holiday cash allowed again");
+}
+
+#[tokio::test]
+async fn bank_first_categories_cannot_buy_with_cash_on_a_working_day() {
+    let c = with_accounts("2026-03-02T10:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    let e = c.desk.vend(vend_cash(&t, "100.00", approval("super1", "Counter#1"))).await.unwrap_err();
+    assert_eq!(e.code(), "BANK_FIRST");
+    let by_voucher = VendRequest {
+        token: t.clone(),
+        account_no: "3100000003".into(),
+        method: Method::Transfer,
+        amount: String::new(),
+        tendered: None,
+        voucher: Some(VoucherInput { transfer_date: "2026-03-02".into(), ..voucher("SN777777", "3000.00") }),
+        approval: None,
+    };
+    assert_eq!(c.desk.vend(by_voucher).await.unwrap().prepaid_after, y("8000.00"));
+    let postpaid =
+        c.desk.vend(VendRequest { account_no: "3100000001".into(), ..vend_cash(&t, "1", None) }).await.unwrap_err();
+    assert_eq!(postpaid.code(), "WRONG_BILLING_MODE");
+}
+
+#[tokio::test]
+async fn nobody_approves_their_own_request() {
+    let c = with_accounts("2026-03-01T10:00:00+08:00").await;
+    let t = login(&c, "super1").await;
+    open(&c, &t, "0").await;
+    let e = c.desk.vend(vend_cash(&t, "100.00", approval("super1", "Counter#1"))).await.unwrap_err();
+    assert_eq!(e.code(), "APPROVAL_SELF");
+    assert_eq!(count(&c, "SELECT COUNT(*) FROM payments").await, 0);
+}
+
+#[tokio::test]
+async fn a_void_restores_the_exact_previous_state() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "500").await;
+    let before = state(&c).await;
+    let done = c.desk.collect(cash(&t, "3100000001", "300.00", "300.00")).await.unwrap();
+    assert_ne!(state(&c).await, before);
+    let no_approval = VoidRequest {
+        token: t.clone(),
+        receipt_no: done.receipt_no.clone(),
+        reason: "收错户号".into(),
+        approval: None,
+    };
+    assert_eq!(c.desk.void_payment(no_approval.clone()).await.unwrap_err().code(), "APPROVAL_REQUIRED");
+    c.desk
+        .void_payment(VoidRequest { approval: approval("super1", "Counter#1"), ..no_approval.clone() })
+        .await
+        .unwrap();
+    assert_eq!(state(&c).await, before, "bills and balances are exactly as before the payment");
+    assert_eq!(
+        count(&c, "SELECT COUNT(*) FROM payments WHERE voided = 1").await,
+        1,
+        "nothing deleted: the payment is marked void"
+    );
+    let twice = c
+        .desk
+        .void_payment(VoidRequest { approval: approval("super1", "Counter#1"), ..no_approval })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), "VOID_REFUSED");
+    // The next receipt takes the next number: a voided number is never reused.
+    let next = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    assert_eq!(next.receipt_no, "GY01-03-2026-000002");
+}
+
+#[tokio::test]
+async fn shift_close_is_a_blind_count_and_a_difference_needs_a_supervisor() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "500.00").await;
+    // 231.55 kept (tendered 300, change 68.45).
+    c.desk.collect(cash(&t, "3100000001", "231.55", "300.00")).await.unwrap();
+    let counts = |hundreds: u32| {
+        vec![
+            DenominationCount { denomination: "100".into(), count: hundreds },
+            DenominationCount { denomination: "20".into(), count: 1 },
+            DenominationCount { denomination: "10".into(), count: 1 },
+            DenominationCount { denomination: "1".into(), count: 1 },
+            DenominationCount { denomination: "0.5".into(), count: 1 },
+            DenominationCount { denomination: "0.1".into(), count: 0 },
+        ]
+    };
+    // Expected 731.55; counting 631.50 is short by 100.05 and needs a reason and an approval.
+    let short = c
+        .desk
+        .close_shift(CloseShiftRequest { token: t.clone(), counts: counts(6), reason: None, approval: None })
+        .await
+        .unwrap_err();
+    assert_eq!(short.code(), "DIFFERENCE_NEEDS_APPROVAL");
+    assert_eq!(short.params().get("difference").map(String::as_str), Some("-100.05"));
+    let mut exact = counts(7);
+    exact.push(DenominationCount { denomination: "0.05".into(), count: 1 });
+    assert!(
+        c.desk
+            .close_shift(CloseShiftRequest { token: t.clone(), counts: exact, reason: None, approval: None })
+            .await
+            .is_err(),
+        "no 0.05 denomination"
+    );
+    let mut exact = counts(7);
+    exact.retain(|d| d.denomination != "0.1");
+    exact.push(DenominationCount { denomination: "0.1".into(), count: 0 });
+    // 700 + 20 + 10 + 1 + 0.5 = 731.50: still 0.05 short, so approve it.
+    let out = c
+        .desk
+        .close_shift(CloseShiftRequest {
+            token: t.clone(),
+            counts: exact,
+            reason: Some("找零误差".into()),
+            approval: approval("super1", "Counter#1"),
+        })
+        .await
+        .unwrap();
+    assert_eq!((out.expected, out.counted, out.difference), (y("731.55"), y("731.50"), Yuan::from_fen(-5)));
+    assert!(c.desk.current_shift(TokenRequest { token: t.clone() }).await.unwrap().is_none());
+    assert_eq!(count(&c, "SELECT COUNT(*) FROM outbox WHERE kind IN ('shift.open', 'shift.close')").await, 2);
+}
+
+#[tokio::test]
+async fn receipt_numbers_continue_across_restarts() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    let path = c.db_path();
+    let clock = c.clock.clone();
+    c.desk.pool().close().await;
+    let desk = cashdesk::desk::Desk::open(&path, cashdesk::desk::InitOptions { terminal: None, utility: None })
+        .await
+        .unwrap()
+        .with_clock(clock);
+    let t = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+    let done = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    assert_eq!(done.receipt_no, "GY01-03-2026-000002", "the shift and the numbering survive a restart");
+}
