@@ -20,7 +20,7 @@ use axum::{
 };
 use cashdesk::{
     Error, ErrorBody,
-    desk::{Desk, commands},
+    desk::{Clock, Desk, commands},
 };
 use cashdesk_app::Startup;
 use clap::Parser;
@@ -42,6 +42,10 @@ struct Args {
     /// 0 picks a free port.
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Run the counter's clock at this fixed instant (RFC 3339), for tests of dated rules such as
+    /// holiday cash on a Sunday. The desktop app has no such option.
+    #[arg(long)]
+    now: Option<String>,
 }
 
 fn status_for(code: &str) -> StatusCode {
@@ -77,7 +81,11 @@ async fn call(State(desk): State<Arc<Desk>>, Path(cmd): Path<String>, body: Byte
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let _log = cashdesk::logging::init(None);
-    let desk = cashdesk_app::open_desk(&Startup { db: Some(args.db.clone()), demo: args.demo }).await?;
+    let mut desk = cashdesk_app::open_desk(&Startup { db: Some(args.db.clone()), demo: args.demo }).await?;
+    if let Some(now) = &args.now {
+        let at = chrono::DateTime::parse_from_rfc3339(now).context("--now takes an RFC 3339 instant, e.g. 2026-03-01T10:00:00+08:00")?;
+        desk = desk.with_clock(Clock::manual(at));
+    }
     let mut app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/call/{cmd}", post(call))
