@@ -9,9 +9,10 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
 /// Install the subscriber. Keep the returned guard alive for the life of the process so the file
-/// writer flushes. `RUST_LOG` overrides the default level (`info`).
-pub fn init(log_dir: Option<&Path>) -> Option<WorkerGuard> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+/// writer flushes. `RUST_LOG` overrides `default` (e.g. `info` for the app, `warn` for the CLI,
+/// whose stdout and stderr scripts read).
+pub fn init(log_dir: Option<&Path>, default: &str) -> Option<WorkerGuard> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("{default},sqlx=warn")));
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
     let (file_layer, guard) = match log_dir.and_then(|d| std::fs::create_dir_all(d).ok().map(|_| d)) {
         Some(dir) => {

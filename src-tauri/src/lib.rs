@@ -88,7 +88,7 @@ async fn call(state: tauri::State<'_, AppState>, cmd: String, req: Value) -> Res
 /// Run the desktop app.
 pub fn run() -> anyhow::Result<()> {
     let startup = Startup::from_args(std::env::args())?;
-    let _log = cashdesk::logging::init(config::data_dir().ok().map(|d| d.join("logs")).as_deref());
+    let _log = cashdesk::logging::init(config::data_dir().ok().map(|d| d.join("logs")).as_deref(), "info");
     let desk = tauri::async_runtime::block_on(open_desk(&startup))?;
     tauri::Builder::default()
         .manage(AppState { desk })

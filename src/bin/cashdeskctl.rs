@@ -11,9 +11,14 @@ use cashdesk::{
     calendar::Calendar,
     config::{self, TerminalCode},
     demo,
-    desk::{Desk, InitOptions},
+    desk::{
+        Desk, InitOptions, LoginRequest, TokenRequest,
+        counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
+    },
     money::Yuan,
-    users::Role,
+    payments::{CollectRequest, Method, PaymentDone, VendRequest, VoucherInput},
+    shifts::DenominationCount,
+    users::{Role, approval::ApprovalInput},
 };
 use chrono::{Datelike, NaiveDate};
 use clap::{Parser, Subcommand};
@@ -74,6 +79,97 @@ enum Cmd {
     Audit {
         #[command(subcommand)]
         cmd: AuditCmd,
+    },
+    /// Open or close a shift (开班 / 交班). The user's password is read from stdin, then the
+    /// approver's when --approver is given.
+    Shift {
+        #[command(subcommand)]
+        cmd: ShiftCmd,
+    },
+    /// Take a payment for a postpaid account (缴费).
+    Collect {
+        account_no: String,
+        #[command(flatten)]
+        pay: PayArgs,
+        /// Waive the late fee, with this reason (needs --approver).
+        #[arg(long)]
+        waive: Option<String>,
+    },
+    /// Sell electricity to a prepaid account (售电).
+    Vend {
+        account_no: String,
+        #[command(flatten)]
+        pay: PayArgs,
+    },
+    /// Void a payment of the user's open shift (作废); needs --approver and --reason.
+    Void {
+        receipt_no: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        approver: String,
+    },
+    /// Record cash taken to the bank (解款); covers holiday cash due first.
+    Deposit {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        bank: String,
+        #[arg(long)]
+        slip: String,
+    },
+}
+
+/// Who pays how: shared by `collect` and `vend`.
+#[derive(Debug, clap::Args)]
+struct PayArgs {
+    /// The cashier (their password is the first line of stdin).
+    #[arg(long)]
+    user: String,
+    #[arg(long, default_value = "")]
+    amount: String,
+    #[arg(long, value_parser = ["cash", "transfer"], default_value = "cash")]
+    method: String,
+    /// Cash handed over (default: the amount).
+    #[arg(long)]
+    tendered: Option<String>,
+    #[arg(long)]
+    bank: Option<String>,
+    #[arg(long)]
+    serial: Option<String>,
+    #[arg(long)]
+    payer: Option<String>,
+    #[arg(long)]
+    transfer_date: Option<String>,
+    /// A supervisor approving (holiday cash, waiver); their password is the second line of stdin.
+    #[arg(long)]
+    approver: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ShiftCmd {
+    /// Open a shift at this terminal with a float.
+    Open {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        float: String,
+    },
+    /// Close the user's shift with a blind count, e.g. --count 100=7 --count 0.5=1.
+    Close {
+        #[arg(long)]
+        user: String,
+        #[arg(long = "count", value_name = "DENOMINATION=N")]
+        counts: Vec<String>,
+        /// Why the count differs (needed with a difference).
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        approver: Option<String>,
     },
 }
 
@@ -156,6 +252,87 @@ fn read_password() -> Result<String, Error> {
         ));
     }
     Ok(pw)
+}
+
+/// The passwords on stdin: the user's on the first line, the approver's on the second.
+struct Passwords {
+    user: String,
+    approver: Option<String>,
+}
+
+fn read_passwords(with_approver: bool) -> Result<Passwords, Error> {
+    let mut lines = std::io::stdin().lock().lines();
+    let mut next = |who: &str| -> Result<String, Error> {
+        let line = lines.next().transpose()?.unwrap_or_default();
+        let pw = line.trim_end_matches(['\n', '\r']).to_string();
+        if pw.is_empty() {
+            return Err(Error::invalid(
+                "password",
+                format!("give the {who}'s password on its own line of standard input"),
+            ));
+        }
+        Ok(pw)
+    };
+    let user = next("user")?;
+    let approver = if with_approver { Some(next("approver")?) } else { None };
+    Ok(Passwords { user, approver })
+}
+
+/// Log `user` in with the password from stdin; returns the session token and the approval input.
+async fn sign_in(desk: &Desk, user: &str, approver: Option<&str>) -> Result<(String, Option<ApprovalInput>), Error> {
+    let pw = read_passwords(approver.is_some())?;
+    let token = desk.login(LoginRequest { username: user.to_string(), password: pw.user }).await?.token;
+    let approval = match (approver, pw.approver) {
+        (Some(name), Some(password)) => Some(ApprovalInput { username: name.to_string(), password }),
+        _ => None,
+    };
+    Ok((token, approval))
+}
+
+fn voucher_of(p: &PayArgs, today: NaiveDate) -> Option<VoucherInput> {
+    (p.method == "transfer").then(|| VoucherInput {
+        bank: p.bank.clone().unwrap_or_default(),
+        serial: p.serial.clone().unwrap_or_default(),
+        payer: p.payer.clone().unwrap_or_default(),
+        amount: p.amount.clone(),
+        transfer_date: p.transfer_date.clone().unwrap_or_else(|| today.to_string()),
+    })
+}
+
+fn method_of(p: &PayArgs) -> Method {
+    if p.method == "transfer" { Method::Transfer } else { Method::Cash }
+}
+
+fn print_payment(done: &PaymentDone, json: bool) -> Result<(), Error> {
+    if json {
+        return print_json(&serde_json::json!({
+            "receipt_no": done.receipt_no,
+            "lines": done.lines.iter().map(|l| serde_json::json!({
+                "period": l.period.map(|p| p.to_string()), "kind": l.kind, "amount": l.amount,
+            })).collect::<Vec<_>>(),
+            "amount": done.amount,
+            "change": done.change,
+            "prepaid_after": done.prepaid_after,
+            "holiday_cash_due": done.holiday_cash_due,
+        }));
+    }
+    println!("收据 {}  {} {}  {}", done.receipt_no, done.account_no, done.name, done.amount_words);
+    for l in &done.lines {
+        println!(
+            "  {:<8} {:<10} {:>12}",
+            l.period.map(|p| p.to_string()).unwrap_or_default(),
+            l.kind.label_zh(),
+            l.amount.to_string()
+        );
+    }
+    if let Some(change) = done.change {
+        println!("找零 {change}");
+    }
+    println!("预存余额 {}  校验码 {}", done.prepaid_after, done.verification_code);
+    if let Some(due) = done.holiday_cash_due {
+        println!("节假日现金: due at the bank on {due}");
+    }
+    Ok(())
 }
 
 fn print_json<T: Serialize>(v: &T) -> Result<(), Error> {
@@ -351,13 +528,139 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
+        Cmd::Shift { cmd } => {
+            let desk = open(&cli, no_init()).await?;
+            match cmd {
+                ShiftCmd::Open { user, float } => {
+                    let (token, _) = sign_in(&desk, user, None).await?;
+                    let info = desk.open_shift(OpenShiftRequest { token: token.clone(), float: float.clone() }).await?;
+                    desk.logout(TokenRequest { token }).await?;
+                    if cli.json {
+                        print_json(&info)?;
+                    } else {
+                        println!(
+                            "Shift {} open at {} for {} with a float of {}.",
+                            info.id, info.terminal, info.cashier, info.float
+                        );
+                    }
+                }
+                ShiftCmd::Close { user, counts, reason, approver } => {
+                    let counts = counts
+                        .iter()
+                        .map(|c| match c.split_once('=') {
+                            Some((d, n)) => n
+                                .trim()
+                                .parse::<u32>()
+                                .map(|count| DenominationCount { denomination: d.trim().to_string(), count })
+                                .map_err(|_| {
+                                    Error::invalid("count", format!("'{c}': the count after '=' is a whole number"))
+                                }),
+                            None => Err(Error::invalid("count", format!("'{c}': write DENOMINATION=N, e.g. 100=7"))),
+                        })
+                        .collect::<Result<Vec<_>, Error>>()?;
+                    let (token, approval) = sign_in(&desk, user, approver.as_deref()).await?;
+                    let out = desk
+                        .close_shift(CloseShiftRequest {
+                            token: token.clone(),
+                            counts,
+                            reason: reason.clone(),
+                            approval,
+                        })
+                        .await;
+                    let _ = desk.logout(TokenRequest { token }).await;
+                    let out = out?;
+                    if cli.json {
+                        print_json(&out)?;
+                    } else {
+                        println!(
+                            "Shift {} closed: expected {}, counted {}, difference {}.",
+                            out.shift.id, out.expected, out.counted, out.difference
+                        );
+                    }
+                }
+            }
+        }
+        Cmd::Collect { account_no, pay, waive } => {
+            let desk = open(&cli, no_init()).await?;
+            let (token, approval) = sign_in(&desk, &pay.user, pay.approver.as_deref()).await?;
+            let req = CollectRequest {
+                token: token.clone(),
+                account_no: account_no.clone(),
+                method: method_of(pay),
+                amount: pay.amount.clone(),
+                tendered: pay.tendered.clone(),
+                voucher: voucher_of(pay, desk.today()),
+                waive_late_fee: waive.clone(),
+                approval,
+            };
+            let done = desk.collect(req).await;
+            let _ = desk.logout(TokenRequest { token }).await;
+            print_payment(&done?, cli.json)?;
+        }
+        Cmd::Vend { account_no, pay } => {
+            let desk = open(&cli, no_init()).await?;
+            let (token, approval) = sign_in(&desk, &pay.user, pay.approver.as_deref()).await?;
+            let req = VendRequest {
+                token: token.clone(),
+                account_no: account_no.clone(),
+                method: method_of(pay),
+                amount: pay.amount.clone(),
+                tendered: pay.tendered.clone(),
+                voucher: voucher_of(pay, desk.today()),
+                approval,
+            };
+            let done = desk.vend(req).await;
+            let _ = desk.logout(TokenRequest { token }).await;
+            print_payment(&done?, cli.json)?;
+        }
+        Cmd::Void { receipt_no, user, reason, approver } => {
+            let desk = open(&cli, no_init()).await?;
+            let (token, approval) = sign_in(&desk, user, Some(approver)).await?;
+            let done = desk
+                .void_payment(VoidRequest {
+                    token: token.clone(),
+                    receipt_no: receipt_no.clone(),
+                    reason: reason.clone(),
+                    approval,
+                })
+                .await;
+            let _ = desk.logout(TokenRequest { token }).await;
+            let done = done?;
+            if cli.json {
+                print_json(&done)?;
+            } else {
+                println!("Receipt {} ({}) is void, approved by {}.", done.receipt_no, done.amount, done.approved_by);
+            }
+        }
+        Cmd::Deposit { user, amount, bank, slip } => {
+            let desk = open(&cli, no_init()).await?;
+            let (token, _) = sign_in(&desk, user, None).await?;
+            let done = desk
+                .deposit(DepositRequest {
+                    token: token.clone(),
+                    amount: amount.clone(),
+                    bank: bank.clone(),
+                    slip_no: slip.clone(),
+                })
+                .await;
+            let _ = desk.logout(TokenRequest { token }).await;
+            let done = done?;
+            if cli.json {
+                print_json(&done)?;
+            } else {
+                println!(
+                    "Deposited {} at {} (slip {}); holiday cash covered: {}.",
+                    done.amount, done.bank, done.slip_no, done.holiday_cash_covered
+                );
+            }
+        }
     }
     Ok(())
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _log = cashdesk::logging::init(None);
+    let _log = cashdesk::logging::init(None, "warn");
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -37,6 +37,14 @@ impl LineKind {
             LineKind::Prepaid => "prepaid",
         }
     }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LineKind::LateFee => "违约金",
+            LineKind::Principal => "电费本金",
+            LineKind::Prepaid => "预存",
+        }
+    }
 }
 
 /// One line of an allocation.

@@ -80,10 +80,11 @@ async fn call(State(desk): State<Arc<Desk>>, Path(cmd): Path<String>, body: Byte
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let _log = cashdesk::logging::init(None);
+    let _log = cashdesk::logging::init(None, "info");
     let mut desk = cashdesk_app::open_desk(&Startup { db: Some(args.db.clone()), demo: args.demo }).await?;
     if let Some(now) = &args.now {
-        let at = chrono::DateTime::parse_from_rfc3339(now).context("--now takes an RFC 3339 instant, e.g. 2026-03-01T10:00:00+08:00")?;
+        let at = chrono::DateTime::parse_from_rfc3339(now)
+            .context("--now takes an RFC 3339 instant, e.g. 2026-03-01T10:00:00+08:00")?;
         desk = desk.with_clock(Clock::manual(at));
     }
     let mut app = Router::new()
