@@ -6,6 +6,7 @@
 mod cli;
 mod collection;
 mod common;
+mod crash;
 mod import;
 mod login;
 mod lookup;
