@@ -156,8 +156,9 @@ e2e: deps bins ui-build ## End-to-end tests: the built UI in headless Chromium a
 	  npm --prefix $(UI) run e2e
 
 .PHONY: bench
-bench: deps-system ## Benchmark the account look-up (cargo bench --bench lookup)
+bench: deps-system ## Benchmarks: 1M-account look-up, payment commit (cargo bench)
 	cargo bench --bench lookup
+	cargo bench --bench collect
 
 # ---------------------------------------------------------------------------------------------
 # Cleaning

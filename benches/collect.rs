@@ -1,0 +1,96 @@
+//! Payment-commit benchmark (`cargo bench --bench collect`, or `make bench`).
+//!
+//! Compares, in one run on the same disk and the same SQLite settings (WAL, synchronous=FULL):
+//! - a bare single-row `INSERT` + `COMMIT` (`BEGIN IMMEDIATE`), the floor any durable write pays;
+//! - a full cash payment through `Desk::collect`: session check, open bills, late fees, allocation,
+//!   receipt number, payment and line rows, bill updates, audit entry, outbox event, one commit.
+//!
+//! Target from the collection issue: payment ≤ 1.5× the bare insert. The database lives under
+//! `$CARGO_TARGET_DIR` (a real disk, not tmpfs, so fsync costs what it costs at a counter).
+
+use std::time::{Duration, Instant};
+
+use cashdesk::{
+    config::TerminalCode,
+    desk::{Desk, InitOptions, LoginRequest, counter::OpenShiftRequest},
+    payments::{CollectRequest, Method},
+    store,
+    users::Role,
+};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn p99(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[(v.len() * 99 / 100).min(v.len() - 1)]
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let n: usize = std::env::var("BENCH_PAYMENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    let base = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    std::fs::create_dir_all(&base)?;
+    let dir = tempfile::tempdir_in(&base)?;
+
+    // The floor: one row, one durable commit.
+    let bare = store::open(&dir.path().join("bare.sqlite")).await?;
+    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)").execute(&bare).await?;
+    let mut bare_times = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        let mut tx = store::write_tx(&bare).await?;
+        sqlx::query("INSERT INTO t (v) VALUES (?)").bind(i.to_string()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        bare_times.push(t.elapsed());
+    }
+
+    // The payment: demo-sized counter, one open shift, cash payments on accounts in arrears.
+    let desk = Desk::open(
+        &dir.path().join("counter.sqlite"),
+        InitOptions { terminal: Some(TerminalCode::parse("BENCH-01")?), utility: None },
+    )
+    .await?;
+    let mut seeded = desk.clone();
+    seeded.seed_demo("bench").await?;
+    desk.add_user("bench", "benchcashier", None, Role::Cashier, "Bench#2026").await?;
+    let token =
+        desk.login(LoginRequest { username: "benchcashier".into(), password: "Bench#2026".into() }).await?.token;
+    desk.open_shift(OpenShiftRequest { token: token.clone(), float: "500".into() }).await?;
+    let postpaid: Vec<(String,)> =
+        sqlx::query_as("SELECT account_no FROM accounts WHERE billing_mode = 'postpaid' AND closed = 0 ORDER BY id")
+            .fetch_all(desk.pool())
+            .await?;
+    let mut pay_times = Vec::with_capacity(n);
+    for i in 0..n {
+        let account_no = postpaid[i % postpaid.len()].0.clone();
+        let req = CollectRequest {
+            token: token.clone(),
+            account_no,
+            method: Method::Cash,
+            amount: format!("{}.{:02}", 50 + i % 300, i % 100),
+            tendered: Some("1000.00".into()),
+            voucher: None,
+            waive_late_fee: None,
+            approval: None,
+        };
+        let t = Instant::now();
+        desk.collect(req).await?;
+        pay_times.push(t.elapsed());
+    }
+    let (bm, pm) = (median(bare_times.clone()), median(pay_times.clone()));
+    println!("{n} commits each, WAL + synchronous=FULL, on {}:", base.display());
+    println!("bare INSERT+COMMIT   median {:>6} µs  p99 {:>6} µs", bm.as_micros(), p99(bare_times).as_micros());
+    println!("payment (collect)    median {:>6} µs  p99 {:>6} µs", pm.as_micros(), p99(pay_times).as_micros());
+    // Ratio in hundredths, integer arithmetic.
+    let ratio = pm.as_micros() * 100 / bm.as_micros().max(1);
+    println!(
+        "ratio payment / bare = {}.{:02} (target ≤ 1.50: {})",
+        ratio / 100,
+        ratio % 100,
+        if ratio <= 150 { "met" } else { "MISSED" }
+    );
+    Ok(())
+}
