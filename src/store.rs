@@ -31,6 +31,9 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
+        // A local file has no network to break: skip the ping sqlx would send on every acquire
+        // (a payment acquires several times; each ping is a round trip to the connection's thread).
+        .test_before_acquire(false)
         .max_connections(4)
         .acquire_timeout(Duration::from_secs(15))
         .connect_with(options)

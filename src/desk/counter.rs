@@ -403,10 +403,9 @@ impl Desk {
         let prepaid_after = pay_db::add_prepaid(&mut tx, t.account.id, credit).await?;
         let event_id = outbox::new_event_id();
         let code = pay_db::verification_code(
-            &mut tx,
+            &self.receipt_secret,
             &[&receipt_no, t.account.account_no.as_str(), &t.tender.amount.to_string(), &now.to_rfc3339()],
-        )
-        .await?;
+        );
         let waived_total: Yuan = waived.iter().map(|w| w.1).sum();
         let payment_id = pay_db::insert_payment(
             &mut tx,

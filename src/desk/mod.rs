@@ -175,6 +175,8 @@ pub struct Desk {
     calendar: Calendar,
     clock: Clock,
     demo: bool,
+    /// Keys receipts' verification codes (校验码); made on first open, kept in `settings`.
+    receipt_secret: String,
 }
 
 impl Desk {
@@ -215,7 +217,8 @@ impl Desk {
             calendar.insert_year(YearCalendar::from_json(&json)?)?;
         }
         let demo = store::setting(&pool, crate::demo::SETTING_DEMO).await?.is_some();
-        Ok(Desk { pool, terminal, utility, policy, calendar, clock: Clock::System, demo })
+        let receipt_secret = crate::payments::db::receipt_secret(&pool).await?;
+        Ok(Desk { pool, terminal, utility, policy, calendar, clock: Clock::System, demo, receipt_secret })
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Desk {
@@ -398,12 +401,8 @@ impl Desk {
     /// The person behind a session token.
     pub async fn session(&self, token: &str) -> Result<Session> {
         let mut conn = self.pool.acquire().await?;
-        let user_id = session::user_of(&mut conn, token, self.now()).await?;
-        let user = users_db::by_id(&mut conn, user_id).await?.ok_or(Error::SessionExpired)?;
-        if user.disabled {
-            return Err(Error::SessionExpired);
-        }
-        Ok(Session { user_id, user: user.info })
+        let (user_id, user) = session::user_of(&mut conn, token, self.now()).await?;
+        Ok(Session { user_id, user })
     }
 
     /// 退出.

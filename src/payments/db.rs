@@ -22,26 +22,31 @@ pub async fn next_receipt_no(conn: &mut SqliteConnection, terminal: &str, year: 
     Ok(format!("{terminal}-{year}-{n:06}"))
 }
 
+/// The secret that keys verification codes: read from `settings`, made there on first use.
+pub async fn receipt_secret(pool: &sqlx::SqlitePool) -> Result<String> {
+    if let Some(s) = store::setting(pool, "receipt_secret").await? {
+        return Ok(s);
+    }
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    // Two processes opening a new database at once: the first secret written wins.
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('receipt_secret', ?) ON CONFLICT (key) DO NOTHING")
+        .bind(hex::encode(bytes))
+        .execute(pool)
+        .await?;
+    store::setting(pool, "receipt_secret").await?.ok_or_else(|| Error::Internal("receipt secret missing".into()))
+}
+
 /// 校验码: 8 characters that tie the receipt number, account, amount and time to this database's
 /// secret, so a forged receipt can be recognised at the counter.
-pub async fn verification_code(conn: &mut SqliteConnection, parts: &[&str]) -> Result<String> {
-    let secret = match store::setting(&mut *conn, "receipt_secret").await? {
-        Some(s) => s,
-        None => {
-            let mut bytes = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            let s = hex::encode(bytes);
-            store::set_setting(&mut *conn, "receipt_secret", &s).await?;
-            s
-        }
-    };
+pub fn verification_code(secret: &str, parts: &[&str]) -> String {
     let mut h = Sha256::new();
     h.update(secret.as_bytes());
     for p in parts {
         h.update([0u8]);
         h.update(p.as_bytes());
     }
-    Ok(hex::encode(h.finalize())[..8].to_ascii_uppercase())
+    hex::encode(h.finalize())[..8].to_ascii_uppercase()
 }
 
 /// A stored voucher and its current (not voided) use, if any: (receipt no, created at, cashier).
@@ -177,62 +182,69 @@ pub async fn apply_lines(
     waived: &[(i64, Yuan)],
     today: NaiveDate,
 ) -> Result<()> {
-    for (seq, l) in lines.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO payment_lines (payment_id, seq, kind, bill_id, period, amount_fen) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(payment_id)
-        .bind(seq as i64)
-        .bind(l.kind.as_str())
-        .bind(l.bill_id)
-        .bind(l.period.map(|p| i64::from(p.number())))
-        .bind(l.amount.fen())
-        .execute(&mut *conn)
-        .await?;
+    if lines.is_empty() {
+        return Ok(());
     }
-    let today_s = today.format("%Y-%m-%d").to_string();
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO payment_lines (payment_id, seq, kind, bill_id, period, amount_fen) ",
+    );
+    q.push_values(lines.iter().enumerate(), |mut row, (seq, l)| {
+        row.push_bind(payment_id)
+            .push_bind(seq as i64)
+            .push_bind(l.kind.as_str())
+            .push_bind(l.bill_id)
+            .push_bind(l.period.map(|p| i64::from(p.number())))
+            .push_bind(l.amount.fen());
+    });
+    q.build().execute(&mut *conn).await?;
+    // Per touched bill: (id, principal paid, fee paid, fee waived, fee still owed).
+    let mut touched = Vec::new();
     for b in bills {
-        let fee_paid: Yuan = lines
-            .iter()
-            .filter(|l| l.bill_id == Some(b.id) && l.kind == super::LineKind::LateFee)
-            .map(|l| l.amount)
-            .sum();
-        let principal_paid: Yuan = lines
-            .iter()
-            .filter(|l| l.bill_id == Some(b.id) && l.kind == super::LineKind::Principal)
-            .map(|l| l.amount)
-            .sum();
+        let of = |kind| -> Yuan {
+            lines.iter().filter(|l| l.bill_id == Some(b.id) && l.kind == kind).map(|l| l.amount).sum()
+        };
+        let (fee_paid, principal_paid) = (of(super::LineKind::LateFee), of(super::LineKind::Principal));
         let waived_here = waived.iter().find(|(id, _)| *id == b.id).map(|w| w.1).unwrap_or(Yuan::ZERO);
         if fee_paid.is_zero() && principal_paid.is_zero() && waived_here.is_zero() {
             continue;
         }
-        sqlx::query(
-            "INSERT INTO payment_bill_before (payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen)
-             SELECT ?, id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen FROM bills WHERE id = ?",
-        )
-        .bind(payment_id)
-        .bind(b.id)
-        .execute(&mut *conn)
-        .await?;
         // The fee due today is charged now: what is not paid (nor waived) stays owed, and accrual
         // restarts from today on the principal still unpaid.
         let fee_due = fees_due.iter().find(|(id, _)| *id == b.id).map(|f| f.1).unwrap_or(Yuan::ZERO);
         let owed_after = (fee_due - fee_paid - waived_here).max(Yuan::ZERO);
-        sqlx::query(
-            "UPDATE bills SET paid_fen = paid_fen + ?, late_fee_received_fen = late_fee_received_fen + ?,
-                              late_fee_waived_fen = late_fee_waived_fen + ?, late_fee_owed_fen = ?,
-                              late_fee_from = MAX(late_fee_from, ?)
-             WHERE id = ?",
-        )
-        .bind(principal_paid.fen())
-        .bind(fee_paid.fen())
-        .bind(waived_here.fen())
-        .bind(owed_after.fen())
-        .bind(&today_s)
-        .bind(b.id)
-        .execute(&mut *conn)
-        .await?;
+        touched.push((b.id, principal_paid, fee_paid, waived_here, owed_after));
     }
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO payment_bill_before (payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen)
+         SELECT ",
+    );
+    q.push_bind(payment_id);
+    q.push(", id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen FROM bills WHERE id IN (");
+    let mut ids = q.separated(", ");
+    for t in &touched {
+        ids.push_bind(t.0);
+    }
+    q.push(")");
+    q.build().execute(&mut *conn).await?;
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "UPDATE bills SET paid_fen = paid_fen + v.column2, late_fee_received_fen = late_fee_received_fen + v.column3,
+                          late_fee_waived_fen = late_fee_waived_fen + v.column4, late_fee_owed_fen = v.column5,
+                          late_fee_from = MAX(late_fee_from, ",
+    );
+    q.push_bind(today.format("%Y-%m-%d").to_string());
+    q.push(") FROM (");
+    q.push_values(&touched, |mut row, (id, principal, fee, waived, owed)| {
+        row.push_bind(*id)
+            .push_bind(principal.fen())
+            .push_bind(fee.fen())
+            .push_bind(waived.fen())
+            .push_bind(owed.fen());
+    });
+    q.push(") AS v WHERE bills.id = v.column1");
+    q.build().execute(&mut *conn).await?;
     Ok(())
 }
 

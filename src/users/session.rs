@@ -7,6 +7,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 
+use super::{Role, UserInfo};
 use crate::{Error, Result};
 
 pub const MAX_HOURS: i64 = 12;
@@ -36,23 +37,28 @@ pub async fn create(
     Ok(token)
 }
 
-/// The user id of a live session, or `SessionExpired`.
-pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<i64> {
+/// The user of a live session, or `SessionExpired` (ended, expired, unknown, or user disabled).
+pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo)> {
     if token.len() != 64 {
         return Err(Error::SessionExpired);
     }
-    let row: Option<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT user_id, expires_at, ended_at FROM sessions WHERE token_hash = ?")
-            .bind(token_hash(token))
-            .fetch_optional(conn)
-            .await?;
-    let Some((user_id, expires_at, ended_at)) = row else { return Err(Error::SessionExpired) };
+    type Row = (i64, String, Option<String>, String, String, String, i64);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT s.user_id, s.expires_at, s.ended_at, u.username, u.display_name, u.role, u.disabled
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(conn)
+    .await?;
+    let Some((user_id, expires_at, ended_at, username, display_name, role, disabled)) = row else {
+        return Err(Error::SessionExpired);
+    };
     let expires =
         DateTime::parse_from_rfc3339(&expires_at).map_err(|e| Error::Internal(format!("bad session expiry: {e}")))?;
-    if ended_at.is_some() || expires <= now {
+    if ended_at.is_some() || expires <= now || disabled != 0 {
         return Err(Error::SessionExpired);
     }
-    Ok(user_id)
+    Ok((user_id, UserInfo { username, display_name, role: Role::parse(&role)? }))
 }
 
 /// End a session (log-out). Ending an unknown or ended session is not an error.
