@@ -10,7 +10,11 @@
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use super::{AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest};
+use super::{
+    AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest,
+    counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
+};
+use crate::payments::{CollectRequest, VendRequest};
 use crate::{Error, ErrorBody};
 
 /// Every command: (name, request type, result type), as the TypeScript `Commands` map shows it.
@@ -20,6 +24,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("logout", "TokenRequest", "null"),
     ("search_accounts", "SearchRequest", "Array<AccountHit>"),
     ("account_view", "AccountRequest", "AccountView"),
+    ("current_shift", "TokenRequest", "ShiftInfo | null"),
+    ("open_shift", "OpenShiftRequest", "ShiftInfo"),
+    ("collect", "CollectRequest", "PaymentDone"),
+    ("vend", "VendRequest", "PaymentDone"),
+    ("void_payment", "VoidRequest", "VoidDone"),
+    ("deposit", "DepositRequest", "DepositDone"),
+    ("close_shift", "CloseShiftRequest", "CloseOutcome"),
 ];
 
 fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
@@ -51,9 +62,65 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
             Ok(r) => reply(desk.account_view(r).await),
             Err(e) => Err(e),
         },
+        "current_shift" => match parse::<TokenRequest>(req) {
+            Ok(r) => reply(desk.current_shift(r).await),
+            Err(e) => Err(e),
+        },
+        "open_shift" => match parse::<OpenShiftRequest>(req) {
+            Ok(r) => reply(desk.open_shift(r).await),
+            Err(e) => Err(e),
+        },
+        "collect" => match parse::<CollectRequest>(req) {
+            Ok(r) => reply(desk.collect(r).await),
+            Err(e) => Err(e),
+        },
+        "vend" => match parse::<VendRequest>(req) {
+            Ok(r) => reply(desk.vend(r).await),
+            Err(e) => Err(e),
+        },
+        "void_payment" => match parse::<VoidRequest>(req) {
+            Ok(r) => reply(desk.void_payment(r).await),
+            Err(e) => Err(e),
+        },
+        "deposit" => match parse::<DepositRequest>(req) {
+            Ok(r) => reply(desk.deposit(r).await),
+            Err(e) => Err(e),
+        },
+        "close_shift" => match parse::<CloseShiftRequest>(req) {
+            Ok(r) => reply(desk.close_shift(r).await),
+            Err(e) => Err(e),
+        },
         other => Err(Error::invalid("cmd", format!("unknown command '{other}'"))),
     };
     result.map_err(|e| e.body())
+}
+
+#[cfg(test)]
+mod dispatch {
+    use super::{COMMANDS, call};
+    use crate::{
+        config::TerminalCode,
+        desk::{Desk, InitOptions},
+    };
+
+    #[tokio::test]
+    async fn every_listed_command_is_dispatched() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = Desk::open(
+            &dir.path().join("db.sqlite"),
+            InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None },
+        )
+        .await
+        .unwrap();
+        for (name, _, _) in COMMANDS {
+            // An empty request is refused by each command's own parsing or checks, never as unknown.
+            if let Err(body) = call(&desk, name, serde_json::json!({})).await {
+                assert!(!body.message.contains("unknown command"), "{name} is listed but not dispatched");
+            }
+        }
+        let unknown = call(&desk, "no_such_command", serde_json::json!({})).await.unwrap_err();
+        assert!(unknown.message.contains("unknown command"));
+    }
 }
 
 #[cfg(test)]

@@ -86,6 +86,8 @@ pub fn expected_cash(float: Yuan, cash_kept: Yuan, deposited: Yuan) -> Yuan {
 /// An open or closed shift as the UI sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ShiftInfo {
+    /// Small row ids: a JSON number, not a TypeScript bigint.
+    #[ts(type = "number")]
     pub id: i64,
     pub terminal: String,
     pub cashier: String,

@@ -92,9 +92,11 @@ function readListening(bridge, stderrTail, deadlineMs) {
 
 /**
  * Start a fresh stack: temp home, demo database, bridge, browser.
- * Returns { url, db, ctl(args, input), quote(accountNo), page(), stop() }.
+ * `now` (RFC 3339, e.g. `2026-03-01T10:00:00+08:00`) runs the bridge's clock at that fixed instant
+ * (`cashdesk-bridge --now`), for rules that depend on the day such as holiday cash.
+ * Returns { url, db, ctl(args, input), quote(accountNo), api(cmd, req), page(), stop() }.
  */
-export async function startStack() {
+export async function startStack({ now } = {}) {
   need(CASHDESKCTL, 'cashdeskctl', 'build it with `cargo build --bin cashdeskctl` or set CASHDESKCTL')
   need(CASHDESK_BRIDGE, 'cashdesk-bridge', 'build it with `cargo build -p cashdesk-app --bin cashdesk-bridge` or set CASHDESK_BRIDGE')
   need(join(DIST, 'index.html'), 'the built UI', 'run `npm run build` in ui/ first')
@@ -133,7 +135,8 @@ export async function startStack() {
     ctl(['init', '--demo'])
 
     let stderr = ''
-    bridge = spawn(CASHDESK_BRIDGE, ['--db', db, '--static', DIST, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const bridgeArgs = ['--db', db, '--static', DIST, '--port', '0', ...(now ? ['--now', now] : [])]
+    bridge = spawn(CASHDESK_BRIDGE, bridgeArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] })
     bridge.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
     const url = await readListening(bridge, () => stderr, 30_000)
     await waitHealthy(url, bridge, 30_000)
@@ -153,6 +156,17 @@ export async function startStack() {
       ctl,
       /** `cashdeskctl quote ACCOUNT --json`, parsed. */
       quote: (accountNo) => JSON.parse(ctl(['quote', accountNo, '--json'])),
+      /** Call a command on the bridge directly (test set-up); rejects with the ErrorBody's code. */
+      async api(cmd, req) {
+        const r = await fetch(`${url}/api/call/${cmd}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(req),
+        })
+        const body = await r.json()
+        if (!r.ok) throw Object.assign(new Error(`${cmd}: ${body.code} ${body.message}`), { body })
+        return body
+      },
       /** A fresh tab on the UI (the app starts at the log-in screen). */
       async page() {
         const page = await context.newPage()

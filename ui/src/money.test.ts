@@ -16,3 +16,72 @@ describe('money stays a string', () => {
     for (const re of FORBIDDEN) expect(text, `${file} matches ${re}`).not.toMatch(re)
   })
 })
+
+import { MoneyInputError, amountWords, formatFen, parseFen, subtract, tryParseFen } from './money'
+
+describe('money.ts parses like the core', () => {
+  it.each([
+    ['12.3', 1230n],
+    ['12.30', 1230n],
+    ['0.01', 1n],
+    ['0', 0n],
+    [' 500.00 ', 50000n],
+    ['999999999999.99', 99999999999999n],
+  ])('%s is %s 分', (text, fen) => expect(parseFen(text)).toBe(fen))
+
+  it.each([
+    ['12.345', 'MONEY_DECIMALS'],
+    ['-1', 'MONEY_NEGATIVE'],
+    ['1e3', 'MONEY_FORMAT'],
+    ['¥12', 'MONEY_FORMAT'],
+    ['12,00', 'MONEY_FORMAT'],
+    ['', 'MONEY_EMPTY'],
+    ['   ', 'MONEY_EMPTY'],
+    ['.5', 'MONEY_FORMAT'],
+    ['5.', 'MONEY_FORMAT'],
+    ['+5', 'MONEY_FORMAT'],
+    ['-abc', 'MONEY_FORMAT'],
+    ['1234567890123', 'MONEY_TOO_LARGE'],
+  ])('%j is refused with %s', (text, code) => {
+    expect(() => parseFen(text)).toThrow(MoneyInputError)
+    expect(tryParseFen(text)).toEqual({ ok: false, code })
+  })
+
+  it('formats 分 with two decimals', () => {
+    expect(formatFen(1230n)).toBe('12.30')
+    expect(formatFen(7n)).toBe('0.07')
+    expect(formatFen(-300n)).toBe('-3.00')
+    expect(formatFen(0n)).toBe('0.00')
+  })
+
+  it('subtracts exactly (no float drift)', () => {
+    expect(subtract('0.3', '0.1')).toBe('0.20')
+    expect(subtract('2000', '1680.32')).toBe('319.68')
+    expect(subtract('100.00', '100')).toBe('0.00')
+    expect(subtract('1', '1.01')).toBe('-0.01')
+    expect(subtract('999999999999.99', '0.01')).toBe('999999999999.98')
+  })
+})
+
+describe('大写 matches the core canonical form (DOMAIN.md)', () => {
+  it.each([
+    ['1005', '人民币壹仟零伍元整'],
+    ['1680.32', '人民币壹仟陆佰捌拾元零叁角贰分'],
+    ['325.04', '人民币叁佰贰拾伍元零肆分'],
+    ['0.07', '人民币柒分'],
+    ['1001000021', '人民币壹拾亿零壹佰万零贰拾壹元整'],
+    ['10', '人民币壹拾元整'],
+    ['0', '人民币零元整'],
+    ['107000.53', '人民币壹拾万零柒仟元零伍角叁分'],
+    ['1409.50', '人民币壹仟肆佰零玖元伍角整'],
+    ['0.40', '人民币肆角整'],
+    ['1010000', '人民币壹佰零壹万元整'],
+    ['10001000', '人民币壹仟万零壹仟元整'],
+    ['107000', '人民币壹拾万零柒仟元整'],
+    ['6007.14', '人民币陆仟零柒元壹角肆分'],
+    ['16409.02', '人民币壹万陆仟肆佰零玖元零贰分'],
+    ['100111.11', '人民币壹拾万零壹佰壹拾壹元壹角壹分'],
+  ])('%s → %s', (amount, words) => expect(amountWords(amount)).toBe(words))
+
+  it('takes 分 as well as text', () => expect(amountWords(100500n)).toBe('人民币壹仟零伍元整'))
+})

@@ -10,3 +10,10 @@ describe('formatPeriod', () => {
 
   it.each(['2025-11', '20251', '2025110', ''])('leaves %j as it is', (period) => expect(formatPeriod(period)).toBe(period))
 })
+
+import { formatInstant } from './instant'
+
+describe('formatInstant', () => {
+  it('shows date and minutes of an RFC 3339 instant', () => expect(formatInstant('2026-03-01T10:00:00+08:00')).toBe('2026-03-01 10:00'))
+  it('keeps anything else as received', () => expect(formatInstant('soon')).toBe('soon'))
+})

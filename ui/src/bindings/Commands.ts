@@ -3,10 +3,21 @@ import type { AccountHit } from "./AccountHit";
 import type { AccountRequest } from "./AccountRequest";
 import type { AccountView } from "./AccountView";
 import type { AppInfo } from "./AppInfo";
+import type { CloseOutcome } from "./CloseOutcome";
+import type { CloseShiftRequest } from "./CloseShiftRequest";
+import type { CollectRequest } from "./CollectRequest";
+import type { DepositDone } from "./DepositDone";
+import type { DepositRequest } from "./DepositRequest";
 import type { LoginRequest } from "./LoginRequest";
 import type { LoginResult } from "./LoginResult";
+import type { OpenShiftRequest } from "./OpenShiftRequest";
+import type { PaymentDone } from "./PaymentDone";
 import type { SearchRequest } from "./SearchRequest";
+import type { ShiftInfo } from "./ShiftInfo";
 import type { TokenRequest } from "./TokenRequest";
+import type { VendRequest } from "./VendRequest";
+import type { VoidDone } from "./VoidDone";
+import type { VoidRequest } from "./VoidRequest";
 
 /** Every backend command: its request and its result. */
 export type Commands = {
@@ -15,4 +26,11 @@ export type Commands = {
   logout: { req: TokenRequest; res: null };
   search_accounts: { req: SearchRequest; res: Array<AccountHit> };
   account_view: { req: AccountRequest; res: AccountView };
+  current_shift: { req: TokenRequest; res: ShiftInfo | null };
+  open_shift: { req: OpenShiftRequest; res: ShiftInfo };
+  collect: { req: CollectRequest; res: PaymentDone };
+  vend: { req: VendRequest; res: PaymentDone };
+  void_payment: { req: VoidRequest; res: VoidDone };
+  deposit: { req: DepositRequest; res: DepositDone };
+  close_shift: { req: CloseShiftRequest; res: CloseOutcome };
 };

@@ -4,4 +4,8 @@ import type { Yuan } from "./Yuan";
 /**
  * An open or closed shift as the UI sees it.
  */
-export type ShiftInfo = { id: bigint, terminal: string, cashier: string, opened_at: string, float: Yuan, closed_at: string | null, };
+export type ShiftInfo = { 
+/**
+ * Small row ids: a JSON number, not a TypeScript bigint.
+ */
+id: number, terminal: string, cashier: string, opened_at: string, float: Yuan, closed_at: string | null, };

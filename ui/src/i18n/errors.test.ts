@@ -12,6 +12,25 @@ const samples: Record<string, Record<string, string>> = {
   AUTH_LOCKED: { until: '14:05' },
   ACCOUNT_NOT_FOUND: { account_no: '3199999999' },
   INPUT_INVALID: { field: 'password' },
+  ACCOUNT_CLOSED: { account_no: '3100000042' },
+  WRONG_BILLING_MODE: { account_no: '3100000042' },
+  TENDERED_TOO_LITTLE: { tendered: '100.00', amount: '120.50' },
+  HOLIDAY_CASH_LIMIT: { limit: '5000.00' },
+  HOLIDAY_CASH_SHIFT_LIMIT: { limit: '20000.00' },
+  HOLIDAY_CASH_OVERDUE: { receipt_no: 'DEMO-01-2026-000007', due_on: '2026-03-02' },
+  VOUCHER_USED: { bank: '中国工商银行', serial: 'ICBC20260301', receipt_no: 'DEMO-01-2026-000003', at: '2026-03-01 10:02:11', cashier: 'cashier2' },
+  VOUCHER_MISMATCH: { bank: '中国农业银行', serial: 'ABC123', registered: '880.00', payer: '王建国' },
+  RECEIPT_NOT_FOUND: { receipt_no: 'DEMO-01-2026-999999' },
+  VOID_REFUSED: { receipt_no: 'DEMO-01-2026-000001' },
+  DEPOSIT_TOO_LARGE: { amount: '9000.00', available: '8123.40' },
+  DIFFERENCE_NEEDS_APPROVAL: { difference: '-12.30' },
+  USER_EXISTS: { username: 'cashier9' },
+}
+
+const noticeSamples: Record<string, Record<string, string>> = {
+  CALENDAR_MISSING: { year: '2027' },
+  HOLIDAY_CASH_DUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
+  HOLIDAY_CASH_OVERDUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
 }
 
 describe.each(['zh-CN', 'en'] as const)('error texts in %s', (locale) => {
@@ -33,9 +52,18 @@ describe.each(['zh-CN', 'en'] as const)('error texts in %s', (locale) => {
   })
 
   it.each([...NOTICE_CODES])('notice %s is translated with its params', (code) => {
-    const text = noticeText(t, { code, message: 'server', params: { year: '2027' } })
-    expect(text).toContain('2027')
+    const params = noticeSamples[code]!
+    const text = noticeText(t, { code, message: 'server', params })
+    for (const v of Object.values(params)) expect(text).toContain(v)
     expect(text).not.toContain('server')
+  })
+
+  it('names the field of a money error, and the amount when the core names none', () => {
+    const withField = errorText(t, { code: 'MONEY_DECIMALS', message: '', params: { field: 'tendered' } })
+    expect(withField).toContain(locale === 'en' ? 'cash tendered' : '实收金额')
+    const without = errorText(t, { code: 'MONEY_FORMAT', message: '', params: {} })
+    expect(without).toContain(locale === 'en' ? 'amount' : '金额')
+    expect(without).not.toContain('{field}')
   })
 })
 
@@ -52,6 +80,22 @@ describe('the wording a cashier sees (zh-CN)', () => {
   it('CALENDAR_MISSING names the year', () => {
     expect(noticeText(t, { code: 'CALENDAR_MISSING', message: '', params: { year: '2027' } })).toBe(
       '2027 年节假日安排尚未导入，按周末计算；请联系管理员导入',
+    )
+  })
+  it('VOUCHER_USED shows the first use', () => {
+    expect(errorText(t, { code: 'VOUCHER_USED', message: '', params: samples.VOUCHER_USED! })).toBe(
+      '该银行凭证（中国工商银行 ICBC20260301）已使用过：收据 DEMO-01-2026-000003，2026-03-01 10:02:11，收费员 cashier2',
+    )
+  })
+  it('WRONG_BILLING_MODE and APPROVAL_ROLE name the mode and the role in Chinese', () => {
+    expect(errorText(t, { code: 'WRONG_BILLING_MODE', message: '', params: { account_no: '3100000002', mode: 'prepaid' } })).toContain(
+      '为预付费用户',
+    )
+    expect(errorText(t, { code: 'APPROVAL_ROLE', message: '', params: { role: 'supervisor' } })).toBe('授权人必须是值班长')
+  })
+  it('HOLIDAY_CASH_LIMIT names the limit', () => {
+    expect(errorText(t, { code: 'HOLIDAY_CASH_LIMIT', message: '', params: { limit: '5000.00' } })).toBe(
+      '节假日现金售电每笔不超过 5000.00 元',
     )
   })
   it('an unknown notice shows the server message', () => {

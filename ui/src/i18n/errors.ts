@@ -16,9 +16,37 @@ export const ERROR_CODES = [
   'STORE_ERROR',
   'INTERNAL',
   'NETWORK',
+  'SHIFT_ALREADY_OPEN',
+  'SHIFT_NOT_OPEN',
+  'ACCOUNT_CLOSED',
+  'WRONG_BILLING_MODE',
+  'TENDERED_TOO_LITTLE',
+  'BANK_FIRST',
+  'APPROVAL_REQUIRED',
+  'HOLIDAY_CASH_LIMIT',
+  'HOLIDAY_CASH_SHIFT_LIMIT',
+  'HOLIDAY_CASH_OVERDUE',
+  'VOUCHER_USED',
+  'VOUCHER_MISMATCH',
+  'APPROVAL_INVALID',
+  'APPROVAL_SELF',
+  'APPROVAL_ROLE',
+  'RECEIPT_NOT_FOUND',
+  'VOID_REFUSED',
+  'DEPOSIT_TOO_LARGE',
+  'DIFFERENCE_NEEDS_APPROVAL',
+  'MONEY_EMPTY',
+  'MONEY_FORMAT',
+  'MONEY_NEGATIVE',
+  'MONEY_DECIMALS',
+  'MONEY_TOO_LARGE',
+  'USER_EXISTS',
 ] as const
 
-export const NOTICE_CODES = ['CALENDAR_MISSING'] as const
+export const NOTICE_CODES = ['CALENDAR_MISSING', 'HOLIDAY_CASH_DUE', 'HOLIDAY_CASH_OVERDUE'] as const
+
+/** Notices shown in red: they block work until someone acts. */
+export const URGENT_NOTICES: readonly string[] = ['HOLIDAY_CASH_OVERDUE']
 
 type Translate = (key: string, named: Record<string, unknown>) => string
 
@@ -28,8 +56,30 @@ function params(p: Record<string, string | undefined> | undefined): Record<strin
   return out
 }
 
+/**
+ * Some params are names of things rather than values the cashier typed: the field (`tendered`),
+ * the billing mode (`prepaid`), the role (`supervisor`). Those are translated too when the tables
+ * know them; an unknown name is shown as received.
+ */
+const NAMED: Record<string, string> = { field: 'fields.', mode: 'billingModes.', role: 'roles.' }
+
+function localized(t: Translate, code: string, p: Record<string, string>): Record<string, string> {
+  const out = { ...p }
+  // A money error without a field is about the amount being typed.
+  if (code.startsWith('MONEY_') && out.field === undefined) out.field = 'amount'
+  for (const [param, table] of Object.entries(NAMED)) {
+    const v = out[param]
+    if (v === undefined) continue
+    const text = t(table + v, {})
+    if (text !== table + v) out[param] = text
+  }
+  return out
+}
+
 export function errorText(t: Translate, err: Pick<ApiError, 'code' | 'message' | 'params'>): string {
-  if ((ERROR_CODES as readonly string[]).includes(err.code)) return t('errors.' + err.code, params(err.params))
+  if ((ERROR_CODES as readonly string[]).includes(err.code)) {
+    return t('errors.' + err.code, localized(t, err.code, params(err.params)))
+  }
   return t('errors.UNKNOWN', { code: err.code, message: err.message })
 }
 
