@@ -86,6 +86,10 @@ pub enum Error {
     DepositTooLarge { amount: String, available: String },
     #[error("the count differs from the expected cash by {difference}: give a reason and a supervisor's approval")]
     DifferenceNeedsApproval { difference: String },
+    #[error("no printer is set for this counter: a supervisor sets it in Settings")]
+    PrinterNotSet,
+    #[error("{0}")]
+    Print(#[from] crate::print::PrintError),
     #[error(
         "this database was written by a newer Cashdesk (schema {found}, this build knows up to {known}); install the newer version"
     )]
@@ -149,6 +153,8 @@ impl Error {
             Error::VoidRefused { .. } => "VOID_REFUSED",
             Error::DepositTooLarge { .. } => "DEPOSIT_TOO_LARGE",
             Error::DifferenceNeedsApproval { .. } => "DIFFERENCE_NEEDS_APPROVAL",
+            Error::PrinterNotSet => "PRINTER_NOT_SET",
+            Error::Print(e) => e.code(),
             Error::DatabaseTooNew { .. } => "DATABASE_TOO_NEW",
             Error::Store(_) | Error::Migrate(_) | Error::Io(_) => "STORE_ERROR",
             Error::Internal(_) => "INTERNAL",

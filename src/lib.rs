@@ -18,6 +18,7 @@ pub mod logging;
 pub mod money;
 pub mod payments;
 pub mod policy;
+pub mod print;
 pub mod shifts;
 pub mod store;
 pub mod sync;

@@ -111,6 +111,11 @@ enum Cmd {
         #[arg(long)]
         approver: String,
     },
+    /// Receipts: reprint one to a PDF file (marked 重打 after the first print, and audited).
+    Receipt {
+        #[command(subcommand)]
+        cmd: ReceiptCmd,
+    },
     /// Record cash taken to the bank (解款); covers holiday cash due first.
     Deposit {
         #[arg(long)]
@@ -148,6 +153,19 @@ struct PayArgs {
     /// A supervisor approving (holiday cash, waiver); their password is the second line of stdin.
     #[arg(long)]
     approver: Option<String>,
+    /// Write the receipt (the original print) to this PDF file.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReceiptCmd {
+    /// Print a receipt to a PDF file.
+    Print {
+        receipt_no: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -595,7 +613,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
             };
             let done = desk.collect(req).await;
             let _ = desk.logout(TokenRequest { token }).await;
-            print_payment(&done?, cli.json)?;
+            let done = done?;
+            if let Some(out) = &pay.pdf {
+                desk.print_receipt_to_file(&pay.user, &done.receipt_no, out).await?;
+            }
+            print_payment(&done, cli.json)?;
         }
         Cmd::Vend { account_no, pay } => {
             let desk = open(&cli, no_init()).await?;
@@ -611,7 +633,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
             };
             let done = desk.vend(req).await;
             let _ = desk.logout(TokenRequest { token }).await;
-            print_payment(&done?, cli.json)?;
+            let done = done?;
+            if let Some(out) = &pay.pdf {
+                desk.print_receipt_to_file(&pay.user, &done.receipt_no, out).await?;
+            }
+            print_payment(&done, cli.json)?;
         }
         Cmd::Void { receipt_no, user, reason, approver } => {
             let desk = open(&cli, no_init()).await?;
@@ -630,6 +656,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 print_json(&done)?;
             } else {
                 println!("Receipt {} ({}) is void, approved by {}.", done.receipt_no, done.amount, done.approved_by);
+            }
+        }
+        Cmd::Receipt { cmd: ReceiptCmd::Print { receipt_no, out } } => {
+            let desk = open(&cli, no_init()).await?;
+            let reprint = desk.print_receipt_to_file(&actor(), receipt_no, out).await?;
+            match reprint {
+                Some(n) => println!("Receipt {receipt_no} written to {} as reprint no. {n} (重打).", out.display()),
+                None => println!("Receipt {receipt_no} written to {}.", out.display()),
             }
         }
         Cmd::Deposit { user, amount, bank, slip } => {

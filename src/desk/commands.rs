@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::{
     AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest,
     counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
+    printing::{ReceiptRequest, SetPrintSettingsRequest},
 };
 use crate::payments::{CollectRequest, VendRequest};
 use crate::{Error, ErrorBody};
@@ -31,6 +32,10 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("void_payment", "VoidRequest", "VoidDone"),
     ("deposit", "DepositRequest", "DepositDone"),
     ("close_shift", "CloseShiftRequest", "CloseOutcome"),
+    ("print_settings", "TokenRequest", "PrintSettings"),
+    ("set_print_settings", "SetPrintSettingsRequest", "PrintSettings"),
+    ("receipt_pdf", "ReceiptRequest", "ReceiptPdf"),
+    ("print_receipt", "ReceiptRequest", "Printed"),
 ];
 
 fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
@@ -90,6 +95,22 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
             Ok(r) => reply(desk.close_shift(r).await),
             Err(e) => Err(e),
         },
+        "print_settings" => match parse::<TokenRequest>(req) {
+            Ok(r) => reply(desk.print_settings(r).await),
+            Err(e) => Err(e),
+        },
+        "set_print_settings" => match parse::<SetPrintSettingsRequest>(req) {
+            Ok(r) => reply(desk.set_print_settings(r).await),
+            Err(e) => Err(e),
+        },
+        "receipt_pdf" => match parse::<ReceiptRequest>(req) {
+            Ok(r) => reply(desk.receipt_pdf(r).await),
+            Err(e) => Err(e),
+        },
+        "print_receipt" => match parse::<ReceiptRequest>(req) {
+            Ok(r) => reply(desk.print_receipt(r).await),
+            Err(e) => Err(e),
+        },
         other => Err(Error::invalid("cmd", format!("unknown command '{other}'"))),
     };
     result.map_err(|e| e.body())
@@ -140,8 +161,10 @@ mod bindings {
         desk::{
             AccountRequest, AccountView, AppInfo, LoginRequest, LoginResult, Notice, SearchRequest, TokenRequest,
             counter::{CloseShiftRequest, DepositDone, DepositRequest, OpenShiftRequest, VoidDone, VoidRequest},
+            printing::{PrintSettings, Printed, ReceiptPdf, ReceiptRequest, SetPrintSettingsRequest},
         },
         payments::{CollectRequest, PaymentDone, VendRequest},
+        print::PaperMode,
         shifts::{CloseOutcome, DenominationCount, HolidayCashDue, ShiftInfo},
         users::{Role, UserInfo},
     };
@@ -183,7 +206,13 @@ mod bindings {
             ShiftInfo,
             CloseOutcome,
             HolidayCashDue,
-            DenominationCount
+            DenominationCount,
+            PrintSettings,
+            SetPrintSettingsRequest,
+            ReceiptRequest,
+            ReceiptPdf,
+            Printed,
+            PaperMode
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

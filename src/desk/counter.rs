@@ -21,6 +21,7 @@ use crate::{
         allocation::{self, Due, Line},
         db as pay_db, money_field, positive_money,
     },
+    print,
     shifts::{self, CashCount, CloseOutcome, DenominationCount, HolidayCashDue, ShiftInfo, db as shifts_db},
     store,
     sync::outbox,
@@ -407,6 +408,9 @@ impl Desk {
             &[&receipt_no, t.account.account_no.as_str(), &t.tender.amount.to_string(), &now.to_rfc3339()],
         );
         let waived_total: Yuan = waived.iter().map(|w| w.1).sum();
+        let receipt = self.receipt_snapshot(&t, &lines, &bills, &receipt_no, &code, credit, prepaid_after, now);
+        let receipt_json =
+            serde_json::to_string(&receipt).map_err(|e| Error::Internal(format!("cannot store the receipt: {e}")))?;
         let payment_id = pay_db::insert_payment(
             &mut tx,
             &pay_db::NewPayment {
@@ -427,6 +431,7 @@ impl Desk {
                 prepaid_after,
                 verification_code: &code,
                 created_at: now,
+                receipt: &receipt_json,
             },
         )
         .await?;
@@ -501,6 +506,71 @@ impl Desk {
             holiday_cash_due: t.holiday_due,
             approved_by: t.approver.map(|a| a.0.display_name),
         })
+    }
+
+    /// What the receipt of a payment says, fixed when the payment is recorded.
+    #[allow(clippy::too_many_arguments)]
+    fn receipt_snapshot(
+        &self,
+        t: &Taking<'_>,
+        lines: &[Line],
+        bills: &[crate::accounts::Bill],
+        receipt_no: &str,
+        code: &str,
+        to_prepaid: Yuan,
+        prepaid_after: Yuan,
+        now: chrono::DateTime<chrono::FixedOffset>,
+    ) -> print::Receipt {
+        // One printed row per period, in allocation order (oldest first).
+        let mut rows: Vec<print::ReceiptLine> = Vec::new();
+        for l in lines.iter().filter(|l| l.kind != LineKind::Prepaid) {
+            let period = l.period.map(|p| p.to_string()).unwrap_or_default();
+            let idx = match rows.iter().position(|r| r.period == period) {
+                Some(i) => i,
+                None => {
+                    let kwh = bills.iter().find(|b| Some(b.id) == l.bill_id).map(|b| b.kwh.clone()).unwrap_or_default();
+                    rows.push(print::ReceiptLine { period, kwh, principal: Yuan::ZERO, late_fee: Yuan::ZERO });
+                    rows.len() - 1
+                }
+            };
+            match l.kind {
+                LineKind::LateFee => rows[idx].late_fee += l.amount,
+                _ => rows[idx].principal += l.amount,
+            }
+        }
+        let tender = match (&t.tender.voucher, t.tender.tendered, t.tender.change) {
+            (Some(v), _, _) => {
+                print::Tender::Transfer { bank: v.bank.clone(), serial: v.serial.clone(), payer: v.payer.clone() }
+            }
+            (None, tendered, change) => print::Tender::Cash {
+                tendered: tendered.unwrap_or(t.tender.amount),
+                change: change.unwrap_or(Yuan::ZERO),
+            },
+        };
+        print::Receipt {
+            kind: match t.kind {
+                PaymentKind::Payment => print::ReceiptKind::Payment,
+                PaymentKind::Vend => print::ReceiptKind::Vend,
+            },
+            utility: self.utility().to_string(),
+            receipt_no: receipt_no.to_string(),
+            issued_at: now.format("%Y-%m-%d %H:%M:%S").to_string(),
+            terminal: self.terminal().to_string(),
+            cashier: t.session.user.display_name.clone(),
+            account_no: t.account.account_no.to_string(),
+            name: t.account.name.clone(),
+            address: t.account.address.clone(),
+            meter_no: t.account.meter_no.clone(),
+            lines: rows,
+            to_prepaid,
+            total: t.tender.amount,
+            tender,
+            prepaid_after,
+            verification_code: code.to_string(),
+            reprint: None,
+            void: false,
+            holiday_cash_approved_by: t.holiday_due.and(t.approver.as_ref().map(|a| a.0.display_name.clone())),
+        }
     }
 
     /// 作废: reverse a payment of the caller's still-open shift, with a supervisor's approval. The

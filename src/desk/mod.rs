@@ -8,6 +8,7 @@
 
 pub mod commands;
 pub mod counter;
+pub mod printing;
 
 use std::{
     path::Path,
@@ -177,6 +178,8 @@ pub struct Desk {
     demo: bool,
     /// Keys receipts' verification codes (校验码); made on first open, kept in `settings`.
     receipt_secret: String,
+    /// The CJK font for printing, located on first use (see `printing`).
+    font: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<crate::print::CjkFont>>>,
 }
 
 impl Desk {
@@ -218,7 +221,17 @@ impl Desk {
         }
         let demo = store::setting(&pool, crate::demo::SETTING_DEMO).await?.is_some();
         let receipt_secret = crate::payments::db::receipt_secret(&pool).await?;
-        Ok(Desk { pool, terminal, utility, policy, calendar, clock: Clock::System, demo, receipt_secret })
+        Ok(Desk {
+            pool,
+            terminal,
+            utility,
+            policy,
+            calendar,
+            clock: Clock::System,
+            demo,
+            receipt_secret,
+            font: Default::default(),
+        })
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Desk {
@@ -240,6 +253,10 @@ impl Desk {
 
     pub fn calendar(&self) -> &Calendar {
         &self.calendar
+    }
+
+    pub fn utility(&self) -> &str {
+        &self.utility
     }
 
     pub fn now(&self) -> DateTime<FixedOffset> {

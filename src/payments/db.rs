@@ -133,14 +133,16 @@ pub struct NewPayment<'a> {
     pub prepaid_after: Yuan,
     pub verification_code: &'a str,
     pub created_at: DateTime<FixedOffset>,
+    /// The receipt as printed (print::Receipt as JSON).
+    pub receipt: &'a str,
 }
 
 pub async fn insert_payment(conn: &mut SqliteConnection, p: &NewPayment<'_>) -> Result<i64> {
     let res = sqlx::query(
         "INSERT INTO payments (event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen, change_fen,
                                voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason, prepaid_after_fen,
-                               verification_code, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               verification_code, created_at, receipt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(p.event_id)
     .bind(p.receipt_no)
@@ -159,6 +161,7 @@ pub async fn insert_payment(conn: &mut SqliteConnection, p: &NewPayment<'_>) -> 
     .bind(p.prepaid_after.fen())
     .bind(p.verification_code)
     .bind(p.created_at.to_rfc3339())
+    .bind(p.receipt)
     .execute(&mut *conn)
     .await;
     match res {

@@ -10,4 +10,5 @@ mod crash;
 mod import;
 mod login;
 mod lookup;
+mod printing;
 mod store;

@@ -1,0 +1,208 @@
+//! 字体: the one CJK font every document is set in, found on the machine and parsed once.
+//!
+//! Search order: [`FONT_ENV`] if set (an explicit choice is never silently replaced by another
+//! font: a bad path is an error), then Noto Sans CJK SC (Debian/Ubuntu, Fedora, Arch paths), WenQuanYi
+//! Micro Hei, then Windows' Microsoft YaHei and SimSun. A face is accepted only if it has Chinese,
+//! ASCII digits and Latin letters: Droid Sans Fallback, for one, has no digits and would print
+//! every amount as boxes.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use printpdf::ParsedFont;
+
+use super::PrintError;
+
+/// The environment variable that names the font: a path, optionally followed by `#N` to pick face
+/// N of a collection (`/opt/fonts/NotoSansCJK-Regular.ttc#2`).
+pub const FONT_ENV: &str = "CASHDESK_FONT";
+
+/// Known locations, best first: (path, face index in the collection).
+const CANDIDATES: &[(&str, usize)] = &[
+    // Face 2 of the Noto Sans CJK collection is Simplified Chinese (0 = JP, 1 = KR, 3 = TC, 4 = HK).
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc", 0),
+    (r"C:\Windows\Fonts\msyh.ttc", 0),
+    (r"C:\Windows\Fonts\simsun.ttc", 0),
+];
+
+/// Characters a usable face must have: Chinese, digits, Latin letters and the yuan sign.
+const REQUIRED: &str = "收据联0123456789ABCZabcz¥";
+
+/// A parsed CJK font face, loaded once at start-up and shared by every rendering.
+#[derive(Clone)]
+pub struct CjkFont {
+    pub(crate) parsed: ParsedFont,
+    path: PathBuf,
+    face: usize,
+    units_per_em: i64,
+}
+
+impl fmt::Debug for CjkFont {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The parsed tables are megabytes of noise in a log line.
+        f.debug_struct("CjkFont").field("path", &self.path).field("face", &self.face).finish_non_exhaustive()
+    }
+}
+
+impl CjkFont {
+    /// Finds and loads the font as described in the module docs, reading [`FONT_ENV`].
+    pub fn locate() -> Result<CjkFont, PrintError> {
+        let configured = std::env::var(FONT_ENV).ok();
+        CjkFont::locate_from(configured.as_deref().filter(|s| !s.trim().is_empty()))
+    }
+
+    /// [`CjkFont::locate`] with the value of [`FONT_ENV`] given (tests do not touch the
+    /// process environment).
+    pub fn locate_from(configured: Option<&str>) -> Result<CjkFont, PrintError> {
+        if let Some(spec) = configured {
+            let (path, face) = parse_spec(spec);
+            if !Path::new(path).is_file() {
+                return Err(PrintError::FontPathInvalid {
+                    path: path.to_string(),
+                    env: FONT_ENV,
+                    reason: "no such file".into(),
+                });
+            }
+            return CjkFont::load(Path::new(path), face);
+        }
+        let mut last_unusable = None;
+        for &(path, face) in CANDIDATES {
+            if Path::new(path).is_file() {
+                match CjkFont::load(Path::new(path), face) {
+                    Ok(font) => return Ok(font),
+                    Err(e) => last_unusable = Some(e),
+                }
+            }
+        }
+        Err(last_unusable.unwrap_or_else(|| PrintError::FontNotFound {
+            searched: CANDIDATES.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", "),
+            env: FONT_ENV,
+        }))
+    }
+
+    /// Loads face `face` of the font file at `path` and checks that it can print a receipt.
+    pub fn load(path: &Path, face: usize) -> Result<CjkFont, PrintError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| PrintError::FontPathInvalid {
+            path: shown.clone(),
+            env: FONT_ENV,
+            reason: e.to_string(),
+        })?;
+        let unusable = |reason: String| PrintError::FontUnusable { path: shown.clone(), face, reason };
+        let parsed = ParsedFont::from_bytes(&bytes, face, &mut Vec::new())
+            .ok_or_else(|| unusable("it is not a TrueType/OpenType font, or has no such face".into()))?;
+        let missing: String = REQUIRED.chars().filter(|&c| parsed.lookup_glyph_index(u32::from(c)).is_none()).collect();
+        if !missing.is_empty() {
+            return Err(unusable(format!("it has no glyphs for {missing:?}")));
+        }
+        let units_per_em = match parsed.pdf_font_metrics.units_per_em {
+            0 => 1000,
+            n => i64::from(n),
+        };
+        Ok(CjkFont { parsed, path: path.to_path_buf(), face, units_per_em })
+    }
+
+    /// The file the face was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The face index inside the file (0 for a single-face font).
+    pub fn face(&self) -> usize {
+        self.face
+    }
+
+    /// Advance width of `c` in font units; a character the font lacks prints as the `.notdef` box
+    /// and is measured as such, so the layout still reserves its space.
+    pub(crate) fn advance(&self, c: char) -> i64 {
+        let gid = self.parsed.lookup_glyph_index(u32::from(c)).unwrap_or(0);
+        i64::from(self.parsed.get_horizontal_advance(gid))
+    }
+
+    pub(crate) fn units_per_em(&self) -> i64 {
+        self.units_per_em
+    }
+}
+
+/// Splits `path#N` into the path and face N; without a numeric suffix the face is 0 (a `#` may
+/// be part of a file name).
+fn parse_spec(spec: &str) -> (&str, usize) {
+    let spec = spec.trim();
+    match spec.rsplit_once('#') {
+        Some((path, n)) if !path.is_empty() => match n.parse::<usize>() {
+            Ok(face) => (path, face),
+            Err(_) => (spec, 0),
+        },
+        _ => (spec, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::plain("/f/a.ttf", "/f/a.ttf", 0)]
+    #[case::face("/f/a.ttc#2", "/f/a.ttc", 2)]
+    #[case::hash_in_name("/f/a#b.ttf", "/f/a#b.ttf", 0)]
+    #[case::windows(r"C:\Fonts\msyh.ttc#1", r"C:\Fonts\msyh.ttc", 1)]
+    #[case::spaces_trimmed(" /f/a.ttc#3 ", "/f/a.ttc", 3)]
+    fn spec_names_path_and_face(#[case] spec: &str, #[case] path: &str, #[case] face: usize) {
+        assert_eq!(parse_spec(spec), (path, face), "{spec:?}");
+    }
+
+    #[test]
+    fn missing_configured_font_is_a_clear_error() {
+        let err = CjkFont::locate_from(Some("/nonexistent/NotoSansCJK.ttc#2")).unwrap_err();
+        assert_eq!(err.code(), "PRINT_FONT_PATH_INVALID");
+        let msg = err.to_string();
+        assert!(msg.contains("/nonexistent/NotoSansCJK.ttc") && msg.contains(FONT_ENV), "{msg}");
+        assert!(msg.contains("fonts-noto-cjk"), "says what to install: {msg}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_font_is_refused_without_panicking() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fake.ttf");
+        std::fs::write(&path, b"this is not a font, just text pretending to be one").unwrap();
+        let err = CjkFont::locate_from(Some(path.to_str().unwrap())).unwrap_err();
+        assert_eq!(err.code(), "PRINT_FONT_UNUSABLE", "{err}");
+    }
+
+    #[test]
+    fn the_system_font_is_found_and_has_what_a_receipt_needs() {
+        let font = CjkFont::locate_from(None).unwrap();
+        assert!(font.path().is_file());
+        assert!(font.advance('0') > 0 && font.advance('联') > font.advance('1'), "CJK is wider than digits");
+    }
+
+    #[test]
+    fn a_font_without_digits_is_refused() {
+        // Droid Sans Fallback is the classic trap; when it is not installed, a wrong face index
+        // of a real collection shows the same refusal path.
+        let droid = Path::new("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf");
+        if droid.is_file() {
+            let err = CjkFont::load(droid, 0).unwrap_err();
+            assert_eq!(err.code(), "PRINT_FONT_UNUSABLE", "{err}");
+        }
+        let font = CjkFont::locate_from(None).unwrap();
+        let err = CjkFont::load(font.path(), 99).unwrap_err();
+        assert_eq!(err.code(), "PRINT_FONT_UNUSABLE", "face 99 does not exist: {err}");
+    }
+
+    #[test]
+    fn an_explicit_face_is_honoured() {
+        let noto = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+        if Path::new(noto).is_file() {
+            let font = CjkFont::locate_from(Some(&format!("{noto}#2"))).unwrap();
+            assert_eq!(font.face(), 2);
+        } else {
+            eprintln!("skipped: {noto} not installed");
+        }
+    }
+}
