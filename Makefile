@@ -159,6 +159,7 @@ e2e: deps bins ui-build ## End-to-end tests: the built UI in headless Chromium a
 bench: deps-system ## Benchmarks: 1M-account look-up, payment commit (cargo bench)
 	cargo bench --bench lookup
 	cargo bench --bench collect
+	cargo bench --bench receipt
 
 # ---------------------------------------------------------------------------------------------
 # Cleaning

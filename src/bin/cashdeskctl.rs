@@ -6,6 +6,8 @@
 
 use std::{io::BufRead, path::PathBuf, process::ExitCode};
 
+use base64::Engine;
+
 use cashdesk::{
     Error,
     calendar::Calendar,
@@ -14,6 +16,7 @@ use cashdesk::{
     desk::{
         Desk, InitOptions, LoginRequest, TokenRequest,
         counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
+        printing::ShiftReportRequest,
     },
     money::Yuan,
     payments::{CollectRequest, Method, PaymentDone, VendRequest, VoucherInput},
@@ -188,6 +191,15 @@ enum ShiftCmd {
         reason: Option<String>,
         #[arg(long)]
         approver: Option<String>,
+    },
+    /// Write a shift report (收费日报) to a PDF file: the user's last shift, or --shift N.
+    Report {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        shift: Option<i64>,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -561,6 +573,18 @@ async fn run(cli: Cli) -> Result<(), Error> {
                             info.id, info.terminal, info.cashier, info.float
                         );
                     }
+                }
+                ShiftCmd::Report { user, shift, out } => {
+                    let (token, _) = sign_in(&desk, user, None).await?;
+                    let doc =
+                        desk.shift_report_pdf(ShiftReportRequest { token: token.clone(), shift_id: *shift }).await;
+                    let _ = desk.logout(TokenRequest { token }).await;
+                    let doc = doc?;
+                    let pdf = base64::engine::general_purpose::STANDARD
+                        .decode(doc.pdf_base64)
+                        .map_err(|e| Error::Internal(format!("report encoding: {e}")))?;
+                    std::fs::write(out, pdf)?;
+                    println!("{} written to {}.", doc.title, out.display());
                 }
                 ShiftCmd::Close { user, counts, reason, approver } => {
                     let counts = counts

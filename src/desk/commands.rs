@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::{
     AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest,
     counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
-    printing::{ReceiptRequest, SetPrintSettingsRequest},
+    printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
 };
 use crate::payments::{CollectRequest, VendRequest};
 use crate::{Error, ErrorBody};
@@ -36,6 +36,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("set_print_settings", "SetPrintSettingsRequest", "PrintSettings"),
     ("receipt_pdf", "ReceiptRequest", "ReceiptPdf"),
     ("print_receipt", "ReceiptRequest", "Printed"),
+    ("shift_report", "ShiftReportRequest", "DocumentPdf"),
 ];
 
 fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
@@ -111,6 +112,10 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
             Ok(r) => reply(desk.print_receipt(r).await),
             Err(e) => Err(e),
         },
+        "shift_report" => match parse::<ShiftReportRequest>(req) {
+            Ok(r) => reply(desk.shift_report_pdf(r).await),
+            Err(e) => Err(e),
+        },
         other => Err(Error::invalid("cmd", format!("unknown command '{other}'"))),
     };
     result.map_err(|e| e.body())
@@ -161,7 +166,10 @@ mod bindings {
         desk::{
             AccountRequest, AccountView, AppInfo, LoginRequest, LoginResult, Notice, SearchRequest, TokenRequest,
             counter::{CloseShiftRequest, DepositDone, DepositRequest, OpenShiftRequest, VoidDone, VoidRequest},
-            printing::{PrintSettings, Printed, ReceiptPdf, ReceiptRequest, SetPrintSettingsRequest},
+            printing::{
+                DocumentPdf, PrintSettings, Printed, ReceiptPdf, ReceiptRequest, SetPrintSettingsRequest,
+                ShiftReportRequest,
+            },
         },
         payments::{CollectRequest, PaymentDone, VendRequest},
         print::PaperMode,
@@ -212,7 +220,9 @@ mod bindings {
             ReceiptRequest,
             ReceiptPdf,
             Printed,
-            PaperMode
+            PaperMode,
+            ShiftReportRequest,
+            DocumentPdf
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

@@ -16,6 +16,7 @@ use serde_json::json;
 use super::{Desk, TokenRequest};
 use crate::{
     Error, Result,
+    money::Yuan,
     payments::db as pay_db,
     print::{self, CjkFont, PaperMode, Receipt},
     store,
@@ -251,5 +252,181 @@ impl Desk {
         }
         tx.commit().await?;
         Ok((pdf, p.receipt_no, reprint))
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftReportRequest {
+    pub token: String,
+    /// A shift number; `null` for the caller's open shift, or their last one.
+    #[ts(type = "number | null")]
+    pub shift_id: Option<i64>,
+}
+
+impl std::fmt::Debug for ShiftReportRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShiftReportRequest").field("shift_id", &self.shift_id).finish_non_exhaustive()
+    }
+}
+
+/// A rendered document for the preview (base64 PDF).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DocumentPdf {
+    pub title: String,
+    pub pdf_base64: String,
+}
+
+/// `2026-03-01T10:00:00+08:00` → `2026-03-01 10:00:00` (the counter's own time, as stored).
+fn local_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+impl Desk {
+    /// 收费日报: the report of one shift (every transaction, totals by method, deposits, the cash
+    /// reconciliation and the count). Cashiers see their own shifts; supervisors and finance any.
+    pub async fn shift_report_pdf(&self, req: ShiftReportRequest) -> Result<DocumentPdf> {
+        let s = self.session(&req.token).await?;
+        let mut conn = self.pool().acquire().await?;
+        let shift_id = match req.shift_id {
+            Some(id) => id,
+            None => {
+                let row: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM shifts WHERE user_id = ? ORDER BY id DESC LIMIT 1")
+                        .bind(s.user_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                row.ok_or_else(|| Error::invalid("shift_id", "you have no shift yet"))?.0
+            }
+        };
+        type ShiftRow = (
+            i64,
+            String,
+            String,
+            i64,
+            String,
+            Option<String>,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<ShiftRow> = sqlx::query_as(
+            "SELECT s.user_id, s.terminal, u.display_name, s.float_fen, s.opened_at, s.closed_at, s.id, s.expected_fen, s.counted_fen,
+                    s.count_detail, s.difference_reason, a.display_name
+             FROM shifts s JOIN users u ON u.id = s.user_id LEFT JOIN users a ON a.id = s.approved_by WHERE s.id = ?",
+        )
+        .bind(shift_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let (
+            owner,
+            terminal,
+            cashier,
+            float,
+            opened_at,
+            closed_at,
+            id,
+            expected,
+            counted,
+            count_detail,
+            reason,
+            approved_by,
+        ) = row.ok_or_else(|| Error::invalid("shift_id", format!("there is no shift {shift_id}")))?;
+        if owner != s.user_id && !matches!(s.user.role, Role::Supervisor | Role::Finance) {
+            return Err(Error::Forbidden { role: s.user.role.as_str(), action: "see another cashier's shift report" });
+        }
+        type TxRow = (String, String, String, String, String, String, i64, i64, i64);
+        let txs: Vec<TxRow> = sqlx::query_as(
+            "SELECT p.receipt_no, p.created_at, p.kind, a.account_no, a.name, p.method, p.amount_fen, p.voided, p.holiday_cash
+             FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.shift_id = ? ORDER BY p.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let deps: Vec<(String, String, i64, i64, String)> =
+            sqlx::query_as("SELECT bank, slip_no, amount_fen, from_drawer_fen, deposited_at FROM deposits WHERE shift_id = ? ORDER BY id")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let cash_kept: i64 = txs.iter().filter(|t| t.5 == "cash" && t.7 == 0).map(|t| t.6).sum();
+        let from_drawer: i64 = deps.iter().map(|d| d.3).sum();
+        let expected = Yuan::from_fen(expected.unwrap_or(float + cash_kept - from_drawer));
+        let counted = counted.map(Yuan::from_fen);
+        let count: Vec<(String, u32)> = match &count_detail {
+            Some(json) => {
+                let map: std::collections::BTreeMap<String, u32> = serde_json::from_str(json)
+                    .map_err(|e| Error::Internal(format!("stored count of shift {id}: {e}")))?;
+                // In denomination order, largest first, as counted.
+                crate::shifts::DENOMINATIONS
+                    .iter()
+                    .map(|d| Yuan::from_fen(*d).to_string())
+                    .map(|label| {
+                        let n = map.get(&label).copied().unwrap_or(0);
+                        (label, n)
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let report = print::ShiftReport {
+            utility: self.utility().to_string(),
+            terminal,
+            cashier,
+            shift_id: id,
+            opened_at: local_time(&opened_at),
+            closed_at: closed_at.as_deref().map(local_time),
+            float: Yuan::from_fen(float),
+            transactions: txs
+                .into_iter()
+                .map(|(receipt_no, at, kind, account_no, name, method, amount, voided, holiday)| {
+                    print::ShiftTransaction {
+                        receipt_no,
+                        at: local_time(&at).split(' ').nth(1).unwrap_or_default().to_string(),
+                        kind: if kind == "vend" { print::ReceiptKind::Vend } else { print::ReceiptKind::Payment },
+                        account_no,
+                        name,
+                        method: if method == "cash" {
+                            print::TransactionMethod::Cash
+                        } else {
+                            print::TransactionMethod::Transfer
+                        },
+                        amount: Yuan::from_fen(amount),
+                        voided: voided != 0,
+                        holiday_cash: holiday != 0,
+                    }
+                })
+                .collect(),
+            deposits: deps
+                .into_iter()
+                .map(|(bank, slip_no, amount, from_drawer, at)| print::ShiftDeposit {
+                    bank,
+                    slip_no,
+                    amount: Yuan::from_fen(amount),
+                    from_drawer: Yuan::from_fen(from_drawer),
+                    at: local_time(&at),
+                })
+                .collect(),
+            expected_cash: expected,
+            counted_cash: counted,
+            difference: counted.map(|c| c - expected),
+            difference_reason: reason,
+            approved_by,
+            count,
+            printed_at: self.now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        };
+        drop(conn);
+        let font = self.font().await?;
+        let pdf = tokio::task::spawn_blocking(move || print::render_shift_report(&report, &font))
+            .await
+            .map_err(|e| Error::Internal(format!("rendering did not finish: {e}")))??;
+        Ok(DocumentPdf {
+            title: format!("收费日报 {id}"),
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
+        })
     }
 }

@@ -41,10 +41,12 @@
 mod font;
 mod layout;
 mod receipt;
+mod shift_report;
 mod spool;
 
 pub use font::{CjkFont, FONT_ENV};
 pub use receipt::{Receipt, ReceiptKind, ReceiptLine, Tender, render_receipt};
+pub use shift_report::{ShiftDeposit, ShiftReport, ShiftTransaction, TransactionMethod, render_shift_report};
 pub use spool::{spool, spool_with};
 
 use serde::{Deserialize, Serialize};

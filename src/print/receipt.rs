@@ -157,8 +157,8 @@ fn check_amounts(r: &Receipt) -> Result<(), PrintError> {
     Ok(())
 }
 
-/// `¥1,234.50`.
-fn money(y: Yuan) -> String {
+/// `¥1,234.50`: every printed amount (receipts, shift reports).
+pub(super) fn money(y: Yuan) -> String {
     let s = y.to_string();
     let (sign, digits) = match s.strip_prefix('-') {
         Some(rest) => ("-", rest),

@@ -168,3 +168,37 @@ async fn printing_needs_a_configured_printer_and_only_supervisors_configure_it()
     assert!(preview.pdf_base64.starts_with("JVBERi0"), "base64 of %PDF-");
     assert!(actions(&c).await.is_empty(), "a preview is not a print");
 }
+
+#[tokio::test]
+async fn the_shift_report_lists_every_transaction_and_the_shortage() {
+    use base64::Engine;
+    use cashdesk::{
+        desk::{counter::CloseShiftRequest, printing::ShiftReportRequest},
+        shifts::DenominationCount,
+    };
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let (t, receipt_no) = paid(&c).await;
+    // Expected 500 + 300 = 800; 790 counted: 10.00 short.
+    let counts = vec![
+        DenominationCount { denomination: "100".into(), count: 7 },
+        DenominationCount { denomination: "10".into(), count: 9 },
+    ];
+    let approval = Some(ApprovalInput { username: "super1".into(), password: "Counter#1".into() });
+    c.desk
+        .close_shift(CloseShiftRequest { token: t.clone(), counts, reason: Some("找零误差".into()), approval })
+        .await
+        .unwrap();
+    let doc = c.desk.shift_report_pdf(ShiftReportRequest { token: t, shift_id: None }).await.unwrap();
+    let out = c.dir.path().join("report.pdf");
+    std::fs::write(&out, base64::engine::general_purpose::STANDARD.decode(doc.pdf_base64).unwrap()).unwrap();
+    let text = pdftotext(&out);
+    for want in ["收费日报", receipt_no.as_str(), "短款", "找零误差", "super1"] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+    let f =
+        c.desk.login(LoginRequest { username: "finance1".into(), password: "Counter#1".into() }).await.unwrap().token;
+    assert!(
+        c.desk.shift_report_pdf(ShiftReportRequest { token: f, shift_id: Some(1) }).await.is_ok(),
+        "finance reviews any shift"
+    );
+}

@@ -1,0 +1,1266 @@
+//! 收费日报: the shift report, printed on A4 portrait at the end of a shift (or during it, for a look
+//! at the figures so far) and handed over with the bank slips and the receipt stubs.
+//!
+//! The report is laid out as a flow of bands (rows, headings, sections) down as many sheets as it
+//! takes: the first sheet opens with the full head (utility, title, terminal, cashier, shift, open
+//! and close times), every further sheet with a short head (收费日报（续）and the shift); every sheet
+//! carries 第 i/n 页 beside its title. In order:
+//! - 收费明细: every payment and vend of the shift in order, voided ones included, struck through
+//!   and marked 作废; holiday cash is marked 节假日现金. The column header is repeated at the top of
+//!   every sheet the table continues on. 户名 is fitted (shrunk, then wrapped: the row grows);
+//!   receipt and account numbers and figures are never wrapped, only set smaller.
+//! - 汇总: 现金合计, of which 节假日现金, 转账合计 and 合计 (count and sum), all without the voided
+//!   ones, which are shown apart as 作废 n 笔.
+//! - 解款: every deposit (time, bank, slip number, amount, the part taken from this drawer) and the
+//!   total. A deposit may also carry earlier shifts' holiday cash from the safe, which never was in
+//!   this drawer: only the drawer's part enters the reconciliation.
+//! - 现金核对: 备用金 + 现金实收 − 解款（出自钱箱）= 应有现金; 实点现金 with the count by denomination
+//!   beside it; 差额 as 长款 (over) or 短款 (short), its reason and the approving supervisor.
+//! - signature lines 收款员 / 复核人 / 日期.
+//!
+//! A section is never split across sheets (a heading stays with what follows it); only the tables
+//! break between rows.
+//!
+//! The figures must agree or nothing is printed ([`PrintError::Inconsistent`]): 应有现金 = 备用金 +
+//! non-voided cash − drawer part of the deposits; 实点现金 = Σ denomination × pieces; 差额 = 实点现金 −
+//! 应有现金. The report is what a second person checks the drawer and the bank slips against; a
+//! report that contradicts itself would hide the error it exists to find.
+
+use serde::{Deserialize, Serialize};
+
+use super::layout::{
+    Canvas, Draw, Fitted, Ink, Len, Sheet, clean, fit, mm, pt10, sheets_to_pdf, shrink_to, text_width,
+};
+use super::{CjkFont, PrintError, ReceiptKind, receipt::money};
+use crate::money::Yuan;
+
+/// How a transaction on the report was paid (方式).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionMethod {
+    /// 现金: the amount kept (tendered − change) went into the drawer.
+    Cash,
+    /// 转账: paid against a registered bank-transfer voucher.
+    Transfer,
+}
+
+/// One payment or vend of the shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ShiftTransaction {
+    /// 收据号.
+    pub receipt_no: String,
+    /// 时间, `HH:MM:SS`.
+    pub at: String,
+    /// 缴费 (payment) or 售电 (vend).
+    pub kind: ReceiptKind,
+    /// 户号.
+    pub account_no: String,
+    /// 户名.
+    pub name: String,
+    pub method: TransactionMethod,
+    /// 金额: the amount received (for cash, what was kept: tendered − change).
+    pub amount: Yuan,
+    /// Voided (作废) in this shift: listed, but counted in no total and not in the drawer.
+    pub voided: bool,
+    /// Holiday cash (节假日现金): cash taken for a bank-first vend on a non-working day.
+    pub holiday_cash: bool,
+}
+
+/// One deposit (解款) recorded in the shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ShiftDeposit {
+    /// 缴存银行.
+    pub bank: String,
+    /// 解款单号: the bank slip's number.
+    pub slip_no: String,
+    /// 解款金额: the amount on the bank slip.
+    pub amount: Yuan,
+    /// The part of `amount` that came out of this shift's drawer; the rest is earlier shifts'
+    /// holiday cash kept in the safe. Equal to `amount` for an ordinary deposit.
+    pub from_drawer: Yuan,
+    /// 解款时间, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+}
+
+/// Everything printed on a shift report: a snapshot of the shift and its transactions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct ShiftReport {
+    /// The utility's name, the report's title line.
+    pub utility: String,
+    /// 收费终端.
+    pub terminal: String,
+    /// 收款员.
+    pub cashier: String,
+    /// 班次号. Small row ids: a JSON number, not a TypeScript bigint.
+    #[ts(type = "number")]
+    pub shift_id: i64,
+    /// 开班时间, `YYYY-MM-DD HH:MM:SS`.
+    pub opened_at: String,
+    /// 结班时间; `None` while the shift is open (printed 未结班).
+    pub closed_at: Option<String>,
+    /// 备用金.
+    pub float: Yuan,
+    /// Every payment and vend of the shift, in order, voided ones included.
+    pub transactions: Vec<ShiftTransaction>,
+    /// Every deposit (解款) of the shift, in order.
+    pub deposits: Vec<ShiftDeposit>,
+    /// 应有现金: float + non-voided cash − the deposits' drawer part.
+    pub expected_cash: Yuan,
+    /// 实点现金: the blind count at close; `None` before the count.
+    pub counted_cash: Option<Yuan>,
+    /// 差额 = counted − expected: positive 长款, negative 短款; `Some` exactly when counted.
+    pub difference: Option<Yuan>,
+    /// Why the drawer was over or short, as entered at close.
+    pub difference_reason: Option<String>,
+    /// The supervisor (值班长) who approved the difference.
+    pub approved_by: Option<String>,
+    /// The count by denomination: label as in [`crate::shifts::CashCount::to_json`] (`"100.00"`)
+    /// and pieces, largest first; empty before the count.
+    pub count: Vec<(String, u32)>,
+    /// 打印时间, `YYYY-MM-DD HH:MM:SS`.
+    pub printed_at: String,
+}
+
+/// Renders the shift report as an A4 portrait PDF of as many sheets as it needs. Refuses a report
+/// whose figures do not agree.
+pub fn render_shift_report(r: &ShiftReport, font: &CjkFont) -> Result<Vec<u8>, PrintError> {
+    let sheets = layout_report(r, font)?;
+    let title = format!("收费日报 {} 第{}班", clean(&r.terminal), r.shift_id);
+    Ok(sheets_to_pdf(&title, &sheets, font))
+}
+
+/// Counts and sums of the report, computed once by [`check_amounts`] and printed as computed.
+#[derive(Debug, Clone, Default)]
+struct Totals {
+    cash: Tally,
+    holiday: Tally,
+    transfer: Tally,
+    all: Tally,
+    voided: Tally,
+    deposits: Tally,
+    from_drawer: Yuan,
+    /// (label, pieces, amount) per denomination.
+    count: Vec<(String, u32, Yuan)>,
+    count_total: Yuan,
+}
+
+/// A number of transactions and their sum.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    n: usize,
+    sum: Yuan,
+}
+
+impl Tally {
+    fn add(&mut self, amount: Yuan) {
+        self.n += 1;
+        self.sum += amount;
+    }
+}
+
+fn inconsistent(detail: String) -> PrintError {
+    PrintError::Inconsistent { detail: format!("shift report: {detail}") }
+}
+
+fn check_amounts(r: &ShiftReport) -> Result<Totals, PrintError> {
+    let mut t = Totals::default();
+    for tx in &r.transactions {
+        if tx.holiday_cash && tx.method == TransactionMethod::Transfer {
+            return Err(inconsistent(format!("{} is holiday cash but paid by transfer", tx.receipt_no)));
+        }
+        if tx.voided {
+            t.voided.add(tx.amount);
+            continue;
+        }
+        t.all.add(tx.amount);
+        match tx.method {
+            TransactionMethod::Cash => t.cash.add(tx.amount),
+            TransactionMethod::Transfer => t.transfer.add(tx.amount),
+        }
+        if tx.holiday_cash {
+            t.holiday.add(tx.amount);
+        }
+    }
+    for d in &r.deposits {
+        if d.from_drawer.is_negative() || d.from_drawer > d.amount {
+            return Err(inconsistent(format!(
+                "deposit {}: {} from the drawer is not between 0 and its amount {}",
+                d.slip_no, d.from_drawer, d.amount
+            )));
+        }
+        t.deposits.add(d.amount);
+        t.from_drawer += d.from_drawer;
+    }
+    let expected = r.float + t.cash.sum - t.from_drawer;
+    if expected != r.expected_cash {
+        return Err(inconsistent(format!(
+            "float {} + cash {} − deposited {} = {expected} ≠ expected cash {}",
+            r.float, t.cash.sum, t.from_drawer, r.expected_cash
+        )));
+    }
+    let mut count_fen: i64 = 0;
+    for (label, pieces) in &r.count {
+        let denomination =
+            Yuan::parse(label).map_err(|_| inconsistent(format!("the denomination {label:?} is not an amount")))?;
+        let fen = denomination.fen().checked_mul(i64::from(*pieces));
+        let sum = fen.and_then(|f| count_fen.checked_add(f));
+        let (Some(fen), Some(sum)) = (fen, sum) else {
+            return Err(inconsistent(format!("{pieces} pieces of {label} is beyond any amount")));
+        };
+        count_fen = sum;
+        t.count.push((label.clone(), *pieces, Yuan::from_fen(fen)));
+    }
+    t.count_total = Yuan::from_fen(count_fen);
+    match (r.counted_cash, r.difference) {
+        (None, None) if r.count.is_empty() => {}
+        (None, None) => return Err(inconsistent("a count by denomination but no counted cash".into())),
+        (Some(counted), Some(difference)) => {
+            if counted != t.count_total {
+                return Err(inconsistent(format!(
+                    "counted cash {counted} ≠ {} counted by denomination",
+                    t.count_total
+                )));
+            }
+            if counted - r.expected_cash != difference {
+                return Err(inconsistent(format!(
+                    "counted {counted} − expected {} ≠ difference {difference}",
+                    r.expected_cash
+                )));
+            }
+        }
+        (counted, difference) => {
+            return Err(inconsistent(format!(
+                "counted cash {counted:?} and difference {difference:?} must be given together"
+            )));
+        }
+    }
+    Ok(t)
+}
+
+// A4 portrait, the receipt's A4 margins and type.
+const WIDTH: Len = mm(210);
+const HEIGHT: Len = mm(297);
+const LEFT: Len = mm(15);
+const RIGHT: Len = WIDTH - mm(15);
+const TOP: Len = mm(15);
+const BOTTOM: Len = HEIGHT - mm(15);
+const CONTENT: Len = RIGHT - LEFT;
+const UTILITY: Len = pt10(140);
+const TITLE: Len = pt10(200);
+const BODY: Len = pt10(105);
+const SMALL: Len = pt10(85);
+const MIN: Len = pt10(70);
+const TABLE: Len = pt10(90);
+const ROW: Len = mm(6);
+const PAD: Len = mm(1);
+/// Width kept free on each side of the title for the page number.
+const SIDE: Len = mm(40);
+/// Line height as a percentage of the type size.
+const LEADING: i32 = 130;
+
+const fn line_height(size: Len) -> Len {
+    size * LEADING / 100
+}
+
+/// A piece of the report whose drawing is known, at y = 0 for its top.
+#[derive(Debug, Clone, Default)]
+struct Block {
+    height: Len,
+    items: Vec<Draw>,
+}
+
+impl Block {
+    fn text(&mut self, x: Len, top: Len, size: Len, text: impl Into<String>) {
+        self.items.push(Draw::Text { x, top, size, text: text.into(), ink: Ink::Fill });
+    }
+
+    fn text_right(&mut self, font: &CjkFont, right: Len, top: Len, size: Len, text: &str) {
+        self.text(right - text_width(font, text, size), top, size, text);
+    }
+
+    fn hline(&mut self, x1: Len, x2: Len, y: Len, width: Len) {
+        self.items.push(Draw::Line { x1, y1: y, x2, y2: y, width });
+    }
+
+    /// Fitted lines from (`x`, `top`); returns their height.
+    fn lines(&mut self, x: Len, top: Len, fitted: &Fitted) -> Len {
+        let mut y = top;
+        for line in &fitted.lines {
+            self.text(x, y, fitted.size, line.clone());
+            y += line_height(fitted.size);
+        }
+        fitted.height(LEADING)
+    }
+
+    fn place(&self, canvas: &mut Canvas, top: Len) {
+        for item in &self.items {
+            canvas.sheet.items.push(shift(item, top));
+        }
+    }
+}
+
+fn shift(item: &Draw, dy: Len) -> Draw {
+    match item.clone() {
+        Draw::Text { x, top, size, text, ink } => Draw::Text { x, top: top + dy, size, text, ink },
+        Draw::Line { x1, y1, x2, y2, width } => Draw::Line { x1, y1: y1 + dy, x2, y2: y2 + dy, width },
+        Draw::Rect { x, y, w, h, width } => Draw::Rect { x, y: y + dy, w, h, width },
+        Draw::Stamp { cx, cy, size, width, text } => Draw::Stamp { cx, cy: cy + dy, size, width, text },
+    }
+}
+
+/// One band of the flow.
+#[derive(Debug, Clone)]
+struct Band {
+    block: Block,
+    /// The table header to repeat above this band when it starts a sheet.
+    header: Option<usize>,
+    /// Never the last band of a sheet: a heading stays with what it heads.
+    keep_with_next: bool,
+    /// The field to name if this band cannot fit even on an empty sheet.
+    field: &'static str,
+}
+
+impl Band {
+    fn new(block: Block, field: &'static str) -> Band {
+        Band { block, header: None, keep_with_next: false, field }
+    }
+
+    fn keep(mut self) -> Band {
+        self.keep_with_next = true;
+        self
+    }
+
+    fn under(mut self, header: usize) -> Band {
+        self.header = Some(header);
+        self
+    }
+}
+
+/// What goes on a sheet, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placed {
+    Header(usize),
+    Band(usize),
+}
+
+/// Cuts the bands into sheets: `first` is the room on the first sheet, `next` on every other.
+fn paginate(bands: &[Band], headers: &[Block], first: Len, next: Len) -> Result<Vec<Vec<Placed>>, PrintError> {
+    let mut pages: Vec<Vec<Placed>> = vec![Vec::new()];
+    let mut used = 0;
+    let mut i = 0;
+    while i < bands.len() {
+        // The group: this band and those it must stay with.
+        let mut end = i;
+        while end + 1 < bands.len() && bands[end].keep_with_next {
+            end += 1;
+        }
+        let group: Len = bands[i..=end].iter().map(|b| b.block.height).sum();
+        let header = bands[i].header.map_or(0, |h| headers.get(h).map_or(0, |b| b.height));
+        let avail = if pages.len() == 1 { first } else { next };
+        let on_page = pages.last().map_or(0, Vec::len);
+        if on_page > 0 && used + group > avail {
+            pages.push(Vec::new());
+            used = 0;
+        }
+        let page = pages.len() - 1;
+        if pages[page].is_empty() {
+            if let Some(h) = bands[i].header {
+                pages[page].push(Placed::Header(h));
+                used += header;
+            }
+            let room = if page == 0 { first } else { next };
+            if used + group > room {
+                let field = bands[i..=end].iter().max_by_key(|b| b.block.height).map_or("户名", |b| b.field);
+                return Err(PrintError::FieldTooLong { field });
+            }
+        }
+        pages[page].extend((i..=end).map(Placed::Band));
+        used += group;
+        i = end + 1;
+    }
+    Ok(pages)
+}
+
+fn layout_report(r: &ShiftReport, font: &CjkFont) -> Result<Vec<Sheet>, PrintError> {
+    let totals = check_amounts(r)?;
+    let (head, mark_top) = full_head(r, font);
+    let (short, short_mark_top) = short_head(r, font);
+    let mut headers = Vec::new();
+    let mut bands = Vec::new();
+    transactions(r, font, &mut bands, &mut headers);
+    summary(&totals, font, &mut bands);
+    deposits(r, &totals, font, &mut bands, &mut headers);
+    reconciliation(r, &totals, font, &mut bands);
+    bands.push(Band::new(signatures(font), "签字"));
+
+    let pages = paginate(&bands, &headers, BOTTOM - TOP - head.height, BOTTOM - TOP - short.height)?;
+    let n = pages.len();
+    let mut sheets = Vec::with_capacity(n);
+    for (i, page) in pages.iter().enumerate() {
+        let mut c = Canvas::new(WIDTH, HEIGHT);
+        let (head, mark) = if i == 0 { (&head, mark_top) } else { (&short, short_mark_top) };
+        head.place(&mut c, TOP);
+        c.text_right(font, RIGHT, TOP + mark, SMALL, &format!("第 {}/{} 页", i + 1, n));
+        let mut y = TOP + head.height;
+        for placed in page {
+            let block = match *placed {
+                Placed::Header(h) => &headers[h],
+                Placed::Band(b) => &bands[b].block,
+            };
+            block.place(&mut c, y);
+            y += block.height;
+        }
+        sheets.push(c.sheet);
+    }
+    Ok(sheets)
+}
+
+/// The first sheet's head and the top of the page mark within it.
+fn full_head(r: &ShiftReport, font: &CjkFont) -> (Block, Len) {
+    let mut b = Block::default();
+    let utility = fit(font, &r.utility, CONTENT - 2 * SIDE, &[UTILITY, BODY, SMALL], 2);
+    let mut y = 0;
+    for line in &utility.lines {
+        let x = LEFT + (CONTENT - text_width(font, line, utility.size)) / 2;
+        b.text(x, y, utility.size, line.clone());
+        y += line_height(utility.size);
+    }
+    y = y.max(line_height(UTILITY));
+    let title = "收费日报";
+    let x = LEFT + (CONTENT - text_width(font, title, TITLE)) / 2;
+    b.items.push(Draw::Text { x, top: y, size: TITLE, text: title.into(), ink: Ink::Heavy });
+    let mark_top = y + (TITLE - SMALL) / 2;
+    y += line_height(TITLE) + mm(1);
+    b.height = y;
+    let closed = r.closed_at.as_deref().map_or_else(|| "未结班".to_string(), clean);
+    cells(
+        &mut b,
+        font,
+        &[
+            ("终端：", clean(&r.terminal), 30),
+            ("收款员：", clean(&r.cashier), 40),
+            ("班次：", format!("第 {} 班", r.shift_id), 30),
+        ],
+        true,
+    );
+    cells(
+        &mut b,
+        font,
+        &[("开班：", clean(&r.opened_at), 34), ("结班：", closed, 33), ("打印：", clean(&r.printed_at), 33)],
+        false,
+    );
+    b.height += mm(2);
+    (b, mark_top)
+}
+
+/// A further sheet's head: the title, the shift in one line.
+fn short_head(r: &ShiftReport, font: &CjkFont) -> (Block, Len) {
+    let mut b = Block::default();
+    let size = TITLE * 80 / 100;
+    let title = "收费日报（续）";
+    let x = LEFT + (CONTENT - text_width(font, title, size)) / 2;
+    b.items.push(Draw::Text { x, top: 0, size, text: title.into(), ink: Ink::Heavy });
+    let mark_top = (size - SMALL) / 2;
+    let mut y = line_height(size) + mm(1);
+    let line = format!(
+        "终端：{}　收款员：{}　班次：第 {} 班　开班：{}",
+        clean(&r.terminal),
+        clean(&r.cashier),
+        r.shift_id,
+        clean(&r.opened_at)
+    );
+    let fitted = fit(font, &line, CONTENT, &[SMALL, MIN], 2);
+    y += b.lines(LEFT, y, &fitted) + mm(1);
+    b.hline(LEFT, RIGHT, y, 20);
+    b.height = y + mm(2);
+    (b, mark_top)
+}
+
+/// A row of labelled values across the page, each fitted in its share (percent) of the width.
+fn cells(b: &mut Block, font: &CjkFont, cells: &[(&str, String, Len)], rule_above: bool) {
+    let top = b.height + mm(1);
+    if rule_above {
+        b.hline(LEFT, RIGHT, b.height, 20);
+    }
+    let mut x = LEFT;
+    let mut height = line_height(BODY);
+    for (label, value, percent) in cells {
+        let width = CONTENT * percent / 100;
+        let label_width = text_width(font, label, BODY);
+        b.text(x, top, BODY, *label);
+        let fitted = fit(font, value, width - label_width - mm(2), &[BODY, SMALL, MIN], 2);
+        let h = b.lines(x + label_width, top + (BODY - fitted.size), &fitted);
+        height = height.max(h + (BODY - fitted.size));
+        x += width;
+    }
+    b.height = top + height + mm(1);
+    b.hline(LEFT, RIGHT, b.height, 20);
+}
+
+/// A section heading: 收费明细, 汇总 …
+fn heading(text: &str) -> Band {
+    let mut b = Block::default();
+    let top = mm(3);
+    b.items.push(Draw::Text { x: LEFT, top, size: BODY, text: text.into(), ink: Ink::Heavy });
+    b.height = top + line_height(BODY) + mm(1);
+    Band::new(b, "标题").keep()
+}
+
+/// Column edges (x) of a table of `widths` percent across the content width.
+fn edges<const N: usize>(widths: [Len; N]) -> Vec<Len> {
+    let mut xs = vec![LEFT];
+    let mut acc = 0;
+    for w in widths {
+        acc += w;
+        xs.push(LEFT + CONTENT * acc / 100);
+    }
+    xs
+}
+
+/// A table's header row.
+fn table_header(font: &CjkFont, xs: &[Len], names: &[&str], right: &[bool]) -> Block {
+    let mut b = Block::default();
+    b.hline(LEFT, RIGHT, 0, 20);
+    let top = (ROW - TABLE) / 2;
+    for (i, name) in names.iter().enumerate() {
+        let width = xs[i + 1] - xs[i] - 2 * PAD;
+        let size = shrink_to(font, name, width, TABLE);
+        let t = top + (TABLE - size);
+        if right[i] {
+            b.text_right(font, xs[i + 1] - PAD, t, size, name);
+        } else {
+            b.text(xs[i] + PAD, t, size, *name);
+        }
+    }
+    b.height = ROW;
+    b.hline(LEFT, RIGHT, ROW, 15);
+    b
+}
+
+/// A table row of single-line cells (set smaller, never cut, when too long), except the cell at
+/// `fitted_cell`, which is fitted and may wrap: the row grows. Returns the block and the top and
+/// size of each single-line cell's text.
+fn table_row(
+    font: &CjkFont,
+    xs: &[Len],
+    values: &[String],
+    right: &[bool],
+    fitted_cell: Option<usize>,
+) -> (Block, Vec<(Len, Len)>) {
+    let mut b = Block::default();
+    // One line, a little smaller if need be; failing that, two lines in small type; failing that,
+    // as many lines as it takes in the smallest.
+    let fitted = fitted_cell.map(|i| {
+        let width = xs[i + 1] - xs[i] - 2 * PAD;
+        let one = fit(font, &values[i], width, &[TABLE, SMALL], 1);
+        if one.lines.len() == 1 { one } else { fit(font, &values[i], width, &[SMALL, MIN], 2) }
+    });
+    let height = fitted.as_ref().map_or(ROW, |f| ROW.max(f.height(LEADING) + mm(1)));
+    let mut spots = Vec::with_capacity(values.len());
+    for (i, value) in values.iter().enumerate() {
+        if fitted_cell == Some(i)
+            && let Some(f) = &fitted
+        {
+            let top = (height - f.height(LEADING)) / 2 + (line_height(f.size) - f.size) / 2;
+            b.lines(xs[i] + PAD, top, f);
+            spots.push((top, f.size));
+            continue;
+        }
+        let size = shrink_to(font, value, xs[i + 1] - xs[i] - 2 * PAD, TABLE);
+        let top = (height - TABLE) / 2 + (TABLE - size);
+        if right[i] {
+            b.text_right(font, xs[i + 1] - PAD, top, size, value);
+        } else {
+            b.text(xs[i] + PAD, top, size, value.clone());
+        }
+        spots.push((top, size));
+    }
+    b.height = height;
+    b.hline(LEFT, RIGHT, height, 5);
+    (b, spots)
+}
+
+const TX_HEADER: [&str; 9] = ["序号", "收据号", "时间", "类型", "户号", "户名", "方式", "金额", "备注"];
+const TX_WIDTHS: [Len; 9] = [5, 19, 9, 6, 11, 22, 6, 12, 10];
+const TX_RIGHT: [bool; 9] = [true, false, false, false, false, false, false, true, false];
+/// The column of 户名, the one fitted cell, and of 金额, struck through on a voided row.
+const TX_NAME: usize = 5;
+const TX_AMOUNT: usize = 7;
+
+fn transactions(r: &ShiftReport, font: &CjkFont, bands: &mut Vec<Band>, headers: &mut Vec<Block>) {
+    bands.push(heading(&format!("一、收费明细（{} 笔）", r.transactions.len())));
+    if r.transactions.is_empty() {
+        let mut b = Block::default();
+        b.text(LEFT, mm(1), BODY, "本班无收费记录。");
+        b.height = line_height(BODY) + mm(2);
+        bands.push(Band::new(b, "收费明细"));
+        return;
+    }
+    let xs = edges(TX_WIDTHS);
+    let header = headers.len();
+    headers.push(table_header(font, &xs, &TX_HEADER, &TX_RIGHT));
+    bands.push(Band::new(headers[header].clone(), "收费明细").keep());
+    for (i, tx) in r.transactions.iter().enumerate() {
+        let mut marks = Vec::new();
+        if tx.voided {
+            marks.push("作废");
+        }
+        if tx.holiday_cash {
+            marks.push("节假日现金");
+        }
+        let values = [
+            (i + 1).to_string(),
+            clean(&tx.receipt_no),
+            clean(&tx.at),
+            match tx.kind {
+                ReceiptKind::Payment => "缴费",
+                ReceiptKind::Vend => "售电",
+            }
+            .to_string(),
+            clean(&tx.account_no),
+            clean(&tx.name),
+            match tx.method {
+                TransactionMethod::Cash => "现金",
+                TransactionMethod::Transfer => "转账",
+            }
+            .to_string(),
+            money(tx.amount),
+            marks.join("、"),
+        ];
+        let (mut b, spots) = table_row(font, &xs, &values, &TX_RIGHT, Some(TX_NAME));
+        if tx.voided
+            && let Some(&(top, size)) = spots.get(TX_AMOUNT)
+        {
+            // Struck through: listed for the record, counted nowhere.
+            let w = text_width(font, &values[TX_AMOUNT], size);
+            let y = top + size * 45 / 100;
+            b.hline(xs[TX_AMOUNT + 1] - PAD - w, xs[TX_AMOUNT + 1] - PAD, y, 15);
+        }
+        bands.push(Band::new(b, "户名").under(header));
+    }
+}
+
+/// The totals by method, without the voided transactions, which are shown apart.
+fn summary(t: &Totals, font: &CjkFont, bands: &mut Vec<Band>) {
+    bands.push(heading("二、汇总"));
+    let xs = edges([30, 15, 25, 30]);
+    let right = [false, true, true, false];
+    let mut b = table_header(font, &xs, &["项目", "笔数", "金额", ""], &right);
+    let mut rows = vec![("现金合计", t.cash)];
+    if t.holiday.n > 0 {
+        rows.push(("其中：节假日现金", t.holiday));
+    }
+    rows.push(("转账合计", t.transfer));
+    rows.push(("合计（不含作废）", t.all));
+    for (label, tally) in rows {
+        let values = [label.to_string(), format!("{} 笔", tally.n), money(tally.sum), String::new()];
+        let (row, _) = table_row(font, &xs, &values, &right, None);
+        let top = b.height;
+        b.items.extend(row.items.iter().map(|d| shift(d, top)));
+        b.height += row.height;
+    }
+    b.hline(LEFT, RIGHT, b.height, 20);
+    let top = b.height + mm(1);
+    let voided = if t.voided.n == 0 {
+        "作废 0 笔".to_string()
+    } else {
+        format!("作废 {} 笔，共 {}（不计入以上合计，不在钱箱中）", t.voided.n, money(t.voided.sum))
+    };
+    let fitted = fit(font, &voided, CONTENT, &[BODY, SMALL, MIN], 1);
+    b.height = top + b.lines(LEFT, top, &fitted) + mm(1);
+    bands.push(Band::new(b, "汇总"));
+}
+
+const DEP_HEADER: [&str; 6] = ["序号", "解款时间", "缴存银行", "解款单号", "解款金额", "出自本班钱箱"];
+const DEP_WIDTHS: [Len; 6] = [5, 19, 32, 18, 13, 13];
+const DEP_RIGHT: [bool; 6] = [true, false, false, false, true, true];
+const DEP_BANK: usize = 2;
+
+fn deposits(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<Band>, headers: &mut Vec<Block>) {
+    bands.push(heading(&format!("三、解款（{} 笔）", r.deposits.len())));
+    if r.deposits.is_empty() {
+        let mut b = Block::default();
+        b.text(LEFT, mm(1), BODY, "本班无解款记录。");
+        b.height = line_height(BODY) + mm(2);
+        bands.push(Band::new(b, "解款"));
+        return;
+    }
+    let xs = edges(DEP_WIDTHS);
+    let header = headers.len();
+    headers.push(table_header(font, &xs, &DEP_HEADER, &DEP_RIGHT));
+    bands.push(Band::new(headers[header].clone(), "解款").keep());
+    for (i, d) in r.deposits.iter().enumerate() {
+        let values = [
+            (i + 1).to_string(),
+            clean(&d.at),
+            clean(&d.bank),
+            clean(&d.slip_no),
+            money(d.amount),
+            money(d.from_drawer),
+        ];
+        let (b, _) = table_row(font, &xs, &values, &DEP_RIGHT, Some(DEP_BANK));
+        bands.push(Band::new(b, "缴存银行").under(header));
+    }
+    let values = [
+        String::new(),
+        "解款合计".to_string(),
+        format!("{} 笔", t.deposits.n),
+        String::new(),
+        money(t.deposits.sum),
+        money(t.from_drawer),
+    ];
+    let (mut b, _) = table_row(font, &xs, &values, &DEP_RIGHT, None);
+    b.hline(LEFT, RIGHT, b.height, 20);
+    if t.from_drawer != t.deposits.sum {
+        let note = format!(
+            "解款中 {} 为往班节假日现金（存放保险柜），不出自本班钱箱，不计入本班现金核对。",
+            money(t.deposits.sum - t.from_drawer)
+        );
+        let fitted = fit(font, &note, CONTENT, &[SMALL, MIN], 1);
+        let top = b.height + mm(1);
+        b.height = top + b.lines(LEFT, top, &fitted) + mm(1);
+    }
+    bands.push(Band::new(b, "解款").under(header));
+}
+
+/// 现金核对: the arithmetic on the left, the count by denomination on the right.
+fn reconciliation(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<Band>) {
+    bands.push(heading("四、现金核对"));
+    let mut b = Block::default();
+    let left_right = LEFT + CONTENT * 52 / 100;
+    let label_x = LEFT + mm(6);
+    let mut y = mm(1);
+    let line = |b: &mut Block, y: &mut Len, sign: &str, label: &str, value: &str, ink: Ink| {
+        b.text(LEFT, *y, BODY, sign.to_string());
+        b.text(label_x, *y, BODY, label.to_string());
+        let x = left_right - text_width(font, value, BODY);
+        b.items.push(Draw::Text { x, top: *y, size: BODY, text: value.to_string(), ink });
+        *y += line_height(BODY) + mm(1);
+    };
+    line(&mut b, &mut y, "", "备用金", &money(r.float), Ink::Fill);
+    line(&mut b, &mut y, "＋", "现金实收（不含作废）", &money(t.cash.sum), Ink::Fill);
+    line(&mut b, &mut y, "－", "解款（出自本班钱箱）", &money(t.from_drawer), Ink::Fill);
+    b.hline(label_x, left_right, y - mm(1) / 2, 15);
+    line(&mut b, &mut y, "＝", "应有现金", &money(r.expected_cash), Ink::Heavy);
+    y += mm(2);
+    match (r.counted_cash, r.difference) {
+        (Some(counted), Some(difference)) => {
+            line(&mut b, &mut y, "", "实点现金", &money(counted), Ink::Fill);
+            let (label, shown) = if difference.is_positive() {
+                ("差额：长款", money(difference))
+            } else if difference.is_negative() {
+                ("差额：短款", money(difference.abs()))
+            } else {
+                ("差额：无长短款", money(difference))
+            };
+            line(&mut b, &mut y, "", label, &shown, Ink::Heavy);
+            let width = left_right - LEFT;
+            for (label, value) in [("差额原因：", &r.difference_reason), ("批准人（值班长）：", &r.approved_by)]
+            {
+                if difference.is_zero() && value.is_none() {
+                    continue;
+                }
+                let text = format!("{label}{}", value.as_deref().map_or_else(|| "（未填写）".to_string(), clean));
+                let fitted = fit(font, &text, width, &[BODY, SMALL, MIN], 2);
+                y += b.lines(LEFT, y, &fitted) + mm(1);
+            }
+        }
+        _ => {
+            b.text(LEFT, y, BODY, "实点现金：未盘点（班次未结）");
+            y += line_height(BODY) + mm(1);
+        }
+    }
+    let left_height = y;
+
+    // The count table.
+    let x0 = LEFT + CONTENT * 58 / 100;
+    let cols = [x0, x0 + (RIGHT - x0) * 30 / 100, x0 + (RIGHT - x0) * 55 / 100, RIGHT];
+    let mut y = mm(1);
+    if t.count.is_empty() {
+        b.text(x0, y, SMALL, "券别明细：未盘点");
+        y += line_height(SMALL);
+    } else {
+        let rh = mm(5);
+        let text_top = |row: Len| row + (rh - TABLE) / 2;
+        b.hline(x0, RIGHT, y, 20);
+        b.text(cols[0] + PAD, text_top(y), TABLE, "券别（元）");
+        b.text_right(font, cols[2] - PAD, text_top(y), TABLE, "张（枚）数");
+        b.text_right(font, cols[3] - PAD, text_top(y), TABLE, "金额");
+        y += rh;
+        b.hline(x0, RIGHT, y, 15);
+        for (label, pieces, amount) in &t.count {
+            let label = clean(label);
+            let size = shrink_to(font, &label, cols[1] - cols[0] - 2 * PAD, TABLE);
+            b.text(cols[0] + PAD, text_top(y) + TABLE - size, size, label);
+            b.text_right(font, cols[2] - PAD, text_top(y), TABLE, &pieces.to_string());
+            let shown = money(*amount);
+            let size = shrink_to(font, &shown, cols[3] - cols[2] - 2 * PAD, TABLE);
+            b.text_right(font, cols[3] - PAD, text_top(y) + TABLE - size, size, &shown);
+            y += rh;
+        }
+        b.hline(x0, RIGHT, y, 15);
+        b.text(cols[0] + PAD, text_top(y), TABLE, "合计");
+        let shown = money(t.count_total);
+        let size = shrink_to(font, &shown, cols[3] - cols[1] - 2 * PAD, TABLE);
+        b.text_right(font, cols[3] - PAD, text_top(y) + TABLE - size, size, &shown);
+        y += rh;
+        b.hline(x0, RIGHT, y, 20);
+    }
+    b.height = left_height.max(y) + mm(1);
+    bands.push(Band::new(b, "差额原因"));
+}
+
+/// Signature lines: 收款员, 复核人, 日期.
+fn signatures(font: &CjkFont) -> Block {
+    let mut b = Block::default();
+    let top = mm(12);
+    let third = CONTENT / 3;
+    for (i, label) in ["收款员（签章）：", "复核人（签章）：", "日期："].into_iter().enumerate() {
+        let x = LEFT + i32::try_from(i).unwrap_or(0) * third;
+        b.text(x, top, BODY, label);
+        let lx = x + text_width(font, label, BODY);
+        b.hline(lx, x + third - mm(5), top + BODY, 15);
+    }
+    b.height = top + line_height(BODY);
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::time::Instant;
+
+    use rstest::rstest;
+
+    use super::*;
+    use crate::print::testing::{font, poppler};
+
+    /// An amount, negative with a leading `-` (which [`Yuan::parse`] refuses, as a cashier types none).
+    fn y(s: &str) -> Yuan {
+        match s.strip_prefix('-') {
+            Some(rest) => -Yuan::parse(rest).unwrap(),
+            None => Yuan::parse(s).unwrap(),
+        }
+    }
+
+    fn tx(no: u32, kind: ReceiptKind, method: TransactionMethod, amount: &str) -> ShiftTransaction {
+        ShiftTransaction {
+            receipt_no: format!("GY01-03-2026-{no:06}"),
+            at: format!("{:02}:{:02}:05", 8 + no / 60 % 10, no % 60),
+            kind,
+            account_no: format!("{}", 5_200_000_000_u64 + u64::from(no)),
+            name: "王建国".into(),
+            method,
+            amount: y(amount),
+            voided: false,
+            holiday_cash: false,
+        }
+    }
+
+    /// Float 500; cash 1,234.50 + 210.00 (voided) + 88.80 + 3,000.00 (holiday cash vend); a
+    /// 5,000.00 transfer vend; 1,000.00 deposited. Expected 500 + 4,323.30 − 1,000 = 3,823.30; the
+    /// drawer holds 3,811.30: 短款 12.00.
+    fn report() -> ShiftReport {
+        let mut voided = tx(124, ReceiptKind::Payment, TransactionMethod::Cash, "210.00");
+        voided.voided = true;
+        voided.name = "李秀英".into();
+        let mut holiday = tx(127, ReceiptKind::Vend, TransactionMethod::Cash, "3000.00");
+        holiday.holiday_cash = true;
+        holiday.name = "贵州黔茂商贸有限公司".into();
+        let mut transfer = tx(126, ReceiptKind::Vend, TransactionMethod::Transfer, "5000.00");
+        transfer.name = "贵阳市观山湖区某某物业管理有限公司".into();
+        ShiftReport {
+            utility: "国网贵州省电力有限公司贵阳供电局".into(),
+            terminal: "GY01-03".into(),
+            cashier: "李晓梅".into(),
+            shift_id: 1234,
+            opened_at: "2026-10-03 08:00:12".into(),
+            closed_at: Some("2026-10-03 17:31:40".into()),
+            float: y("500.00"),
+            transactions: vec![
+                tx(123, ReceiptKind::Payment, TransactionMethod::Cash, "1234.50"),
+                voided,
+                tx(125, ReceiptKind::Payment, TransactionMethod::Cash, "88.80"),
+                transfer,
+                holiday,
+            ],
+            deposits: vec![ShiftDeposit {
+                bank: "中国工商银行贵阳观山湖支行".into(),
+                slip_no: "ICBC20261003-0042".into(),
+                amount: y("1000.00"),
+                from_drawer: y("1000.00"),
+                at: "2026-10-03 12:05:00".into(),
+            }],
+            expected_cash: y("3823.30"),
+            counted_cash: Some(y("3811.30")),
+            difference: Some(y("-12.00")),
+            difference_reason: Some("找零时多付客户拾元一张、壹元两枚".into()),
+            approved_by: Some("赵志刚".into()),
+            count: count(&[
+                ("100.00", 38),
+                ("50.00", 0),
+                ("20.00", 0),
+                ("10.00", 1),
+                ("5.00", 0),
+                ("1.00", 1),
+                ("0.50", 0),
+                ("0.10", 3),
+            ]),
+            printed_at: "2026-10-03 17:32:00".into(),
+        }
+    }
+
+    fn count(pieces: &[(&str, u32)]) -> Vec<(String, u32)> {
+        pieces.iter().map(|(d, n)| (d.to_string(), *n)).collect()
+    }
+
+    /// `n` cash payments of 100.00, every tenth voided; the figures follow, nothing deposited,
+    /// counted exactly.
+    fn many(n: u32) -> ShiftReport {
+        let mut r = report();
+        r.transactions = (0..n)
+            .map(|i| {
+                let mut t = tx(1000 + i, ReceiptKind::Payment, TransactionMethod::Cash, "100.00");
+                t.voided = i % 10 == 9;
+                t
+            })
+            .collect();
+        r.deposits.clear();
+        let kept = (n - n / 10) * 100;
+        r.expected_cash = y(&(500 + kept).to_string());
+        r.counted_cash = Some(r.expected_cash);
+        r.difference = Some(Yuan::ZERO);
+        r.difference_reason = None;
+        r.approved_by = None;
+        r.count = count(&[("100.00", 5 + kept / 100)]);
+        r
+    }
+
+    struct Rendered {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+        bytes: usize,
+    }
+
+    impl Rendered {
+        fn squeezed(&self) -> String {
+            squeeze(&poppler("pdftotext", &["-layout", "-enc", "UTF-8"], &self.path))
+        }
+        fn page(&self, i: usize) -> String {
+            let i = i.to_string();
+            squeeze(&poppler("pdftotext", &["-layout", "-enc", "UTF-8", "-f", &i, "-l", &i], &self.path))
+        }
+        fn pages(&self) -> usize {
+            let info = poppler("pdfinfo", &[], &self.path);
+            let pages = info.lines().find_map(|l| l.strip_prefix("Pages:")).expect("pdfinfo prints Pages");
+            pages.trim().parse().unwrap()
+        }
+    }
+
+    fn squeeze(s: &str) -> String {
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    fn render(r: &ShiftReport) -> Rendered {
+        let pdf = render_shift_report(r, font()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        Rendered { _dir: dir, path, bytes: pdf.len() }
+    }
+
+    #[test]
+    fn a_closed_shift_prints_every_transaction_the_totals_and_the_reconciliation() {
+        let r = report();
+        let out = render(&r);
+        assert_eq!(out.pages(), 1);
+        let text = out.squeezed();
+        for t in &r.transactions {
+            assert_eq!(text.matches(&t.receipt_no).count(), 1, "{} listed once:\n{text}", t.receipt_no);
+        }
+        for expected in [
+            "国网贵州省电力有限公司贵阳供电局",
+            "收费日报",
+            "第1/1页",
+            "终端：GY01-03",
+            "收款员：李晓梅",
+            "班次：第1234班",
+            "开班：2026-10-0308:00:12",
+            "结班：2026-10-0317:31:40",
+            "节假日现金",
+            "现金合计3笔¥4,323.30",
+            "其中：节假日现金1笔¥3,000.00",
+            "转账合计1笔¥5,000.00",
+            "合计（不含作废）4笔¥9,323.30",
+            "作废1笔，共¥210.00",
+            "中国工商银行贵阳观山湖支行",
+            "ICBC20261003-0042",
+            "解款合计1笔",
+            "备用金¥500.00",
+            "现金实收（不含作废）¥4,323.30",
+            "解款（出自本班钱箱）¥1,000.00",
+            "应有现金¥3,823.30",
+            "实点现金¥3,811.30",
+            "差额：短款¥12.00",
+            "差额原因：找零时多付客户拾元一张、壹元两枚",
+            "批准人（值班长）：赵志刚",
+            "¥3,800.00",
+            "收款员（签章）：",
+            "复核人（签章）：",
+            "日期：",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+        }
+        // A long 户名 wraps in its cell (the row grows), whole.
+        let sheets = layout_report(&r, font()).unwrap();
+        let drawn: String = sheets[0]
+            .items
+            .iter()
+            .filter_map(|d| match d {
+                Draw::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(drawn.contains(&r.transactions[3].name), "{drawn}");
+        // The voided row says so; the summary line says so once more.
+        assert_eq!(text.matches("作废").count(), 4, "the row, the summary line and two 不含作废 labels: {text}");
+        assert!(!text.contains("长款") && !text.contains("未盘点"));
+    }
+
+    #[rstest]
+    #[case::over("3835.30", "12.00", "差额：长款¥12.00")]
+    #[case::short("3811.30", "-12.00", "差额：短款¥12.00")]
+    #[case::even("3823.30", "0.00", "差额：无长短款¥0.00")]
+    fn the_difference_is_named_over_or_short(#[case] counted: &str, #[case] difference: &str, #[case] shown: &str) {
+        let mut r = report();
+        r.counted_cash = Some(y(counted));
+        r.difference = Some(y(difference));
+        let fen = y(counted).fen();
+        r.count = count(&[("100.00", u32::try_from(fen / 10_000).unwrap())]);
+        r.count.push(("0.10".into(), u32::try_from(fen % 10_000 / 10).unwrap()));
+        let text = render(&r).squeezed();
+        assert!(text.contains(shown), "{shown:?} missing from\n{text}");
+    }
+
+    #[test]
+    fn an_open_shift_prints_the_figures_so_far_without_a_count() {
+        let mut r = report();
+        r.closed_at = None;
+        r.counted_cash = None;
+        r.difference = None;
+        r.difference_reason = None;
+        r.approved_by = None;
+        r.count.clear();
+        let text = render(&r).squeezed();
+        for expected in ["结班：未结班", "应有现金¥3,823.30", "实点现金：未盘点", "券别明细：未盘点"]
+        {
+            assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+        }
+        assert!(!text.contains("长款") && !text.contains("短款"));
+    }
+
+    #[test]
+    fn holiday_cash_from_the_safe_is_deposited_but_not_taken_from_the_drawer() {
+        let mut r = report();
+        r.deposits[0].amount = y("4000.00");
+        let text = render(&r).squeezed();
+        assert!(text.contains("解款合计1笔¥4,000.00¥1,000.00"), "{text}");
+        assert!(text.contains("¥3,000.00为往班节假日现金"), "{text}");
+        assert!(text.contains("应有现金¥3,823.30"));
+    }
+
+    #[test]
+    fn a_long_shift_continues_on_numbered_sheets_with_the_header_repeated() {
+        let r = many(120);
+        let start = Instant::now();
+        let pdf = render_shift_report(&r, font()).unwrap();
+        eprintln!("120 transactions: {} bytes, rendered in {:?}", pdf.len(), start.elapsed());
+        let out = render(&r);
+        let n = out.pages();
+        assert!(n >= 3, "{n} pages");
+        for i in 1..=n {
+            let page = out.page(i);
+            assert!(page.contains(&format!("第{i}/{n}页")), "page {i} is numbered:\n{page}");
+            if i < n {
+                assert!(
+                    page.contains("序号收据号时间类型户号户名方式金额备注"),
+                    "page {i} repeats the header:\n{page}"
+                );
+            }
+            if i > 1 {
+                assert!(page.contains("收费日报（续）") && page.contains("班次：第1234班"), "short head on {i}");
+            }
+        }
+        let text = out.squeezed();
+        for t in &r.transactions {
+            assert_eq!(text.matches(&t.receipt_no).count(), 1, "{} printed once", t.receipt_no);
+        }
+        assert!(text.contains("现金合计108笔¥10,800.00") && text.contains("作废12笔，共¥1,200.00"), "{text}");
+        assert!(out.bytes < 200 * 1024, "{} bytes", out.bytes);
+    }
+
+    #[test]
+    fn a_table_row_never_ends_a_sheet_without_its_neighbours_and_sections_stay_whole() {
+        // Fill the first sheet so that the summary falls near its end, whatever the count.
+        for n in 28..40 {
+            let sheets = layout_report(&many(n), font()).unwrap();
+            for (i, sheet) in sheets.iter().enumerate() {
+                let texts: Vec<&str> = sheet
+                    .items
+                    .iter()
+                    .filter_map(|d| match d {
+                        Draw::Text { text, .. } => Some(text.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let last = texts.last().copied().unwrap_or_default();
+                assert!(!last.starts_with("一、") && !last.starts_with("二、"), "{n}: a heading ends sheet {i}");
+                if texts.contains(&"现金合计") {
+                    assert!(texts.contains(&"合计（不含作废）"), "{n}: the summary is split on sheet {i}");
+                }
+            }
+        }
+    }
+
+    fn nasty() -> Vec<(&'static str, ShiftReport)> {
+        let mut long = report();
+        long.utility = "国网某某省电力有限公司某某市供电分公司某某县供电局城区供电所营业厅".repeat(2);
+        long.cashier = "阿卜杜热合曼·买买提依明".into();
+        long.terminal = "GY01-03-BACKUP-TERMINAL-NUMBER-TWO".into();
+        for t in &mut long.transactions {
+            t.name = "贵州省贵阳市观山湖区某某某某房地产开发有限责任公司第三物业管理分公司".repeat(2);
+            t.receipt_no = "GY01-03-2026-000123-REPRINT-ARCHIVE".into();
+            t.account_no = "52001234567890123456".into();
+        }
+        long.transactions[1].voided = true;
+        long.transactions[1].holiday_cash = true;
+        long.transactions[1].kind = ReceiptKind::Vend;
+        long.deposits[0].bank = "中国农业银行股份有限公司贵州省分行营业部观山湖区金阳南路支行".repeat(2);
+        long.deposits[0].slip_no = "ABCDEFGHIJ0123456789ABCDEFGHIJ".into();
+        long.difference_reason = Some("收款时误收假币一张，已登记上交；另有找零差错。".repeat(6));
+        long.approved_by = Some("欧阳".repeat(30));
+        let mut huge = many(3);
+        huge.transactions[0].amount = y("999999999999.99");
+        huge.expected_cash = huge.float + y("999999999999.99") + y("200.00");
+        huge.count = count(&[("100.00", 10_000_000), ("0.10", 0)]);
+        huge.counted_cash = Some(y("1000000000.00"));
+        huge.difference = Some(y("1000000000.00") - huge.expected_cash);
+        let mut many_deposits = many(60);
+        many_deposits.deposits = (0..30)
+            .map(|i| ShiftDeposit {
+                bank: "中国建设银行".into(),
+                slip_no: format!("CCB-{i:04}"),
+                amount: y("10.00"),
+                from_drawer: y("10.00"),
+                at: "2026-10-03 12:00:00".into(),
+            })
+            .collect();
+        many_deposits.expected_cash -= y("300.00");
+        many_deposits.difference = Some(y("300.00"));
+        vec![("long texts", long), ("huge amounts", huge), ("many deposits", many_deposits), ("many", many(250))]
+    }
+
+    #[test]
+    fn nothing_is_drawn_outside_the_margins() {
+        for (name, r) in nasty() {
+            let sheets = layout_report(&r, font()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            for (i, sheet) in sheets.iter().enumerate() {
+                assert_eq!((sheet.width, sheet.height), (WIDTH, HEIGHT));
+                for item in &sheet.items {
+                    match item {
+                        Draw::Text { x, top, size, text, .. } => {
+                            let right = x + text_width(font(), text, *size);
+                            assert!(*x >= LEFT && right <= RIGHT, "{name} sheet {i}: {text:?} runs {x}..{right}");
+                            assert!(*top >= TOP && top + size <= BOTTOM, "{name} sheet {i}: {text:?} at {top}");
+                        }
+                        Draw::Line { x1, y1, x2, y2, .. } => {
+                            assert!(*x1 >= LEFT && *x2 <= RIGHT && *y1 >= TOP && *y2 <= BOTTOM, "{name} sheet {i}");
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_texts_are_wrapped_not_cut() {
+        let (_, r) = nasty().remove(0);
+        let text = render(&r).squeezed();
+        for piece in ["第三物业管理分公司", "金阳南路支行", "另有找零差错", "欧阳欧阳", "REPRINT-ARCHIVE"]
+        {
+            assert!(text.contains(piece), "{piece:?} missing:\n{text}");
+        }
+    }
+
+    #[rstest]
+    #[case::expected_off_by_a_fen(|r: &mut ShiftReport| r.expected_cash = y("3823.31"), "expected cash")]
+    #[case::voided_cash_counted(|r: &mut ShiftReport| r.expected_cash = y("4033.30"), "expected cash")]
+    #[case::deposit_ignored(|r: &mut ShiftReport| r.deposits.clear(), "expected cash")]
+    #[case::count_does_not_add_up(|r: &mut ShiftReport| r.count[0].1 = 37, "by denomination")]
+    #[case::wrong_difference(|r: &mut ShiftReport| r.difference = Some(y("12.00")), "difference")]
+    #[case::difference_without_count(|r: &mut ShiftReport| r.counted_cash = None, "together")]
+    #[case::count_without_counted(|r: &mut ShiftReport| { r.counted_cash = None; r.difference = None; }, "no counted")]
+    #[case::unknown_denomination(|r: &mut ShiftReport| r.count[0].0 = "一百".into(), "not an amount")]
+    #[case::holiday_transfer(|r: &mut ShiftReport| r.transactions[3].holiday_cash = true, "holiday cash")]
+    #[case::drawer_part_above_deposit(|r: &mut ShiftReport| r.deposits[0].from_drawer = y("1000.01"), "from the drawer")]
+    fn a_report_that_does_not_add_up_is_refused(#[case] spoil: fn(&mut ShiftReport), #[case] says: &str) {
+        let mut r = report();
+        spoil(&mut r);
+        let err = match render_shift_report(&r, font()) {
+            Ok(pdf) => panic!("expected a refusal, got {} bytes", pdf.len()),
+            Err(e) => e,
+        };
+        assert_eq!(err.code(), "PRINT_RECEIPT_INCONSISTENT", "{err}");
+        assert!(err.to_string().contains(says) && err.to_string().contains("shift report"), "{err}");
+    }
+
+    #[test]
+    fn an_absurdly_long_name_is_an_error_not_an_overflow() {
+        let mut r = report();
+        r.transactions[0].name = "很长的户名".repeat(2000);
+        let err = render_shift_report(&r, font()).unwrap_err();
+        assert_eq!(err.code(), "PRINT_FIELD_TOO_LONG");
+        assert!(err.to_string().contains("户名"), "{err}");
+    }
+
+    #[test]
+    fn the_report_crosses_json_with_money_as_strings() {
+        let json = serde_json::to_value(report()).unwrap();
+        assert_eq!(json["difference"], "-12.00", "短款 is negative");
+        // Yuan reads only what a cashier may type, never a minus: a report comes back from JSON
+        // only with a 长款 or no difference.
+        let mut r = report();
+        r.counted_cash = Some(r.expected_cash);
+        r.difference = Some(Yuan::ZERO);
+        r.count = count(&[("100.00", 38), ("10.00", 2), ("1.00", 3), ("0.10", 3)]);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["expected_cash"], "3823.30");
+        assert_eq!(json["transactions"][3]["method"], "transfer");
+        assert_eq!(json["transactions"][3]["kind"], "vend");
+        assert_eq!(json["count"][0], serde_json::json!(["100.00", 38]));
+        let back: ShiftReport = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+        render_shift_report(&r, font()).unwrap();
+    }
+
+    /// Writes PNGs of a short and a long report to $CASHDESK_PRINT_PREVIEW_DIR.
+    #[test]
+    fn preview_pngs_when_asked() {
+        let Some(dir) = std::env::var_os("CASHDESK_PRINT_PREVIEW_DIR") else {
+            eprintln!("skipped: set CASHDESK_PRINT_PREVIEW_DIR to write preview PNGs");
+            return;
+        };
+        for (name, r) in [("shift", report()), ("shift120", many(120)), ("shift_long", nasty().remove(0).1)] {
+            let pdf = Path::new(&dir).join(format!("{name}.pdf"));
+            std::fs::write(&pdf, render_shift_report(&r, font()).unwrap()).unwrap();
+            let status = std::process::Command::new("pdftoppm")
+                .args(["-png", "-r", "60"])
+                .arg(&pdf)
+                .arg(Path::new(&dir).join(name))
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+}
