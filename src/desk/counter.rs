@@ -10,6 +10,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::{Connection, SqliteConnection};
 
 use super::{Desk, Session, TokenRequest, verify_blocking};
 use crate::{
@@ -232,18 +233,21 @@ impl Desk {
     }
 
     async fn collector(&self, token: &str) -> Result<(Session, shifts_db::OpenShift)> {
-        let s = self.session(token).await?;
-        s.user.role.require(Permission::Collect, "take money")?;
         let mut conn = self.pool().acquire().await?;
-        let shift =
-            shifts_db::open_of(&mut conn, s.user_id, self.terminal().as_str()).await?.ok_or(Error::ShiftNotOpen)?;
+        self.collector_on(&mut conn, token).await
+    }
+
+    /// The cashier behind `token` and their open shift here, read on the caller's connection.
+    async fn collector_on(&self, conn: &mut SqliteConnection, token: &str) -> Result<(Session, shifts_db::OpenShift)> {
+        let s = self.session_on(conn, token).await?;
+        s.user.role.require(Permission::Collect, "take money")?;
+        let shift = shifts_db::open_of(conn, s.user_id, self.terminal().as_str()).await?.ok_or(Error::ShiftNotOpen)?;
         Ok((s, shift))
     }
 
-    async fn account_for(&self, account_no: &str, mode: BillingMode) -> Result<Account> {
+    async fn account_for(&self, conn: &mut SqliteConnection, account_no: &str, mode: BillingMode) -> Result<Account> {
         let no = crate::accounts::AccountNo::parse(account_no)?;
-        let mut conn = self.pool().acquire().await?;
-        let a = accounts_db::by_no(&mut conn, &no)
+        let a = accounts_db::by_no(conn, &no)
             .await?
             .ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
         if a.closed {
@@ -293,8 +297,10 @@ impl Desk {
     /// 缴费: a cash (F5) or bank-transfer (F6) payment for a postpaid account, applied oldest period
     /// first, late fee before principal, the rest to the prepaid balance.
     pub async fn collect(&self, req: CollectRequest) -> Result<PaymentDone> {
-        let (s, shift) = self.collector(&req.token).await?;
-        let account = self.account_for(&req.account_no, BillingMode::Postpaid).await?;
+        // One connection for the checks and the write: a payment is the counter's hot path.
+        let mut conn = self.pool().acquire().await?;
+        let (s, shift) = self.collector_on(&mut conn, &req.token).await?;
+        let account = self.account_for(&mut conn, &req.account_no, BillingMode::Postpaid).await?;
         let tender = tender(req.method, &req.amount, req.tendered.as_deref(), req.voucher.as_ref(), self.today())?;
         let waiver = match req.waive_late_fee.as_deref() {
             Some(reason) => Some(text("waive_late_fee", reason, 2, 200)?),
@@ -306,16 +312,19 @@ impl Desk {
             }
             None => None,
         };
-        self.take(Taking {
-            session: &s,
-            shift_id: shift.id,
-            account: &account,
-            kind: PaymentKind::Payment,
-            tender,
-            waiver,
-            holiday_due: None,
-            approver,
-        })
+        self.take(
+            &mut conn,
+            Taking {
+                session: &s,
+                shift_id: shift.id,
+                account: &account,
+                kind: PaymentKind::Payment,
+                tender,
+                waiver,
+                holiday_due: None,
+                approver,
+            },
+        )
         .await
     }
 
@@ -323,8 +332,9 @@ impl Desk {
     /// voucher on working days; on other days cash needs a supervisor, stays within the limits and is
     /// due at the bank the next working day.
     pub async fn vend(&self, req: VendRequest) -> Result<PaymentDone> {
-        let (s, shift) = self.collector(&req.token).await?;
-        let account = self.account_for(&req.account_no, BillingMode::Prepaid).await?;
+        let mut conn = self.pool().acquire().await?;
+        let (s, shift) = self.collector_on(&mut conn, &req.token).await?;
+        let account = self.account_for(&mut conn, &req.account_no, BillingMode::Prepaid).await?;
         let today = self.today();
         let tender = tender(req.method, &req.amount, req.tendered.as_deref(), req.voucher.as_ref(), today)?;
         let policy = &self.policy().holiday_cash;
@@ -337,7 +347,6 @@ impl Desk {
             if tender.amount > policy.limit_per_transaction {
                 return Err(Error::HolidayCashLimit { limit: policy.limit_per_transaction.to_string() });
             }
-            let mut conn = self.pool().acquire().await?;
             if let Some(overdue) = shifts_db::holiday_cash_open(&mut conn, self.terminal().as_str())
                 .await?
                 .into_iter()
@@ -353,29 +362,31 @@ impl Desk {
             {
                 return Err(Error::HolidayCashShiftLimit { limit: limit.to_string() });
             }
-            drop(conn);
             approver = Some((self.check_approval(req.approval.as_ref(), &s, "holiday cash").await?, "holiday cash"));
             holiday_due = Some(self.calendar().next_working_day(today));
         }
-        self.take(Taking {
-            session: &s,
-            shift_id: shift.id,
-            account: &account,
-            kind: PaymentKind::Vend,
-            tender,
-            waiver: None,
-            holiday_due,
-            approver,
-        })
+        self.take(
+            &mut conn,
+            Taking {
+                session: &s,
+                shift_id: shift.id,
+                account: &account,
+                kind: PaymentKind::Vend,
+                tender,
+                waiver: None,
+                holiday_due,
+                approver,
+            },
+        )
         .await
     }
 
     /// Write one payment or vend (see the module docs).
-    async fn take(&self, t: Taking<'_>) -> Result<PaymentDone> {
+    async fn take(&self, conn: &mut SqliteConnection, t: Taking<'_>) -> Result<PaymentDone> {
         let now = self.now();
         let today = now.date_naive();
         let terminal = self.terminal().as_str();
-        let mut tx = store::write_tx(self.pool()).await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let bills = if t.kind == PaymentKind::Payment {
             accounts_db::open_bills(&mut tx, t.account.id).await?
         } else {

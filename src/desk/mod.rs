@@ -418,7 +418,12 @@ impl Desk {
     /// The person behind a session token.
     pub async fn session(&self, token: &str) -> Result<Session> {
         let mut conn = self.pool.acquire().await?;
-        let (user_id, user) = session::user_of(&mut conn, token, self.now()).await?;
+        self.session_on(&mut conn, token).await
+    }
+
+    /// The person behind a session token, read on a connection the caller holds.
+    async fn session_on(&self, conn: &mut sqlx::SqliteConnection, token: &str) -> Result<Session> {
+        let (user_id, user) = session::user_of(conn, token, self.now()).await?;
         Ok(Session { user_id, user })
     }
 
