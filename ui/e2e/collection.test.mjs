@@ -110,6 +110,10 @@ describe('a cash payment and the shift around it', () => {
     assert.equal(await text(page, 'result-change'), change, "the core's change is the one previewed")
     assert.ok((await page.getByTestId('allocation-line').count()) >= 1, 'the allocation is listed')
     assert.ok(await text(page, 'verification-code'), 'the 校验码 is shown')
+    // No printer is set at this counter: the receipt is not printed, and the payment stands.
+    await page.locator('[data-testid="print-status"][data-state="failed"]').waitFor()
+    assert.match(await text(page, 'print-error'), /未设置打印机：请值班长在设置中选择打印机/)
+    assert.match(await text(page, 'payment-kept'), /已入账/)
     await page.screenshot({ path: artifactPath('payment.png') })
 
     await page.keyboard.press('Enter')

@@ -5,10 +5,13 @@
 // HOME and XDG_*, its own database and its own browser profile. No sleeps: the bridge is
 // awaited through its LISTENING line and /healthz.
 //
+// Printing: the bridge never reaches a real printer. It runs e2e/fake-lp.sh instead of CUPS `lp`
+// (CASHDESK_LP), which files every job as a PDF in the stack's `prints` dir (CASHDESK_TEST_PRINTS).
+//
 // Binaries: $CASHDESKCTL and $CASHDESK_BRIDGE, else $CARGO_TARGET_DIR/debug/<name>, else
 // <repo>/target/debug/<name>. Browser: $CHROMIUM, else /usr/bin/chromium.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -19,6 +22,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const UI_DIR = resolve(here, '..')
 export const REPO = resolve(UI_DIR, '..')
 const DIST = join(UI_DIR, 'dist')
+export const FAKE_LP = join(here, 'fake-lp.sh')
 
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target')
 export const CASHDESKCTL = process.env.CASHDESKCTL || join(targetDir, 'debug', 'cashdeskctl')
@@ -94,7 +98,8 @@ function readListening(bridge, stderrTail, deadlineMs) {
  * Start a fresh stack: temp home, demo database, bridge, browser.
  * `now` (RFC 3339, e.g. `2026-03-01T10:00:00+08:00`) runs the bridge's clock at that fixed instant
  * (`cashdesk-bridge --now`), for rules that depend on the day such as holiday cash.
- * Returns { url, db, ctl(args, input), quote(accountNo), api(cmd, req), page(), stop() }.
+ * Printing goes to e2e/fake-lp.sh, which files each job in `prints` (see printedPdfs()).
+ * Returns { url, db, prints, ctl(args, input), quote(accountNo), api(cmd, req), page(), stop() }.
  */
 export async function startStack({ now } = {}) {
   need(CASHDESKCTL, 'cashdeskctl', 'build it with `cargo build --bin cashdeskctl` or set CASHDESKCTL')
@@ -115,6 +120,8 @@ export async function startStack({ now } = {}) {
     mkdirSync(env[k], { recursive: true, mode: 0o700 })
   }
   const db = join(root, 'cashdesk.sqlite')
+  const prints = join(root, 'prints')
+  mkdirSync(prints)
   const ctl = (args, input) => runCtl(env, db, args, input)
 
   let bridge
@@ -136,7 +143,8 @@ export async function startStack({ now } = {}) {
 
     let stderr = ''
     const bridgeArgs = ['--db', db, '--static', DIST, '--port', '0', ...(now ? ['--now', now] : [])]
-    bridge = spawn(CASHDESK_BRIDGE, bridgeArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const bridgeEnv = { ...env, CASHDESK_LP: FAKE_LP, CASHDESK_TEST_PRINTS: prints }
+    bridge = spawn(CASHDESK_BRIDGE, bridgeArgs, { env: bridgeEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     bridge.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
     const url = await readListening(bridge, () => stderr, 30_000)
     await waitHealthy(url, bridge, 30_000)
@@ -153,6 +161,7 @@ export async function startStack({ now } = {}) {
     return {
       url,
       db,
+      prints,
       ctl,
       /** `cashdeskctl quote ACCOUNT --json`, parsed. */
       quote: (accountNo) => JSON.parse(ctl(['quote', accountNo, '--json'])),
@@ -200,6 +209,26 @@ export async function attemptLogin(page, username, password) {
   const answered = page.waitForResponse((r) => r.url().endsWith('/api/call/login'))
   await page.getByTestId('login-submit').click()
   await answered
+}
+
+/** The PDFs the fake printer has filed so far, oldest first, each with the arguments it got. */
+export function printedPdfs(prints) {
+  return readdirSync(prints)
+    .filter((f) => f.endsWith('.pdf'))
+    .sort()
+    .map((f) => {
+      const pdf = join(prints, f)
+      const args = readFileSync(pdf.replace(/\.pdf$/, '.args'), 'utf8').split('\n').filter((a) => a !== '')
+      return { pdf, args }
+    })
+}
+
+/** The text of a PDF, laid out (`pdftotext -layout`, from poppler-utils). */
+export function pdfText(pdf) {
+  const r = spawnSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8', timeout: 30_000 })
+  if (r.error) throw new Error(`pdftotext failed (install poppler-utils): ${r.error.message}`)
+  if (r.status !== 0) throw new Error(`pdftotext ${pdf} exited ${r.status}: ${r.stderr}`)
+  return r.stdout
 }
 
 export function artifactPath(name) {

@@ -103,6 +103,28 @@ describe('the wording a cashier sees (zh-CN)', () => {
   })
 })
 
+describe('printing errors', () => {
+  const PRINT_CODES = [
+    'PRINTER_NOT_SET',
+    'PRINT_FONT_NOT_FOUND',
+    'PRINT_FONT_PATH_INVALID',
+    'PRINT_FONT_UNUSABLE',
+    'PRINT_RECEIPT_INCONSISTENT',
+    'PRINT_FIELD_TOO_LONG',
+    'PRINT_PRINTER_NAME',
+    'PRINT_COPIES',
+    'PRINT_SPOOLER_MISSING',
+    'PRINT_SPOOL_FAILED',
+    'PRINT_IO',
+  ]
+  it.each(PRINT_CODES)('%s is a translated code', (code) => expect(ERROR_CODES).toContain(code))
+  it('PRINTER_NOT_SET and PRINT_SPOOLER_MISSING say what to do', () => {
+    const t = translator('zh-CN')
+    expect(errorText(t, { code: 'PRINTER_NOT_SET', message: '', params: {} })).toBe('未设置打印机：请值班长在设置中选择打印机')
+    expect(errorText(t, { code: 'PRINT_SPOOLER_MISSING', message: '', params: {} })).toMatch(/^打印服务不可用：请安装 CUPS/)
+  })
+})
+
 describe('message tables', () => {
   it('zh-CN and en have the same keys', () => {
     const keys = (o: object, p = ''): string[] =>

@@ -1,0 +1,142 @@
+// Receipts on paper against the real core: a supervisor sets the counter's printer in Settings; a
+// cashier's cash payment prints the receipt at once (no dialog) and shows its preview; P prints it
+// again, marked 重打; F8 reprints it by number. The printer is e2e/fake-lp.sh (CASHDESK_LP), which
+// files each job as a PDF; its text is read back with pdftotext.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, login, pdfText, printedPdfs, startStack } from './harness.mjs'
+
+const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
+
+async function text(page, testid) {
+  return (await page.getByTestId(testid).textContent())?.trim()
+}
+
+/** Wait (polling, bounded) until the fake printer has filed `n` jobs; returns them. */
+async function waitForPrints(stack, n) {
+  const until = Date.now() + 15_000
+  for (;;) {
+    const jobs = printedPdfs(stack.prints)
+    if (jobs.length >= n) return jobs
+    if (Date.now() > until) throw new Error(`expected ${n} print jobs, the printer got ${jobs.length}`)
+    await new Promise((r) => setTimeout(r, 50)) // poll interval
+  }
+}
+
+async function previewRendered(page, scope) {
+  const preview = scope.locator('[data-testid="receipt-preview"][data-rendered="true"]')
+  await preview.waitFor({ timeout: 20_000 })
+  return preview
+}
+
+describe('receipts: settings, print after payment, reprint', () => {
+  let stack
+  let page
+  let receiptNo
+
+  before(async () => {
+    stack = await startStack()
+    page = await stack.page()
+  })
+  after(async () => {
+    await stack?.stop()
+  })
+
+  test('a supervisor sets printer counter-test and A5 paper in Settings (F11)', async () => {
+    await login(page, DEMO.supervisor)
+    await page.keyboard.press('F11')
+    const dialog = page.getByTestId('settings-dialog')
+    await dialog.waitFor()
+    assert.equal(await page.getByTestId('settings-read-only').count(), 0, 'a supervisor may edit')
+    const printer = page.getByTestId('settings-printer')
+    await printer.and(page.locator(':enabled')).waitFor()
+    assert.equal(await printer.inputValue(), '', 'no printer until one is set')
+    await printer.fill('counter-test')
+    await page.getByTestId('settings-paper-a5').click()
+    await page.getByTestId('settings-save').click()
+    await page.getByTestId('settings-saved').waitFor()
+    await page.screenshot({ path: artifactPath('settings.png') })
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+
+    const { token } = await stack.api('login', DEMO.finance)
+    assert.deepEqual(await stack.api('print_settings', { token }), { printer: 'counter-test', paper: 'a5' }, 'the core stored them')
+    await stack.api('logout', { token })
+    await page.getByTestId('logout').click()
+  })
+
+  test('a cashier sees the settings read-only', async () => {
+    await login(page, DEMO.cashier)
+    await page.getByTestId('open-settings').click()
+    await page.getByTestId('settings-dialog').waitFor()
+    await page.getByTestId('settings-read-only').waitFor()
+    const printer = page.getByTestId('settings-printer')
+    await page.waitForFunction(() => document.querySelector('[data-testid="settings-printer"]')?.value === 'counter-test')
+    assert.equal(await printer.isDisabled(), true)
+    assert.equal(await page.getByTestId('settings-save').count(), 0)
+    await page.keyboard.press('Escape')
+    await page.getByTestId('settings-dialog').waitFor({ state: 'detached' })
+  })
+
+  test('a cash payment prints its receipt at once; the preview shows it; P prints a 重打', async () => {
+    await page.getByTestId('shift-open').waitFor()
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'shift-float') // back after Settings
+    await page.keyboard.press('Enter') // 开班 with the proposed float
+    await page.getByTestId('shift-info').waitFor()
+    await page.keyboard.press('F2')
+    await page.getByTestId('search-input').waitFor()
+    await page.keyboard.type(ARREARS_ACCOUNT)
+    await page.keyboard.press('Enter')
+    await page.getByTestId('key-F5').waitFor()
+    await page.keyboard.press('F5')
+    await page.getByTestId('payment-dialog').waitFor()
+    await page.keyboard.press('Enter') // exact amount: 实收 left empty
+
+    const result = page.getByTestId('payment-result')
+    await result.waitFor()
+    receiptNo = await text(page, 'receipt-no')
+    assert.match(receiptNo, RECEIPT_NO)
+    await page.locator('[data-testid="print-status"][data-state="printed"]').waitFor()
+    assert.equal(await text(page, 'printed-on'), '已打印到 counter-test')
+    assert.equal(await page.getByTestId('reprint-count').count(), 0, 'the first print is the original')
+
+    const [first] = await waitForPrints(stack, 1)
+    assert.deepEqual(first.args.slice(0, 7), ['-d', 'counter-test', '-n', '1', '-o', 'media=A5', '--'], `lp arguments: ${first.args}`)
+    const original = pdfText(first.pdf)
+    for (const want of ['第一联', '客户联', '记账联', receiptNo, '人民币']) assert.ok(original.includes(want), `the receipt PDF shows ${want}:\n${original}`)
+    assert.ok(!original.includes('重打'), 'the original is not marked 重打')
+
+    const preview = await previewRendered(page, result)
+    assert.equal(await preview.getAttribute('data-pages'), '3', 'A5: one page per copy (联)')
+    const size = await preview.locator('canvas').first().evaluate((c) => ({ w: c.width, h: c.height }))
+    assert.ok(size.w > 300 && size.h > 150, `the page is drawn: ${JSON.stringify(size)}`)
+    await page.screenshot({ path: artifactPath('receipt-preview.png'), fullPage: true })
+
+    await page.keyboard.press('p')
+    await page.getByTestId('reprint-count').waitFor()
+    assert.equal(await text(page, 'reprint-count'), '第 1 次重打')
+    const jobs = await waitForPrints(stack, 2)
+    assert.equal(jobs.length, 2, 'P prints exactly once more')
+    const reprint = pdfText(jobs[1].pdf)
+    assert.ok(reprint.includes('重打') && reprint.includes(receiptNo), `the reprint is marked 重打:\n${reprint}`)
+  })
+
+  test('F8 reprints the last receipt by number, after its preview', async () => {
+    await page.keyboard.press('Enter') // finish the result panel
+    await page.getByTestId('no-arrears').waitFor()
+    await page.keyboard.press('F8')
+    const dialog = page.getByTestId('reprint-dialog')
+    await dialog.waitFor()
+    assert.equal(await page.getByTestId('reprint-receipt').inputValue(), receiptNo, 'the last receipt is proposed')
+    await previewRendered(page, dialog)
+    await page.getByTestId('reprint-confirm').waitFor()
+    await page.screenshot({ path: artifactPath('reprint-dialog.png') })
+    await page.keyboard.press('Enter')
+    await page.getByTestId('reprint-done').waitFor()
+    assert.equal(await dialog.getByTestId('reprint-count').textContent(), '第 2 次重打')
+    const jobs = await waitForPrints(stack, 3)
+    assert.ok(pdfText(jobs[2].pdf).includes('重打'))
+    await page.keyboard.press('Enter')
+    await dialog.waitFor({ state: 'detached' })
+  })
+})
