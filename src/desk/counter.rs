@@ -85,15 +85,6 @@ pub struct VoidDone {
     pub approved_by: String,
 }
 
-macro_rules! redact_token_debug {
-    ($($t:ident),*) => {$(
-        impl std::fmt::Debug for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(concat!(stringify!($t), " { token: <redacted>, .. }"))
-            }
-        }
-    )*};
-}
 redact_token_debug!(OpenShiftRequest, CloseShiftRequest, VoidRequest, DepositRequest);
 
 fn text(field: &'static str, s: &str, min: usize, max: usize) -> Result<String> {

@@ -6,6 +6,18 @@
 //! transaction. The clock is read here (the counter's local time, `Clock::System`) and passed to the
 //! pure rules; tests use `Clock::Manual`.
 
+/// `Debug` for a request that carries a session token: the token never reaches a log line.
+/// Defined before the submodules so `counter` and `printing` use it too.
+macro_rules! redact_token_debug {
+    ($($t:ident),*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($t), " { token: <redacted>, .. }"))
+            }
+        }
+    )*};
+}
+
 pub mod commands;
 pub mod counter;
 pub mod printing;
@@ -125,15 +137,6 @@ pub struct AccountRequest {
     pub account_no: String,
 }
 
-macro_rules! redact_token_debug {
-    ($($t:ident),*) => {$(
-        impl std::fmt::Debug for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(concat!(stringify!($t), " { token: <redacted>, .. }"))
-            }
-        }
-    )*};
-}
 redact_token_debug!(TokenRequest, SearchRequest, AccountRequest);
 
 /// The account card and what it owes today.

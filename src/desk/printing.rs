@@ -53,15 +53,6 @@ pub struct ReceiptRequest {
     pub receipt_no: String,
 }
 
-macro_rules! redact_token_debug {
-    ($($t:ident),*) => {$(
-        impl std::fmt::Debug for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(concat!(stringify!($t), " { token: <redacted>, .. }"))
-            }
-        }
-    )*};
-}
 redact_token_debug!(SetPrintSettingsRequest, ReceiptRequest);
 
 /// A receipt's PDF for the on-screen preview (base64), as the next print would render it.
