@@ -57,14 +57,14 @@ pub async fn by_no(conn: &mut SqliteConnection, no: &AccountNo) -> Result<Option
     raw.map(account_from).transpose()
 }
 
-type BillRaw = (i64, i64, String, i64, i64, String, String, i64, i64, i64);
+type BillRaw = (i64, i64, String, i64, i64, String, String, i64, i64, i64, i64);
 
 fn date(s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt("date", s))
 }
 
 fn bill_from(r: BillRaw) -> Result<Bill> {
-    let (id, period, kwh, amount, paid, due, from, received, owed, written_off) = r;
+    let (id, period, kwh, amount, paid, due, from, received, waived, owed, written_off) = r;
     let period_u32 = u32::try_from(period).map_err(|_| corrupt("period", &period.to_string()))?;
     Ok(Bill {
         id,
@@ -75,6 +75,7 @@ fn bill_from(r: BillRaw) -> Result<Bill> {
         due_date: date(&due)?,
         late_fee_from: date(&from)?,
         late_fee_received: Yuan::from_fen(received),
+        late_fee_waived: Yuan::from_fen(waived),
         late_fee_owed: Yuan::from_fen(owed),
         written_off: written_off != 0,
     })
@@ -83,7 +84,7 @@ fn bill_from(r: BillRaw) -> Result<Bill> {
 /// Bills with principal left, oldest first (served by the partial index `bills_open`).
 pub async fn open_bills(conn: &mut SqliteConnection, account_id: i64) -> Result<Vec<Bill>> {
     let raw: Vec<BillRaw> = sqlx::query_as(
-        "SELECT id, period, kwh, amount_fen, paid_fen, due_date, late_fee_from, late_fee_received_fen, late_fee_owed_fen, written_off
+        "SELECT id, period, kwh, amount_fen, paid_fen, due_date, late_fee_from, late_fee_received_fen, late_fee_waived_fen, late_fee_owed_fen, written_off
          FROM bills WHERE account_id = ? AND paid_fen < amount_fen ORDER BY period",
     )
     .bind(account_id)

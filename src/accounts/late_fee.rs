@@ -34,6 +34,22 @@ pub fn late_fee(
     on: NaiveDate,
     policy: &LateFeePolicy,
 ) -> Yuan {
+    late_fee_with_minimum(outstanding, category, due, accrue_from, on, policy, Yuan::ZERO)
+}
+
+/// The late fee accruing from `accrue_from` to `on`, for a bill on which `charged_before` has
+/// already been charged (received, waived or still owed). The 1-yuan minimum is a minimum of the
+/// bill's *total* ("总额不足1元者按1元收取"): a new accrual is raised only as far as needed to bring
+/// the total to the minimum, so a partial payment does not make the minimum due again.
+pub fn late_fee_with_minimum(
+    outstanding: Yuan,
+    category: Category,
+    due: NaiveDate,
+    accrue_from: NaiveDate,
+    on: NaiveDate,
+    policy: &LateFeePolicy,
+    charged_before: Yuan,
+) -> Yuan {
     let start = accrue_from.max(due);
     if !outstanding.is_positive() || on <= start {
         return Yuan::ZERO;
@@ -55,8 +71,8 @@ pub fn late_fee(
         Some(exact) => Yuan::from_decimal_half_up(exact),
         None => Yuan::MAX,
     };
-    // "总额不足1元者按1元收取": any positive fee, even one that rounds to 0.00, is at least the minimum.
-    fee.max(policy.minimum)
+    // Any positive fee, even one that rounds to 0.00, brings the bill's total to at least the minimum.
+    fee.max(policy.minimum - charged_before)
 }
 
 /// Days past the due date on `on`: `max(0, on − due)`.
@@ -260,6 +276,45 @@ mod tests {
             &defaults(),
         );
         assert_eq!(fee, y("1.00"));
+    }
+
+    #[test]
+    fn the_minimum_is_a_minimum_of_the_bills_total() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let p = defaults();
+        // 158.49 residential, 1 day: 0.16 → raised to 1.00 when nothing was charged before,
+        let first = late_fee_with_minimum(
+            y("158.49"),
+            Category::Residential,
+            d("2025-12-20"),
+            d("2025-12-20"),
+            d("2025-12-21"),
+            &p,
+            Yuan::ZERO,
+        );
+        assert_eq!(first, y("1.00"));
+        // … but after 1.00 was charged, the next day's accrual (on 108.49 left) is just 0.11.
+        let next = late_fee_with_minimum(
+            y("108.49"),
+            Category::Residential,
+            d("2025-12-20"),
+            d("2025-12-21"),
+            d("2025-12-22"),
+            &p,
+            y("1.00"),
+        );
+        assert_eq!(next, y("0.11"));
+        // 0.40 charged before: the new accrual is raised to 0.60, bringing the total to 1.00.
+        let topped = late_fee_with_minimum(
+            y("108.49"),
+            Category::Residential,
+            d("2025-12-20"),
+            d("2025-12-21"),
+            d("2025-12-22"),
+            &p,
+            y("0.40"),
+        );
+        assert_eq!(topped, y("0.60"));
     }
 
     #[test]

@@ -260,6 +260,8 @@ pub struct Bill {
     /// 违约金起算日: late fee has been charged up to this date (the due date until a late payment).
     pub late_fee_from: NaiveDate,
     pub late_fee_received: Yuan,
+    /// 违约金减免: late fee waived by a supervisor.
+    pub late_fee_waived: Yuan,
     /// 违约金应收未收: late fee charged up to `late_fee_from` but not yet received.
     pub late_fee_owed: Yuan,
     pub written_off: bool,

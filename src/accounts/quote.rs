@@ -36,9 +36,20 @@ pub struct Quote {
     pub total_words: String,
 }
 
-/// The late fee a bill owes on `on`: charged earlier and not received, plus accrued since.
+/// The late fee a bill owes on `on`: charged earlier and not received, plus accrued since (the
+/// 1-yuan minimum applying to the bill's total: received + waived + owed + new).
 pub fn late_fee_due(b: &Bill, category: Category, on: NaiveDate, policy: &LateFeePolicy) -> Yuan {
-    b.late_fee_owed + late_fee::late_fee(b.outstanding(), category, b.due_date, b.late_fee_from, on, policy)
+    let charged_before = b.late_fee_received + b.late_fee_waived + b.late_fee_owed;
+    b.late_fee_owed
+        + late_fee::late_fee_with_minimum(
+            b.outstanding(),
+            category,
+            b.due_date,
+            b.late_fee_from,
+            on,
+            policy,
+            charged_before,
+        )
 }
 
 pub fn quote(
@@ -100,6 +111,7 @@ mod tests {
             due_date: d(due),
             late_fee_from: d(due),
             late_fee_received: Yuan::ZERO,
+            late_fee_waived: Yuan::ZERO,
             late_fee_owed: Yuan::ZERO,
             written_off: false,
         }

@@ -145,6 +145,16 @@ fn tender(
     }
 }
 
+/// Inside a write transaction: the shift checked before it (and before any approval) is still
+/// open. Closing it in between must not leave money in a closed shift.
+async fn still_open(conn: &mut SqliteConnection, shift_id: i64) -> Result<()> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM shifts WHERE id = ? AND closed_at IS NULL")
+        .bind(shift_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|_| ()).ok_or(Error::ShiftNotOpen)
+}
+
 /// Expected cash in a shift's drawer now.
 async fn drawer_expected(conn: &mut sqlx::SqliteConnection, shift: &shifts_db::OpenShift) -> Result<Yuan> {
     let kept = shifts_db::cash_kept(conn, shift.id).await?;
@@ -179,8 +189,9 @@ impl Desk {
         let user = users_db::by_name(&mut conn, &name).await?;
         drop(conn);
         let Some(user) = user else {
-            self.audit_alone(&name, "approval.refused", Some(&requester.user.username), refuse("unknown approver"))
-                .await?;
+            let mut detail = refuse("unknown approver");
+            detail["name"] = json!(super::name_digest(&name));
+            self.audit_alone(super::UNKNOWN_USER, "approval.refused", Some(&requester.user.username), detail).await?;
             return Err(Error::ApprovalInvalid);
         };
         if user.id == requester.user_id {
@@ -202,7 +213,9 @@ impl Desk {
         let ok = verify_blocking(input.password.clone(), user.password_hash.clone()).await?;
         let mut tx = store::write_tx(self.pool()).await?;
         if !ok {
-            let (failed, locked_until) = lockout::after_failure(user.failed_attempts, user.locked_until, now);
+            // Read the count again under the write lock: parallel wrong guesses each count.
+            let fresh = users_db::by_id(&mut tx, user.id).await?.ok_or(Error::ApprovalInvalid)?;
+            let (failed, locked_until) = lockout::after_failure(fresh.failed_attempts, fresh.locked_until, now);
             users_db::set_failures(&mut tx, user.id, failed, locked_until).await?;
             self.audit(
                 &mut tx,
@@ -378,6 +391,7 @@ impl Desk {
         let today = now.date_naive();
         let terminal = self.terminal().as_str();
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        still_open(&mut tx, t.shift_id).await?;
         let bills = if t.kind == PaymentKind::Payment {
             accounts_db::open_bills(&mut tx, t.account.id).await?
         } else {
@@ -385,7 +399,6 @@ impl Desk {
         };
         let fees: Vec<(i64, Yuan)> =
             bills.iter().map(|b| (b.id, late_fee_due(b, t.account.category, today, &self.policy().late_fee))).collect();
-        let waived: Vec<(i64, Yuan)> = if t.waiver.is_some() { fees.clone() } else { Vec::new() };
         let dues: Vec<Due> = bills
             .iter()
             .zip(&fees)
@@ -397,6 +410,21 @@ impl Desk {
             })
             .collect();
         let lines = allocation::allocate(&dues, t.tender.amount);
+        // A waiver covers the late fee of the bills this payment reaches, not of bills it leaves open.
+        let waived: Vec<(i64, Yuan)> = if t.waiver.is_some() {
+            fees.iter()
+                .filter(|(id, fee)| fee.is_positive() && lines.iter().any(|l| l.bill_id == Some(*id)))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let waived_json: Vec<serde_json::Value> = waived
+            .iter()
+            .filter_map(|(id, fee)| {
+                bills.iter().find(|b| b.id == *id).map(|b| json!({"period": b.period.to_string(), "amount": fee}))
+            })
+            .collect();
         let voucher_id = match &t.tender.voucher {
             Some(v) => Some(pay_db::claim_voucher(&mut tx, v, t.session.user_id, now).await?),
             None => None,
@@ -459,7 +487,7 @@ impl Desk {
         });
         let detail = json!({
             "receipt_no": receipt_no, "kind": t.kind, "method": t.tender.method, "amount": t.tender.amount,
-            "lines": lines_json, "waived": waived_total, "holiday_cash_due": t.holiday_due,
+            "lines": lines_json, "waived": waived_total, "waived_by_period": waived_json, "holiday_cash_due": t.holiday_due,
         });
         self.audit(
             &mut tx,
@@ -483,7 +511,7 @@ impl Desk {
             "event_id": event_id, "receipt_no": receipt_no, "kind": t.kind, "account_no": t.account.account_no,
             "shift": t.shift_id, "cashier": t.session.user.username, "method": t.tender.method, "amount": t.tender.amount,
             "tendered": t.tender.tendered, "change": t.tender.change, "voucher": voucher_json, "lines": lines_json,
-            "late_fee_waived": waived_total, "waiver_reason": t.waiver, "holiday_cash_due": t.holiday_due,
+            "late_fee_waived": waived_total, "late_fee_waived_by_period": waived_json, "waiver_reason": t.waiver, "holiday_cash_due": t.holiday_due,
             "approved_by": t.approver.as_ref().map(|a| a.0.username.clone()), "prepaid_after": prepaid_after,
             "at": now.to_rfc3339(),
         });
@@ -602,6 +630,18 @@ impl Desk {
         let approver = self.check_approval(req.approval.as_ref(), &s, "void").await?;
         let now = self.now();
         let mut tx = store::write_tx(self.pool()).await?;
+        // Everything checked before the approval is checked again under the write lock: another
+        // terminal may have taken a payment on this account, or the shift may have closed.
+        still_open(&mut tx, shift.id).await?;
+        let p = pay_db::by_receipt(&mut tx, &receipt_no)
+            .await?
+            .ok_or_else(|| Error::ReceiptNotFound { receipt_no: receipt_no.clone() })?;
+        if p.voided {
+            return Err(refuse("it is already void".into()));
+        }
+        if let Some(later) = pay_db::later_payment_on_account(&mut tx, &p).await? {
+            return Err(refuse(format!("receipt {later} came later on the same account: void it first")));
+        }
         let credit = pay_db::prepaid_credit(&mut tx, p.id).await?;
         pay_db::restore_bills(&mut tx, p.id).await?;
         let balance = pay_db::add_prepaid(&mut tx, p.account_id, -credit).await?;
@@ -653,6 +693,7 @@ impl Desk {
         let now = self.now();
         let terminal = self.terminal().as_str();
         let mut tx = store::write_tx(self.pool()).await?;
+        still_open(&mut tx, shift.id).await?;
         let mut left = amount;
         let mut from_safe = Yuan::ZERO;
         let mut covered = Yuan::ZERO;
@@ -742,11 +783,13 @@ impl Desk {
         };
         let now = self.now();
         let mut tx = store::write_tx(self.pool()).await?;
+        still_open(&mut tx, shift.id).await?;
         if drawer_expected(&mut tx, &shift).await? != expected {
             return Err(Error::invalid("counts", "money moved in this shift while counting: count again"));
         }
         sqlx::query(
-            "UPDATE shifts SET closed_at = ?, expected_fen = ?, counted_fen = ?, count_detail = ?, difference_reason = ?, approved_by = ? WHERE id = ?",
+            "UPDATE shifts SET closed_at = ?, expected_fen = ?, counted_fen = ?, count_detail = ?, difference_reason = ?, approved_by = ?
+             WHERE id = ? AND closed_at IS NULL",
         )
         .bind(now.to_rfc3339())
         .bind(expected.fen())

@@ -191,7 +191,20 @@ impl Desk {
     pub async fn open(path: &Path, init: InitOptions) -> Result<Desk> {
         let pool = store::open(path).await?;
         if let Some(t) = &init.terminal {
-            store::set_setting(&pool, config::SETTING_TERMINAL, t.as_str()).await?;
+            match store::setting(&pool, config::SETTING_TERMINAL).await? {
+                // Shifts, receipt numbers and holiday cash are kept per terminal code: changing it
+                // under an existing database would orphan them.
+                Some(existing) if existing != t.as_str() => {
+                    return Err(Error::invalid(
+                        "terminal",
+                        format!(
+                            "this database belongs to terminal {existing}; a different counter needs its own database"
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => store::set_setting(&pool, config::SETTING_TERMINAL, t.as_str()).await?,
+            }
         }
         if let Some(u) = &init.utility {
             let u = u.trim();
@@ -320,8 +333,14 @@ impl Desk {
         let Some(user) = user else {
             // Same work as a real check, so timing does not tell which names exist.
             let _ = verify_blocking(req.password, DUMMY_HASH.to_string()).await;
-            self.audit_alone(&username, "login.failed", Some(&username), serde_json::json!({"reason": "unknown user"}))
-                .await?;
+            // A name that is no user may be a password typed in the wrong field: keep only a hash.
+            self.audit_alone(
+                UNKNOWN_USER,
+                "login.failed",
+                None,
+                serde_json::json!({"reason": "unknown user", "name": name_digest(&username)}),
+            )
+            .await?;
             return Err(Error::AuthInvalid);
         };
         if user.disabled {
@@ -342,7 +361,9 @@ impl Desk {
         let ok = verify_blocking(req.password, user.password_hash.clone()).await?;
         let mut tx = store::write_tx(&self.pool).await?;
         if !ok {
-            let (failed, locked_until) = lockout::after_failure(user.failed_attempts, user.locked_until, now);
+            // Read the count again under the write lock: parallel wrong guesses each count.
+            let fresh = users_db::by_id(&mut tx, user.id).await?.ok_or(Error::AuthInvalid)?;
+            let (failed, locked_until) = lockout::after_failure(fresh.failed_attempts, fresh.locked_until, now);
             users_db::set_failures(&mut tx, user.id, failed, locked_until).await?;
             self.audit(
                 &mut tx,
@@ -583,6 +604,15 @@ impl Desk {
         self.calendar.insert_year(year)?;
         Ok(y)
     }
+}
+
+/// The audit actor for a name that is no user.
+pub(crate) const UNKNOWN_USER: &str = "(unknown)";
+
+/// What the audit trail keeps of a name that is no user: the first 12 hex digits of its SHA-256.
+pub(crate) fn name_digest(name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(name.as_bytes()))[..12].to_string()
 }
 
 /// A valid argon2id hash of a random string, checked against when the user does not exist.

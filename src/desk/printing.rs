@@ -211,37 +211,39 @@ impl Desk {
         Ok(reprint)
     }
 
-    /// Render, and record the print (original or n-th reprint) with its audit entry.
+    /// Record the print (original or n-th reprint, decided atomically under the write lock so two
+    /// prints at once cannot both be "the original") with its audit entry, then render it.
     async fn record_print(
         &self,
         actor: &str,
         receipt_no: &str,
         paper: PaperMode,
     ) -> Result<(Vec<u8>, String, Option<u32>)> {
-        let (p, mut receipt, printed_at, reprints) = self.stored_receipt(receipt_no).await?;
-        let reprint = printed_at.is_some().then(|| u32::try_from(reprints + 1).unwrap_or(u32::MAX));
+        let (p, mut receipt, _, _) = self.stored_receipt(receipt_no).await?;
+        let mut tx = store::write_tx(self.pool()).await?;
+        let first = sqlx::query("UPDATE payments SET printed_at = ? WHERE id = ? AND printed_at IS NULL")
+            .bind(self.now().to_rfc3339())
+            .bind(p.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        let reprint = if first {
+            self.audit(&mut tx, actor, "receipt.print", Some(&p.receipt_no), json!({"paper": paper})).await?;
+            None
+        } else {
+            let (n,): (i64,) =
+                sqlx::query_as("UPDATE payments SET reprints = reprints + 1 WHERE id = ? RETURNING reprints")
+                    .bind(p.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            self.audit(&mut tx, actor, "receipt.reprint", Some(&p.receipt_no), json!({"count": n, "paper": paper}))
+                .await?;
+            Some(u32::try_from(n).unwrap_or(u32::MAX))
+        };
+        tx.commit().await?;
         receipt.reprint = reprint;
         let pdf = self.render(receipt, paper).await?;
-        let mut tx = store::write_tx(self.pool()).await?;
-        match reprint {
-            None => {
-                sqlx::query("UPDATE payments SET printed_at = ? WHERE id = ?")
-                    .bind(self.now().to_rfc3339())
-                    .bind(p.id)
-                    .execute(&mut *tx)
-                    .await?;
-                self.audit(&mut tx, actor, "receipt.print", Some(&p.receipt_no), json!({"paper": paper})).await?;
-            }
-            Some(n) => {
-                sqlx::query("UPDATE payments SET reprints = reprints + 1 WHERE id = ?")
-                    .bind(p.id)
-                    .execute(&mut *tx)
-                    .await?;
-                self.audit(&mut tx, actor, "receipt.reprint", Some(&p.receipt_no), json!({"count": n, "paper": paper}))
-                    .await?;
-            }
-        }
-        tx.commit().await?;
         Ok((pdf, p.receipt_no, reprint))
     }
 }
@@ -411,6 +413,7 @@ impl Desk {
             printed_at: self.now().format("%Y-%m-%d %H:%M:%S").to_string(),
         };
         drop(conn);
+        self.audit_alone(&s.user.username, "shift.report", Some(&id.to_string()), json!({})).await?;
         let font = self.font().await?;
         let pdf = tokio::task::spawn_blocking(move || print::render_shift_report(&report, &font))
             .await

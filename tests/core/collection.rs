@@ -127,9 +127,10 @@ async fn a_partial_payment_pays_the_fee_first_and_leaves_the_rest_owed() {
     let q = c.desk.quote("test", "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await.unwrap();
     assert_eq!(q.bills[0].principal, y("158.49"));
     assert_eq!(q.bills[0].late_fee, y("1.33"), "the fee not yet paid is carried, not recomputed from the due date");
-    // Five days later, 5 more days accrue on the unpaid principal (0.79, raised to the 1.00 minimum).
+    // Five days later, 5 more days accrue on the unpaid principal: 0.79, not raised to another
+    // 1.00, because the 1-yuan minimum is a minimum of the bill's total and 3.33 was charged already.
     let q = c.desk.quote("test", "3100000001", at("2026-01-15T09:00:00+08:00").date_naive()).await.unwrap();
-    assert_eq!(q.bills[0].late_fee, y("2.33"));
+    assert_eq!(q.bills[0].late_fee, y("2.12"));
 }
 
 #[tokio::test]
@@ -378,4 +379,34 @@ async fn receipt_numbers_continue_across_restarts() {
     let t = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
     let done = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
     assert_eq!(done.receipt_no, "GY01-03-2026-000002", "the shift and the numbering survive a restart");
+}
+
+#[tokio::test]
+async fn a_waiver_covers_only_the_bills_the_payment_reaches() {
+    // 3100000004 owes 202512 (2,000.00) and 202601 (3,000.00), both overdue on 2026-01-18.
+    let c = with_accounts("2026-01-18T10:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    let req = CollectRequest {
+        waive_late_fee: Some("困难用户，经批准减免".into()),
+        approval: approval("super1", "Counter#1"),
+        ..cash(&t, "3100000004", "500.00", "500.00")
+    };
+    let done = c.desk.collect(req).await.unwrap();
+    assert_eq!(done.late_fee_waived, y("108.00"), "only 202512's fee: the payment does not reach 202601");
+    let q = c.desk.quote("test", "3100000004", at("2026-01-18T10:00:00+08:00").date_naive()).await.unwrap();
+    assert_eq!(q.bills[1].late_fee, y("18.00"), "202601 keeps its late fee");
+    assert_eq!(q.bills[0].late_fee, Yuan::ZERO, "202512's fee was waived");
+}
+
+#[tokio::test]
+async fn a_closed_shift_takes_no_more_money_and_closes_once() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    let close = || CloseShiftRequest { token: t.clone(), counts: vec![], reason: None, approval: None };
+    c.desk.close_shift(close()).await.unwrap();
+    assert_eq!(c.desk.close_shift(close()).await.unwrap_err().code(), "SHIFT_NOT_OPEN");
+    assert_eq!(c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap_err().code(), "SHIFT_NOT_OPEN");
+    assert_eq!(count(&c, "SELECT COUNT(*) FROM outbox WHERE kind = 'shift.close'").await, 1);
 }

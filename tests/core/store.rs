@@ -70,3 +70,17 @@ async fn the_audit_trail_is_append_only_and_chained() {
     let err = cashdesk::audit::verify(&mut conn).await.unwrap_err();
     assert!(err.to_string().contains("entry 2"), "{err}");
 }
+
+#[tokio::test]
+async fn the_terminal_code_of_a_database_does_not_change() {
+    let c = crate::common::counter("2026-01-10T09:00:00+08:00").await;
+    let path = c.db_path();
+    c.desk.pool().close().await;
+    let err = Desk::open(&path, InitOptions { terminal: Some(TerminalCode::parse("GY01-04").unwrap()), utility: None })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("belongs to terminal GY01-03"), "{err}");
+    let same =
+        Desk::open(&path, InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None }).await;
+    assert!(same.is_ok(), "giving the same code again is fine");
+}
