@@ -483,7 +483,7 @@ impl Desk {
             .map(|l| json!({"period": l.period.map(|p| p.to_string()), "kind": l.kind, "amount": l.amount}))
             .collect();
         let voucher_json = t.tender.voucher.as_ref().map(|v| {
-            json!({"bank": v.bank, "serial": v.serial, "payer": v.payer, "amount": v.amount, "transfer_date": v.transfer_date})
+            json!({"bank": v.bank, "bank_name": v.bank_name, "serial": v.serial, "payer": v.payer, "amount": v.amount, "transfer_date": v.transfer_date})
         });
         let detail = json!({
             "receipt_no": receipt_no, "kind": t.kind, "method": t.tender.method, "amount": t.tender.amount,
@@ -570,7 +570,7 @@ impl Desk {
         }
         let tender = match (&t.tender.voucher, t.tender.tendered, t.tender.change) {
             (Some(v), _, _) => {
-                print::Tender::Transfer { bank: v.bank.clone(), serial: v.serial.clone(), payer: v.payer.clone() }
+                print::Tender::Transfer { bank: v.bank_name.clone(), serial: v.serial.clone(), payer: v.payer.clone() }
             }
             (None, tendered, change) => print::Tender::Cash {
                 tendered: tendered.unwrap_or(t.tender.amount),
@@ -688,7 +688,9 @@ impl Desk {
     pub async fn deposit(&self, req: DepositRequest) -> Result<DepositDone> {
         let (s, shift) = self.collector(&req.token).await?;
         let amount = positive_money("amount", &req.amount)?;
-        let bank = text("bank", &req.bank, 2, 40)?;
+        // Stored by bank code, like vouchers, so one slip cannot be recorded twice under two spellings.
+        let (bank, bank_name) = crate::payments::bank_of(&req.bank)?;
+        let bank = bank.to_string();
         let slip_no = text("slip_no", &req.slip_no, 4, 40)?;
         let now = self.now();
         let terminal = self.terminal().as_str();
@@ -756,7 +758,7 @@ impl Desk {
         });
         outbox::append(&mut tx, &event_id, "deposit", terminal, &payload, now).await?;
         tx.commit().await?;
-        Ok(DepositDone { amount, bank, slip_no, holiday_cash_covered: covered })
+        Ok(DepositDone { amount, bank: bank_name.to_string(), slip_no, holiday_cash_covered: covered })
     }
 
     /// 交班: close the shift with a blind count by denomination. A difference needs a reason and a

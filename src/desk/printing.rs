@@ -397,7 +397,7 @@ impl Desk {
             deposits: deps
                 .into_iter()
                 .map(|(bank, slip_no, amount, from_drawer, at)| print::ShiftDeposit {
-                    bank,
+                    bank: crate::payments::banks::name_of(&bank).to_string(),
                     slip_no,
                     amount: Yuan::from_fen(amount),
                     from_drawer: Yuan::from_fen(from_drawer),

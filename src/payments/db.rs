@@ -86,11 +86,17 @@ pub async fn claim_voucher(
 ) -> Result<i64> {
     if let Some(found) = find_voucher(conn, &v.bank, &v.serial).await? {
         if let Some((receipt_no, at, cashier)) = found.in_use {
-            return Err(Error::VoucherUsed { bank: v.bank.clone(), serial: v.serial.clone(), receipt_no, at, cashier });
+            return Err(Error::VoucherUsed {
+                bank: v.bank_name.clone(),
+                serial: v.serial.clone(),
+                receipt_no,
+                at,
+                cashier,
+            });
         }
         if found.amount != v.amount || found.payer != v.payer {
             return Err(Error::VoucherMismatch {
-                bank: v.bank.clone(),
+                bank: v.bank_name.clone(),
                 serial: v.serial.clone(),
                 registered: found.amount.to_string(),
                 payer: found.payer,

@@ -11,6 +11,7 @@
 //! recorded in `payment_bill_before`.
 
 pub mod allocation;
+pub mod banks;
 pub mod db;
 
 use chrono::NaiveDate;
@@ -66,14 +67,25 @@ pub struct VoucherInput {
     pub transfer_date: String,
 }
 
-/// A validated voucher.
+/// A validated voucher. `bank` is the bank's code (see `banks`), `bank_name` its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Voucher {
     pub bank: String,
+    pub bank_name: String,
     pub serial: String,
     pub payer: String,
     pub amount: Yuan,
     pub transfer_date: NaiveDate,
+}
+
+/// A bank by code, name or common short name: (code, name), or an error listing what to type.
+pub fn bank_of(typed: &str) -> Result<(&'static str, &'static str)> {
+    banks::resolve(typed).ok_or_else(|| {
+        Error::invalid(
+            "bank",
+            format!("'{}' is not a known bank: type its name (e.g. 中国工商银行) or its code (e.g. 102)", typed.trim()),
+        )
+    })
 }
 
 /// Parse a money field of a request, naming the field in the error.
@@ -90,10 +102,7 @@ pub fn positive_money(field: &'static str, s: &str) -> Result<Yuan> {
 impl Voucher {
     /// Validate a voucher typed on `today`: the transfer is not in the future nor over a year old.
     pub fn parse(v: &VoucherInput, today: NaiveDate) -> Result<Voucher> {
-        let bank = v.bank.trim();
-        if bank.chars().count() < 2 || bank.chars().count() > 40 || bank.chars().any(char::is_control) {
-            return Err(Error::invalid("bank", "give the bank's name, 2-40 characters, e.g. 中国工商银行"));
-        }
+        let (bank, bank_name) = bank_of(&v.bank)?;
         let serial = v.serial.trim();
         if !(4..=40).contains(&serial.len()) || !serial.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(Error::invalid("serial", "the bank serial number (流水号) is 4-40 of A-Z, a-z, 0-9 and '-'"));
@@ -113,6 +122,7 @@ impl Voucher {
         }
         Ok(Voucher {
             bank: bank.to_string(),
+            bank_name: bank_name.to_string(),
             serial: serial.to_ascii_uppercase(),
             payer: payer.to_string(),
             amount,
@@ -212,7 +222,9 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
         let ok = Voucher::parse(&v("中国工商银行", "abc-123456", "1200.00", "2026-03-01"), today).unwrap();
         assert_eq!(ok.serial, "ABC-123456", "serials compare case-insensitively");
-        assert!(Voucher::parse(&v("工", "123456", "1", "2026-03-01"), today).is_err());
+        assert_eq!(ok.bank, "102", "the bank is stored by its code");
+        assert_eq!(Voucher::parse(&v("工行", "ABC-123456", "1200.00", "2026-03-01"), today).unwrap().bank, "102");
+        assert!(Voucher::parse(&v("工", "123456", "1", "2026-03-01"), today).is_err(), "no such bank");
         assert!(Voucher::parse(&v("中国银行", "12 34", "1", "2026-03-01"), today).is_err());
         assert!(Voucher::parse(&v("中国银行", "123456", "0", "2026-03-01"), today).is_err());
         assert!(Voucher::parse(&v("中国银行", "123456", "1", "2026-03-03"), today).is_err(), "future date");

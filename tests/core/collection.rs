@@ -181,6 +181,13 @@ async fn a_bank_voucher_pays_once_and_the_refusal_names_the_first_use() {
         other => panic!("expected VOUCHER_USED, got {other:?}"),
     }
     assert_eq!(count(&c, "SELECT COUNT(*) FROM payments").await, 1, "the refused use wrote nothing");
+    // The same slip with the bank typed another way is the same voucher.
+    let mut other_spelling = transfer("SN20260109001");
+    other_spelling.voucher = Some(VoucherInput { bank: "工行".into(), ..voucher("SN20260109001", "10700.00") });
+    assert_eq!(c.desk.collect(other_spelling).await.unwrap_err().code(), "VOUCHER_USED");
+    let mut unknown_bank = transfer("SN20260109002");
+    unknown_bank.voucher = Some(VoucherInput { bank: "某某银行".into(), ..voucher("SN20260109002", "10700.00") });
+    assert_eq!(c.desk.collect(unknown_bank).await.unwrap_err().params().get("field").map(String::as_str), Some("bank"));
 }
 
 #[tokio::test]
