@@ -84,3 +84,25 @@ async fn the_terminal_code_of_a_database_does_not_change() {
         Desk::open(&path, InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None }).await;
     assert!(same.is_ok(), "giving the same code again is fine");
 }
+
+#[tokio::test]
+async fn two_processes_appending_keep_one_audit_chain() {
+    // The app and cashdeskctl on one database: each caches the chain's tip; a stale tip must fall
+    // back to the stored one, never fork the chain.
+    let c = crate::common::staffed("2026-01-10T09:00:00+08:00").await;
+    let other = Desk::open(&c.db_path(), InitOptions { terminal: None, utility: None }).await.unwrap();
+    for round in 0..3 {
+        for desk in [&c.desk, &other] {
+            let r = desk
+                .login(cashdesk::desk::LoginRequest { username: "cashier1".into(), password: "Counter#1".into() })
+                .await;
+            assert!(r.is_ok(), "round {round}");
+        }
+    }
+    let mut conn = c.desk.pool().acquire().await.unwrap();
+    assert_eq!(
+        cashdesk::audit::verify(&mut conn).await.unwrap(),
+        4 + 6,
+        "4 users added, 6 log-ins, one unbroken chain"
+    );
+}
