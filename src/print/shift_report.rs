@@ -587,13 +587,18 @@ const TX_RIGHT: [bool; 9] = [true, false, false, false, false, false, false, tru
 const TX_NAME: usize = 5;
 const TX_AMOUNT: usize = 7;
 
+/// The one line a table section shows when it has no rows.
+fn empty_section(text: &str, label: &'static str) -> Band {
+    let mut b = Block::default();
+    b.text(LEFT, mm(1), BODY, text);
+    b.height = line_height(BODY) + mm(2);
+    Band::new(b, label)
+}
+
 fn transactions(r: &ShiftReport, font: &CjkFont, bands: &mut Vec<Band>, headers: &mut Vec<Block>) {
     bands.push(heading(&format!("一、收费明细（{} 笔）", r.transactions.len())));
     if r.transactions.is_empty() {
-        let mut b = Block::default();
-        b.text(LEFT, mm(1), BODY, "本班无收费记录。");
-        b.height = line_height(BODY) + mm(2);
-        bands.push(Band::new(b, "收费明细"));
+        bands.push(empty_section("本班无收费记录。", "收费明细"));
         return;
     }
     let xs = edges(TX_WIDTHS);
@@ -679,10 +684,7 @@ const DEP_BANK: usize = 2;
 fn deposits(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<Band>, headers: &mut Vec<Block>) {
     bands.push(heading(&format!("三、解款（{} 笔）", r.deposits.len())));
     if r.deposits.is_empty() {
-        let mut b = Block::default();
-        b.text(LEFT, mm(1), BODY, "本班无解款记录。");
-        b.height = line_height(BODY) + mm(2);
-        bands.push(Band::new(b, "解款"));
+        bands.push(empty_section("本班无解款记录。", "解款"));
         return;
     }
     let xs = edges(DEP_WIDTHS);
