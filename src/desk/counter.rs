@@ -15,12 +15,11 @@ use sqlx::{Connection, SqliteConnection};
 use super::{Desk, Session, TokenRequest, verify_blocking};
 use crate::{
     Error, Result,
-    accounts::{Account, BillingMode, db as accounts_db, quote::late_fee_due},
+    accounts::{Account, BillingMode, db as accounts_db},
     money::Yuan,
     payments::{
         AllocationLine, CollectRequest, LineKind, Method, PaymentDone, PaymentKind, VendRequest, Voucher,
-        allocation::{self, Due, Line},
-        db as pay_db, money_field, positive_money,
+        allocation::Line, db as pay_db, money_field, positive_money, settle,
     },
     print,
     shifts::{self, CashCount, CloseOutcome, DenominationCount, HolidayCashDue, ShiftInfo, db as shifts_db},
@@ -397,28 +396,16 @@ impl Desk {
         } else {
             Vec::new()
         };
-        let fees: Vec<(i64, Yuan)> =
-            bills.iter().map(|b| (b.id, late_fee_due(b, t.account.category, today, &self.policy().late_fee))).collect();
-        let dues: Vec<Due> = bills
-            .iter()
-            .zip(&fees)
-            .map(|(b, (_, fee))| Due {
-                bill_id: b.id,
-                period: b.period,
-                late_fee: if t.waiver.is_some() { Yuan::ZERO } else { *fee },
-                principal: b.outstanding(),
-            })
-            .collect();
-        let lines = allocation::allocate(&dues, t.tender.amount);
-        // A waiver covers the late fee of the bills this payment reaches, not of bills it leaves open.
-        let waived: Vec<(i64, Yuan)> = if t.waiver.is_some() {
-            fees.iter()
-                .filter(|(id, fee)| fee.is_positive() && lines.iter().any(|l| l.bill_id == Some(*id)))
-                .cloned()
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let settlement = settle::settle(
+            &bills,
+            t.account.category,
+            today,
+            &self.policy().late_fee,
+            t.tender.amount,
+            t.waiver.is_some(),
+        );
+        let lines = &settlement.lines;
+        let waived = &settlement.waived;
         let waived_json: Vec<serde_json::Value> = waived
             .iter()
             .filter_map(|(id, fee)| {
@@ -430,14 +417,14 @@ impl Desk {
             None => None,
         };
         let receipt_no = pay_db::next_receipt_no(&mut tx, terminal, today.year()).await?;
-        let credit: Yuan = lines.iter().filter(|l| l.kind == LineKind::Prepaid).map(|l| l.amount).sum();
+        let credit = settlement.prepaid();
         let prepaid_after = pay_db::add_prepaid(&mut tx, t.account.id, credit).await?;
         let event_id = outbox::new_event_id();
         let code = pay_db::verification_code(
             &self.receipt_secret,
             &[&receipt_no, t.account.account_no.as_str(), &t.tender.amount.to_string(), &now.to_rfc3339()],
         );
-        let waived_total: Yuan = waived.iter().map(|w| w.1).sum();
+        let waived_total = settlement.waived_total();
         let receipt = self.receipt_snapshot(&t, &lines, &bills, &receipt_no, &code, credit, prepaid_after, now);
         let receipt_json =
             serde_json::to_string(&receipt).map_err(|e| Error::Internal(format!("cannot store the receipt: {e}")))?;
@@ -465,7 +452,7 @@ impl Desk {
             },
         )
         .await?;
-        pay_db::apply_lines(&mut tx, payment_id, &lines, &bills, &fees, &waived, today).await?;
+        pay_db::apply_lines(&mut tx, payment_id, lines, &settlement.changes, today).await?;
         if let Some(due) = t.holiday_due {
             sqlx::query(
                 "INSERT INTO holiday_cash (payment_id, terminal, amount_fen, taken_on, due_on) VALUES (?, ?, ?, ?, ?)",

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 
 use super::{Method, PaymentKind, Voucher, allocation::Line};
-use crate::{Error, Result, accounts::Bill, money::Yuan, store};
+use crate::{Error, Result, money::Yuan, store};
 
 /// Take the next receipt number of `terminal` in `year`: `TERMINAL-YEAR-NNNNNN`.
 pub async fn next_receipt_no(conn: &mut SqliteConnection, terminal: &str, year: i32) -> Result<String> {
@@ -180,15 +180,13 @@ pub async fn insert_payment(conn: &mut SqliteConnection, p: &NewPayment<'_>) -> 
     }
 }
 
-/// Store the allocation lines and settle the bills they touch, recording each bill's state before.
-/// `waived` holds per bill the late fee waived with this payment.
+/// Store the allocation lines and apply the bill changes of `settle::settle`, recording each
+/// bill's state before.
 pub async fn apply_lines(
     conn: &mut SqliteConnection,
     payment_id: i64,
     lines: &[Line],
-    bills: &[Bill],
-    fees_due: &[(i64, Yuan)],
-    waived: &[(i64, Yuan)],
+    changes: &[super::settle::BillChange],
     today: NaiveDate,
 ) -> Result<()> {
     if lines.is_empty() {
@@ -206,24 +204,7 @@ pub async fn apply_lines(
             .push_bind(l.amount.fen());
     });
     q.build().execute(&mut *conn).await?;
-    // Per touched bill: (id, principal paid, fee paid, fee waived, fee still owed).
-    let mut touched = Vec::new();
-    for b in bills {
-        let of = |kind| -> Yuan {
-            lines.iter().filter(|l| l.bill_id == Some(b.id) && l.kind == kind).map(|l| l.amount).sum()
-        };
-        let (fee_paid, principal_paid) = (of(super::LineKind::LateFee), of(super::LineKind::Principal));
-        let waived_here = waived.iter().find(|(id, _)| *id == b.id).map(|w| w.1).unwrap_or(Yuan::ZERO);
-        if fee_paid.is_zero() && principal_paid.is_zero() && waived_here.is_zero() {
-            continue;
-        }
-        // The fee due today is charged now: what is not paid (nor waived) stays owed, and accrual
-        // restarts from today on the principal still unpaid.
-        let fee_due = fees_due.iter().find(|(id, _)| *id == b.id).map(|f| f.1).unwrap_or(Yuan::ZERO);
-        let owed_after = (fee_due - fee_paid - waived_here).max(Yuan::ZERO);
-        touched.push((b.id, principal_paid, fee_paid, waived_here, owed_after));
-    }
-    if touched.is_empty() {
+    if changes.is_empty() {
         return Ok(());
     }
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -233,8 +214,8 @@ pub async fn apply_lines(
     q.push_bind(payment_id);
     q.push(", id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen FROM bills WHERE id IN (");
     let mut ids = q.separated(", ");
-    for t in &touched {
-        ids.push_bind(t.0);
+    for c in changes {
+        ids.push_bind(c.bill_id);
     }
     q.push(")");
     q.build().execute(&mut *conn).await?;
@@ -245,12 +226,12 @@ pub async fn apply_lines(
     );
     q.push_bind(today.format("%Y-%m-%d").to_string());
     q.push(") FROM (");
-    q.push_values(&touched, |mut row, (id, principal, fee, waived, owed)| {
-        row.push_bind(*id)
-            .push_bind(principal.fen())
-            .push_bind(fee.fen())
-            .push_bind(waived.fen())
-            .push_bind(owed.fen());
+    q.push_values(changes, |mut row, c| {
+        row.push_bind(c.bill_id)
+            .push_bind(c.principal_paid.fen())
+            .push_bind(c.late_fee_paid.fen())
+            .push_bind(c.late_fee_waived.fen())
+            .push_bind(c.late_fee_owed_after.fen());
     });
     q.push(") AS v WHERE bills.id = v.column1");
     q.build().execute(&mut *conn).await?;

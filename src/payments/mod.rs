@@ -13,6 +13,7 @@
 pub mod allocation;
 pub mod banks;
 pub mod db;
+pub mod settle;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
-//! 同步: what this counter sends to the central ledger. For now the outbox (`outbox`), written in
-//! the same transaction as each money event; the client and the wire types come with the ledger
-//! issue.
+//! 同步: what this counter exchanges with the central ledger. The outbox (`outbox`), written in the
+//! same transaction as each money event, and the wire types shared with `cashdesk-ledger` (`wire`).
 
 pub mod outbox;
+pub mod wire;

@@ -1,0 +1,267 @@
+//! 接口报文: the JSON the counter and the central ledger exchange, shared by both sides (the ledger
+//! depends on this crate). Money is a decimal string (`Yuan`), never a JSON number.
+//!
+//! - `POST /v1/enrol` [`EnrolRequest`] → [`EnrolResponse`]: a one-time code for a token.
+//! - `POST /v1/events` [`PushRequest`] → [`PushResponse`]: outbox events in `seq` order; one
+//!   [`EventResult`] per event, in the same order.
+//! - `GET /v1/changes?cursor=C&limit=N` → [`PullResponse`]: accounts, bills, policy and calendar
+//!   years changed after the cursor, oldest change first.
+//! - Every error is an [`ApiError`] body: a stable code, a message, and whether retrying may help.
+//!
+//! Every request but enrol carries `Authorization: Bearer TOKEN`. The payload of a pushed event is
+//! the outbox's exact text, so `payload_sha256` can be checked byte for byte.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    accounts::{BillingMode, Category, RiskMark},
+    calendar::YearCalendar,
+    money::Yuan,
+    policy::Policy,
+};
+
+/// Events per push request, at most.
+pub const MAX_BATCH: usize = 500;
+/// Bytes of one event payload, at most.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// Bytes of a request body, at most.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Changes per pull page, at most (and the default).
+pub const MAX_PAGE: i64 = 5000;
+
+/// The event kinds a counter sends.
+pub const KINDS: [&str; 6] = ["payment", "vend", "void", "deposit", "shift.open", "shift.close"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub terminal: String,
+    pub code: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub terminal: String,
+    /// The terminal's bearer token: shown once, kept in the OS keyring.
+    pub token: String,
+}
+
+impl std::fmt::Debug for EnrolResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EnrolResponse {{ terminal: {:?}, token: <redacted> }}", self.terminal)
+    }
+}
+
+/// One outbox event as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushEvent {
+    pub event_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub terminal: String,
+    /// The outbox payload, exactly as stored (a JSON object as text).
+    pub payload: String,
+    pub payload_sha256: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub events: Vec<PushEvent>,
+}
+
+/// What the ledger did with one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored and applied now.
+    Applied,
+    /// Stored before with the same payload: nothing done.
+    Duplicate,
+    /// Recorded with a flag for review (a conflict, or an id reused with a different payload).
+    Flagged,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventResult {
+    pub event_id: String,
+    pub outcome: Outcome,
+    /// Why it was flagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<EventResult>,
+}
+
+/// An account as the ledger holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireAccount {
+    pub account_no: String,
+    pub name: String,
+    pub address: String,
+    pub category: Category,
+    pub billing_mode: BillingMode,
+    pub meter_no: String,
+    pub multiplier: i64,
+    pub phone: Option<String>,
+    pub id_number: Option<String>,
+    pub prepaid_balance: Yuan,
+    pub risk: Option<RiskMark>,
+    pub closed: bool,
+}
+
+/// A bill as the ledger holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireBill {
+    pub account_no: String,
+    /// `YYYYMM`
+    pub period: String,
+    pub kwh: String,
+    pub amount: Yuan,
+    pub paid: Yuan,
+    /// `YYYY-MM-DD`
+    pub due_date: String,
+    pub late_fee_from: String,
+    pub late_fee_received: Yuan,
+    pub late_fee_waived: Yuan,
+    pub late_fee_owed: Yuan,
+    pub written_off: bool,
+}
+
+/// One change sent down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    Account(WireAccount),
+    Bill(WireBill),
+    /// The whole policy (late fee, holiday cash, bank first).
+    Policy {
+        policy: Policy,
+    },
+    /// One year's holiday notice.
+    Calendar {
+        notice: YearCalendar,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// Pass this back to get the changes after these. Opaque to the counter.
+    pub cursor: String,
+    /// Whether more changes are waiting after this page.
+    pub more: bool,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable, e.g. `BAD_REQUEST`, `UNAUTHORIZED`, `FORBIDDEN`, `TOO_LARGE`, `UNAVAILABLE`.
+    pub code: String,
+    pub message: String,
+    /// Whether sending the same request again later may succeed.
+    pub retry: bool,
+}
+
+/// The money an event moves, for per-terminal totals (count and sum by kind): a payment's or vend's
+/// amount, a void's amount reversed, a deposit's amount, a shift's float (open) or counted cash
+/// (close). `None` when the payload has no such field.
+pub fn event_amount(kind: &str, payload: &serde_json::Value) -> Option<Yuan> {
+    let field = match kind {
+        "shift.open" => "float",
+        "shift.close" => "counted",
+        _ => "amount",
+    };
+    payload.get(field).and_then(|v| v.as_str()).and_then(|s| Yuan::parse(s).ok())
+}
+
+/// The payload of a `payment` or `vend` event (the fields the ledger applies).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakingPayload {
+    pub event_id: String,
+    pub receipt_no: String,
+    pub account_no: String,
+    pub cashier: String,
+    pub method: String,
+    pub amount: Yuan,
+    #[serde(default)]
+    pub voucher: Option<VoucherPayload>,
+    #[serde(default)]
+    pub lines: Vec<LinePayload>,
+    #[serde(default)]
+    pub late_fee_waived: Option<Yuan>,
+    #[serde(default)]
+    pub waiver_reason: Option<String>,
+    /// RFC 3339, the counter's local time.
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherPayload {
+    pub bank: String,
+    pub serial: String,
+    pub payer: String,
+    pub amount: Yuan,
+    pub transfer_date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinePayload {
+    pub period: Option<String>,
+    pub kind: String,
+    pub amount: Yuan,
+}
+
+/// The payload of a `void` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidPayload {
+    pub event_id: String,
+    pub voids_event_id: String,
+    pub receipt_no: String,
+    pub amount: Yuan,
+    pub reason: String,
+    pub at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_tagged_and_money_is_a_string() {
+        let c = Change::Bill(WireBill {
+            account_no: "3100000001".into(),
+            period: "202610".into(),
+            kwh: "120".into(),
+            amount: Yuan::parse("66.60").unwrap(),
+            paid: Yuan::ZERO,
+            due_date: "2026-11-15".into(),
+            late_fee_from: "2026-11-15".into(),
+            late_fee_received: Yuan::ZERO,
+            late_fee_waived: Yuan::ZERO,
+            late_fee_owed: Yuan::ZERO,
+            written_off: false,
+        });
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.starts_with(r#"{"type":"bill""#), "{text}");
+        assert!(text.contains(r#""amount":"66.60""#), "{text}");
+        assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), c);
+    }
+
+    #[test]
+    fn event_amount_reads_the_field_of_each_kind() {
+        let p = serde_json::json!({"amount": "12.30", "float": "500.00", "counted": "499.90"});
+        assert_eq!(event_amount("payment", &p), Some(Yuan::parse("12.30").unwrap()));
+        assert_eq!(event_amount("shift.open", &p), Some(Yuan::parse("500.00").unwrap()));
+        assert_eq!(event_amount("shift.close", &p), Some(Yuan::parse("499.90").unwrap()));
+        assert_eq!(event_amount("deposit", &serde_json::json!({})), None);
+    }
+
+    #[test]
+    fn the_token_never_reaches_debug_output() {
+        let r = EnrolResponse { terminal: "DEMO-01".into(), token: "secret-token".into() };
+        assert!(!format!("{r:?}").contains("secret"));
+    }
+}
