@@ -128,9 +128,18 @@ clippy: deps-system
 fmt: ## Format the Rust code in place
 	cargo fmt --all
 
-.PHONY: test-rust
-test-rust: deps-system ## Rust tests (core, shell, ledger; includes the TypeScript bindings check)
-	cargo test --workspace
+# The ledger's tests need a PostgreSQL: scripts/pg-throwaway.sh starts a throwaway cluster in a
+# temporary directory (as user postgres when root), exports CASHDESK_TEST_PG=<its URL> for the
+# command, and always stops and deletes it afterwards, pass or fail. Each test creates its own
+# database on it (ledger/tests/support/pg.rs). Set CASHDESK_TEST_PG yourself to use another server.
+PG_WITH := scripts/pg-throwaway.sh with
+
+.PHONY: test-rust test-ledger
+test-rust: deps-system ## Rust tests (core, shell, ledger on a throwaway PostgreSQL; includes the TypeScript bindings check)
+	$(PG_WITH) cargo test --workspace
+
+test-ledger: deps-system ## Only the ledger's tests, on a throwaway PostgreSQL
+	$(PG_WITH) cargo test -p cashdesk-ledger
 
 .PHONY: test-ui
 test-ui: deps ## UI unit tests (vitest)
