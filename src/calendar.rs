@@ -262,7 +262,8 @@ const NOTICE_2026: ShippedNotice = ShippedNotice {
     working_weekends: &[(1, 4), (2, 14), (2, 28), (5, 9), (9, 20), (10, 10)],
 };
 
-fn shipped_notices() -> Vec<YearCalendar> {
+/// The notices shipped with this build (2025, 2026), also what a new ledger starts with.
+pub fn shipped_notices() -> Vec<YearCalendar> {
     [NOTICE_2025, NOTICE_2026].iter().map(ShippedNotice::expand).collect()
 }
 

@@ -1,63 +1,184 @@
-//! `cashdesk-ledger`: the province's central ledger (账务中心). This is the skeleton the ledger issue
-//! builds on: an axum service with a health check. Accounts, pushed money events, pulls and
-//! PostgreSQL storage come with that issue.
+//! `cashdesk-ledger`: the province's central ledger (账务中心). `serve` runs the HTTP API; the other
+//! subcommands are for its administrators. Configuration: `--config FILE` (TOML) and the
+//! `CASHDESK_LEDGER_*` environment variables (see `config`).
 
-use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use anyhow::Context;
-use axum::{Router, routing::get};
+use cashdesk_ledger::{api, config::Config, db, import, reports, terminals, tls};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "cashdesk-ledger", version, about = "Cashdesk central ledger")]
 struct Cli {
+    /// Configuration file (TOML); environment variables override it.
+    #[arg(long, global = true, env = "CASHDESK_LEDGER_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Serve the ledger's HTTP API.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "CASHDESK_LEDGER_BIND", default_value = "127.0.0.1:8700")]
-        bind: SocketAddr,
+    /// Serve the HTTP API (migrates the database first).
+    Serve,
+    /// Create or update the database schema.
+    Migrate,
+    /// Terminals: enrol (prints a one-time code) or revoke.
+    Terminal {
+        #[command(subcommand)]
+        cmd: TerminalCmd,
+    },
+    /// Import accounts or bills from CSV (the counter's formats); all or nothing.
+    Import {
+        #[command(subcommand)]
+        what: ImportCmd,
+    },
+    /// An account as the ledger sees it.
+    Account {
+        #[command(subcommand)]
+        cmd: AccountCmd,
+    },
+    /// Count and sum of a terminal's money events by kind.
+    Totals {
+        #[arg(long)]
+        terminal: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Conflicts waiting for review.
+    Conflicts {
+        #[command(subcommand)]
+        cmd: ConflictsCmd,
     },
 }
 
-/// The HTTP routes.
-fn app() -> Router {
-    Router::new().route("/healthz", get(healthz))
+#[derive(Debug, Subcommand)]
+enum TerminalCmd {
+    /// Print a one-time enrolment code (valid 24 hours) for a terminal code such as DEMO-01.
+    Enrol { code: String },
+    /// Refuse the terminal's token from now on.
+    Revoke { code: String },
 }
 
-async fn healthz() -> &'static str {
-    "ok"
+#[derive(Debug, Subcommand)]
+enum ImportCmd {
+    Accounts { file: PathBuf },
+    Bills { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCmd {
+    Show {
+        account_no: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConflictsCmd {
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v).context("cannot write JSON")?);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("stopping");
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).try_init();
-    match Cli::parse().cmd {
-        Cmd::Serve { bind } => {
-            let listener =
-                tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
-            tracing::info!(%bind, "ledger listening");
-            axum::serve(listener, app()).await.context("the server stopped")?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    let pool = db::connect(&config.database_url, config.max_connections).await?;
+    match cli.cmd {
+        Cmd::Serve => {
+            db::migrate(&pool).await?;
+            tracing::info!(database = %config.database_url_redacted(), "ledger database ready");
+            tls::serve(api::router(pool), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
+        }
+        Cmd::Migrate => {
+            db::migrate(&pool).await?;
+            println!("the ledger database is up to date");
+        }
+        Cmd::Terminal { cmd: TerminalCmd::Enrol { code } } => {
+            db::migrate(&pool).await?;
+            let once = terminals::enrol(&pool, &code).await?;
+            println!("{once}");
+            eprintln!(
+                "one-time enrolment code for terminal {code}, valid 24 hours: enter it in the counter's Settings"
+            );
+        }
+        Cmd::Terminal { cmd: TerminalCmd::Revoke { code } } => {
+            if !terminals::revoke(&pool, &code).await? {
+                anyhow::bail!("there is no terminal {code}");
+            }
+            println!("terminal {code} revoked");
+        }
+        Cmd::Import { what } => {
+            db::migrate(&pool).await?;
+            let (file, is_accounts) = match &what {
+                ImportCmd::Accounts { file } => (file, true),
+                ImportCmd::Bills { file } => (file, false),
+            };
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let n =
+                if is_accounts { import::accounts(&pool, &bytes).await? } else { import::bills(&pool, &bytes).await? };
+            println!("imported {n} {}", if is_accounts { "accounts" } else { "bills" });
+        }
+        Cmd::Account { cmd: AccountCmd::Show { account_no, json } } => {
+            let view =
+                reports::account(&pool, &account_no).await?.with_context(|| format!("no account {account_no}"))?;
+            if json {
+                print_json(&view)?;
+            } else {
+                println!(
+                    "{} {} prepaid {} suspense {}",
+                    view.account_no, view.name, view.prepaid_balance, view.suspense
+                );
+                for b in &view.bills {
+                    println!(
+                        "  {} amount {} paid {} late fee received {}",
+                        b.period, b.amount, b.paid, b.late_fee_received
+                    );
+                }
+            }
+        }
+        Cmd::Totals { terminal, json } => {
+            let totals = reports::totals(&pool, &terminal).await?;
+            if json {
+                print_json(&totals)?;
+            } else {
+                for t in &totals {
+                    println!("{:12} {:>8} {:>16}", t.kind, t.count, t.sum);
+                }
+            }
+        }
+        Cmd::Conflicts { cmd: ConflictsCmd::List { json } } => {
+            let list = reports::conflicts(&pool).await?;
+            if json {
+                print_json(&list)?;
+            } else {
+                for c in &list {
+                    println!("#{} {} {} {}", c.id, c.kind, c.terminal, c.detail);
+                }
+            }
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::{body::Body, http::Request};
-    use tower::ServiceExt;
-
-    #[tokio::test]
-    async fn healthz_answers_ok() {
-        let res = super::app().oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(res.status(), 200);
-        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
-        assert_eq!(&body[..], b"ok");
-    }
 }

@@ -32,13 +32,13 @@ pub const MAX_PAGE: i64 = 5000;
 /// The event kinds a counter sends.
 pub const KINDS: [&str; 6] = ["payment", "vend", "void", "deposit", "shift.open", "shift.close"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolRequest {
     pub terminal: String,
     pub code: String,
 }
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolResponse {
     pub terminal: String,
     /// The terminal's bearer token: shown once, kept in the OS keyring.
@@ -52,7 +52,7 @@ impl std::fmt::Debug for EnrolResponse {
 }
 
 /// One outbox event as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushEvent {
     pub event_id: String,
     pub seq: i64,
@@ -64,13 +64,13 @@ pub struct PushEvent {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushRequest {
     pub events: Vec<PushEvent>,
 }
 
 /// What the ledger did with one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Stored and applied now.
@@ -81,7 +81,7 @@ pub enum Outcome {
     Flagged,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventResult {
     pub event_id: String,
     pub outcome: Outcome,
@@ -90,63 +90,82 @@ pub struct EventResult {
     pub flag: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResponse {
     pub results: Vec<EventResult>,
 }
 
 /// An account as the ledger holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WireAccount {
     pub account_no: String,
     pub name: String,
     pub address: String,
+    #[schema(value_type = String)]
     pub category: Category,
+    #[schema(value_type = String)]
     pub billing_mode: BillingMode,
     pub meter_no: String,
     pub multiplier: i64,
     pub phone: Option<String>,
     pub id_number: Option<String>,
+    #[schema(value_type = String)]
     pub prepaid_balance: Yuan,
+    #[schema(value_type = Option<String>)]
     pub risk: Option<RiskMark>,
     pub closed: bool,
 }
 
 /// A bill as the ledger holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WireBill {
     pub account_no: String,
     /// `YYYYMM`
     pub period: String,
     pub kwh: String,
+    #[schema(value_type = String)]
     pub amount: Yuan,
+    #[schema(value_type = String)]
     pub paid: Yuan,
     /// `YYYY-MM-DD`
     pub due_date: String,
     pub late_fee_from: String,
+    #[schema(value_type = String)]
     pub late_fee_received: Yuan,
+    #[schema(value_type = String)]
     pub late_fee_waived: Yuan,
+    #[schema(value_type = String)]
     pub late_fee_owed: Yuan,
     pub written_off: bool,
 }
 
 /// One change sent down.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     Account(WireAccount),
     Bill(WireBill),
     /// The whole policy (late fee, holiday cash, bank first).
-    Policy {
-        policy: Policy,
-    },
+    Policy(PolicyChange),
     /// One year's holiday notice.
-    Calendar {
-        notice: YearCalendar,
-    },
+    Calendar(CalendarChange),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The whole policy (late fee, holiday cash, bank first): the core's `Policy` JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PolicyChange {
+    #[schema(value_type = Object)]
+    pub policy: Policy,
+}
+
+/// One year's holiday notice: the core's `YearCalendar` JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CalendarChange {
+    #[schema(value_type = Object)]
+    pub notice: YearCalendar,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PullResponse {
     pub changes: Vec<Change>,
     /// Pass this back to get the changes after these. Opaque to the counter.
@@ -156,7 +175,7 @@ pub struct PullResponse {
 }
 
 /// The body of every error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiError {
     /// Stable, e.g. `BAD_REQUEST`, `UNAUTHORIZED`, `FORBIDDEN`, `TOO_LARGE`, `UNAVAILABLE`.
     pub code: String,

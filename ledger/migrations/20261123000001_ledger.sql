@@ -1,0 +1,190 @@
+-- The central ledger (账务中心). Money is NUMERIC(14,2): exact, summable in SQL.
+--
+-- Change tracking for pulls: every row a counter pulls carries `rev` (from one sequence) and `txid`
+-- (the transaction that last wrote it), both set on insert and on every update by a trigger. A pull
+-- returns rows in (txid, rev) order and only rows whose transaction is older than every transaction
+-- still running (pg_snapshot_xmin), so a cursor never skips a row committed late.
+
+CREATE SEQUENCE change_rev;
+
+CREATE FUNCTION touch_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.rev := nextval('change_rev');
+    NEW.txid := pg_current_xact_id();
+    RETURN NEW;
+END;
+$$;
+
+CREATE TABLE accounts (
+    id              BIGSERIAL PRIMARY KEY,
+    account_no      TEXT NOT NULL UNIQUE,
+    name            TEXT NOT NULL,
+    address         TEXT NOT NULL,
+    category        TEXT NOT NULL CHECK (category IN ('residential', 'commercial', 'industrial', 'agricultural')),
+    billing_mode    TEXT NOT NULL CHECK (billing_mode IN ('postpaid', 'prepaid')),
+    meter_no        TEXT NOT NULL,
+    multiplier      BIGINT NOT NULL CHECK (multiplier >= 1),
+    phone           TEXT,
+    id_number       TEXT,
+    prepaid_balance NUMERIC(14, 2) NOT NULL DEFAULT 0 CHECK (prepaid_balance >= 0),
+    risk            TEXT CHECK (risk IN ('poor_credit', 'repeated_arrears')),
+    closed          BOOLEAN NOT NULL DEFAULT false,
+    rev             BIGINT NOT NULL DEFAULT 0,
+    txid            xid8 NOT NULL DEFAULT '0'
+);
+CREATE INDEX accounts_changes ON accounts (txid, rev);
+CREATE TRIGGER accounts_touch BEFORE INSERT OR UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch_change();
+
+CREATE TABLE bills (
+    id                BIGSERIAL PRIMARY KEY,
+    account_id        BIGINT NOT NULL REFERENCES accounts (id),
+    period            INTEGER NOT NULL CHECK (period BETWEEN 200001 AND 209912),
+    kwh               TEXT NOT NULL,
+    amount            NUMERIC(14, 2) NOT NULL CHECK (amount >= 0),
+    paid              NUMERIC(14, 2) NOT NULL DEFAULT 0 CHECK (paid >= 0 AND paid <= amount),
+    due_date          DATE NOT NULL,
+    late_fee_from     DATE NOT NULL,
+    late_fee_received NUMERIC(14, 2) NOT NULL DEFAULT 0 CHECK (late_fee_received >= 0),
+    late_fee_waived   NUMERIC(14, 2) NOT NULL DEFAULT 0 CHECK (late_fee_waived >= 0),
+    late_fee_owed     NUMERIC(14, 2) NOT NULL DEFAULT 0 CHECK (late_fee_owed >= 0),
+    written_off       BOOLEAN NOT NULL DEFAULT false,
+    rev               BIGINT NOT NULL DEFAULT 0,
+    txid              xid8 NOT NULL DEFAULT '0',
+    UNIQUE (account_id, period)
+);
+CREATE INDEX bills_changes ON bills (txid, rev);
+CREATE INDEX bills_open ON bills (account_id) WHERE paid < amount;
+CREATE TRIGGER bills_touch BEFORE INSERT OR UPDATE ON bills FOR EACH ROW EXECUTE FUNCTION touch_change();
+
+-- The policy sent down (one row, JSON as the core's Policy), and the holiday calendar by year.
+CREATE TABLE policy (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    body TEXT NOT NULL,
+    rev  BIGINT NOT NULL DEFAULT 0,
+    txid xid8 NOT NULL DEFAULT '0'
+);
+CREATE TRIGGER policy_touch BEFORE INSERT OR UPDATE ON policy FOR EACH ROW EXECUTE FUNCTION touch_change();
+
+CREATE TABLE calendar_years (
+    year   INTEGER PRIMARY KEY,
+    notice TEXT NOT NULL,
+    rev    BIGINT NOT NULL DEFAULT 0,
+    txid   xid8 NOT NULL DEFAULT '0'
+);
+CREATE TRIGGER calendar_touch BEFORE INSERT OR UPDATE ON calendar_years FOR EACH ROW EXECUTE FUNCTION touch_change();
+
+-- 收费终端: a one-time enrolment code (hash, expiry) is exchanged for a token (hash). Only hashes.
+CREATE TABLE terminals (
+    code             TEXT PRIMARY KEY,
+    enrol_code_hash  TEXT,
+    enrol_expires_at TIMESTAMPTZ,
+    token_hash       TEXT UNIQUE,
+    enrolled_at      TIMESTAMPTZ,
+    revoked_at       TIMESTAMPTZ,
+    last_seq         BIGINT NOT NULL DEFAULT 0,
+    last_seen_at     TIMESTAMPTZ
+);
+
+-- Every money event received, once per id. `outcome` is applied or flagged (a conflict was listed).
+CREATE TABLE events (
+    event_id       UUID PRIMARY KEY,
+    terminal       TEXT NOT NULL REFERENCES terminals (code),
+    seq            BIGINT NOT NULL,
+    kind           TEXT NOT NULL,
+    payload        TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    received_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    account_no     TEXT,
+    amount         NUMERIC(14, 2),
+    outcome        TEXT NOT NULL CHECK (outcome IN ('applied', 'flagged'))
+);
+CREATE INDEX events_terminal ON events (terminal, kind);
+
+-- A resent id whose payload differs: kept whole, never dropped, and listed as a conflict.
+CREATE TABLE event_rejects (
+    id             BIGSERIAL PRIMARY KEY,
+    event_id       UUID NOT NULL,
+    terminal       TEXT NOT NULL,
+    seq            BIGINT NOT NULL,
+    kind           TEXT NOT NULL,
+    payload        TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    received_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    UNIQUE (event_id, payload_sha256)
+);
+
+-- What a payment did, so that a void reverses exactly that.
+CREATE TABLE event_lines (
+    event_id UUID NOT NULL REFERENCES events (event_id),
+    seq      INTEGER NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('late_fee', 'principal', 'prepaid', 'suspense')),
+    bill_id  BIGINT REFERENCES bills (id),
+    period   INTEGER,
+    amount   NUMERIC(14, 2) NOT NULL CHECK (amount > 0),
+    PRIMARY KEY (event_id, seq)
+);
+CREATE TABLE event_bill_before (
+    event_id      UUID NOT NULL REFERENCES events (event_id),
+    bill_id       BIGINT NOT NULL REFERENCES bills (id),
+    late_fee_from DATE NOT NULL,
+    late_fee_owed NUMERIC(14, 2) NOT NULL,
+    late_fee_waived_now NUMERIC(14, 2) NOT NULL,
+    PRIMARY KEY (event_id, bill_id)
+);
+CREATE TABLE voids (
+    event_id        UUID PRIMARY KEY REFERENCES events (event_id),
+    voided_event_id UUID NOT NULL UNIQUE REFERENCES events (event_id)
+);
+
+-- A bank slip pays once across the province.
+CREATE TABLE vouchers (
+    bank     TEXT NOT NULL,
+    serial   TEXT NOT NULL,
+    event_id UUID NOT NULL REFERENCES events (event_id),
+    PRIMARY KEY (bank, serial)
+);
+
+-- 挂账: money that could not go to an account (closed, unknown), held for review.
+CREATE TABLE suspense (
+    id         BIGSERIAL PRIMARY KEY,
+    event_id   UUID NOT NULL REFERENCES events (event_id),
+    account_no TEXT,
+    amount     NUMERIC(14, 2) NOT NULL,
+    reason     TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- 冲突: for review. Money is never refused; what was odd about it is listed here.
+CREATE TABLE conflicts (
+    id          BIGSERIAL PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    event_id    UUID NOT NULL,
+    terminal    TEXT NOT NULL,
+    account_no  TEXT,
+    amount      NUMERIC(14, 2),
+    detail      TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    resolved_at TIMESTAMPTZ
+);
+CREATE INDEX conflicts_open ON conflicts (id) WHERE resolved_at IS NULL;
+
+-- Shifts and bank deposits as the counters report them.
+CREATE TABLE shifts (
+    terminal  TEXT NOT NULL,
+    shift_id  BIGINT NOT NULL,
+    cashier   TEXT NOT NULL,
+    float     NUMERIC(14, 2) NOT NULL,
+    opened_at TEXT NOT NULL,
+    expected  NUMERIC(14, 2),
+    counted   NUMERIC(14, 2),
+    closed_at TEXT,
+    PRIMARY KEY (terminal, shift_id)
+);
+CREATE TABLE deposits (
+    event_id UUID PRIMARY KEY REFERENCES events (event_id),
+    terminal TEXT NOT NULL,
+    bank     TEXT NOT NULL,
+    slip_no  TEXT NOT NULL,
+    amount   NUMERIC(14, 2) NOT NULL
+);

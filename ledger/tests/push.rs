@@ -1,0 +1,277 @@
+//! Pushing a real counter's outbox to a real ledger on PostgreSQL: exactly once in effect, conflicts
+//! listed, money never refused, bad requests refused whole.
+
+mod support;
+
+use cashdesk::{
+    desk::counter::VoidRequest,
+    payments::{CollectRequest, Method, VendRequest, VoucherInput},
+    sync::wire::Outcome,
+    users::approval::ApprovalInput,
+};
+use cashdesk_ledger::{reports, terminals};
+use support::ledger::{Counter, Ledger, counter, push, push_raw};
+
+fn cash(token: &str, account: &str, amount: &str) -> CollectRequest {
+    CollectRequest {
+        token: token.into(),
+        account_no: account.into(),
+        method: Method::Cash,
+        amount: amount.into(),
+        tendered: Some(amount.into()),
+        voucher: None,
+        waive_late_fee: None,
+        approval: None,
+    }
+}
+
+async fn pay(c: &Counter, account: &str, amount: &str) -> String {
+    c.desk.collect(cash(&c.cashier, account, amount)).await.unwrap().receipt_no
+}
+
+/// Bills (period, paid, fee received, fee owed) and prepaid balance of an account at the counter.
+async fn counter_account(c: &Counter, no: &str) -> (Vec<(i64, String, String, String, String)>, String) {
+    let bills: Vec<(i64, i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT b.period, b.paid_fen, b.late_fee_received_fen, b.late_fee_owed_fen, b.late_fee_from FROM bills b
+         JOIN accounts a ON a.id = b.account_id WHERE a.account_no = ? ORDER BY b.period",
+    )
+    .bind(no)
+    .fetch_all(c.desk.pool())
+    .await
+    .unwrap();
+    let (prepaid,): (i64,) = sqlx::query_as("SELECT prepaid_balance_fen FROM accounts WHERE account_no = ?")
+        .bind(no)
+        .fetch_one(c.desk.pool())
+        .await
+        .unwrap();
+    let y = |f: i64| cashdesk::money::Yuan::from_fen(f).to_string();
+    (bills.into_iter().map(|(p, paid, fee, owed, from)| (p, y(paid), y(fee), y(owed), from)).collect(), y(prepaid))
+}
+
+async fn ledger_account(l: &Ledger, no: &str) -> (Vec<(i64, String, String, String, String)>, String) {
+    let v = reports::account(&l.pool, no).await.unwrap().unwrap();
+    (
+        v.bills
+            .iter()
+            .map(|b| {
+                (
+                    i64::from(b.period),
+                    b.paid.to_string(),
+                    b.late_fee_received.to_string(),
+                    b.late_fee_owed.to_string(),
+                    b.late_fee_from.to_string(),
+                )
+            })
+            .collect(),
+        v.prepaid_balance.to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_resent_batch_is_all_duplicate_and_changes_nothing() {
+    let mut ledger = Ledger::start().await;
+    let token = ledger.token_for("GY01-01").await;
+    let c = counter("GY01-01", "2026-01-10T10:00:00+08:00", true).await;
+    pay(&c, "3100000001", "100.00").await;
+    pay(&c, "3100000004", "6000.00").await;
+    let events = c.outbox(false).await;
+    assert_eq!(events.len(), 3, "shift.open and two payments");
+    let first = push(&ledger.url, &token, &events).await;
+    assert!(first.results.iter().all(|r| r.outcome == Outcome::Applied), "{first:?}");
+    let after_first = (ledger_account(&ledger, "3100000001").await, ledger_account(&ledger, "3100000004").await);
+    // The response was lost: the counter sends the same batch again, and again a part of it.
+    let again = push(&ledger.url, &token, &events).await;
+    assert!(again.results.iter().all(|r| r.outcome == Outcome::Duplicate), "{again:?}");
+    let part = push(&ledger.url, &token, &events[1..]).await;
+    assert!(part.results.iter().all(|r| r.outcome == Outcome::Duplicate));
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM events").await, 3);
+    assert_eq!(after_first, (ledger_account(&ledger, "3100000001").await, ledger_account(&ledger, "3100000004").await));
+    // The ledger applied the payments exactly as the counter did (shared settlement rule).
+    for no in ["3100000001", "3100000004"] {
+        assert_eq!(ledger_account(&ledger, no).await, counter_account(&c, no).await, "account {no}");
+    }
+    let totals = reports::totals(&ledger.pool, "GY01-01").await.unwrap();
+    let payment = totals.iter().find(|t| t.kind == "payment").unwrap();
+    assert_eq!((payment.count, payment.sum.to_string()), (2, "6100.00".to_string()));
+    ledger.stop().await;
+}
+
+#[tokio::test]
+async fn two_counters_paying_one_bill_offline_are_both_recorded_and_one_conflict_listed() {
+    let mut ledger = Ledger::start().await;
+    let (ta, tb) = (ledger.token_for("GY01-01").await, ledger.token_for("GY01-02").await);
+    let a = counter("GY01-01", "2026-01-10T10:00:00+08:00", true).await;
+    let b = counter("GY01-02", "2026-01-10T10:05:00+08:00", true).await;
+    // Both counters settle the same arrears while offline.
+    pay(&a, "3100000004", "5200.00").await;
+    pay(&b, "3100000004", "5200.00").await;
+    let ra = push(&ledger.url, &ta, &a.outbox(true).await).await;
+    assert!(ra.results.iter().all(|r| r.outcome == Outcome::Applied));
+    let rb = push(&ledger.url, &tb, &b.outbox(true).await).await;
+    let flagged: Vec<_> = rb.results.iter().filter(|r| r.outcome == Outcome::Flagged).collect();
+    assert_eq!(flagged.len(), 1, "{rb:?}");
+    assert!(flagged[0].flag.as_deref().unwrap_or("").contains("allocation_differs"));
+    let view = reports::account(&ledger.pool, "3100000004").await.unwrap().unwrap();
+    assert!(view.bills.iter().all(|b| b.outstanding.is_zero()), "the bills are settled once");
+    // The second payment is kept whole: all of it is prepaid balance at the centre, on top of what
+    // the first payment left over (5,200.00 − 5,000.00 principal − 60.00 late fee = 140.00).
+    assert_eq!(counter_account(&a, "3100000004").await.1, "140.00");
+    assert_eq!(view.prepaid_balance.to_string(), "5340.00");
+    let conflicts = reports::conflicts(&ledger.pool).await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].kind, "allocation_differs");
+    assert_eq!(conflicts[0].terminal, "GY01-02");
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM events WHERE kind = 'payment'").await, 2);
+    ledger.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_pushes_only_as_its_terminal_and_a_revoked_token_is_refused() {
+    let mut ledger = Ledger::start().await;
+    let ta = ledger.token_for("GY01-01").await;
+    let _tb = ledger.token_for("GY01-02").await;
+    let b = counter("GY01-02", "2026-01-10T10:00:00+08:00", true).await;
+    pay(&b, "3100000001", "10.00").await;
+    let (status, body) = push_raw(&ledger.url, &ta, &b.outbox(true).await).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "FORBIDDEN");
+    let (status, body) = push_raw(&ledger.url, "not-a-token", &b.outbox(true).await).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("UNAUTHORIZED")));
+    assert!(terminals::revoke(&ledger.pool, "GY01-01").await.unwrap());
+    let a = counter("GY01-01", "2026-01-10T10:00:00+08:00", true).await;
+    let (status, body) = push_raw(&ledger.url, &ta, &a.outbox(true).await).await;
+    assert_eq!((status, body["code"].as_str(), body["retry"].as_bool()), (401, Some("TOKEN_REVOKED"), Some(false)));
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM events").await, 0);
+    // A used or wrong enrolment code is refused too.
+    let code = terminals::enrol(&ledger.pool, "GY01-01").await.unwrap();
+    terminals::exchange(&ledger.pool, "GY01-01", &code).await.unwrap();
+    assert!(terminals::exchange(&ledger.pool, "GY01-01", &code).await.is_err());
+    ledger.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_or_oversized_requests_get_400_or_413_and_store_nothing() {
+    let mut ledger = Ledger::start().await;
+    let token = ledger.token_for("GY01-01").await;
+    let c = counter("GY01-01", "2026-01-10T10:00:00+08:00", true).await;
+    pay(&c, "3100000001", "10.00").await;
+    let good = c.outbox(true).await;
+    // A tampered payload (hash mismatch) in the middle of a good batch: the whole batch is refused.
+    let mut tampered = good.clone();
+    tampered[1].payload = tampered[1].payload.replace("10.00", "1000.00");
+    let (status, body) = push_raw(&ledger.url, &token, &tampered).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("BAD_REQUEST")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("payload_sha256"));
+    // Not JSON at all.
+    let r = support::ledger::http()
+        .post(format!("{}/v1/events", ledger.url))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{\"events\": [oops")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "BAD_REQUEST");
+    // Too many bytes.
+    let huge = format!("{{\"events\": [], \"pad\": \"{}\"}}", "x".repeat(9 * 1024 * 1024));
+    let r = support::ledger::http()
+        .post(format!("{}/v1/events", ledger.url))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM events").await, 0);
+    // The good batch still goes through afterwards.
+    let ok = push(&ledger.url, &token, &good).await;
+    assert!(ok.results.iter().all(|r| r.outcome == Outcome::Applied));
+    ledger.stop().await;
+}
+
+#[tokio::test]
+async fn a_counter_restored_from_an_old_backup_resending_old_ids_with_other_payloads_is_flagged_not_lost() {
+    let mut ledger = Ledger::start().await;
+    let token = ledger.token_for("GY01-01").await;
+    let c = counter("GY01-01", "2026-01-10T10:00:00+08:00", true).await;
+    pay(&c, "3100000001", "50.00").await;
+    let sent = c.outbox(true).await;
+    push(&ledger.url, &token, &sent).await;
+    // The restored database holds the same ids with different contents (e.g. a different amount).
+    let mut restored = sent.clone();
+    for e in &mut restored {
+        e.payload = e.payload.replace("50.00", "55.00");
+        e.payload_sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(e.payload.as_bytes()));
+    }
+    let r = push(&ledger.url, &token, &restored).await;
+    let payment = r.results.iter().find(|x| x.event_id == sent[1].event_id).unwrap();
+    assert_eq!(payment.outcome, Outcome::Flagged);
+    assert!(payment.flag.as_deref().unwrap().contains("id_reused"));
+    // Kept whole for review, listed, and the first version still stands. (The shift.open event's
+    // payload did not change: it is a plain duplicate.)
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM event_rejects").await, 1);
+    let conflicts = reports::conflicts(&ledger.pool).await.unwrap();
+    assert!(conflicts.iter().any(|k| k.kind == "id_reused"));
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM events").await, 2);
+    let totals = reports::totals(&ledger.pool, "GY01-01").await.unwrap();
+    assert_eq!(totals.iter().find(|t| t.kind == "payment").unwrap().sum.to_string(), "50.00");
+    // Resending the restored version again lists nothing new.
+    push(&ledger.url, &token, &restored).await;
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM event_rejects").await, 1);
+    assert_eq!(reports::conflicts(&ledger.pool).await.unwrap().len(), conflicts.len());
+    ledger.stop().await;
+}
+
+#[tokio::test]
+async fn vends_vouchers_voids_deposits_and_closed_accounts_land_as_at_the_counter() {
+    let mut ledger = Ledger::start().await;
+    let token = ledger.token_for("GY01-01").await;
+    let c = counter("GY01-01", "2026-01-12T10:00:00+08:00", true).await;
+    let voucher = VoucherInput {
+        bank: "工行".into(),
+        serial: "TX-0001".into(),
+        payer: "示范市恒通机械制造有限公司".into(),
+        amount: "3000.00".into(),
+        transfer_date: "2026-01-12".into(),
+    };
+    c.desk
+        .vend(VendRequest {
+            token: c.cashier.clone(),
+            account_no: "3100000003".into(),
+            method: Method::Transfer,
+            amount: "3000.00".into(),
+            tendered: None,
+            voucher: Some(voucher),
+            approval: None,
+        })
+        .await
+        .unwrap();
+    let voided = pay(&c, "3100000001", "300.00").await;
+    c.desk
+        .void_payment(VoidRequest {
+            token: c.cashier.clone(),
+            receipt_no: voided,
+            reason: "收错户号".into(),
+            approval: Some(ApprovalInput { username: "super1".into(), password: "Counter#1".into() }),
+        })
+        .await
+        .unwrap();
+    pay(&c, "3100000002", "20000.00").await;
+    // Account 3100000002 was closed centrally meanwhile: its payment goes to suspense, listed.
+    sqlx::query("UPDATE accounts SET closed = true WHERE account_no = '3100000002'").execute(&ledger.pool).await.unwrap();
+    let r = push(&ledger.url, &token, &c.outbox(true).await).await;
+    let flagged: Vec<_> = r.results.iter().filter(|x| x.outcome == Outcome::Flagged).collect();
+    assert_eq!(flagged.len(), 1, "{r:?}");
+    assert!(flagged[0].flag.as_deref().unwrap().contains("account_closed"));
+    for no in ["3100000001", "3100000003"] {
+        assert_eq!(ledger_account(&ledger, no).await, counter_account(&c, no).await, "account {no}");
+    }
+    let closed = reports::account(&ledger.pool, "3100000002").await.unwrap().unwrap();
+    assert_eq!(closed.suspense.to_string(), "20000.00");
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM vouchers").await, 1);
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM voids").await, 1);
+    ledger.stop().await;
+}

@@ -1,0 +1,179 @@
+//! A real ledger (the crate's router on its own PostgreSQL database, on a free loopback port) and
+//! real counters (the core's `Desk` on SQLite files in temp dirs) for the sync tests.
+
+use std::net::SocketAddr;
+
+use cashdesk::{
+    config::TerminalCode,
+    desk::{Clock, Desk, InitOptions, LoginRequest, counter::OpenShiftRequest},
+    sync::wire::{PushEvent, PushRequest, PushResponse},
+    users::Role,
+};
+use cashdesk_ledger::{api, db, import, terminals, tls};
+use chrono::DateTime;
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+
+pub const ACCOUNTS_CSV: &str = "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance
+3100000001,张建国,示范市城关区人民路12号1栋2单元301室,residential,postpaid,0110000000001,1,13812345678,,0
+3100000002,示范市华联商贸有限公司,示范市东城区解放路8号,commercial,postpaid,0110000000002,30,,,12.50
+3100000003,示范市恒通机械制造有限公司,示范市开发区建设路100号,industrial,prepaid,0110000000003,400,,,5000
+3100000004,前进村灌溉站,示范市郊区前进村3组,agricultural,postpaid,0110000000004,20,,,0
+";
+
+pub const BILLS_CSV: &str = "account_no,period,kwh,amount,due_date,paid
+3100000001,202511,300,158.49,2025-12-20,0
+3100000001,202512,320,169.06,2026-01-20,100.00
+3100000002,202511,13298,10000.00,2025-12-15,0
+3100000004,202512,2000,2000.00,2025-12-31,0
+3100000004,202601,3000,3000.00,2026-01-15,0
+";
+
+/// A plain-HTTP client (reqwest is built without a crypto provider; install ring's once).
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// A ledger serving on loopback.
+pub struct Ledger {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub pool: PgPool,
+    pub db_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Ledger {
+    /// A new ledger on a fresh database, with the test accounts and bills imported.
+    pub async fn start() -> Ledger {
+        let db_url = super::pg::fresh_database_url().await;
+        let pool = db::connect(&db_url, 10).await.unwrap();
+        db::migrate(&pool).await.unwrap();
+        import::accounts(&pool, ACCOUNTS_CSV.as_bytes()).await.unwrap();
+        import::bills(&pool, BILLS_CSV.as_bytes()).await.unwrap();
+        Ledger::serve(db_url, pool, "127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// Serve `pool` on `addr` (port 0: any free port) and wait until it answers.
+    pub async fn serve(db_url: String, pool: PgPool, addr: SocketAddr) -> Ledger {
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = api::router(pool.clone());
+        let task = tokio::spawn(async move {
+            let _ = tls::serve_on(router, listener, None, async move {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        let url = format!("http://{addr}");
+        let client = http();
+        for _ in 0..500 {
+            if let Ok(r) = client.get(format!("{url}/healthz")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        Ledger { url, addr, pool, db_url, stop: Some(tx), task: Some(task) }
+    }
+
+    /// Stop serving (the database stays).
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Enrol `terminal` and return its token.
+    pub async fn token_for(&self, terminal: &str) -> String {
+        let code = terminals::enrol(&self.pool, terminal).await.unwrap();
+        terminals::exchange(&self.pool, terminal, &code).await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&self.pool).await.unwrap();
+        n
+    }
+}
+
+/// A counter for `terminal` with the test staff (password `Counter#1`) and the test accounts.
+pub struct Counter {
+    pub desk: Desk,
+    pub clock: Clock,
+    pub dir: tempfile::TempDir,
+    pub cashier: String,
+}
+
+pub async fn counter(terminal: &str, now: &str, with_accounts: bool) -> Counter {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(DateTime::parse_from_rfc3339(now).unwrap());
+    let desk = Desk::open(
+        &dir.path().join("cashdesk.sqlite"),
+        InitOptions { terminal: Some(TerminalCode::parse(terminal).unwrap()), utility: None },
+    )
+    .await
+    .unwrap()
+    .with_clock(clock.clone());
+    for (name, role) in [("cashier1", Role::Cashier), ("super1", Role::Supervisor), ("admin", Role::Admin)] {
+        desk.add_user("test", name, None, role, "Counter#1").await.unwrap();
+    }
+    if with_accounts {
+        desk.import_accounts("test", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+        desk.import_bills("test", "bills.csv", BILLS_CSV.as_bytes()).await.unwrap();
+    }
+    let cashier = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+    desk.open_shift(OpenShiftRequest { token: cashier.clone(), float: "500.00".into() }).await.unwrap();
+    Counter { desk, clock, dir, cashier }
+}
+
+impl Counter {
+    /// The outbox as push events (all, or only those not yet pushed), in seq order.
+    pub async fn outbox(&self, only_waiting: bool) -> Vec<PushEvent> {
+        let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at FROM outbox
+             WHERE pushed_at IS NULL OR NOT ? ORDER BY seq",
+        )
+        .bind(only_waiting)
+        .fetch_all(self.desk.pool())
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|(seq, event_id, kind, terminal, payload, payload_sha256, created_at)| PushEvent {
+                event_id,
+                seq,
+                kind,
+                terminal,
+                payload,
+                payload_sha256,
+                created_at,
+            })
+            .collect()
+    }
+}
+
+/// POST events with a token; the status and the parsed body (a PushResponse or an ApiError).
+pub async fn push_raw(url: &str, token: &str, events: &[PushEvent]) -> (u16, serde_json::Value) {
+    let r = http()
+        .post(format!("{url}/v1/events"))
+        .bearer_auth(token)
+        .json(&PushRequest { events: events.to_vec() })
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+pub async fn push(url: &str, token: &str, events: &[PushEvent]) -> PushResponse {
+    let (status, body) = push_raw(url, token, events).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_value(body).unwrap()
+}
