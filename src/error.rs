@@ -94,6 +94,22 @@ pub enum Error {
         "this database was written by a newer Cashdesk (schema {found}, this build knows up to {known}); install the newer version"
     )]
     DatabaseTooNew { found: i64, known: i64 },
+    #[error(
+        "sync with the central ledger is not set up: an administrator enrols this terminal with the ledger's URL and a one-time code"
+    )]
+    SyncNotEnrolled,
+    #[error(
+        "the central ledger cannot be reached ({detail}); the counter keeps working and sends its events when the network is back"
+    )]
+    SyncOffline { detail: String },
+    #[error("the central ledger refused the request ({ledger_code}: {message})")]
+    SyncRefused { status: u16, ledger_code: String, message: String, retry: bool },
+    #[error("the central ledger sent a reply this counter cannot use: {detail}")]
+    SyncBadReply { detail: String },
+    #[error("{waiting} event(s) are waiting to be sent: the ledger's changes are applied once they have been pushed")]
+    SyncPushFirst { waiting: i64 },
+    #[error("the OS keyring cannot be used ({detail}); log in to the desktop session, or ask an administrator")]
+    SyncKeyring { detail: String },
     #[error("database error: {0}")]
     Store(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -156,6 +172,16 @@ impl Error {
             Error::PrinterNotSet => "PRINTER_NOT_SET",
             Error::Print(e) => e.code(),
             Error::DatabaseTooNew { .. } => "DATABASE_TOO_NEW",
+            Error::SyncNotEnrolled => "SYNC_NOT_ENROLLED",
+            Error::SyncOffline { .. } => "SYNC_OFFLINE",
+            // The ledger is there but its token check failed: enrol again.
+            Error::SyncRefused { status: 401, .. } => "SYNC_UNAUTHORIZED",
+            // Busy or restarting (503): to the person at the counter, the same as offline.
+            Error::SyncRefused { retry: true, .. } => "SYNC_OFFLINE",
+            Error::SyncRefused { .. } => "SYNC_REFUSED",
+            Error::SyncBadReply { .. } => "SYNC_BAD_REPLY",
+            Error::SyncPushFirst { .. } => "SYNC_PUSH_FIRST",
+            Error::SyncKeyring { .. } => "SYNC_KEYRING",
             Error::Store(_) | Error::Migrate(_) | Error::Io(_) => "STORE_ERROR",
             Error::Internal(_) => "INTERNAL",
         }
@@ -234,9 +260,35 @@ impl Error {
             Error::DifferenceNeedsApproval { difference } => {
                 p.insert("difference".into(), difference.clone());
             }
+            Error::SyncOffline { detail } | Error::SyncBadReply { detail } | Error::SyncKeyring { detail } => {
+                p.insert("detail".into(), detail.clone());
+            }
+            Error::SyncRefused { status, ledger_code, message, .. } => {
+                p.insert("status".into(), status.to_string());
+                p.insert("ledger_code".into(), ledger_code.clone());
+                p.insert("message".into(), message.clone());
+            }
+            Error::SyncPushFirst { waiting } => {
+                p.insert("waiting".into(), waiting.to_string());
+            }
             _ => {}
         }
         p
+    }
+
+    /// Whether trying the same thing again later may succeed (sync errors, as the ledger or the
+    /// network said; a busy local database). Rule errors are never worth retrying unchanged.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Error::SyncRefused { retry, .. } => *retry,
+            Error::SyncOffline { .. }
+            | Error::SyncBadReply { .. }
+            | Error::SyncPushFirst { .. }
+            | Error::SyncKeyring { .. }
+            | Error::Store(_)
+            | Error::Io(_) => true,
+            _ => false,
+        }
     }
 
     /// The body sent to the UI. Storage details stay in the log, not on the cashier's screen.

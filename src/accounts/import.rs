@@ -163,7 +163,7 @@ fn parse_money(s: &str) -> Result<Yuan> {
     Ok(Yuan::parse(s)?)
 }
 
-fn parse_date(s: &str) -> Result<NaiveDate> {
+pub(crate) fn parse_date(s: &str) -> Result<NaiveDate> {
     let ok_shape = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
     match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         Ok(d) if ok_shape => Ok(d),
@@ -171,7 +171,7 @@ fn parse_date(s: &str) -> Result<NaiveDate> {
     }
 }
 
-fn parse_meter(s: &str) -> Result<String> {
+pub(crate) fn parse_meter(s: &str) -> Result<String> {
     if !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         Ok(s.to_string())
     } else {
@@ -179,7 +179,7 @@ fn parse_meter(s: &str) -> Result<String> {
     }
 }
 
-fn parse_phone(s: &str) -> Result<Option<String>> {
+pub(crate) fn parse_phone(s: &str) -> Result<Option<String>> {
     if s.is_empty() {
         return Ok(None);
     }

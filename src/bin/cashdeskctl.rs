@@ -17,6 +17,7 @@ use cashdesk::{
         Desk, InitOptions, LoginRequest, TokenRequest,
         counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
         printing::ShiftReportRequest,
+        sync::{SyncEnrolRequest, SyncStatus},
     },
     money::Yuan,
     payments::{CollectRequest, Method, PaymentDone, VendRequest, VoucherInput},
@@ -119,6 +120,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ReceiptCmd,
     },
+    /// Sync with the central ledger (账务中心): enrol this terminal, sync now, show the state.
+    Sync {
+        #[command(subcommand)]
+        cmd: SyncCmd,
+    },
     /// Record cash taken to the bank (解款); covers holiday cash due first.
     Deposit {
         #[arg(long)]
@@ -215,6 +221,30 @@ enum CalendarCmd {
 }
 
 #[derive(Debug, Subcommand)]
+enum SyncCmd {
+    /// Enrol this terminal with the ledger (an administrator): the token goes into the OS keyring.
+    /// With --user the password is the first line of stdin; without it, the user name is the first
+    /// line and the password the second.
+    Enrol {
+        /// The ledger's URL, e.g. https://ledger.example.cn:8443
+        #[arg(long)]
+        url: String,
+        /// The one-time code from `cashdesk-ledger terminal enrol`.
+        #[arg(long)]
+        code: String,
+        /// The administrator.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Push waiting events and pull changes now; fails (status 1) with the error when it cannot.
+    Now,
+    /// Last success, events waiting, last error, cursor.
+    Status,
+    /// Events the ledger recorded with a flag, for review.
+    Flagged,
+}
+
+#[derive(Debug, Subcommand)]
 enum UserCmd {
     /// Add a user; the password is read from the first line of standard input.
     Add {
@@ -306,6 +336,51 @@ fn read_passwords(with_approver: bool) -> Result<Passwords, Error> {
     let user = next("user")?;
     let approver = if with_approver { Some(next("approver")?) } else { None };
     Ok(Passwords { user, approver })
+}
+
+/// The administrator's user name (from `--user`, or the first line of stdin) and password (the next
+/// line).
+fn read_admin(user: Option<&str>) -> Result<LoginRequest, Error> {
+    let mut lines = std::io::stdin().lock().lines();
+    let mut next = |what: &str| -> Result<String, Error> {
+        let line = lines.next().transpose()?.unwrap_or_default();
+        let v = line.trim_end_matches(['\n', '\r']).to_string();
+        if v.is_empty() {
+            return Err(Error::invalid(
+                what,
+                format!("give the administrator's {what} on its own line of standard input"),
+            ));
+        }
+        Ok(v)
+    };
+    let username = match user {
+        Some(u) => u.to_string(),
+        None => next("user name")?,
+    };
+    let password = next("password")?;
+    Ok(LoginRequest { username, password })
+}
+
+fn print_sync_status(s: &SyncStatus, json: bool) -> Result<(), Error> {
+    if json {
+        return print_json(s);
+    }
+    println!("enrolled:      {}", if s.enrolled { "yes" } else { "no" });
+    println!("ledger:        {}", s.ledger_url.as_deref().unwrap_or("-"));
+    println!("last success:  {}", s.last_success.as_deref().unwrap_or("never"));
+    println!("last attempt:  {}", s.last_attempt.as_deref().unwrap_or("never"));
+    println!("waiting:       {} event(s)", s.waiting);
+    println!("flagged:       {} event(s)", s.flagged);
+    println!("cursor:        {}", if s.cursor.is_empty() { "(start)" } else { &s.cursor });
+    if let Some(e) = &s.last_error {
+        println!(
+            "last error:    [{}] {} ({})",
+            e.code,
+            e.message,
+            if e.retryable { "will retry" } else { "needs attention" }
+        );
+    }
+    Ok(())
 }
 
 /// Log `user` in with the password from stdin; returns the session token and the approval input.
@@ -474,7 +549,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 None => config::default_db_path()?,
             };
             let calendar =
-                if path.exists() { open(&cli, no_init()).await?.calendar().clone() } else { Calendar::shipped() };
+                if path.exists() { (*open(&cli, no_init()).await?.calendar()).clone() } else { Calendar::shipped() };
             match cmd {
                 CalendarCmd::IsWorkingDay { date } => {
                     let d = parse_date(date)?;
@@ -493,9 +568,71 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 CalendarCmd::Load { file } => {
                     let json = std::fs::read_to_string(file)
                         .map_err(|e| Error::invalid("file", format!("cannot read {}: {e}", file.display())))?;
-                    let mut desk = open(&cli, no_init()).await?;
+                    let desk = open(&cli, no_init()).await?;
                     let year = desk.load_calendar_year(&actor(), &json).await?;
                     println!("Loaded the holiday calendar for {year}.");
+                }
+            }
+        }
+        Cmd::Sync { cmd } => {
+            let desk = open(&cli, no_init()).await?;
+            match cmd {
+                SyncCmd::Enrol { url, code, user } => {
+                    let login = read_admin(user.as_deref())?;
+                    let token = desk.login(login).await?.token;
+                    let done = desk
+                        .sync_enrol(SyncEnrolRequest { token: token.clone(), url: url.clone(), code: code.clone() })
+                        .await;
+                    let _ = desk.logout(TokenRequest { token }).await;
+                    let status = done?;
+                    if cli.json {
+                        print_json(&status)?;
+                    } else {
+                        println!(
+                            "Terminal {} enrolled with {}; the token is in the OS keyring.",
+                            desk.terminal(),
+                            url.trim()
+                        );
+                    }
+                }
+                SyncCmd::Now => {
+                    let report = desk.sync_once().await?;
+                    if cli.json {
+                        print_json(&report)?;
+                    } else {
+                        println!(
+                            "Pushed {} event(s): {} applied, {} duplicate, {} flagged. Pulled {} page(s): {} account(s), {} bill(s){}{}.",
+                            report.applied + report.duplicate + report.flagged,
+                            report.applied,
+                            report.duplicate,
+                            report.flagged,
+                            report.pages,
+                            report.accounts,
+                            report.bills,
+                            if report.policy_changed { ", new policy" } else { "" },
+                            if report.calendar_years.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", calendar {:?}", report.calendar_years)
+                            },
+                        );
+                        if let Some(waiting) = report.pull_skipped_waiting {
+                            println!(
+                                "Pull skipped: {waiting} new event(s) must be pushed first; run `cashdeskctl sync now` again."
+                            );
+                        }
+                    }
+                }
+                SyncCmd::Status => print_sync_status(&desk.sync_state().await?, cli.json)?,
+                SyncCmd::Flagged => {
+                    let rows = desk.sync_flagged().await?;
+                    if cli.json {
+                        print_json(&rows)?;
+                    } else {
+                        for r in rows {
+                            println!("{}  #{}  {}  {}  {}", r.flagged_at, r.seq, r.kind, r.event_id, r.reason);
+                        }
+                    }
                 }
             }
         }

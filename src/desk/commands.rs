@@ -14,6 +14,7 @@ use super::{
     AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest,
     counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
     printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
+    sync::SyncEnrolRequest,
 };
 use crate::payments::{CollectRequest, VendRequest};
 use crate::{Error, ErrorBody};
@@ -37,6 +38,9 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("receipt_pdf", "ReceiptRequest", "ReceiptPdf"),
     ("print_receipt", "ReceiptRequest", "Printed"),
     ("shift_report", "ShiftReportRequest", "DocumentPdf"),
+    ("sync_status", "TokenRequest", "SyncStatus"),
+    ("sync_enrol", "SyncEnrolRequest", "SyncStatus"),
+    ("sync_now", "TokenRequest", "SyncReport"),
 ];
 
 fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
@@ -116,6 +120,18 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
             Ok(r) => reply(desk.shift_report_pdf(r).await),
             Err(e) => Err(e),
         },
+        "sync_status" => match parse::<TokenRequest>(req) {
+            Ok(r) => reply(desk.sync_status(r).await),
+            Err(e) => Err(e),
+        },
+        "sync_enrol" => match parse::<SyncEnrolRequest>(req) {
+            Ok(r) => reply(desk.sync_enrol(r).await),
+            Err(e) => Err(e),
+        },
+        "sync_now" => match parse::<TokenRequest>(req) {
+            Ok(r) => reply(desk.sync_now(r).await),
+            Err(e) => Err(e),
+        },
         other => Err(Error::invalid("cmd", format!("unknown command '{other}'"))),
     };
     result.map_err(|e| e.body())
@@ -170,10 +186,12 @@ mod bindings {
                 DocumentPdf, PrintSettings, Printed, ReceiptPdf, ReceiptRequest, SetPrintSettingsRequest,
                 ShiftReportRequest,
             },
+            sync::{SyncEnrolRequest, SyncStatus},
         },
         payments::{CollectRequest, PaymentDone, VendRequest},
         print::PaperMode,
         shifts::{CloseOutcome, DenominationCount, HolidayCashDue, ShiftInfo},
+        sync::{SyncReport, state::SyncErrorInfo},
         users::{Role, UserInfo},
     };
 
@@ -222,7 +240,11 @@ mod bindings {
             Printed,
             PaperMode,
             ShiftReportRequest,
-            DocumentPdf
+            DocumentPdf,
+            SyncStatus,
+            SyncErrorInfo,
+            SyncEnrolRequest,
+            SyncReport
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

@@ -340,11 +340,13 @@ impl Desk {
         let account = self.account_for(&mut conn, &req.account_no, BillingMode::Prepaid).await?;
         let today = self.today();
         let tender = tender(req.method, &req.amount, req.tendered.as_deref(), req.voucher.as_ref(), today)?;
-        let policy = &self.policy().holiday_cash;
+        let policy_now = self.policy();
+        let calendar = self.calendar();
+        let policy = &policy_now.holiday_cash;
         let mut holiday_due = None;
         let mut approver = None;
         if tender.method == Method::Cash && policy.bank_first.contains(&account.category) {
-            if self.calendar().is_working_day(today) {
+            if calendar.is_working_day(today) {
                 return Err(Error::BankFirst);
             }
             if tender.amount > policy.limit_per_transaction {
@@ -366,7 +368,7 @@ impl Desk {
                 return Err(Error::HolidayCashShiftLimit { limit: limit.to_string() });
             }
             approver = Some((self.check_approval(req.approval.as_ref(), &s, "holiday cash").await?, "holiday cash"));
-            holiday_due = Some(self.calendar().next_working_day(today));
+            holiday_due = Some(calendar.next_working_day(today));
         }
         self.take(
             &mut conn,
@@ -425,7 +427,7 @@ impl Desk {
             &[&receipt_no, t.account.account_no.as_str(), &t.tender.amount.to_string(), &now.to_rfc3339()],
         );
         let waived_total = settlement.waived_total();
-        let receipt = self.receipt_snapshot(&t, &lines, &bills, &receipt_no, &code, credit, prepaid_after, now);
+        let receipt = self.receipt_snapshot(&t, lines, &bills, &receipt_no, &code, credit, prepaid_after, now);
         let receipt_json =
             serde_json::to_string(&receipt).map_err(|e| Error::Internal(format!("cannot store the receipt: {e}")))?;
         let payment_id = pay_db::insert_payment(
@@ -515,7 +517,7 @@ impl Desk {
             amount_words: t.tender.amount.words(),
             tendered: t.tender.tendered,
             change: t.tender.change,
-            lines: lines_out(&lines),
+            lines: lines_out(lines),
             late_fee_waived: waived_total,
             prepaid_after,
             created_at: now.format("%Y-%m-%d %H:%M:%S").to_string(),

@@ -21,6 +21,7 @@ macro_rules! redact_token_debug {
 pub mod commands;
 pub mod counter;
 pub mod printing;
+pub mod sync;
 
 use std::{
     path::Path,
@@ -42,7 +43,7 @@ use crate::{
     users::{self, Permission, Role, UserInfo, db as users_db, lockout, password, session},
 };
 
-const SETTING_POLICY: &str = "policy";
+pub(crate) const SETTING_POLICY: &str = "policy";
 
 /// The counter's clock.
 #[derive(Debug, Clone, Default)]
@@ -175,14 +176,51 @@ pub struct Desk {
     pool: SqlitePool,
     terminal: TerminalCode,
     utility: String,
-    policy: Policy,
-    calendar: Calendar,
+    /// Replaced as a whole when the ledger sends a new one (shared by every clone of this `Desk`).
+    policy: Swappable<Policy>,
+    /// Replaced as a whole when a year is loaded or the ledger sends one.
+    calendar: Swappable<Calendar>,
     clock: Clock,
     demo: bool,
     /// Keys receipts' verification codes (校验码); made on first open, kept in `settings`.
     receipt_secret: String,
     /// The CJK font for printing, located on first use (see `printing`).
     font: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<crate::print::CjkFont>>>,
+    /// Where the ledger token is kept (the OS keyring unless a test gives another store).
+    tokens: Arc<dyn crate::sync::token::TokenStore>,
+    /// One sync round at a time in this process (the background runner and "sync now").
+    sync_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A value read by every call and replaced as a whole: readers take an `Arc` and never wait on a
+/// replacement in progress for longer than a pointer swap.
+#[derive(Debug)]
+struct Swappable<T>(Arc<std::sync::RwLock<Arc<T>>>);
+
+impl<T> Clone for Swappable<T> {
+    fn clone(&self) -> Swappable<T> {
+        Swappable(self.0.clone())
+    }
+}
+
+impl<T> Swappable<T> {
+    fn new(v: T) -> Swappable<T> {
+        Swappable(Arc::new(std::sync::RwLock::new(Arc::new(v))))
+    }
+
+    fn get(&self) -> Arc<T> {
+        match self.0.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set(&self, v: T) {
+        match self.0.write() {
+            Ok(mut g) => *g = Arc::new(v),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(v),
+        }
+    }
 }
 
 impl Desk {
@@ -225,29 +263,39 @@ impl Desk {
         let utility = store::setting(&pool, config::SETTING_UTILITY)
             .await?
             .unwrap_or_else(|| config::DEFAULT_UTILITY.to_string());
-        let policy = match store::setting(&pool, SETTING_POLICY).await? {
-            Some(json) => Policy::from_json(&json)?,
-            None => Policy::default(),
-        };
-        let mut calendar = Calendar::shipped();
-        let years: Vec<(String,)> =
-            sqlx::query_as("SELECT notice FROM calendar_years ORDER BY year").fetch_all(&pool).await?;
-        for (json,) in years {
-            calendar.insert_year(YearCalendar::from_json(&json)?)?;
-        }
+        let policy = load_policy(&pool).await?;
+        let calendar = load_calendar(&pool).await?;
         let demo = store::setting(&pool, crate::demo::SETTING_DEMO).await?.is_some();
         let receipt_secret = crate::payments::db::receipt_secret(&pool).await?;
         Ok(Desk {
             pool,
             terminal,
             utility,
-            policy,
-            calendar,
+            policy: Swappable::new(policy),
+            calendar: Swappable::new(calendar),
             clock: Clock::System,
             demo,
             receipt_secret,
             font: Default::default(),
+            tokens: Arc::new(crate::sync::token::KeyringStore),
+            sync_lock: Default::default(),
         })
+    }
+
+    /// Keep the ledger token in `tokens` instead of the OS keyring (tests where the keyring is not
+    /// the thing under test).
+    pub fn with_token_store(mut self, tokens: Arc<dyn crate::sync::token::TokenStore>) -> Desk {
+        self.tokens = tokens;
+        self
+    }
+
+    /// Read the policy and the calendar again from the database (after the ledger sent new ones).
+    pub async fn reload_policy_and_calendar(&self) -> Result<()> {
+        let policy = load_policy(&self.pool).await?;
+        let calendar = load_calendar(&self.pool).await?;
+        self.policy.set(policy);
+        self.calendar.set(calendar);
+        Ok(())
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Desk {
@@ -263,12 +311,14 @@ impl Desk {
         &self.terminal
     }
 
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// The policy in force now (a snapshot: a later replacement does not change it).
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy.get()
     }
 
-    pub fn calendar(&self) -> &Calendar {
-        &self.calendar
+    /// The holiday calendar in force now (a snapshot).
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendar.get()
     }
 
     pub fn utility(&self) -> &str {
@@ -430,7 +480,7 @@ impl Desk {
         }
         if matches!(role, Role::Supervisor | Role::Admin) {
             let last = if today.month() >= 11 { today.year() + 1 } else { today.year() };
-            notices.extend(self.calendar.missing_years(today.year(), last).into_iter().map(|year| Notice {
+            notices.extend(self.calendar().missing_years(today.year(), last).into_iter().map(|year| Notice {
                 code: "CALENDAR_MISSING".into(),
                 message: format!("the holiday calendar for {year} is not loaded: weekends count as days off until it is; ask an administrator to load it"),
                 params: [("year".to_string(), year.to_string())].into(),
@@ -495,7 +545,7 @@ impl Desk {
             .await?
             .ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
         let bills = accounts_db::open_bills(&mut conn, account.id).await?;
-        let quote = crate::accounts::quote::quote(no, account.category, &bills, on, &self.policy.late_fee);
+        let quote = crate::accounts::quote::quote(no, account.category, &bills, on, &self.policy().late_fee);
         Ok(AccountView { account: AccountDetail::from(&account), quote })
     }
 
@@ -589,7 +639,7 @@ impl Desk {
     }
 
     /// Load a year's holiday notice (JSON, see `calendar::YearCalendar`). Replaces that year.
-    pub async fn load_calendar_year(&mut self, actor: &str, json: &str) -> Result<i32> {
+    pub async fn load_calendar_year(&self, actor: &str, json: &str) -> Result<i32> {
         let year = YearCalendar::from_json(json)?;
         let y = year.year;
         let mut tx = store::write_tx(&self.pool).await?;
@@ -601,9 +651,29 @@ impl Desk {
             .await?;
         self.audit(&mut tx, actor, "calendar.load", Some(&y.to_string()), serde_json::json!({})).await?;
         tx.commit().await?;
-        self.calendar.insert_year(year)?;
+        let mut calendar = (*self.calendar()).clone();
+        calendar.insert_year(year)?;
+        self.calendar.set(calendar);
         Ok(y)
     }
+}
+
+async fn load_policy(pool: &SqlitePool) -> Result<Policy> {
+    Ok(match store::setting(pool, SETTING_POLICY).await? {
+        Some(json) => Policy::from_json(&json)?,
+        None => Policy::default(),
+    })
+}
+
+/// The shipped years, replaced or extended by the notices loaded into the database.
+async fn load_calendar(pool: &SqlitePool) -> Result<Calendar> {
+    let mut calendar = Calendar::shipped();
+    let years: Vec<(String,)> =
+        sqlx::query_as("SELECT notice FROM calendar_years ORDER BY year").fetch_all(pool).await?;
+    for (json,) in years {
+        calendar.insert_year(YearCalendar::from_json(&json)?)?;
+    }
+    Ok(calendar)
 }
 
 /// The audit actor for a name that is no user.

@@ -21,6 +21,9 @@ import type { SearchRequest } from "./SearchRequest";
 import type { SetPrintSettingsRequest } from "./SetPrintSettingsRequest";
 import type { ShiftInfo } from "./ShiftInfo";
 import type { ShiftReportRequest } from "./ShiftReportRequest";
+import type { SyncEnrolRequest } from "./SyncEnrolRequest";
+import type { SyncReport } from "./SyncReport";
+import type { SyncStatus } from "./SyncStatus";
 import type { TokenRequest } from "./TokenRequest";
 import type { VendRequest } from "./VendRequest";
 import type { VoidDone } from "./VoidDone";
@@ -45,4 +48,7 @@ export type Commands = {
   receipt_pdf: { req: ReceiptRequest; res: ReceiptPdf };
   print_receipt: { req: ReceiptRequest; res: Printed };
   shift_report: { req: ShiftReportRequest; res: DocumentPdf };
+  sync_status: { req: TokenRequest; res: SyncStatus };
+  sync_enrol: { req: SyncEnrolRequest; res: SyncStatus };
+  sync_now: { req: TokenRequest; res: SyncReport };
 };

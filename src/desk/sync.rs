@@ -1,0 +1,164 @@
+//! 同步 at the counter: the status bar's sync state, enrolment by an administrator, "sync now", and
+//! the background runner the shell starts.
+//!
+//! Invariants: enrolment needs an administrator's session, validates the URL (http/https), stores
+//! the token only in the token store (the OS keyring) and audits `sync.enrol` without the token or
+//! the code. After a round that replaced the policy or a calendar year, every clone of this `Desk`
+//! uses the new ones. Only one round runs at a time in this process.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Desk, TokenRequest};
+use crate::{
+    Result,
+    sync::{
+        client::LedgerUrl,
+        engine::{Engine, SyncReport},
+        outbox,
+        runner::{Runner, RunnerConfig},
+        state::{self, FlaggedEvent, SyncErrorInfo},
+    },
+    users::Role,
+};
+
+/// What the status bar and `cashdeskctl sync status` show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SyncStatus {
+    /// A ledger URL is set and the token is in the keyring.
+    pub enrolled: bool,
+    pub ledger_url: Option<String>,
+    /// RFC 3339, the counter's time.
+    pub last_success: Option<String>,
+    pub last_attempt: Option<String>,
+    /// Money events not yet acknowledged by the ledger (待上传).
+    #[ts(type = "number")]
+    pub waiting: i64,
+    pub last_error: Option<SyncErrorInfo>,
+    #[ts(type = "number")]
+    pub consecutive_failures: i64,
+    /// The pull cursor ('' = nothing pulled yet). Opaque.
+    pub cursor: String,
+    /// Events the ledger recorded with a flag, for review.
+    #[ts(type = "number")]
+    pub flagged: i64,
+}
+
+/// 终端注册: an administrator enrols this terminal with the ledger.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct SyncEnrolRequest {
+    pub token: String,
+    /// The ledger's URL, e.g. `https://ledger.example.cn:8443`.
+    pub url: String,
+    /// The one-time code from `cashdesk-ledger terminal enrol`.
+    pub code: String,
+}
+
+impl std::fmt::Debug for SyncEnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEnrolRequest")
+            .field("token", &"<redacted>")
+            .field("url", &self.url)
+            .field("code", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Desk {
+    /// The sync engine of this counter (its database, terminal code, token store and clock).
+    pub fn sync_engine(&self) -> Engine {
+        Engine::new(self.pool.clone(), self.terminal.clone(), self.tokens.clone()).with_clock(self.clock.clone())
+    }
+
+    /// The sync state, for operations staff (no session; `cashdeskctl sync status`).
+    pub async fn sync_state(&self) -> Result<SyncStatus> {
+        let mut conn = self.pool.acquire().await?;
+        let st = state::load(&mut conn).await?;
+        let waiting = outbox::waiting(&mut conn).await?;
+        let flagged = state::flagged_count(&mut conn).await?;
+        drop(conn);
+        let enrolled = st.ledger_url.is_some()
+            && match self.sync_engine().token().await {
+                Ok(t) => t.is_some(),
+                Err(e) => {
+                    tracing::warn!(code = e.code(), error = %e, "cannot read the ledger token");
+                    false
+                }
+            };
+        Ok(SyncStatus {
+            enrolled,
+            ledger_url: st.ledger_url,
+            last_success: st.last_success,
+            last_attempt: st.last_attempt,
+            waiting,
+            last_error: st.last_error,
+            consecutive_failures: st.consecutive_failures,
+            cursor: st.cursor,
+            flagged,
+        })
+    }
+
+    /// 同步状态 for the status bar: any logged-in user.
+    pub async fn sync_status(&self, req: TokenRequest) -> Result<SyncStatus> {
+        self.session(&req.token).await?;
+        self.sync_state().await
+    }
+
+    /// Events the ledger flagged, for review (supervisors; operations staff through the CLI).
+    pub async fn sync_flagged(&self) -> Result<Vec<FlaggedEvent>> {
+        let mut conn = self.pool.acquire().await?;
+        state::flagged(&mut conn).await
+    }
+
+    /// 终端注册: an administrator gives the ledger's URL and the one-time code; the token goes into
+    /// the keyring. Audited (`sync.enrol`, with the URL; never the token or the code).
+    pub async fn sync_enrol(&self, req: SyncEnrolRequest) -> Result<SyncStatus> {
+        let s = self.session(&req.token).await?;
+        if s.user.role != Role::Admin {
+            return Err(crate::Error::Forbidden {
+                role: s.user.role.as_str(),
+                action: "enrol this terminal with the ledger",
+            });
+        }
+        let url = LedgerUrl::parse(&req.url)?;
+        self.sync_engine().enrol(&url, &req.code).await?;
+        self.audit_alone(
+            &s.user.username,
+            "sync.enrol",
+            Some(self.terminal.as_str()),
+            serde_json::json!({"url": url.as_str()}),
+        )
+        .await?;
+        tracing::info!(url = %url, "terminal enrolled with the ledger");
+        self.sync_state().await
+    }
+
+    /// One sync round now, without a session (the background runner and `cashdeskctl sync now`).
+    /// Afterwards the policy and calendar in force are the ones the ledger sent.
+    pub async fn sync_once(&self) -> Result<SyncReport> {
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let report = self.sync_engine().sync_once().await?;
+        if report.policy_changed || !report.calendar_years.is_empty() {
+            self.reload_policy_and_calendar().await?;
+        }
+        Ok(report)
+    }
+
+    /// 立即同步 from the status bar: any logged-in user.
+    pub async fn sync_now(&self, req: TokenRequest) -> Result<SyncReport> {
+        self.session(&req.token).await?;
+        self.sync_once().await
+    }
+
+    /// Start the background sync task on the current tokio runtime (the shell keeps the handle and
+    /// calls `Runner::stop` on exit).
+    pub fn spawn_sync_runner(&self, cfg: RunnerConfig) -> Runner {
+        let desk = Arc::new(self.clone());
+        Runner::spawn(cfg, move || {
+            let desk = desk.clone();
+            async move { desk.sync_once().await }
+        })
+    }
+}

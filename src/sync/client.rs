@@ -1,0 +1,269 @@
+//! 账务中心接口: the counter's HTTP client to the central ledger (the contract is in [`super::wire`]).
+//!
+//! Invariants:
+//! - TLS is rustls with the *ring* provider (no aws-lc, no OpenSSL); certificates are checked against
+//!   the platform's roots. Plain `http://` is accepted for a ledger on a trusted LAN or loopback.
+//! - Every request has a connect timeout ([`CONNECT_TIMEOUT`]) and a total timeout
+//!   ([`REQUEST_TIMEOUT`]); redirects are not followed (a redirect could carry the token elsewhere).
+//! - Every failure is classified: [`Error::SyncOffline`] (network, timeout, any 5xx without a body we
+//!   understand: worth retrying), [`Error::SyncRefused`] (the ledger's [`ApiError`] with its code,
+//!   message and `retry`), [`Error::SyncBadReply`] (a 2xx body that is not the contract's JSON).
+//! - Reply bodies are read up to a bound ([`MAX_REPLY_BYTES`]) and parsed strictly; the caller still
+//!   validates the content (see `pull`).
+//! - The bearer token is only ever put in the `Authorization` header: it is not in any URL, error
+//!   message or log line.
+
+use std::time::Duration;
+
+use reqwest::{StatusCode, Url};
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::{
+    token::Token,
+    wire::{ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse},
+};
+use crate::{Error, Result};
+
+/// Time allowed to open a connection to the ledger.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for a whole request, reply included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest reply body read (a pull page of `wire::MAX_PAGE` changes is far below this).
+pub const MAX_REPLY_BYTES: usize = 64 * 1024 * 1024;
+/// Characters of a ledger's error message kept (it is shown and stored).
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The ledger's base URL: `http` or `https`, a host, no user or password, no query or fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerUrl(Url);
+
+impl LedgerUrl {
+    pub fn parse(s: &str) -> Result<LedgerUrl> {
+        let s = s.trim();
+        let bad = |why: &str| {
+            Error::invalid("url", format!("'{s}' is not a ledger URL: {why} (e.g. https://ledger.example.cn:8443)"))
+        };
+        if s.is_empty() || s.len() > 300 {
+            return Err(bad("give 1-300 characters"));
+        }
+        let mut url = Url::parse(s).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(bad("use http:// or https://"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("give a host name or address"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("leave out any user name or password"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad("leave out '?' and '#' parts"));
+        }
+        // Endpoints are joined to the base: it must end with '/' to keep a path prefix.
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(LedgerUrl(url))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    fn endpoint(&self, path: &str) -> Result<Url> {
+        self.0.join(path).map_err(|e| Error::Internal(format!("cannot build the ledger URL for {path}: {e}")))
+    }
+}
+
+impl std::fmt::Display for LedgerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Make *ring* the process's rustls provider unless the host application installed one already.
+fn ensure_crypto_provider() {
+    // `Err` only means a provider is already installed, which is what is needed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A client for one ledger.
+#[derive(Debug, Clone)]
+pub struct LedgerClient {
+    base: LedgerUrl,
+    http: reqwest::Client,
+}
+
+impl LedgerClient {
+    pub fn new(base: LedgerUrl) -> Result<LedgerClient> {
+        ensure_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("cashdesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(LedgerClient { base, http })
+    }
+
+    pub fn base(&self) -> &LedgerUrl {
+        &self.base
+    }
+
+    /// `POST /v1/enrol`: a one-time code for the terminal's token (no authorization).
+    pub async fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
+        let url = self.base.endpoint("v1/enrol")?;
+        self.send(self.http.post(url).json_body(req)?).await
+    }
+
+    /// `POST /v1/events`: one batch of outbox events.
+    pub async fn push(&self, token: &Token, req: &PushRequest) -> Result<PushResponse> {
+        let url = self.base.endpoint("v1/events")?;
+        self.send(self.http.post(url).bearer_auth(token.secret()).json_body(req)?).await
+    }
+
+    /// `GET /v1/changes?cursor=C&limit=N`: one page of changes after `cursor`.
+    pub async fn pull(&self, token: &Token, cursor: &str, limit: i64) -> Result<PullResponse> {
+        let mut url = self.base.endpoint("v1/changes")?;
+        url.query_pairs_mut().append_pair("cursor", cursor).append_pair("limit", &limit.to_string());
+        self.send(self.http.get(url).bearer_auth(token.secret())).await
+    }
+
+    /// `GET /healthz`: whether the ledger answers.
+    pub async fn health(&self) -> Result<()> {
+        let url = self.base.endpoint("healthz")?;
+        let resp = self.http.get(url).send().await.map_err(offline)?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            let status = resp.status();
+            let body = read_capped(resp, 64 * 1024).await?;
+            Err(refusal(status, &body))
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T> {
+        let resp = req.send().await.map_err(offline)?;
+        let status = resp.status();
+        if status.is_success() {
+            let body = read_capped(resp, MAX_REPLY_BYTES).await?;
+            serde_json::from_slice(&body).map_err(|e| Error::SyncBadReply { detail: format!("HTTP {status}: {e}") })
+        } else {
+            let body = read_capped(resp, 64 * 1024).await?;
+            Err(refusal(status, &body))
+        }
+    }
+}
+
+/// JSON request bodies (reqwest is built without its `json` feature: one serializer, ours).
+trait JsonBody: Sized {
+    fn json_body<B: Serialize>(self, body: &B) -> Result<Self>;
+}
+
+impl JsonBody for reqwest::RequestBuilder {
+    fn json_body<B: Serialize>(self, body: &B) -> Result<reqwest::RequestBuilder> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::Internal(format!("cannot encode the request: {e}")))?;
+        Ok(self.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes))
+    }
+}
+
+/// A transport failure: no connection, a timeout, a reset. Always worth retrying.
+fn offline(e: reqwest::Error) -> Error {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "no connection"
+    } else {
+        "the connection failed"
+    };
+    // The URL is in reqwest's message; the token never is (it is a header).
+    let mut detail = format!("{what}: {e}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    Error::SyncOffline { detail: clip(&detail, 500) }
+}
+
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(offline)? {
+        if body.len() + chunk.len() > cap {
+            return Err(Error::SyncBadReply { detail: format!("the reply is larger than {cap} bytes") });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// An answer other than 2xx: the ledger's [`ApiError`] when it sent one.
+fn refusal(status: StatusCode, body: &[u8]) -> Error {
+    let server_side = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
+    match serde_json::from_slice::<ApiError>(body) {
+        Ok(api) => Error::SyncRefused {
+            status: status.as_u16(),
+            ledger_code: clip(&api.code, 40),
+            message: clip(&api.message, MAX_MESSAGE_CHARS),
+            retry: api.retry || server_side,
+        },
+        Err(_) if server_side => Error::SyncOffline { detail: format!("the ledger answered HTTP {status}") },
+        Err(_) => Error::SyncRefused {
+            status: status.as_u16(),
+            ledger_code: format!("HTTP_{}", status.as_u16()),
+            message: clip(&String::from_utf8_lossy(body), MAX_MESSAGE_CHARS),
+            retry: false,
+        },
+    }
+}
+
+/// At most `max` characters, control characters replaced: text from the network is shown and stored.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    s.chars().take(max).map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_urls() {
+        assert_eq!(
+            LedgerUrl::parse("https://ledger.example.cn:8443").unwrap().as_str(),
+            "https://ledger.example.cn:8443/"
+        );
+        let prefixed = LedgerUrl::parse("http://10.0.0.5/cashdesk").unwrap();
+        assert_eq!(prefixed.endpoint("v1/events").unwrap().as_str(), "http://10.0.0.5/cashdesk/v1/events");
+        for bad in [
+            "",
+            "ftp://x",
+            "ledger.example.cn",
+            "https://u:p@x.cn",
+            "https://x.cn/?a=1",
+            "https://x.cn/#f",
+            "file:///etc",
+        ] {
+            let e = LedgerUrl::parse(bad).unwrap_err();
+            assert_eq!(e.code(), "INPUT_INVALID", "{bad}");
+        }
+    }
+
+    #[test]
+    fn refusals_are_classified() {
+        let body = br#"{"code":"TOKEN_REVOKED","message":"revoked","retry":false}"#;
+        let e = refusal(StatusCode::UNAUTHORIZED, body);
+        assert_eq!((e.code(), e.retryable()), ("SYNC_UNAUTHORIZED", false));
+        assert_eq!(e.params()["ledger_code"], "TOKEN_REVOKED");
+        let e = refusal(StatusCode::SERVICE_UNAVAILABLE, br#"{"code":"UNAVAILABLE","message":"busy","retry":true}"#);
+        assert_eq!((e.code(), e.retryable()), ("SYNC_OFFLINE", true));
+        let e = refusal(StatusCode::BAD_GATEWAY, b"<html>proxy</html>");
+        assert_eq!((e.code(), e.retryable()), ("SYNC_OFFLINE", true));
+        let e = refusal(StatusCode::BAD_REQUEST, br#"{"code":"BAD_REQUEST","message":"no\nevents","retry":false}"#);
+        assert_eq!((e.code(), e.retryable()), ("SYNC_REFUSED", false));
+        assert_eq!(e.params()["message"], "no events", "control characters from the network are replaced");
+        let e = refusal(StatusCode::FORBIDDEN, b"nope");
+        assert_eq!((e.code(), e.retryable()), ("SYNC_REFUSED", false));
+    }
+}

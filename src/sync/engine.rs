@@ -1,0 +1,272 @@
+//! 同步引擎: one sync round with the central ledger, [`Engine::sync_once`]: push, then pull.
+//!
+//! Invariants:
+//! - Push: waiting outbox events go in `seq` order, in batches of at most `wire::MAX_BATCH`. An
+//!   event is marked pushed (`pushed_at`) only when the ledger's reply acknowledges it: applied,
+//!   duplicate and flagged are all acknowledgements; flagged ones are also recorded with their reason
+//!   in `sync_flagged`. A reply that does not answer exactly the events sent, in order, marks
+//!   nothing (resending is always safe: the ledger keeps each event id once).
+//! - Pull: pages until `more` is false, each page with its cursor in one transaction (`pull`); a page
+//!   is skipped, not applied, while events wait to be pushed.
+//! - No database transaction is open while waiting on the network: the counter's payments never
+//!   wait for the ledger. Each write transaction is one batch's marks or one page.
+//! - The outcome of every attempt (success, or the error's code, message and whether to retry) is
+//!   stored in `sync_state`, except "not enrolled", which is not an attempt.
+
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+
+use super::{
+    client::{LedgerClient, LedgerUrl},
+    pull::{self, Applied},
+    state,
+    token::{Token, TokenStore},
+    wire::{self, EnrolRequest, EventResult, Outcome, PushEvent, PushRequest},
+};
+use crate::{Error, Result, config::TerminalCode, desk::Clock, store};
+
+/// Changes asked for per pull page: small enough that applying one holds SQLite's write lock only
+/// briefly (a payment waiting behind it waits milliseconds, not seconds).
+pub const PULL_LIMIT: i64 = 1000;
+
+/// What one sync round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct SyncReport {
+    /// Events acknowledged by the ledger, by outcome.
+    pub applied: u32,
+    pub duplicate: u32,
+    pub flagged: u32,
+    /// Pages applied, and the accounts and bills in them.
+    pub pages: u32,
+    pub accounts: u32,
+    pub bills: u32,
+    /// Whether the policy, or which calendar years, were replaced.
+    pub policy_changed: bool,
+    pub calendar_years: Vec<i32>,
+    /// The pull was skipped because this many events were waiting (made during the push): run again.
+    #[ts(type = "number | null")]
+    pub pull_skipped_waiting: Option<i64>,
+}
+
+/// The sync engine of one counter database.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pool: SqlitePool,
+    terminal: TerminalCode,
+    tokens: Arc<dyn TokenStore>,
+    clock: Clock,
+    pull_limit: i64,
+}
+
+impl Engine {
+    /// An engine on the counter's database (already opened and migrated, e.g. `Desk::pool`), for
+    /// `terminal`, keeping its token in `tokens` (production: `token::KeyringStore`).
+    pub fn new(pool: SqlitePool, terminal: TerminalCode, tokens: Arc<dyn TokenStore>) -> Engine {
+        Engine { pool, terminal, tokens, clock: Clock::System, pull_limit: PULL_LIMIT }
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Engine {
+        self.clock = clock;
+        self
+    }
+
+    /// Changes per pull page (1..=`wire::MAX_PAGE`).
+    pub fn with_pull_limit(mut self, limit: i64) -> Engine {
+        self.pull_limit = limit.clamp(1, wire::MAX_PAGE);
+        self
+    }
+
+    pub fn terminal(&self) -> &TerminalCode {
+        &self.terminal
+    }
+
+    fn now(&self) -> String {
+        self.clock.now().to_rfc3339()
+    }
+
+    /// Exchange a one-time enrolment code for this terminal's token: the token goes into the token
+    /// store, the URL into `sync_state` (a new URL starts pulling from the beginning).
+    pub async fn enrol(&self, url: &LedgerUrl, code: &str) -> Result<()> {
+        let code = code.trim();
+        if code.is_empty() || code.len() > 200 || !code.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::invalid("code", "give the one-time enrolment code the ledger's administrator printed"));
+        }
+        let client = LedgerClient::new(url.clone())?;
+        let reply = client
+            .enrol(&EnrolRequest { terminal: self.terminal.as_str().to_string(), code: code.to_string() })
+            .await?;
+        if reply.terminal != self.terminal.as_str() {
+            return Err(Error::SyncBadReply {
+                detail: format!(
+                    "the ledger enrolled terminal '{}', not {}",
+                    super::client::clip(&reply.terminal, 40),
+                    self.terminal
+                ),
+            });
+        }
+        let token = Token::new(reply.token)?;
+        let (tokens, terminal) = (self.tokens.clone(), self.terminal.as_str().to_string());
+        blocking(move || tokens.set(&terminal, &token)).await?;
+        let mut conn = self.pool.acquire().await?;
+        state::set_ledger_url(&mut conn, url.as_str()).await?;
+        Ok(())
+    }
+
+    /// The ledger URL and token, or `SYNC_NOT_ENROLLED`.
+    async fn credentials(&self) -> Result<(LedgerUrl, Token)> {
+        let mut conn = self.pool.acquire().await?;
+        let url = state::load(&mut conn).await?.ledger_url.ok_or(Error::SyncNotEnrolled)?;
+        drop(conn);
+        let url = LedgerUrl::parse(&url)?;
+        let token = self.token().await?.ok_or(Error::SyncNotEnrolled)?;
+        Ok((url, token))
+    }
+
+    /// The stored token, if any (read off the async runtime: a keyring call may block).
+    pub async fn token(&self) -> Result<Option<Token>> {
+        let (tokens, terminal) = (self.tokens.clone(), self.terminal.as_str().to_string());
+        blocking(move || tokens.get(&terminal)).await
+    }
+
+    /// Whether this counter has a ledger URL and a token.
+    pub async fn enrolled(&self) -> Result<bool> {
+        let mut conn = self.pool.acquire().await?;
+        let has_url = state::load(&mut conn).await?.ledger_url.is_some();
+        drop(conn);
+        Ok(has_url && self.token().await?.is_some())
+    }
+
+    /// One sync round: push every waiting event, then pull every page. The outcome is recorded in
+    /// `sync_state`.
+    pub async fn sync_once(&self) -> Result<SyncReport> {
+        let (url, token) = self.credentials().await?;
+        let result = self.round(&url, &token).await;
+        let mut conn = self.pool.acquire().await?;
+        match &result {
+            Ok(_) => state::record_success(&mut conn, &self.now()).await?,
+            Err(e) => {
+                tracing::warn!(code = e.code(), error = %e, "sync with the ledger failed");
+                state::record_failure(&mut conn, &self.now(), e).await?;
+            }
+        }
+        result
+    }
+
+    async fn round(&self, url: &LedgerUrl, token: &Token) -> Result<SyncReport> {
+        let client = LedgerClient::new(url.clone())?;
+        let mut report = SyncReport::default();
+        self.push_all(&client, token, &mut report).await?;
+        self.pull_all(&client, token, &mut report).await?;
+        Ok(report)
+    }
+
+    async fn push_all(&self, client: &LedgerClient, token: &Token, report: &mut SyncReport) -> Result<()> {
+        let mut after = 0i64;
+        loop {
+            let events = self.waiting_batch(after).await?;
+            let Some(last) = events.last() else { return Ok(()) };
+            after = last.seq;
+            let full = events.len() == wire::MAX_BATCH;
+            let reply = client.push(token, &PushRequest { events: events.clone() }).await?;
+            self.acknowledge(&events, &reply.results, report).await?;
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The next waiting events after `seq`, in order: at most `MAX_BATCH`, and about half the
+    /// ledger's body limit (payloads are small; this only guards a pathological outbox).
+    async fn waiting_batch(&self, after: i64) -> Result<Vec<PushEvent>> {
+        let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at FROM outbox WHERE pushed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::try_from(wire::MAX_BATCH).unwrap_or(500))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut bytes = 0usize;
+        let mut out = Vec::with_capacity(rows.len());
+        for (seq, event_id, kind, terminal, payload, payload_sha256, created_at) in rows {
+            bytes += payload.len() + 256;
+            if !out.is_empty() && bytes > wire::MAX_BODY_BYTES / 2 {
+                break;
+            }
+            out.push(PushEvent { event_id, seq, kind, terminal, payload, payload_sha256, created_at });
+        }
+        Ok(out)
+    }
+
+    /// Mark the acknowledged events pushed and record flagged ones, in one transaction.
+    async fn acknowledge(&self, sent: &[PushEvent], results: &[EventResult], report: &mut SyncReport) -> Result<()> {
+        if results.len() != sent.len() || sent.iter().zip(results).any(|(e, r)| e.event_id != r.event_id) {
+            return Err(Error::SyncBadReply {
+                detail: format!(
+                    "sent {} events, the reply does not answer each of them in order ({} results)",
+                    sent.len(),
+                    results.len()
+                ),
+            });
+        }
+        let at = self.now();
+        let mut tx = store::write_tx(&self.pool).await?;
+        for (e, r) in sent.iter().zip(results) {
+            sqlx::query("UPDATE outbox SET pushed_at = ? WHERE event_id = ? AND pushed_at IS NULL")
+                .bind(&at)
+                .bind(&e.event_id)
+                .execute(&mut *tx)
+                .await?;
+            match r.outcome {
+                Outcome::Applied => report.applied += 1,
+                Outcome::Duplicate => report.duplicate += 1,
+                Outcome::Flagged => {
+                    report.flagged += 1;
+                    let reason = super::client::clip(r.flag.as_deref().unwrap_or("flagged by the ledger"), 500);
+                    state::record_flagged(&mut tx, &e.event_id, e.seq, &e.kind, &reason, &at).await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn pull_all(&self, client: &LedgerClient, token: &Token, report: &mut SyncReport) -> Result<()> {
+        let mut cursor = {
+            let mut conn = self.pool.acquire().await?;
+            state::load(&mut conn).await?.cursor
+        };
+        loop {
+            let page = client.pull(token, &cursor, self.pull_limit).await?;
+            match pull::apply_page(&self.pool, &page, &self.now()).await? {
+                Applied::Skipped { waiting } => {
+                    report.pull_skipped_waiting = Some(waiting);
+                    return Ok(());
+                }
+                Applied::Page { accounts, bills, policy, calendar_years } => {
+                    report.pages += 1;
+                    report.accounts += accounts;
+                    report.bills += bills;
+                    report.policy_changed |= policy;
+                    report.calendar_years.extend(calendar_years);
+                }
+            }
+            if !page.more {
+                return Ok(());
+            }
+            if page.cursor == cursor {
+                return Err(Error::SyncBadReply {
+                    detail: "the ledger says more changes wait but its cursor did not move".into(),
+                });
+            }
+            cursor = page.cursor;
+        }
+    }
+}
+
+/// Run a token-store call on the blocking pool (keyring calls talk to D-Bus and may block).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("the keyring call did not finish: {e}")))?
+}

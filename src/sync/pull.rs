@@ -1,0 +1,249 @@
+//! 下行同步: applying one page of the ledger's changes (accounts, bills, policy, calendar years).
+//!
+//! Invariants:
+//! - A page and its cursor are applied in ONE write transaction (`BEGIN IMMEDIATE`): after a crash
+//!   either both are there or neither is, so a page is never half-applied or skipped.
+//! - Everything from the network is validated like any input (the rules of the CSV import, the
+//!   policy's and the calendar's own checks) before anything is written; a bad page changes nothing
+//!   and its cursor is not stored.
+//! - The page is refused (nothing written, [`Applied::Skipped`]) when the outbox holds events not
+//!   yet pushed, checked inside the same transaction: the centre's balances and bills do not yet
+//!   include those payments, and applying them would overwrite what the counter took.
+//! - Accounts are matched by 户号 and keep their local ids (payments and bills refer to them); the
+//!   FTS index follows through the `accounts` triggers. Bills are matched by (account, period).
+
+use std::collections::HashMap;
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{
+    outbox, state,
+    wire::{self, Change, PullResponse, WireAccount, WireBill},
+};
+use crate::{
+    Error, Result,
+    accounts::{
+        AccountNo, Period,
+        import::{parse_date, parse_id_number, parse_meter, parse_phone},
+        parse_kwh, parse_multiplier,
+    },
+    calendar::YearCalendar,
+    policy::Policy,
+    store,
+};
+
+/// Longest cursor accepted from the ledger.
+const MAX_CURSOR_CHARS: usize = 1000;
+
+/// What applying a page did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    Page {
+        accounts: u32,
+        bills: u32,
+        policy: bool,
+        calendar_years: Vec<i32>,
+    },
+    /// Not applied: this many events wait to be pushed first.
+    Skipped {
+        waiting: i64,
+    },
+}
+
+/// A change that passed validation, ready to write.
+enum Valid {
+    Account(ValidAccount),
+    Bill(ValidBill),
+    Policy(Policy),
+    Calendar(YearCalendar),
+}
+
+struct ValidAccount {
+    account_no: AccountNo,
+    wire: WireAccount,
+    meter_no: String,
+    phone: Option<String>,
+    id_number: Option<String>,
+}
+
+struct ValidBill {
+    account_no: AccountNo,
+    period: Period,
+    kwh: String,
+    due_date: String,
+    late_fee_from: String,
+    wire: WireBill,
+}
+
+fn bad(i: usize, what: &str, reason: impl std::fmt::Display) -> Error {
+    Error::SyncBadReply { detail: format!("change {} ({what}): {reason}", i + 1) }
+}
+
+fn text(i: usize, what: &str, field: &str, v: &str, max: usize) -> Result<()> {
+    if v.trim().is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(bad(i, what, format!("{field} must be 1-{max} characters without control characters")));
+    }
+    Ok(())
+}
+
+fn validate_account(i: usize, a: &WireAccount) -> Result<ValidAccount> {
+    let account_no = AccountNo::parse(&a.account_no).map_err(|e| bad(i, "account", e))?;
+    let what = format!("account {account_no}");
+    text(i, &what, "name", &a.name, 100)?;
+    text(i, &what, "address", &a.address, 200)?;
+    let meter_no = parse_meter(&a.meter_no).map_err(|e| bad(i, &what, e))?;
+    parse_multiplier(&a.multiplier.to_string()).map_err(|e| bad(i, &what, e))?;
+    let phone = parse_phone(a.phone.as_deref().unwrap_or("")).map_err(|e| bad(i, &what, e))?;
+    let id_number = parse_id_number(a.id_number.as_deref().unwrap_or("")).map_err(|e| bad(i, &what, e))?;
+    Ok(ValidAccount { account_no, wire: a.clone(), meter_no, phone, id_number })
+}
+
+fn validate_bill(i: usize, b: &WireBill) -> Result<ValidBill> {
+    let account_no = AccountNo::parse(&b.account_no).map_err(|e| bad(i, "bill", e))?;
+    let period = Period::parse(&b.period).map_err(|e| bad(i, "bill", e))?;
+    let what = format!("bill {account_no} {period}");
+    let kwh = parse_kwh(&b.kwh).map_err(|e| bad(i, &what, e))?;
+    let due_date = parse_date(&b.due_date).map_err(|e| bad(i, &what, e))?.to_string();
+    let late_fee_from = parse_date(&b.late_fee_from).map_err(|e| bad(i, &what, e))?.to_string();
+    if b.paid > b.amount {
+        return Err(bad(i, &what, format!("paid {} is more than the amount {}", b.paid, b.amount)));
+    }
+    Ok(ValidBill { account_no, period, kwh, due_date, late_fee_from, wire: b.clone() })
+}
+
+/// Validate a whole page (no database access).
+fn validate(page: &PullResponse) -> Result<Vec<Valid>> {
+    let max = usize::try_from(wire::MAX_PAGE).unwrap_or(usize::MAX);
+    if page.changes.len() > max {
+        return Err(Error::SyncBadReply { detail: format!("a page holds at most {max} changes") });
+    }
+    if page.cursor.chars().count() > MAX_CURSOR_CHARS || page.cursor.chars().any(char::is_control) {
+        return Err(Error::SyncBadReply { detail: "the cursor is not a short line of text".into() });
+    }
+    page.changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            Change::Account(a) => validate_account(i, a).map(Valid::Account),
+            Change::Bill(b) => validate_bill(i, b).map(Valid::Bill),
+            Change::Policy(wire::PolicyChange { policy }) => {
+                policy.validate().map_err(|e| bad(i, "policy", e))?;
+                Ok(Valid::Policy(policy.clone()))
+            }
+            Change::Calendar(wire::CalendarChange { notice }) => {
+                if !(2000..=2099).contains(&notice.year) {
+                    return Err(bad(i, "calendar", format!("year {} is out of range", notice.year)));
+                }
+                notice.validate().map_err(|e| bad(i, "calendar", e))?;
+                Ok(Valid::Calendar(notice.clone()))
+            }
+        })
+        .collect()
+}
+
+/// Apply one page and store its cursor, in one transaction. See the module docs.
+pub async fn apply_page(pool: &SqlitePool, page: &PullResponse, at: &str) -> Result<Applied> {
+    let valid = validate(page)?;
+    let mut tx = store::write_tx(pool).await?;
+    let waiting = outbox::waiting(&mut tx).await?;
+    if waiting > 0 {
+        return Ok(Applied::Skipped { waiting });
+    }
+    let (mut accounts, mut bills, mut policy, mut calendar_years) = (0u32, 0u32, false, Vec::new());
+    let mut ids: HashMap<String, i64> = HashMap::new();
+    for (i, v) in valid.iter().enumerate() {
+        match v {
+            Valid::Account(a) => {
+                let id = upsert_account(&mut tx, a, at).await?;
+                ids.insert(a.account_no.as_str().to_string(), id);
+                accounts += 1;
+            }
+            Valid::Bill(b) => {
+                let id = match ids.get(b.account_no.as_str()) {
+                    Some(id) => *id,
+                    None => {
+                        let id = crate::accounts::db::id_of(&mut tx, &b.account_no).await?.ok_or_else(|| {
+                            bad(i, "bill", format!("no account with 户号 {} here or earlier in the page", b.account_no))
+                        })?;
+                        ids.insert(b.account_no.as_str().to_string(), id);
+                        id
+                    }
+                };
+                upsert_bill(&mut tx, id, b).await?;
+                bills += 1;
+            }
+            Valid::Policy(p) => {
+                store::set_setting(&mut *tx, crate::desk::SETTING_POLICY, &p.to_json()).await?;
+                policy = true;
+            }
+            Valid::Calendar(notice) => {
+                let json = serde_json::to_string(notice)
+                    .map_err(|e| Error::Internal(format!("cannot encode the calendar notice: {e}")))?;
+                sqlx::query("INSERT INTO calendar_years (year, notice, loaded_at) VALUES (?, ?, ?) ON CONFLICT (year) DO UPDATE SET notice = excluded.notice, loaded_at = excluded.loaded_at")
+                    .bind(notice.year)
+                    .bind(&json)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                calendar_years.push(notice.year);
+            }
+        }
+    }
+    state::set_cursor(&mut tx, &page.cursor).await?;
+    tx.commit().await?;
+    Ok(Applied::Page { accounts, bills, policy, calendar_years })
+}
+
+async fn upsert_account(conn: &mut SqliteConnection, a: &ValidAccount, at: &str) -> Result<i64> {
+    let w = &a.wire;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number, prepaid_balance_fen, risk, closed, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_no) DO UPDATE SET name = excluded.name, address = excluded.address, category = excluded.category,
+             billing_mode = excluded.billing_mode, meter_no = excluded.meter_no, multiplier = excluded.multiplier, phone = excluded.phone,
+             id_number = excluded.id_number, prepaid_balance_fen = excluded.prepaid_balance_fen, risk = excluded.risk,
+             closed = excluded.closed, updated_at = excluded.updated_at
+         RETURNING id",
+    )
+    .bind(a.account_no.as_str())
+    .bind(w.name.trim())
+    .bind(w.address.trim())
+    .bind(w.category.as_str())
+    .bind(w.billing_mode.as_str())
+    .bind(&a.meter_no)
+    .bind(w.multiplier)
+    .bind(&a.phone)
+    .bind(&a.id_number)
+    .bind(w.prepaid_balance.fen())
+    .bind(w.risk.map(crate::accounts::RiskMark::as_str))
+    .bind(i64::from(w.closed))
+    .bind(at)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+async fn upsert_bill(conn: &mut SqliteConnection, account_id: i64, b: &ValidBill) -> Result<()> {
+    let w = &b.wire;
+    sqlx::query(
+        "INSERT INTO bills (account_id, period, kwh, amount_fen, paid_fen, due_date, late_fee_from, late_fee_received_fen, late_fee_waived_fen, late_fee_owed_fen, written_off)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, period) DO UPDATE SET kwh = excluded.kwh, amount_fen = excluded.amount_fen, paid_fen = excluded.paid_fen,
+             due_date = excluded.due_date, late_fee_from = excluded.late_fee_from, late_fee_received_fen = excluded.late_fee_received_fen,
+             late_fee_waived_fen = excluded.late_fee_waived_fen, late_fee_owed_fen = excluded.late_fee_owed_fen, written_off = excluded.written_off",
+    )
+    .bind(account_id)
+    .bind(i64::from(b.period.number()))
+    .bind(&b.kwh)
+    .bind(w.amount.fen())
+    .bind(w.paid.fen())
+    .bind(&b.due_date)
+    .bind(&b.late_fee_from)
+    .bind(w.late_fee_received.fen())
+    .bind(w.late_fee_waived.fen())
+    .bind(w.late_fee_owed.fen())
+    .bind(i64::from(w.written_off))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
