@@ -3,5 +3,5 @@
 //! test body (clippy's allow-unwrap-in-tests covers only `#[test]` functions, not these helpers).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-pub mod pg;
 pub mod ledger;
+pub mod pg;
