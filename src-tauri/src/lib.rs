@@ -2,9 +2,15 @@
 //!
 //! One Tauri command, `call(cmd, req)`, hands every request to `cashdesk::desk::commands::call`,
 //! the same table the browser bridge (`cashdesk-bridge`, for tests and development) dispatches
-//! through. This file only wires start-up: logging, the database, the demo seed, the window.
+//! through. This file only wires start-up: logging, the database, the demo seed, the background
+//! sync, the window.
+//!
+//! 后台同步: while the app (or the bridge) runs, the core's sync runner
+//! (`cashdesk::sync::runner`) pushes and pulls on an interval with backoff, on the async runtime,
+//! never inside a command: a command only wakes it ([`BackgroundSync::wake`]) after it has
+//! written money events, so they leave promptly. The runner is stopped when the app exits.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::Mutex};
 
 use anyhow::Context;
 use cashdesk::{
@@ -12,6 +18,7 @@ use cashdesk::{
     config::{self, TerminalCode},
     demo,
     desk::{Desk, InitOptions, commands},
+    sync::runner::{Runner, RunnerConfig},
 };
 use serde_json::Value;
 
@@ -76,13 +83,58 @@ async fn terminal_if_unset(path: &std::path::Path, demo_terminal: Option<Termina
     existing.is_none().then_some(demo_terminal)
 }
 
+/// The background sync of a running counter: started with the app, woken after commands that
+/// wrote outbox events (or enrolled the terminal), stopped on exit.
+#[derive(Debug)]
+pub struct BackgroundSync(Mutex<Option<Runner>>);
+
+impl BackgroundSync {
+    /// Start the core's runner on the current tokio runtime (call it inside one). The first round
+    /// runs at once; on a counter not enrolled yet a round is a no-op.
+    pub fn start(desk: &Desk, cfg: RunnerConfig) -> BackgroundSync {
+        BackgroundSync(Mutex::new(Some(desk.spawn_sync_runner(cfg))))
+    }
+
+    /// Run a round now instead of waiting for the interval (or the backoff after failures).
+    pub fn wake(&self) {
+        if let Some(r) = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            r.wake();
+        }
+    }
+
+    /// Stop the runner and wait for it (a round in flight is abandoned safely). Idempotent.
+    pub async fn stop(&self) {
+        let runner = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(r) = runner {
+            r.stop().await;
+            tracing::info!("background sync stopped");
+        }
+    }
+}
+
+/// Commands after which a sync round should run at once: they append to the outbox (money
+/// events, shift open and close) or have just enrolled the terminal.
+pub fn wakes_sync(cmd: &str) -> bool {
+    matches!(cmd, "open_shift" | "collect" | "vend" | "void_payment" | "deposit" | "close_shift" | "sync_enrol")
+}
+
+/// Run one command through the core's table, then wake the background sync if it wrote events.
+pub async fn dispatch(desk: &Desk, sync: &BackgroundSync, cmd: &str, req: Value) -> Result<Value, ErrorBody> {
+    let out = commands::call(desk, cmd, req).await;
+    if out.is_ok() && wakes_sync(cmd) {
+        sync.wake();
+    }
+    out
+}
+
 struct AppState {
     desk: Desk,
+    sync: BackgroundSync,
 }
 
 #[tauri::command]
 async fn call(state: tauri::State<'_, AppState>, cmd: String, req: Value) -> Result<Value, ErrorBody> {
-    commands::call(&state.desk, &cmd, req).await
+    dispatch(&state.desk, &state.sync, &cmd, req).await
 }
 
 /// Run the desktop app.
@@ -90,9 +142,57 @@ pub fn run() -> anyhow::Result<()> {
     let startup = Startup::from_args(std::env::args())?;
     let _log = cashdesk::logging::init(config::data_dir().ok().map(|d| d.join("logs")).as_deref(), "info");
     let desk = tauri::async_runtime::block_on(open_desk(&startup))?;
-    tauri::Builder::default()
-        .manage(AppState { desk })
+    // Inside block_on so that the runner's task is spawned on Tauri's runtime, where it keeps
+    // running after block_on returns.
+    let sync = tauri::async_runtime::block_on(async { BackgroundSync::start(&desk, RunnerConfig::default()) });
+    let app = tauri::Builder::default()
+        .manage(AppState { desk, sync })
         .invoke_handler(tauri::generate_handler![call])
-        .run(tauri::generate_context!())
-        .context("the window could not be started")
+        .build(tauri::generate_context!())
+        .context("the window could not be started")?;
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            let state = tauri::Manager::state::<AppState>(app);
+            tauri::async_runtime::block_on(state.sync.stop());
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cashdesk::desk::commands::COMMANDS;
+
+    #[test]
+    fn every_command_that_wakes_the_sync_exists() {
+        let known: Vec<&str> = COMMANDS.iter().map(|(name, _, _)| *name).collect();
+        for cmd in ["open_shift", "collect", "vend", "void_payment", "deposit", "close_shift", "sync_enrol"] {
+            assert!(wakes_sync(cmd), "{cmd} writes outbox events or enrols: it wakes the sync");
+            assert!(known.contains(&cmd), "{cmd} is not in the core's command table any more");
+        }
+        assert!(!wakes_sync("search_accounts"), "a read writes no events");
+        assert!(!wakes_sync("sync_now"), "sync_now runs its own round");
+    }
+
+    #[tokio::test]
+    async fn the_runner_starts_and_stops_on_a_counter_not_enrolled() {
+        let dir = std::env::temp_dir().join(format!("cashdesk-app-sync-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let init = InitOptions { terminal: Some(TerminalCode::parse("GY01-03").expect("code")), utility: None };
+        let desk = Desk::open(&dir.join("db.sqlite"), init).await.expect("desk");
+        let sync = BackgroundSync::start(
+            &desk,
+            RunnerConfig { interval: std::time::Duration::from_millis(10), ..RunnerConfig::default() },
+        );
+        sync.wake();
+        // A command goes through while the runner runs; not enrolled is not a failure.
+        let info = dispatch(&desk, &sync, "app_info", serde_json::json!({})).await.expect("app_info");
+        assert_eq!(info["terminal"], "GY01-03");
+        let status = desk.sync_state().await.expect("status");
+        assert!(!status.enrolled && status.last_error.is_none(), "not enrolled records no error: {status:?}");
+        tokio::time::timeout(std::time::Duration::from_secs(5), sync.stop()).await.expect("stops promptly");
+        sync.stop().await; // a second stop is a no-op
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -5,7 +5,8 @@
 //! `cashdesk-bridge --db PATH [--demo] [--static DIR] [--port N]` prints
 //! `LISTENING http://127.0.0.1:PORT` once it accepts connections; `GET /healthz` answers `ok`;
 //! `POST /api/call/{cmd}` takes the request JSON and answers the result, or an `ErrorBody` with a
-//! 4xx/5xx status.
+//! 4xx/5xx status. Like the app, it runs the background sync while it serves (a no-op until the
+//! terminal is enrolled) and stops it on shutdown (SIGINT).
 
 use std::{io::Write, path::PathBuf, sync::Arc};
 
@@ -20,9 +21,10 @@ use axum::{
 };
 use cashdesk::{
     Error, ErrorBody,
-    desk::{Clock, Desk, commands},
+    desk::{Clock, Desk},
+    sync::runner::RunnerConfig,
 };
-use cashdesk_app::Startup;
+use cashdesk_app::{BackgroundSync, Startup};
 use clap::Parser;
 use tower_http::services::ServeDir;
 
@@ -62,7 +64,12 @@ fn error_response(body: ErrorBody) -> Response {
     (status_for(&body.code), Json(body)).into_response()
 }
 
-async fn call(State(desk): State<Arc<Desk>>, Path(cmd): Path<String>, body: Bytes) -> Response {
+struct Bridge {
+    desk: Desk,
+    sync: BackgroundSync,
+}
+
+async fn call(State(bridge): State<Arc<Bridge>>, Path(cmd): Path<String>, body: Bytes) -> Response {
     let req: serde_json::Value = if body.is_empty() {
         serde_json::json!({})
     } else {
@@ -71,7 +78,7 @@ async fn call(State(desk): State<Arc<Desk>>, Path(cmd): Path<String>, body: Byte
             Err(e) => return error_response(Error::invalid("request", format!("the body is not JSON: {e}")).body()),
         }
     };
-    match commands::call(&desk, &cmd, req).await {
+    match cashdesk_app::dispatch(&bridge.desk, &bridge.sync, &cmd, req).await {
         Ok(v) => Json(v).into_response(),
         Err(body) => error_response(body),
     }
@@ -87,10 +94,12 @@ async fn main() -> anyhow::Result<()> {
             .context("--now takes an RFC 3339 instant, e.g. 2026-03-01T10:00:00+08:00")?;
         desk = desk.with_clock(Clock::manual(at));
     }
+    let sync = BackgroundSync::start(&desk, RunnerConfig::default());
+    let bridge = Arc::new(Bridge { desk, sync });
     let mut app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/call/{cmd}", post(call))
-        .with_state(Arc::new(desk));
+        .with_state(bridge.clone());
     if let Some(dir) = &args.static_dir {
         app = app.fallback_service(ServeDir::new(dir));
     }
@@ -98,10 +107,12 @@ async fn main() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("LISTENING http://{addr}");
     std::io::stdout().flush()?;
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await?;
+        .await;
+    bridge.sync.stop().await;
+    served?;
     Ok(())
 }
