@@ -123,3 +123,18 @@ fn a_cash_payment_from_the_command_line() {
     let err = ctl.fails(&["collect", "3100000001", "--user", "cashier1", "--amount", "1"], "");
     assert!(err.contains("standard input"), "no password on stdin says where to put it: {err}");
 }
+
+#[test]
+fn sync_status_and_sync_now_before_enrolment() {
+    let ctl = Ctl::new();
+    ctl.ok(&["init", "--terminal", "GY01-03"], "");
+    let status: serde_json::Value = serde_json::from_str(&ctl.ok(&["sync", "status", "--json"], "")).unwrap();
+    assert_eq!(status["enrolled"], false, "{status}");
+    assert_eq!(status["waiting"], 0);
+    assert_eq!(status["cursor"], "");
+    assert!(status["last_success"].is_null() && status["last_error"].is_null(), "{status}");
+    let err = ctl.fails(&["sync", "now"], "");
+    assert!(err.contains("SYNC_NOT_ENROLLED"), "{err}");
+    let err = ctl.fails(&["sync", "enrol", "--url", "ftp://ledger", "--code", "X"], "nobody\nwrong\n");
+    assert!(err.contains("AUTH_INVALID"), "the administrator is checked first: {err}");
+}

@@ -12,3 +12,4 @@ mod login;
 mod lookup;
 mod printing;
 mod store;
+mod sync;

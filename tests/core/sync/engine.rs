@@ -1,0 +1,285 @@
+//! The sync engine and the Desk's sync commands against the in-test ledger (see `fake_ledger`).
+
+use std::{sync::Arc, time::Duration};
+
+use cashdesk::{
+    desk::{LoginRequest, TokenRequest, sync::SyncEnrolRequest},
+    sync::{
+        Engine,
+        client::LedgerUrl,
+        outbox,
+        runner::{Runner, RunnerConfig},
+        token::{MemoryStore, Token, TokenStore},
+        wire::{CalendarChange, Change, MAX_BATCH, PolicyChange},
+    },
+};
+
+use super::{
+    fake_ledger::{self, CODE, TOKEN},
+    pull::{account, bill, notice_2027, policy_2permille_min2},
+};
+use crate::common::{Counter, at, staffed, with_accounts};
+
+async fn append(c: &Counter, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut tx = c.desk.pool().begin().await.unwrap();
+    for i in 0..n {
+        let id = outbox::new_event_id();
+        let payload = serde_json::json!({"event_id": id, "amount": format!("{}.00", i + 1)});
+        outbox::append(&mut tx, &id, "payment", "GY01-03", &payload, at("2026-11-23T10:00:00+08:00")).await.unwrap();
+        ids.push(id);
+    }
+    tx.commit().await.unwrap();
+    ids
+}
+
+async fn pushed(c: &Counter) -> Vec<String> {
+    sqlx::query_scalar("SELECT event_id FROM outbox WHERE pushed_at IS NOT NULL ORDER BY seq")
+        .fetch_all(c.desk.pool())
+        .await
+        .unwrap()
+}
+
+async fn waiting(c: &Counter) -> i64 {
+    let mut conn = c.desk.pool().acquire().await.unwrap();
+    outbox::waiting(&mut conn).await.unwrap()
+}
+
+async fn login(c: &Counter, user: &str) -> String {
+    c.desk.login(LoginRequest { username: user.into(), password: "Counter#1".into() }).await.unwrap().token
+}
+
+/// A staffed counter with a memory token store, enrolled with a fresh fake ledger by the admin.
+async fn enrolled(c: Counter) -> (Counter, String, fake_ledger::Shared, Arc<MemoryStore>) {
+    let (url, ledger) = fake_ledger::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let Counter { desk, clock, dir } = c;
+    let c = Counter { desk: desk.with_token_store(store.clone()), clock, dir };
+    let admin = login(&c, "admin").await;
+    let status =
+        c.desk.sync_enrol(SyncEnrolRequest { token: admin, url: url.clone(), code: CODE.into() }).await.unwrap();
+    assert!(status.enrolled);
+    assert_eq!(status.ledger_url.as_deref(), Some(format!("{url}/").as_str()));
+    (c, url, ledger, store)
+}
+
+#[tokio::test]
+async fn enrolment_needs_an_admin_a_valid_url_and_the_right_code() {
+    let c = staffed("2026-11-23T10:00:00+08:00").await;
+    let (url, _ledger) = fake_ledger::start().await;
+    let store = Arc::new(MemoryStore::new());
+    let Counter { desk, clock, dir } = c;
+    let c = Counter { desk: desk.with_token_store(store.clone()), clock, dir };
+
+    let cashier = login(&c, "cashier1").await;
+    let req = |token: &str, url: &str, code: &str| SyncEnrolRequest {
+        token: token.into(),
+        url: url.into(),
+        code: code.into(),
+    };
+    let err = c.desk.sync_enrol(req(&cashier, &url, CODE)).await.unwrap_err();
+    assert_eq!(err.code(), "FORBIDDEN");
+    let admin = login(&c, "admin").await;
+    let err = c.desk.sync_enrol(req(&admin, "ftp://ledger", CODE)).await.unwrap_err();
+    assert_eq!(err.code(), "INPUT_INVALID");
+    let err = c.desk.sync_enrol(req(&admin, &url, "WRONG-CODE")).await.unwrap_err();
+    assert_eq!((err.code(), err.retryable()), ("SYNC_UNAUTHORIZED", false), "{err}");
+    assert_eq!(store.get("GY01-03").unwrap(), None, "a refused enrolment stores no token");
+    let status = c.desk.sync_status(TokenRequest { token: admin.clone() }).await.unwrap();
+    assert!(!status.enrolled && status.ledger_url.is_none());
+
+    let err = c.desk.sync_once().await.unwrap_err();
+    assert_eq!((err.code(), err.retryable()), ("SYNC_NOT_ENROLLED", false));
+    let status = c.desk.sync_state().await.unwrap();
+    assert!(status.last_attempt.is_none() && status.last_error.is_none(), "not enrolled is not an attempt");
+
+    let status = c.desk.sync_enrol(req(&admin, &url, CODE)).await.unwrap();
+    assert!(status.enrolled);
+    assert_eq!(store.get("GY01-03").unwrap(), Some(Token::new(TOKEN).unwrap()));
+    let (action, detail): (String, String) =
+        sqlx::query_as("SELECT action, detail FROM audit_log WHERE action = 'sync.enrol'")
+            .fetch_one(c.desk.pool())
+            .await
+            .unwrap();
+    assert_eq!(action, "sync.enrol");
+    assert!(detail.contains(&url) && !detail.contains(TOKEN) && !detail.contains(CODE), "{detail}");
+}
+
+#[tokio::test]
+async fn push_marks_only_what_the_ledger_acknowledged() {
+    let (c, _url, ledger, _) = enrolled(staffed("2026-11-23T10:00:00+08:00").await).await;
+    let ids = append(&c, 3).await;
+
+    // The ledger is restarting: nothing is marked, the error is stored as worth retrying.
+    ledger.lock().unwrap().unavailable = 1;
+    let err = c.desk.sync_once().await.unwrap_err();
+    assert_eq!((err.code(), err.retryable()), ("SYNC_OFFLINE", true), "{err}");
+    assert!(pushed(&c).await.is_empty());
+    let st = c.desk.sync_state().await.unwrap();
+    assert_eq!((st.waiting, st.consecutive_failures), (3, 1));
+    let last = st.last_error.unwrap();
+    assert_eq!((last.code.as_str(), last.retryable), ("SYNC_OFFLINE", true));
+
+    // Stored and applied, but the reply is lost: still nothing marked; the resend is all duplicate.
+    ledger.lock().unwrap().lose_reply = 1;
+    let err = c.desk.sync_once().await.unwrap_err();
+    assert_eq!(err.code(), "SYNC_OFFLINE");
+    assert!(pushed(&c).await.is_empty());
+    assert_eq!(c.desk.sync_state().await.unwrap().consecutive_failures, 2);
+    let report = c.desk.sync_once().await.unwrap();
+    assert_eq!((report.applied, report.duplicate, report.flagged), (0, 3, 0));
+    assert_eq!(pushed(&c).await, ids);
+    assert_eq!(ledger.lock().unwrap().stored.len(), 3, "each event stored once");
+    let st = c.desk.sync_state().await.unwrap();
+    assert!(st.last_error.is_none() && st.last_success.is_some());
+    assert_eq!((st.waiting, st.consecutive_failures), (0, 0));
+
+    // A reply that does not answer the events in order marks nothing.
+    let more = append(&c, 2).await;
+    ledger.lock().unwrap().scramble = true;
+    let err = c.desk.sync_once().await.unwrap_err();
+    assert_eq!(err.code(), "SYNC_BAD_REPLY");
+    assert_eq!(pushed(&c).await, ids);
+
+    // Flagged is acknowledged too, and recorded for review with the ledger's reason.
+    let suspense = append(&c, 1).await;
+    ledger.lock().unwrap().flag.insert(suspense[0].clone());
+    let report = c.desk.sync_once().await.unwrap();
+    assert_eq!((report.applied, report.duplicate, report.flagged), (0, 2, 1), "the scrambled push stored {more:?}");
+    assert_eq!(waiting(&c).await, 0);
+    let flagged = c.desk.sync_flagged().await.unwrap();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].event_id, suspense[0]);
+    assert!(flagged[0].reason.contains("suspense"), "{:?}", flagged[0]);
+    assert_eq!(c.desk.sync_state().await.unwrap().flagged, 1);
+
+    // A revoked token: refused, not worth retrying, nothing marked.
+    append(&c, 1).await;
+    ledger.lock().unwrap().revoked = true;
+    let err = c.desk.sync_once().await.unwrap_err();
+    assert_eq!((err.code(), err.retryable()), ("SYNC_UNAUTHORIZED", false));
+    assert_eq!(err.params()["ledger_code"], "TOKEN_REVOKED");
+    assert_eq!(waiting(&c).await, 1);
+}
+
+#[tokio::test]
+async fn events_go_in_seq_order_in_batches_of_at_most_max_batch() {
+    let (c, _url, ledger, _) = enrolled(staffed("2026-11-23T10:00:00+08:00").await).await;
+    let ids = append(&c, 2 * MAX_BATCH + 3).await;
+    let report = c.desk.sync_once().await.unwrap();
+    assert_eq!(report.applied as usize, ids.len());
+    let l = ledger.lock().unwrap();
+    assert_eq!(l.batches, [MAX_BATCH, MAX_BATCH, 3]);
+    assert_eq!(l.stored.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>(), ids, "in seq order");
+    assert!(l.stored.windows(2).all(|w| w[0].seq < w[1].seq));
+    // The payload goes exactly as stored (the ledger checks its hash byte for byte).
+    let e = &l.stored[0];
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(e.payload.as_bytes()));
+    assert_eq!(digest, e.payload_sha256);
+}
+
+#[tokio::test]
+async fn pull_applies_every_page_and_the_desk_uses_the_new_policy_and_calendar() {
+    let (c, _url, ledger, _) = enrolled(with_accounts("2026-11-23T10:00:00+08:00").await).await;
+    {
+        let mut l = ledger.lock().unwrap();
+        l.changes = vec![
+            Change::Account(account("3200000001", "城南农机修理部")),
+            Change::Bill(bill("3200000001", "202611", "88.80", "0")),
+            Change::Account(account("3200000002", "城北五金店")),
+            Change::Policy(PolicyChange { policy: policy_2permille_min2() }),
+            Change::Calendar(CalendarChange { notice: notice_2027() }),
+        ];
+    }
+    let engine_pages = {
+        // Through the engine with small pages (what the ledger's tests can do too).
+        let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()));
+        let err = engine.sync_once().await.unwrap_err();
+        assert_eq!(err.code(), "SYNC_NOT_ENROLLED", "another store holds no token");
+        c.desk.sync_engine().with_pull_limit(2)
+    };
+    let report = engine_pages.sync_once().await.unwrap();
+    assert_eq!((report.pages, report.accounts, report.bills), (3, 2, 1));
+    assert!(report.policy_changed && report.calendar_years == [2027]);
+    assert_eq!(c.desk.sync_state().await.unwrap().cursor, "c5");
+
+    // Desk::sync_once reloads what changed; a second round pulls nothing new.
+    ledger.lock().unwrap().changes.push(Change::Policy(PolicyChange { policy: policy_2permille_min2() }));
+    let report = c.desk.sync_once().await.unwrap();
+    assert_eq!(report.pages, 1);
+    assert!(report.policy_changed);
+    assert_eq!(*c.desk.policy(), policy_2permille_min2(), "the desk uses the policy the ledger sent");
+    assert!(c.desk.calendar().has_year(2027));
+    assert_eq!(c.desk.sync_state().await.unwrap().cursor, "c6");
+}
+
+#[tokio::test]
+async fn an_unreachable_ledger_is_offline_and_worth_retrying() {
+    let c = staffed("2026-11-23T10:00:00+08:00").await;
+    // A port nobody listens on: bind one, then close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let store = Arc::new(MemoryStore::new());
+    store.set("GY01-03", &Token::new(TOKEN).unwrap()).unwrap();
+    let mut conn = c.desk.pool().acquire().await.unwrap();
+    cashdesk::sync::state::set_ledger_url(
+        &mut conn,
+        LedgerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap().as_str(),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), store);
+    append(&c, 1).await;
+    let err = engine.sync_once().await.unwrap_err();
+    assert_eq!((err.code(), err.retryable()), ("SYNC_OFFLINE", true), "{err}");
+    assert_eq!(waiting(&c).await, 1);
+}
+
+#[tokio::test]
+async fn the_token_is_never_in_the_database_or_debug_output() {
+    let (c, url, _ledger, store) = enrolled(staffed("2026-11-23T10:00:00+08:00").await).await;
+    append(&c, 2).await;
+    c.desk.sync_once().await.unwrap();
+    let req = SyncEnrolRequest { token: "session-token".into(), url, code: CODE.into() };
+    for shown in [
+        format!("{:?}", c.desk),
+        format!("{:?}", c.desk.sync_engine()),
+        format!("{store:?}"),
+        format!("{:?}", store.get("GY01-03").unwrap()),
+        format!("{req:?}"),
+        format!("{:?}", c.desk.sync_state().await.unwrap()),
+    ] {
+        assert!(!shown.contains(TOKEN) && !shown.contains("SECRET"), "{shown}");
+        assert!(!shown.contains(CODE) && !shown.contains("session-token"), "{shown}");
+    }
+    // Every file of the database (main file and WAL), byte for byte.
+    c.desk.pool().close().await;
+    for entry in std::fs::read_dir(c.dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "the token reached a database file");
+    }
+}
+
+#[tokio::test]
+async fn the_runner_drains_the_outbox_and_stops_promptly() {
+    let (c, _url, ledger, _) = enrolled(staffed("2026-11-23T10:00:00+08:00").await).await;
+    ledger.lock().unwrap().unavailable = 2;
+    append(&c, 5).await;
+    // A long interval: after the first success only a wake makes the next round soon.
+    let cfg = RunnerConfig { interval: Duration::from_secs(600), max_backoff: Duration::from_millis(100) };
+    let runner: Runner = c.desk.spawn_sync_runner(cfg);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while waiting(&c).await > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the runner did not drain the outbox");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(ledger.lock().unwrap().stored.len(), 5);
+    // The counter keeps taking events while the runner runs; a wake sends them at once.
+    append(&c, 1).await;
+    runner.wake();
+    while waiting(&c).await > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "a wake did not run a round");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::timeout(Duration::from_secs(2), runner.stop()).await.expect("the runner stops promptly");
+}
