@@ -944,6 +944,7 @@ mod tests {
         assert!(check("T1", std::slice::from_ref(&good)).is_ok());
         assert!(matches!(check("T2", std::slice::from_ref(&good)), Err(LedgerError::Forbidden(_))));
         let mut tampered = good.clone();
+        tampered.seq = 2;
         tampered.payload = tampered.payload.replace("10.00", "99.00");
         assert!(
             matches!(check("T1", &[good.clone(), tampered]), Err(LedgerError::BadRequest(m)) if m.contains("sha256"))

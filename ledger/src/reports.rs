@@ -117,13 +117,12 @@ pub struct ConflictView {
 /// Conflicts not yet resolved, oldest first.
 pub async fn conflicts(pool: &PgPool) -> Result<Vec<ConflictView>, LedgerError> {
     type Row = (i64, String, uuid::Uuid, String, Option<String>, Option<Decimal>, String, DateTime<Utc>);
-    let rows: Vec<Row> =
-        sqlx::query_as(
-            "SELECT id, kind, event_id, terminal, account_no, amount, detail, created_at FROM conflicts
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, kind, event_id, terminal, account_no, amount, detail, created_at FROM conflicts
          WHERE resolved_at IS NULL ORDER BY id",
-        )
-        .fetch_all(pool)
-        .await?;
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, kind, event_id, terminal, account_no, amount, detail, created_at)| ConflictView {

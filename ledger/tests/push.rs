@@ -1,6 +1,8 @@
 //! Pushing a real counter's outbox to a real ledger on PostgreSQL: exactly once in effect, conflicts
 //! listed, money never refused, bad requests refused whole.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use cashdesk::{
@@ -261,7 +263,10 @@ async fn vends_vouchers_voids_deposits_and_closed_accounts_land_as_at_the_counte
         .unwrap();
     pay(&c, "3100000002", "20000.00").await;
     // Account 3100000002 was closed centrally meanwhile: its payment goes to suspense, listed.
-    sqlx::query("UPDATE accounts SET closed = true WHERE account_no = '3100000002'").execute(&ledger.pool).await.unwrap();
+    sqlx::query("UPDATE accounts SET closed = true WHERE account_no = '3100000002'")
+        .execute(&ledger.pool)
+        .await
+        .unwrap();
     let r = push(&ledger.url, &token, &c.outbox(true).await).await;
     let flagged: Vec<_> = r.results.iter().filter(|x| x.outcome == Outcome::Flagged).collect();
     assert_eq!(flagged.len(), 1, "{r:?}");

@@ -14,7 +14,8 @@ use chrono::DateTime;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
-pub const ACCOUNTS_CSV: &str = "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance
+pub const ACCOUNTS_CSV: &str =
+    "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance
 3100000001,张建国,示范市城关区人民路12号1栋2单元301室,residential,postpaid,0110000000001,1,13812345678,,0
 3100000002,示范市华联商贸有限公司,示范市东城区解放路8号,commercial,postpaid,0110000000002,30,,,12.50
 3100000003,示范市恒通机械制造有限公司,示范市开发区建设路100号,industrial,prepaid,0110000000003,400,,,5000
@@ -129,7 +130,8 @@ pub async fn counter(terminal: &str, now: &str, with_accounts: bool) -> Counter 
         desk.import_accounts("test", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
         desk.import_bills("test", "bills.csv", BILLS_CSV.as_bytes()).await.unwrap();
     }
-    let cashier = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+    let cashier =
+        desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
     desk.open_shift(OpenShiftRequest { token: cashier.clone(), float: "500.00".into() }).await.unwrap();
     Counter { desk, clock, dir, cashier }
 }

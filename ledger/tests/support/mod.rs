@@ -5,3 +5,4 @@
 
 pub mod ledger;
 pub mod pg;
+pub mod proxy;

@@ -1,0 +1,348 @@
+//! Counters syncing with a real ledger through the core's sync engine: the first pull, and 1,000
+//! random money events from two counters through a fault-injecting proxy with a ledger restart in
+//! the middle — after which the ledger and the counters agree to the fen.
+//!
+//! The token store here is the in-memory one: the OS keyring is not what these tests are about (it
+//! has its own test in the core, against a real keyring).
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use cashdesk::{
+    desk::{
+        SearchRequest,
+        counter::{DepositRequest, VoidRequest},
+    },
+    money::Yuan,
+    payments::{CollectRequest, Method, VendRequest},
+    sync::{client::LedgerUrl, engine::Engine, token::MemoryStore, wire},
+    users::approval::ApprovalInput,
+};
+use cashdesk_ledger::{db, import, reports, terminals};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use support::{
+    ledger::{Counter, Ledger, counter},
+    proxy::Proxy,
+};
+
+fn engine(c: &Counter) -> Engine {
+    Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()))
+        .with_clock(c.clock.clone())
+}
+
+async fn enrol(ledger: &Ledger, e: &Engine, url: &str) {
+    let code = terminals::enrol(&ledger.pool, e.terminal().as_str()).await.unwrap();
+    e.enrol(&LedgerUrl::parse(url).unwrap(), &code).await.unwrap();
+}
+
+/// Per account at a counter: bills (period, paid, fee received, waived, owed, fee from) and prepaid.
+async fn counter_accounts(c: &Counter) -> BTreeMap<String, (Vec<String>, String)> {
+    let bills: Vec<(String, i64, i64, i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT a.account_no, b.period, b.paid_fen, b.late_fee_received_fen, b.late_fee_waived_fen, b.late_fee_owed_fen,
+                b.late_fee_from FROM bills b JOIN accounts a ON a.id = b.account_id ORDER BY a.account_no, b.period",
+    )
+    .fetch_all(c.desk.pool())
+    .await
+    .unwrap();
+    let accounts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT account_no, prepaid_balance_fen FROM accounts").fetch_all(c.desk.pool()).await.unwrap();
+    let y = |f: i64| Yuan::from_fen(f).to_string();
+    let mut out: BTreeMap<String, (Vec<String>, String)> =
+        accounts.into_iter().map(|(no, p)| (no, (Vec::new(), y(p)))).collect();
+    for (no, period, paid, fee, waived, owed, from) in bills {
+        if let Some(a) = out.get_mut(&no) {
+            a.0.push(format!("{period} {} {} {} {} {from}", y(paid), y(fee), y(waived), y(owed)));
+        }
+    }
+    out
+}
+
+async fn ledger_account(l: &Ledger, no: &str) -> (Vec<String>, String) {
+    let v = reports::account(&l.pool, no).await.unwrap().unwrap();
+    let bills = v
+        .bills
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {} {} {} {} {}",
+                b.period, b.paid, b.late_fee_received, b.late_fee_waived, b.late_fee_owed, b.late_fee_from
+            )
+        })
+        .collect();
+    (bills, v.prepaid_balance.to_string())
+}
+
+/// Count and sum by kind of a counter's outbox, read from the payloads as the ledger reads them.
+async fn outbox_totals(c: &Counter) -> BTreeMap<String, (i64, String)> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, payload FROM outbox").fetch_all(c.desk.pool()).await.unwrap();
+    let mut sums: BTreeMap<String, (i64, Yuan)> = BTreeMap::new();
+    for (kind, payload) in rows {
+        let json: serde_json::Value = serde_json::from_str(&payload).unwrap();
+        let e = sums.entry(kind.clone()).or_insert((0, Yuan::ZERO));
+        e.0 += 1;
+        e.1 += wire::event_amount(&kind, &json).unwrap();
+    }
+    sums.into_iter().map(|(k, (n, s))| (k, (n, s.to_string()))).collect()
+}
+
+async fn ledger_totals(l: &Ledger, terminal: &str) -> BTreeMap<String, (i64, String)> {
+    reports::totals(&l.pool, terminal)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.kind, (t.count, t.sum.to_string())))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_new_counter_pulls_accounts_bills_and_policy_then_its_payment_reaches_the_ledger() {
+    let mut ledger = Ledger::start().await;
+    let c = counter("GY01-07", "2026-01-10T10:00:00+08:00", false).await;
+    let e = engine(&c).with_pull_limit(3);
+    enrol(&ledger, &e, &ledger.url).await;
+    let report = e.sync_once().await.unwrap();
+    assert!(report.pages >= 3, "small pages: {report:?}");
+    assert_eq!((report.accounts, report.bills), (4, 5), "{report:?}");
+    let hits =
+        c.desk.search_accounts(SearchRequest { token: c.cashier.clone(), query: "华联商贸".into() }).await.unwrap();
+    assert_eq!(hits.len(), 1, "pulled accounts are searchable");
+    // Pay at the counter; the next round pushes it, and the ledger's account equals the counter's.
+    c.desk
+        .collect(CollectRequest {
+            token: c.cashier.clone(),
+            account_no: "3100000001".into(),
+            method: Method::Cash,
+            amount: "400.00".into(),
+            tendered: Some("500.00".into()),
+            voucher: None,
+            waive_late_fee: None,
+            approval: None,
+        })
+        .await
+        .unwrap();
+    let report = e.sync_once().await.unwrap();
+    assert_eq!(report.applied, 1, "the payment (the shift.open went in the first round): {report:?}");
+    let mine = counter_accounts(&c).await;
+    assert_eq!(ledger_account(&ledger, "3100000001").await, mine["3100000001"]);
+    // A change at the centre (a new bill) comes down on the next round.
+    import::bills(
+        &ledger.pool,
+        b"account_no,period,kwh,amount,due_date,paid\n3100000001,202601,100,55.00,2026-02-20,0\n",
+    )
+    .await
+    .unwrap();
+    let report = e.sync_once().await.unwrap();
+    assert_eq!(report.bills, 1, "{report:?}");
+    ledger.stop().await;
+}
+
+const ACCOUNTS: usize = 40;
+
+fn account_no(i: usize) -> String {
+    format!("32000000{:02}", i + 1)
+}
+
+/// 40 accounts: every fourth a residential prepaid one, the others postpaid with two bills in arrears.
+fn province_csv() -> (String, String) {
+    let mut accounts = String::from(
+        "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance\n",
+    );
+    let mut bills = String::from("account_no,period,kwh,amount,due_date,paid\n");
+    for i in 0..ACCOUNTS {
+        let no = account_no(i);
+        let (category, mode) = match i % 4 {
+            0 => ("residential", "prepaid"),
+            1 => ("residential", "postpaid"),
+            2 => ("commercial", "postpaid"),
+            _ => ("agricultural", "postpaid"),
+        };
+        accounts.push_str(&format!("{no},用户{i},示范路{i}号,{category},{mode},M{no},1,,,0\n"));
+        if mode == "postpaid" {
+            bills.push_str(&format!("{no},202511,300,{}.37,2025-12-15,0\n", 150 + i * 7));
+            bills.push_str(&format!("{no},202512,320,{}.81,2026-01-15,0\n", 160 + i * 5));
+        }
+    }
+    (accounts, bills)
+}
+
+struct Desk<'a> {
+    c: &'a Counter,
+    mine: Vec<usize>,
+    last_payment: Option<String>,
+    slips: u32,
+}
+
+async fn random_event(d: &mut Desk<'_>, rng: &mut StdRng) {
+    let c = d.c;
+    let i = d.mine[rng.gen_range(0..d.mine.len())];
+    let no = account_no(i);
+    let roll = rng.gen_range(0..100);
+    let amount = format!("{}.{:02}", rng.gen_range(1..400), rng.gen_range(0..100));
+    if roll < 8
+        && let Some(receipt) = d.last_payment.take()
+    {
+        let _ = c
+            .desk
+            .void_payment(VoidRequest {
+                token: c.cashier.clone(),
+                receipt_no: receipt,
+                reason: "收错金额".into(),
+                approval: Some(ApprovalInput { username: "super1".into(), password: "Counter#1".into() }),
+            })
+            .await;
+        return;
+    }
+
+    if roll < 14 {
+        d.slips += 1;
+        c.desk
+            .deposit(DepositRequest {
+                token: c.cashier.clone(),
+                amount: "1.00".into(),
+                bank: "工行".into(),
+                slip_no: format!("{}-{}", c.desk.terminal(), d.slips),
+            })
+            .await
+            .unwrap();
+        return;
+    }
+    if i.is_multiple_of(4) {
+        c.desk
+            .vend(VendRequest {
+                token: c.cashier.clone(),
+                account_no: no,
+                method: Method::Cash,
+                amount: amount.clone(),
+                tendered: Some(amount),
+                voucher: None,
+                approval: None,
+            })
+            .await
+            .unwrap();
+        d.last_payment = None;
+    } else {
+        let done = c
+            .desk
+            .collect(CollectRequest {
+                token: c.cashier.clone(),
+                account_no: no,
+                method: Method::Cash,
+                amount: amount.clone(),
+                tendered: Some(amount),
+                voucher: None,
+                waive_late_fee: None,
+                approval: None,
+            })
+            .await
+            .unwrap();
+        d.last_payment = Some(done.receipt_no);
+    }
+}
+
+async fn total_events(counters: &[&Counter]) -> i64 {
+    let mut n = 0;
+    for c in counters {
+        let (k,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox").fetch_one(c.desk.pool()).await.unwrap();
+        n += k;
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_events_through_drops_delays_resets_duplicates_and_a_restart_arrive_exactly_once() {
+    let seed: u64 = std::env::var("CASHDESK_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261123);
+    eprintln!("fault seed {seed} (set CASHDESK_FAULT_SEED to replay)");
+    let db_url = support::pg::fresh_database_url().await;
+    let pool = db::connect(&db_url, 10).await.unwrap();
+    db::migrate(&pool).await.unwrap();
+    let (accounts, bills) = province_csv();
+    import::accounts(&pool, accounts.as_bytes()).await.unwrap();
+    import::bills(&pool, bills.as_bytes()).await.unwrap();
+    let mut ledger = Ledger::serve(db_url.clone(), pool.clone(), "127.0.0.1:0".parse().unwrap()).await;
+    let proxy = Proxy::start(ledger.addr, seed).await;
+
+    let a = counter("GY02-01", "2026-01-20T08:30:00+08:00", false).await;
+    let b = counter("GY02-02", "2026-01-20T08:30:00+08:00", false).await;
+    let (ea, eb) = (engine(&a), engine(&b));
+    enrol(&ledger, &ea, &proxy.url()).await;
+    enrol(&ledger, &eb, &proxy.url()).await;
+    ea.sync_once().await.unwrap();
+    eb.sync_once().await.unwrap();
+
+    proxy.faults(true);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut desks = [
+        Desk { c: &a, mine: (0..ACCOUNTS).filter(|i| i.is_multiple_of(2)).collect(), last_payment: None, slips: 0 },
+        Desk { c: &b, mine: (0..ACCOUNTS).filter(|i| i % 2 == 1).collect(), last_payment: None, slips: 0 },
+    ];
+    let mut restarted = false;
+    let (mut rounds, mut failed) = (0, 0);
+    while total_events(&[&a, &b]).await < 1000 {
+        let which = rng.gen_range(0..2);
+        let e = if which == 0 { &ea } else { &eb };
+        if rng.gen_range(0..100) < 8 {
+            rounds += 1;
+            if e.sync_once().await.is_err() {
+                failed += 1;
+            }
+        } else {
+            random_event(&mut desks[which], &mut rng).await;
+        }
+        for c in [&a, &b] {
+            c.clock.set(c.clock.now() + chrono::Duration::seconds(20));
+        }
+        if !restarted && total_events(&[&a, &b]).await >= 500 {
+            // Restart the ledger while a round is in flight.
+            restarted = true;
+            let e = ea.clone();
+            let in_flight = tokio::spawn(async move { e.sync_once().await });
+            tokio::task::yield_now().await;
+            ledger.stop().await;
+            let _ = in_flight.await;
+            ledger = Ledger::serve(db_url.clone(), pool.clone(), "127.0.0.1:0".parse().unwrap()).await;
+            proxy.retarget(ledger.addr);
+        }
+    }
+    let counts = &proxy.counts;
+    eprintln!(
+        "rounds {rounds} ({failed} failed); connections: passed {:?} dropped {:?} delayed {:?} reset {:?} lost response {:?} duplicated {:?}",
+        counts.passed, counts.dropped, counts.delayed, counts.reset, counts.lost_response, counts.duplicated
+    );
+    assert!(restarted);
+
+    // The network heals: sync until nothing waits.
+    proxy.faults(false);
+    for _ in 0..20 {
+        let (ra, rb) = (ea.sync_once().await, eb.sync_once().await);
+        if ra.is_ok() && rb.is_ok() && cashdesk_waiting(&a).await == 0 && cashdesk_waiting(&b).await == 0 {
+            break;
+        }
+    }
+    assert_eq!((cashdesk_waiting(&a).await, cashdesk_waiting(&b).await), (0, 0));
+
+    // Exactly once: as many events at the centre as made at the counters, no conflicts, equal totals.
+    let made = total_events(&[&a, &b]).await;
+    assert!(made >= 1000);
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM events").await, made);
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM conflicts").await, 0);
+    assert_eq!(ledger_totals(&ledger, "GY02-01").await, outbox_totals(&a).await);
+    assert_eq!(ledger_totals(&ledger, "GY02-02").await, outbox_totals(&b).await);
+    // Per account, to the fen: each counter's own accounts equal the ledger's.
+    let (mine_a, mine_b) = (counter_accounts(&a).await, counter_accounts(&b).await);
+    for i in 0..ACCOUNTS {
+        let no = account_no(i);
+        let at_counter = if i.is_multiple_of(2) { &mine_a[&no] } else { &mine_b[&no] };
+        assert_eq!(&ledger_account(&ledger, &no).await, at_counter, "account {no}");
+    }
+    ledger.stop().await;
+}
+
+async fn cashdesk_waiting(c: &Counter) -> i64 {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL").fetch_one(c.desk.pool()).await.unwrap();
+    n
+}
