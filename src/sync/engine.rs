@@ -140,8 +140,12 @@ impl Engine {
     /// One sync round: push every waiting event, then pull every page. The outcome is recorded in
     /// `sync_state`.
     pub async fn sync_once(&self) -> Result<SyncReport> {
-        let (url, token) = self.credentials().await?;
-        let result = self.round(&url, &token).await;
+        let result = match self.credentials().await {
+            Err(Error::SyncNotEnrolled) => return Err(Error::SyncNotEnrolled),
+            // A keyring that cannot be read is an attempt that failed: the status bar shows it.
+            Err(e) => Err(e),
+            Ok((url, token)) => self.round(&url, &token).await,
+        };
         let mut conn = self.pool.acquire().await?;
         match &result {
             Ok(_) => state::record_success(&mut conn, &self.now()).await?,
@@ -161,28 +165,30 @@ impl Engine {
         Ok(report)
     }
 
+    /// Push the events waiting when the round began (later ones go next round: a busy counter
+    /// cannot keep a round going for ever).
     async fn push_all(&self, client: &LedgerClient, token: &Token, report: &mut SyncReport) -> Result<()> {
+        let (last,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(seq) FROM outbox WHERE pushed_at IS NULL").fetch_one(&self.pool).await?;
+        let Some(last) = last else { return Ok(()) };
         let mut after = 0i64;
         loop {
-            let events = self.waiting_batch(after).await?;
-            let Some(last) = events.last() else { return Ok(()) };
-            after = last.seq;
-            let full = events.len() == wire::MAX_BATCH;
+            let events = self.waiting_batch(after, last).await?;
+            let Some(newest) = events.last() else { return Ok(()) };
+            after = newest.seq;
             let reply = client.push(token, &PushRequest { events: events.clone() }).await?;
             self.acknowledge(&events, &reply.results, report).await?;
-            if !full {
-                return Ok(());
-            }
         }
     }
 
-    /// The next waiting events after `seq`, in order: at most `MAX_BATCH`, and about half the
-    /// ledger's body limit (payloads are small; this only guards a pathological outbox).
-    async fn waiting_batch(&self, after: i64) -> Result<Vec<PushEvent>> {
+    /// The next waiting events in `(after, last]`, in order: at most `MAX_BATCH`, and about half
+    /// the ledger's body limit (payloads are small; this only guards a pathological outbox).
+    async fn waiting_batch(&self, after: i64, last: i64) -> Result<Vec<PushEvent>> {
         let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at FROM outbox WHERE pushed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at FROM outbox WHERE pushed_at IS NULL AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
         )
         .bind(after)
+        .bind(last)
         .bind(i64::try_from(wire::MAX_BATCH).unwrap_or(500))
         .fetch_all(&self.pool)
         .await?;

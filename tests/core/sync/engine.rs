@@ -283,3 +283,30 @@ async fn the_runner_drains_the_outbox_and_stops_promptly() {
     }
     tokio::time::timeout(Duration::from_secs(2), runner.stop()).await.expect("the runner stops promptly");
 }
+
+/// A keyring that cannot be reached (e.g. the desktop session's keyring is locked).
+#[derive(Debug)]
+struct LockedKeyring;
+
+impl TokenStore for LockedKeyring {
+    fn get(&self, _: &str) -> cashdesk::Result<Option<Token>> {
+        Err(cashdesk::Error::SyncKeyring { detail: "the collection is locked".into() })
+    }
+    fn set(&self, _: &str, _: &Token) -> cashdesk::Result<()> {
+        Err(cashdesk::Error::SyncKeyring { detail: "the collection is locked".into() })
+    }
+    fn delete(&self, _: &str) -> cashdesk::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_keyring_that_cannot_be_read_is_a_failed_attempt_shown_in_the_status() {
+    let (c, _url, _ledger, _) = enrolled(staffed("2026-11-23T10:00:00+08:00").await).await;
+    let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(LockedKeyring));
+    let err = engine.sync_once().await.unwrap_err();
+    assert_eq!((err.code(), err.retryable()), ("SYNC_KEYRING", true));
+    let st = c.desk.sync_state().await.unwrap();
+    assert_eq!(st.last_error.unwrap().code, "SYNC_KEYRING");
+    assert_eq!(st.consecutive_failures, 1);
+}
