@@ -6,7 +6,10 @@
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, FromRequestParts, Query, State, rejection::JsonRejection},
+    extract::{
+        DefaultBodyLimit, FromRequestParts, Query, State,
+        rejection::{JsonRejection, QueryRejection},
+    },
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -139,8 +142,15 @@ pub fn router(pool: PgPool) -> Router {
         .route("/v1/enrol", post(enrol))
         .route("/v1/events", post(push))
         .route("/v1/changes", get(changes))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(wire::MAX_BODY_BYTES))
         .with_state(pool)
+}
+
+async fn not_found() -> Response {
+    let body =
+        ApiError { code: "NOT_FOUND".into(), message: "no such endpoint: see /openapi.json".into(), retry: false };
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
@@ -195,7 +205,8 @@ struct ChangesQuery {
 async fn changes(
     State(pool): State<PgPool>,
     Terminal(_terminal): Terminal,
-    Query(q): Query<ChangesQuery>,
+    q: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<PullResponse>, LedgerError> {
+    let Query(q) = q.map_err(|e| LedgerError::BadRequest(format!("the query is not valid: {}", e.body_text())))?;
     Ok(Json(pull::changes(&pool, &q.cursor, q.limit).await?))
 }

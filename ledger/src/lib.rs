@@ -8,6 +8,7 @@
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod events;
 pub mod import;
 pub mod pull;

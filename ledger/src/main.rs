@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use cashdesk_ledger::{api, config::Config, db, import, reports, terminals, tls};
+use cashdesk_ledger::{api, config::Config, db, demo, import, reports, terminals, tls};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -65,6 +65,8 @@ enum TerminalCmd {
 enum ImportCmd {
     Accounts { file: PathBuf },
     Bills { file: PathBuf },
+    /// The demo counter's accounts and bills (`make run`), into an empty ledger.
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,7 +97,17 @@ async fn shutdown_signal() {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -133,12 +145,16 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Import { what } => {
             db::migrate(&pool).await?;
             let (file, is_accounts) = match &what {
+                ImportCmd::Demo => {
+                    let (accounts, bills) = demo::seed(&pool).await?;
+                    println!("imported the demo province: {accounts} accounts, {bills} bills");
+                    return Ok(());
+                }
                 ImportCmd::Accounts { file } => (file, true),
                 ImportCmd::Bills { file } => (file, false),
             };
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let n =
-                if is_accounts { import::accounts(&pool, &bytes).await? } else { import::bills(&pool, &bytes).await? };
+            let n = if is_accounts { import::accounts(&pool, &bytes).await? } else { import::bills(&pool, &bytes).await? };
             println!("imported {n} {}", if is_accounts { "accounts" } else { "bills" });
         }
         Cmd::Account { cmd: AccountCmd::Show { account_no, json } } => {
