@@ -94,6 +94,11 @@ run: check-display build ## Start the desktop app on the demo database
 	@echo
 	$(APP) --demo
 
+.PHONY: ledger-demo
+ledger-demo: deps-system ## A demo central ledger on 127.0.0.1:8700 (throwaway PostgreSQL) and an enrolment code for DEMO-01
+	cargo build -p cashdesk-ledger
+	CASHDESK_LEDGER_BIN=$(CARGO_TARGET_DIR)/debug/cashdesk-ledger scripts/ledger-demo.sh
+
 .PHONY: check-display
 check-display:
 	@if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \

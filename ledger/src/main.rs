@@ -63,8 +63,12 @@ enum TerminalCmd {
 
 #[derive(Debug, Subcommand)]
 enum ImportCmd {
-    Accounts { file: PathBuf },
-    Bills { file: PathBuf },
+    Accounts {
+        file: PathBuf,
+    },
+    Bills {
+        file: PathBuf,
+    },
     /// The demo counter's accounts and bills (`make run`), into an empty ledger.
     Demo,
 }
@@ -154,7 +158,8 @@ async fn run() -> anyhow::Result<()> {
                 ImportCmd::Bills { file } => (file, false),
             };
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let n = if is_accounts { import::accounts(&pool, &bytes).await? } else { import::bills(&pool, &bytes).await? };
+            let n =
+                if is_accounts { import::accounts(&pool, &bytes).await? } else { import::bills(&pool, &bytes).await? };
             println!("imported {n} {}", if is_accounts { "accounts" } else { "bills" });
         }
         Cmd::Account { cmd: AccountCmd::Show { account_no, json } } => {
