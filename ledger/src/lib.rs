@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod events;
 pub mod import;
+pub mod policy;
 pub mod pull;
 pub mod reports;
 pub mod terminals;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use cashdesk_ledger::{api, config::Config, db, demo, import, reports, terminals, tls};
+use cashdesk_ledger::{api, config::Config, db, demo, import, policy, reports, terminals, tls};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -46,6 +46,16 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The policy sent to every counter: show it, or replace it from a JSON file.
+    Policy {
+        #[command(subcommand)]
+        cmd: PolicyCmd,
+    },
+    /// Holiday calendars sent to every counter: load a year's notice from a JSON file.
+    Calendar {
+        #[command(subcommand)]
+        cmd: CalendarCmd,
+    },
     /// Conflicts waiting for review.
     Conflicts {
         #[command(subcommand)]
@@ -80,6 +90,17 @@ enum AccountCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCmd {
+    Show,
+    Set { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCmd {
+    Load { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +210,21 @@ async fn run() -> anyhow::Result<()> {
                     println!("{:12} {:>8} {:>16}", t.kind, t.count, t.sum);
                 }
             }
+        }
+        Cmd::Policy { cmd: PolicyCmd::Show } => {
+            println!("{}", policy::get(&pool).await?.to_json());
+        }
+        Cmd::Policy { cmd: PolicyCmd::Set { file } } => {
+            db::migrate(&pool).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            policy::set(&pool, &text).await?;
+            println!("policy replaced: counters get it on their next sync");
+        }
+        Cmd::Calendar { cmd: CalendarCmd::Load { file } } => {
+            db::migrate(&pool).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let year = policy::load_calendar(&pool, &text).await?;
+            println!("holiday calendar {year} loaded: counters get it on their next sync");
         }
         Cmd::Conflicts { cmd: ConflictsCmd::List { json } } => {
             let list = reports::conflicts(&pool).await?;

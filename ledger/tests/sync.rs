@@ -137,6 +137,23 @@ async fn a_new_counter_pulls_accounts_bills_and_policy_then_its_payment_reaches_
     .unwrap();
     let report = e.sync_once().await.unwrap();
     assert_eq!(report.bills, 1, "{report:?}");
+    // The province changes policy and publishes 2027's holidays: the counter uses them after a round.
+    let mut policy = cashdesk_ledger::policy::get(&ledger.pool).await.unwrap();
+    policy.holiday_cash.limit_per_transaction = Yuan::parse("3000.00").unwrap();
+    cashdesk_ledger::policy::set(&ledger.pool, &policy.to_json()).await.unwrap();
+    let year = cashdesk_ledger::policy::load_calendar(
+        &ledger.pool,
+        r#"{"year": 2027, "days_off": ["2027-01-01"], "working_weekends": []}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(year, 2027);
+    assert!(cashdesk_ledger::policy::set(&ledger.pool, "{\"late_fee\": 1}").await.is_err());
+    let report = e.sync_once().await.unwrap();
+    assert!(report.policy_changed && report.calendar_years == vec![2027], "{report:?}");
+    c.desk.reload_policy_and_calendar().await.unwrap();
+    assert_eq!(c.desk.policy().holiday_cash.limit_per_transaction.to_string(), "3000.00");
+    assert!(c.desk.calendar().has_year(2027));
     ledger.stop().await;
 }
 
