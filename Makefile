@@ -170,10 +170,11 @@ e2e: deps bins ui-build ## End-to-end tests: the built UI in headless Chromium a
 	  npm --prefix $(UI) run e2e
 
 .PHONY: bench
-bench: deps-system ## Benchmarks: 1M-account look-up, payment commit (cargo bench)
+bench: deps-system ## Benchmarks: look-up, payment commit, receipt; ledger push/pull (throwaway PostgreSQL)
 	cargo bench --bench lookup
 	cargo bench --bench collect
 	cargo bench --bench receipt
+	$(PG_WITH) cargo bench -p cashdesk-ledger --bench push_vs_copy --bench concurrent_terminals --bench first_pull
 
 # ---------------------------------------------------------------------------------------------
 # Cleaning
