@@ -363,3 +363,70 @@ async fn cashdesk_waiting(c: &Counter) -> i64 {
         sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL").fetch_one(c.desk.pool()).await.unwrap();
     n
 }
+
+#[tokio::test]
+async fn after_the_ledger_is_restored_from_a_backup_a_resend_brings_back_exactly_what_it_lost() {
+    let mut ledger = Ledger::start().await;
+    let c = counter("GY01-08", "2026-01-10T10:00:00+08:00", true).await;
+    let e = engine(&c);
+    enrol(&ledger, &e, &ledger.url).await;
+    let pay = |amount: &'static str| {
+        c.desk.collect(CollectRequest {
+            token: c.cashier.clone(),
+            account_no: "3100000004".into(),
+            method: Method::Cash,
+            amount: amount.into(),
+            tendered: Some(amount.into()),
+            voucher: None,
+            waive_late_fee: None,
+            approval: None,
+        })
+    };
+    pay("1000.00").await.unwrap();
+    e.sync_once().await.unwrap();
+    // The nightly backup, a minute later: a copy of the ledger's database as it is now.
+    c.clock.set(c.clock.now() + chrono::Duration::minutes(1));
+    let backup_at = c.clock.now();
+    let (addr, db_url) = (ledger.addr, ledger.db_url.clone());
+    ledger.stop().await;
+    ledger.pool.close().await;
+    let backup = format!("cd_backup_{}", std::process::id());
+    let base = support::pg::cluster_url();
+    let db_name = db_url.rsplit('/').next().unwrap().to_string();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{backup}\" TEMPLATE \"{db_name}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let pool = db::connect(&db_url, 5).await.unwrap();
+    ledger = Ledger::serve(db_url, pool, addr).await;
+    // Work goes on after the backup and reaches the ledger.
+    c.clock.set(c.clock.now() + chrono::Duration::minutes(30));
+    pay("2000.00").await.unwrap();
+    e.sync_once().await.unwrap();
+    let before_disaster = ledger_totals(&ledger, "GY01-08").await;
+    assert_eq!(before_disaster, outbox_totals(&c).await);
+    // The ledger's disk dies; it is restored from the backup, on the same address.
+    ledger.stop().await;
+    let restored_url = support::pg::with_database(&base, &backup);
+    let pool = db::connect(&restored_url, 5).await.unwrap();
+    ledger = Ledger::serve(restored_url, pool, addr).await;
+    e.sync_once().await.unwrap();
+    assert_ne!(ledger_totals(&ledger, "GY01-08").await, before_disaster, "the restored ledger lost the second payment");
+    // An administrator resends everything acknowledged since the backup.
+    let admin_token = c
+        .desk
+        .login(cashdesk::desk::LoginRequest { username: "admin".into(), password: "Counter#1".into() })
+        .await
+        .unwrap()
+        .token;
+    assert!(c.desk.sync_resend(&c.cashier, &backup_at.to_rfc3339()).await.is_err(), "administrators only");
+    let again = c.desk.sync_resend(&admin_token, &backup_at.to_rfc3339()).await.unwrap();
+    assert_eq!(again, 1, "the payment acknowledged after the backup");
+    let report = e.sync_once().await.unwrap();
+    assert_eq!((report.applied, report.duplicate), (1, 0), "{report:?}");
+    assert_eq!(ledger_totals(&ledger, "GY01-08").await, before_disaster);
+    let mine = counter_accounts(&c).await;
+    assert_eq!(ledger_account(&ledger, "3100000004").await, mine["3100000004"]);
+    ledger.stop().await;
+}

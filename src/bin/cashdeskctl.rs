@@ -242,6 +242,15 @@ enum SyncCmd {
     Status,
     /// Events the ledger recorded with a flag, for review.
     Flagged,
+    /// After the ledger was restored from a backup: send again every event acknowledged since a
+    /// time (RFC 3339; take the backup's time). The ledger answers duplicate for what it kept.
+    /// An administrator; password as for enrol.
+    Resend {
+        #[arg(long)]
+        since: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -622,6 +631,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
                             );
                         }
                     }
+                }
+                SyncCmd::Resend { since, user } => {
+                    let login = read_admin(user.as_deref())?;
+                    let token = desk.login(login).await?.token;
+                    let done = desk.sync_resend(&token, since).await;
+                    let _ = desk.logout(TokenRequest { token }).await;
+                    let n = done?;
+                    println!("{n} event(s) will be sent again on the next round (`cashdeskctl sync now`).");
                 }
                 SyncCmd::Status => print_sync_status(&desk.sync_state().await?, cli.json)?,
                 SyncCmd::Flagged => {

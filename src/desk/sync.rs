@@ -135,6 +135,49 @@ impl Desk {
         self.sync_state().await
     }
 
+    /// 重新上传: after the ledger was restored from a backup, mark every event acknowledged at or after
+    /// `since` (RFC 3339) as waiting again, so the next round sends it again; the ledger answers
+    /// `duplicate` for what it still has and applies what it lost. Administrators only; audited.
+    /// Returns how many events wait again.
+    pub async fn sync_resend(&self, token: &str, since: &str) -> Result<i64> {
+        let s = self.session(token).await?;
+        if s.user.role != Role::Admin {
+            return Err(crate::Error::Forbidden { role: s.user.role.as_str(), action: "resend events to the ledger" });
+        }
+        let since = chrono::DateTime::parse_from_rfc3339(since.trim()).map_err(|_| {
+            crate::Error::invalid("since", "give a time like 2026-11-20T00:00:00+08:00 (before the ledger's backup)")
+        })?;
+        let mut tx = crate::store::write_tx(&self.pool).await?;
+        // pushed_at is RFC 3339 text in the counter's offset: compare as instants, row by row.
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT seq, pushed_at FROM outbox WHERE pushed_at IS NOT NULL").fetch_all(&mut *tx).await?;
+        let again: Vec<i64> = rows
+            .into_iter()
+            .filter(|(_, at)| chrono::DateTime::parse_from_rfc3339(at).map(|t| t >= since).unwrap_or(true))
+            .map(|(seq, _)| seq)
+            .collect();
+        for chunk in again.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("UPDATE outbox SET pushed_at = NULL WHERE seq IN (");
+            let mut list = q.separated(", ");
+            for seq in chunk {
+                list.push_bind(*seq);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
+        }
+        let n = i64::try_from(again.len()).unwrap_or(i64::MAX);
+        self.audit(
+            &mut tx,
+            &s.user.username,
+            "sync.resend",
+            Some(self.terminal.as_str()),
+            serde_json::json!({"since": since.to_rfc3339(), "events": n}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// One sync round now, without a session (the background runner and `cashdeskctl sync now`).
     /// Afterwards the policy and calendar in force are the ones the ledger sent.
     pub async fn sync_once(&self) -> Result<SyncReport> {
