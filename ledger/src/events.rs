@@ -690,6 +690,17 @@ async fn load_vouchers(
     if banks.is_empty() {
         return Ok(HashMap::new());
     }
+    // Two terminals pushing the same slip at the same moment: a lock per slip (taken in one order,
+    // after the account rows) makes the second see the first's row and list the reuse.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(h) FROM (
+             SELECT DISTINCT hashtext('voucher:' || b || ':' || s) AS h FROM UNNEST($1::text[], $2::text[]) AS k(b, s)
+         ) AS locks ORDER BY h",
+    )
+    .bind(&banks)
+    .bind(&serials)
+    .execute(&mut *conn)
+    .await?;
     let rows: Vec<(String, String, Uuid)> = sqlx::query_as(
         "SELECT v.bank, v.serial, v.event_id FROM vouchers v JOIN UNNEST($1::text[], $2::text[]) AS k(bank, serial)
          ON v.bank = k.bank AND v.serial = k.serial",

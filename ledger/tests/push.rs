@@ -280,3 +280,41 @@ async fn vends_vouchers_voids_deposits_and_closed_accounts_land_as_at_the_counte
     assert_eq!(ledger.count("SELECT COUNT(*) FROM voids").await, 1);
     ledger.stop().await;
 }
+
+#[tokio::test]
+async fn one_bank_slip_used_at_two_counters_and_pushed_at_the_same_moment_is_listed_once() {
+    let mut ledger = Ledger::start().await;
+    let (ta, tb) = (ledger.token_for("GY01-01").await, ledger.token_for("GY01-02").await);
+    let a = counter("GY01-01", "2026-01-12T10:00:00+08:00", true).await;
+    let b = counter("GY01-02", "2026-01-12T10:00:00+08:00", true).await;
+    for c in [&a, &b] {
+        c.desk
+            .vend(VendRequest {
+                token: c.cashier.clone(),
+                account_no: "3100000003".into(),
+                method: Method::Transfer,
+                amount: "800.00".into(),
+                tendered: None,
+                voucher: Some(VoucherInput {
+                    bank: "中国工商银行".into(),
+                    serial: "SAME-SLIP-1".into(),
+                    payer: "示范市恒通机械制造有限公司".into(),
+                    amount: "800.00".into(),
+                    transfer_date: "2026-01-12".into(),
+                }),
+                approval: None,
+            })
+            .await
+            .unwrap();
+    }
+    let (ea, eb) = (a.outbox(true).await, b.outbox(true).await);
+    let (ra, rb) = tokio::join!(push(&ledger.url, &ta, &ea), push(&ledger.url, &tb, &eb));
+    let flagged = ra.results.iter().chain(&rb.results).filter(|r| r.outcome == Outcome::Flagged).count();
+    assert_eq!(flagged, 1, "{ra:?} {rb:?}");
+    let conflicts = reports::conflicts(&ledger.pool).await.unwrap();
+    assert_eq!(conflicts.iter().filter(|k| k.kind == "voucher_reused").count(), 1);
+    // Both vends are money taken: both credited.
+    let view = reports::account(&ledger.pool, "3100000003").await.unwrap().unwrap();
+    assert_eq!(view.prepaid_balance.to_string(), "6600.00");
+    ledger.stop().await;
+}
