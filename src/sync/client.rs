@@ -2,7 +2,9 @@
 //!
 //! Invariants:
 //! - TLS is rustls with the *ring* provider (no aws-lc, no OpenSSL); certificates are checked against
-//!   the platform's roots. Plain `http://` is accepted for a ledger on a trusted LAN or loopback.
+//!   the platform's roots, plus the utility's own CA when `CASHDESK_LEDGER_CA` names a PEM file (a
+//!   file that cannot be read or parsed is an error, never silently ignored). Plain `http://` is
+//!   accepted for a ledger on a trusted LAN or loopback.
 //! - Every request has a connect timeout ([`CONNECT_TIMEOUT`]) and a total timeout
 //!   ([`REQUEST_TIMEOUT`]); redirects are not followed (a redirect could carry the token elsewhere).
 //! - Every failure is classified: [`Error::SyncOffline`] (network, timeout, any 5xx without a body we
@@ -23,6 +25,10 @@ use super::{
     wire::{ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse},
 };
 use crate::{Error, Result};
+
+/// A PEM file of the utility's own certificate authority, trusted for the ledger besides the
+/// platform's roots.
+pub const CA_ENV: &str = "CASHDESK_LEDGER_CA";
 
 /// Time allowed to open a connection to the ledger.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -98,7 +104,22 @@ pub struct LedgerClient {
 impl LedgerClient {
     pub fn new(base: LedgerUrl) -> Result<LedgerClient> {
         ensure_crypto_provider();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(path) = std::env::var_os(CA_ENV).filter(|p| !p.is_empty()) {
+            let path = std::path::PathBuf::from(path);
+            let pem = std::fs::read(&path)
+                .map_err(|e| Error::invalid("ledger_ca", format!("cannot read {CA_ENV}={}: {e}", path.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::invalid("ledger_ca", format!("{CA_ENV}={} is not a PEM certificate: {e}", path.display()))
+            })?;
+            if certs.is_empty() {
+                return Err(Error::invalid("ledger_ca", format!("{CA_ENV}={} holds no certificate", path.display())));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
