@@ -28,6 +28,7 @@ DEBUG_DIR := $(CARGO_TARGET_DIR)/debug
 APP       := $(DEBUG_DIR)/cashdesk-app
 CTL       := $(DEBUG_DIR)/cashdeskctl
 BRIDGE    := $(DEBUG_DIR)/cashdesk-bridge
+LEDGER    := $(DEBUG_DIR)/cashdesk-ledger
 ARTIFACTS := $(CURDIR)/artifacts
 
 # The built UI (ui/dist) is rebuilt when any of its inputs is newer than it.
@@ -158,15 +159,15 @@ $(UI)/dist/index.html: $(UI_INPUTS) $(NPM_STAMP)
 ui-build: $(UI)/dist/index.html ## Build the web UI into ui/dist
 
 .PHONY: bins
-# Only these two: a plain cargo build of cashdesk-app would replace the one `make build` made
+# Only these three: a plain cargo build of cashdesk-app would replace the one `make build` made
 # with a binary that loads the dev server URL instead of the bundled UI.
-bins: deps-system ## Build cashdeskctl and cashdesk-bridge (what the end-to-end tests drive)
-	cargo build --workspace --bin cashdeskctl --bin cashdesk-bridge
+bins: deps-system ## Build cashdeskctl, cashdesk-bridge and cashdesk-ledger (what the end-to-end tests drive)
+	cargo build --workspace --bin cashdeskctl --bin cashdesk-bridge --bin cashdesk-ledger
 
 .PHONY: e2e
 e2e: deps bins ui-build ## End-to-end tests: the built UI in headless Chromium against the bridge
 	@mkdir -p $(ARTIFACTS)
-	CASHDESKCTL=$(CTL) CASHDESK_BRIDGE=$(BRIDGE) E2E_ARTIFACTS=$(ARTIFACTS) \
+	CASHDESKCTL=$(CTL) CASHDESK_BRIDGE=$(BRIDGE) CASHDESK_LEDGER=$(LEDGER) E2E_ARTIFACTS=$(ARTIFACTS) \
 	  npm --prefix $(UI) run e2e
 
 .PHONY: bench

@@ -8,12 +8,20 @@
 // Printing: the bridge never reaches a real printer. It runs e2e/fake-lp.sh instead of CUPS `lp`
 // (CASHDESK_LP), which files every job as a PDF in the stack's `prints` dir (CASHDESK_TEST_PRINTS).
 //
-// Binaries: $CASHDESKCTL and $CASHDESK_BRIDGE, else $CARGO_TARGET_DIR/debug/<name>, else
-// <repo>/target/debug/<name>. Browser: $CHROMIUM, else /usr/bin/chromium.
+// Keyring: with `startStack({ keyring: true })` the bridge runs inside its own D-Bus session
+// (dbus-run-session) with gnome-keyring-daemon serving the Secret Service, unlocked, its files
+// under the stack's temp HOME: the OS keyring the counter keeps its ledger token in, for real.
+//
+// Ledger: startLedger() runs `cashdesk-ledger serve` on a throwaway PostgreSQL
+// (scripts/pg-throwaway.sh) on a free loopback port, with the demo province imported.
+//
+// Binaries: $CASHDESKCTL, $CASHDESK_BRIDGE and $CASHDESK_LEDGER, else
+// $CARGO_TARGET_DIR/debug/<name>, else <repo>/target/debug/<name>. Browser: $CHROMIUM, else
+// /usr/bin/chromium.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { delimiter, dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
@@ -27,6 +35,8 @@ export const FAKE_LP = join(here, 'fake-lp.sh')
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target')
 export const CASHDESKCTL = process.env.CASHDESKCTL || join(targetDir, 'debug', 'cashdeskctl')
 export const CASHDESK_BRIDGE = process.env.CASHDESK_BRIDGE || join(targetDir, 'debug', 'cashdesk-bridge')
+export const CASHDESK_LEDGER = process.env.CASHDESK_LEDGER || join(targetDir, 'debug', 'cashdesk-ledger')
+const PG_THROWAWAY = join(REPO, 'scripts', 'pg-throwaway.sh')
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
 export const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS || join(REPO, 'artifacts'))
 
@@ -61,17 +71,17 @@ function runCtl(env, db, args, input) {
   return r.stdout
 }
 
-async function waitHealthy(url, bridge, deadlineMs) {
+async function waitHealthy(url, bridge, deadlineMs, name = 'cashdesk-bridge') {
   const until = Date.now() + deadlineMs
   for (;;) {
-    if (bridge.exitCode !== null) throw new Error(`cashdesk-bridge exited with ${bridge.exitCode} before it was healthy`)
+    if (bridge.exitCode !== null) throw new Error(`${name} exited with ${bridge.exitCode} before it was healthy`)
     try {
       const r = await fetch(url + '/healthz')
       if (r.ok) return
     } catch {
       // not accepting yet
     }
-    if (Date.now() > until) throw new Error(`cashdesk-bridge at ${url} not healthy after ${deadlineMs} ms`)
+    if (Date.now() > until) throw new Error(`${name} at ${url} not healthy after ${deadlineMs} ms`)
     await new Promise((r) => setTimeout(r, 25)) // poll interval, not a wait for readiness
   }
 }
@@ -94,22 +104,58 @@ function readListening(bridge, stderrTail, deadlineMs) {
   })
 }
 
+function onPath(tool) {
+  return (process.env.PATH || '').split(delimiter).some((d) => d !== '' && existsSync(join(d, tool)))
+}
+
+/** Is a process (by pid) still there? */
+function alive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+// Run inside `dbus-run-session`: start gnome-keyring-daemon on that session bus with an unlocked
+// login keyring under $HOME (its output to /dev/null: it forks, and inherited pipes would never
+// close), note the bus address and this shell's pid (the bridge's, after exec) in
+// $CASHDESK_E2E_SESSION, then become the bridge. When the bridge exits, dbus-run-session ends the
+// bus, and the keyring daemon exits with it.
+const KEYRING_SESSION = `printf '%s' cashdesk-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 \
+  || { echo 'gnome-keyring-daemon did not start' >&2; exit 1; }
+printf '%s' "$DBUS_SESSION_BUS_ADDRESS" >"$CASHDESK_E2E_SESSION/bus"
+printf '%s' "$$" >"$CASHDESK_E2E_SESSION/pid"
+exec "$0" "$@"`
+
 /**
  * Start a fresh stack: temp home, demo database, bridge, browser.
  * `now` (RFC 3339, e.g. `2026-03-01T10:00:00+08:00`) runs the bridge's clock at that fixed instant
  * (`cashdesk-bridge --now`), for rules that depend on the day such as holiday cash.
+ * `keyring: true` runs the bridge in a private D-Bus session with gnome-keyring-daemon (the real
+ * Secret Service, under the stack's temp HOME), so that enrolling with a ledger stores the token
+ * as on a counter; `ctl` then joins that session too. Without it no session bus is reachable.
  * Printing goes to e2e/fake-lp.sh, which files each job in `prints` (see printedPdfs()).
  * Returns { url, db, prints, ctl(args, input), quote(accountNo), api(cmd, req), page(), stop() }.
  */
-export async function startStack({ now } = {}) {
+export async function startStack({ now, keyring = false } = {}) {
   need(CASHDESKCTL, 'cashdeskctl', 'build it with `cargo build --bin cashdeskctl` or set CASHDESKCTL')
   need(CASHDESK_BRIDGE, 'cashdesk-bridge', 'build it with `cargo build -p cashdesk-app --bin cashdesk-bridge` or set CASHDESK_BRIDGE')
   need(join(DIST, 'index.html'), 'the built UI', 'run `npm run build` in ui/ first')
   need(CHROMIUM, 'chromium', 'install it (apt-get install chromium) or set CHROMIUM')
+  if (keyring) {
+    const missing = ['dbus-run-session', 'gnome-keyring-daemon'].filter((t) => !onPath(t))
+    if (missing.length > 0) {
+      throw new Error(`${missing.join(', ')} not found: install the Debian packages gnome-keyring dbus-daemon dbus-bin (scripts/system-packages.txt)`)
+    }
+  }
 
   const root = mkdtempSync(join(tmpdir(), 'cashdesk-e2e-'))
   const home = join(root, 'home')
   const env = { ...process.env, HOME: home }
+  // Never the developer's own desktop session (and keyring): a stack has its own bus or none.
+  delete env.DBUS_SESSION_BUS_ADDRESS
   for (const [k, d] of [
     ['XDG_RUNTIME_DIR', 'run'],
     ['XDG_CACHE_HOME', 'cache'],
@@ -122,16 +168,39 @@ export async function startStack({ now } = {}) {
   const db = join(root, 'cashdesk.sqlite')
   const prints = join(root, 'prints')
   mkdirSync(prints)
-  const ctl = (args, input) => runCtl(env, db, args, input)
+  const session = join(root, 'session')
+  mkdirSync(session)
+  /** The environment of cashdeskctl: the bridge's D-Bus session (and keyring) once it runs. */
+  let ctlEnv = env
+  const ctl = (args, input) => runCtl(ctlEnv, db, args, input)
 
   let bridge
   let context
+  /** The bridge's own pid: with a keyring, the process spawned is dbus-run-session around it. */
+  const bridgePid = () => {
+    if (!keyring) return bridge.pid
+    const pidFile = join(session, 'pid')
+    return existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : null
+  }
+  /** Kill what was spawned: with a keyring, its whole process group (bus, shell, bridge). */
+  const killAll = (signal) => {
+    try {
+      if (keyring) process.kill(-bridge.pid, signal)
+      else bridge.kill(signal)
+    } catch {
+      // already gone
+    }
+  }
   const stop = async () => {
     if (context) await context.close().catch(() => undefined)
-    if (bridge && bridge.exitCode === null) {
+    if (bridge && bridge.exitCode === null && bridge.signalCode === null) {
       const exited = new Promise((r) => bridge.once('exit', r))
-      bridge.kill('SIGINT')
-      const timer = setTimeout(() => bridge.kill('SIGKILL'), 5_000)
+      // SIGINT to the bridge itself: it stops its background sync and exits; dbus-run-session
+      // then ends the bus and exits too.
+      const pid = bridgePid()
+      if (pid && alive(pid)) process.kill(pid, 'SIGINT')
+      else killAll('SIGKILL')
+      const timer = setTimeout(() => killAll('SIGKILL'), 5_000)
       await exited
       clearTimeout(timer)
     }
@@ -144,10 +213,22 @@ export async function startStack({ now } = {}) {
     let stderr = ''
     const bridgeArgs = ['--db', db, '--static', DIST, '--port', '0', ...(now ? ['--now', now] : [])]
     const bridgeEnv = { ...env, CASHDESK_LP: FAKE_LP, CASHDESK_TEST_PRINTS: prints }
-    bridge = spawn(CASHDESK_BRIDGE, bridgeArgs, { env: bridgeEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    if (keyring) {
+      bridge = spawn('dbus-run-session', ['--', 'sh', '-c', KEYRING_SESSION, CASHDESK_BRIDGE, ...bridgeArgs], {
+        env: { ...bridgeEnv, CASHDESK_E2E_SESSION: session },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group, so that stop() can end all of it
+      })
+    } else {
+      bridge = spawn(CASHDESK_BRIDGE, bridgeArgs, { env: bridgeEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    }
     bridge.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
     const url = await readListening(bridge, () => stderr, 30_000)
     await waitHealthy(url, bridge, 30_000)
+    if (keyring) {
+      // Written before the shell became the bridge, which has printed LISTENING since.
+      ctlEnv = { ...env, DBUS_SESSION_BUS_ADDRESS: readFileSync(join(session, 'bus'), 'utf8') }
+    }
 
     context = await chromium.launchPersistentContext(join(root, 'chromium-profile'), {
       executablePath: CHROMIUM,
@@ -234,4 +315,91 @@ export function pdfText(pdf) {
 export function artifactPath(name) {
   mkdirSync(ARTIFACTS, { recursive: true })
   return join(ARTIFACTS, name)
+}
+
+/** Stop a child process with SIGINT (graceful), SIGKILL after 5 s; resolves once it has exited. */
+async function interrupt(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((r) => child.once('exit', r))
+  child.kill('SIGINT')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+  await exited
+  clearTimeout(timer)
+}
+
+/**
+ * A central ledger (账务中心) for counters to sync with: a throwaway PostgreSQL
+ * (scripts/pg-throwaway.sh, whose watchdog also removes it should this process die without
+ * stop()), the schema (`cashdesk-ledger migrate`), the demo province (`import demo`: the demo
+ * counter's accounts and bills), and `cashdesk-ledger serve` on a free 127.0.0.1 port, awaited
+ * through its "ledger listening" log line and /healthz.
+ * Returns { url, run(args) → stdout, json(args) → parsed `--json` output, enrol(terminal) → the
+ * one-time code, stop() }.
+ */
+export async function startLedger() {
+  need(CASHDESK_LEDGER, 'cashdesk-ledger', 'build it with `cargo build -p cashdesk-ledger` or set CASHDESK_LEDGER')
+  // Short: the cluster's unix socket path must fit in 107 bytes (pg-throwaway.sh checks).
+  const pgDir = mkdtempSync(join(tmpdir(), 'cd-pg-'))
+  const env = { ...process.env, NO_COLOR: '1', RUST_LOG: 'info,sqlx=warn' }
+  delete env.CASHDESK_LEDGER_CONFIG
+  let server
+  let log = ''
+  const stop = async () => {
+    await interrupt(server)
+    spawnSync(PG_THROWAWAY, ['stop', pgDir, '--rm'], { stdio: 'ignore', timeout: 90_000 })
+    rmSync(pgDir, { recursive: true, force: true })
+  }
+  const run = (args) => {
+    const r = spawnSync(CASHDESK_LEDGER, args, { env, encoding: 'utf8', timeout: 120_000 })
+    if (r.error) throw r.error
+    if (r.status !== 0) throw new Error(`cashdesk-ledger ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+    return r.stdout
+  }
+
+  try {
+    const pg = spawnSync(PG_THROWAWAY, ['start', pgDir, '--owner-pid', String(process.pid)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    if (pg.error) throw pg.error
+    if (pg.status !== 0) throw new Error(`scripts/pg-throwaway.sh start exited ${pg.status}: ${pg.stderr}`)
+    env.CASHDESK_LEDGER_DATABASE_URL = pg.stdout.trim()
+    env.CASHDESK_LEDGER_BIND = '127.0.0.1:0'
+    run(['migrate'])
+    run(['import', 'demo'])
+
+    server = spawn(CASHDESK_LEDGER, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    // Always drained (a full pipe would stall the server); the tail is kept for error messages.
+    server.stderr.setEncoding('utf8')
+    server.stderr.on('data', (d) => (log = (log + d).slice(-8000)))
+    const addr = await new Promise((resolveAddr, reject) => {
+      const timer = setTimeout(() => reject(new Error(`cashdesk-ledger serve: no "ledger listening" line in 60 s; log: ${log}`)), 60_000)
+      createInterface({ input: server.stderr }).on('line', (line) => {
+        // e.g. `2026-… INFO cashdesk_ledger::tls: ledger listening (HTTP) local=127.0.0.1:41234`
+        const m = /ledger listening \(HTTP\)\s+local=(127\.0\.0\.1:\d+)/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''))
+        if (m) {
+          clearTimeout(timer)
+          resolveAddr(m[1])
+        }
+      })
+      server.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`cashdesk-ledger serve exited with ${code}; log: ${log}`))
+      })
+    })
+    const url = `http://${addr}`
+    await waitHealthy(url, server, 30_000, 'cashdesk-ledger')
+    return {
+      url,
+      run,
+      json: (args) => JSON.parse(run([...args, '--json'])),
+      enrol: (terminal) => run(['terminal', 'enrol', terminal]).trim(),
+      log: () => log,
+      stop,
+    }
+  } catch (e) {
+    await stop()
+    throw e
+  }
 }

@@ -2,8 +2,8 @@
 // is not enrolled, so the status bar says 未接入账务中心 (sync is off until an administrator
 // enrols the terminal); only an administrator is offered the enrol form in Settings, and an
 // enrolment against a ledger that cannot be reached is refused with the core's SYNC_OFFLINE, in
-// Chinese, leaving the counter as it was. (A successful enrolment needs a ledger and an OS keyring:
-// the core's tests cover it.)
+// Chinese, leaving the counter as it was. (A successful enrolment, with a real ledger and a real OS
+// keyring, and sync offline and back: ledger.test.mjs.)
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
