@@ -11,7 +11,8 @@
 //! Target from the issue: push ≥ 0.3× COPY.
 //!
 //! Environment: `BENCH_PUSH_EVENTS` (default 100000; 10000 with `CASHDESK_BENCH_QUICK=1`),
-//! `BENCH_PUSH_ACCOUNTS` (default 20000; 4000 quick).
+//! `BENCH_PUSH_ACCOUNTS` (default 20000; 4000 quick), `BENCH_PUSH_WITHOUT_FKS=1` (what-if: the detail
+//! tables' foreign keys dropped before the push, to price their per-row checks).
 
 // Timing figures (seconds, rates, ratios), never money: floats are fine here.
 #![allow(clippy::float_arithmetic, clippy::disallowed_types, clippy::cast_precision_loss)]
@@ -178,6 +179,21 @@ async fn main() -> anyhow::Result<()> {
     let copied = copy.finish().await?;
     let copy_time = t.elapsed();
     anyhow::ensure!(copied as usize == n_events, "COPY stored {copied} rows");
+
+    // What-if (BENCH_PUSH_WITHOUT_FKS=1): the foreign keys of the per-event detail rows dropped, to
+    // measure what their per-row checks cost. Not the shipped schema.
+    let without_fks = std::env::var("BENCH_PUSH_WITHOUT_FKS").is_ok_and(|v| v == "1");
+    if without_fks {
+        for sql in [
+            "ALTER TABLE event_lines DROP CONSTRAINT event_lines_event_id_fkey",
+            "ALTER TABLE event_lines DROP CONSTRAINT event_lines_bill_id_fkey",
+            "ALTER TABLE event_bill_before DROP CONSTRAINT event_bill_before_event_id_fkey",
+            "ALTER TABLE event_bill_before DROP CONSTRAINT event_bill_before_bill_id_fkey",
+        ] {
+            sqlx::query(sql).execute(&pool).await?;
+        }
+        println!("what-if: event_lines and event_bill_before without their foreign keys");
+    }
 
     // The same events through the HTTP API, one terminal, MAX_BATCH at a time, in seq order.
     let mut ledger = Ledger::serve(db_url, pool.clone()).await;

@@ -85,11 +85,14 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
         sqlx::query_as("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetch_one(&mut *conn).await?;
     let t = from.txid.to_string();
     // Each table gives at most `limit` rows after the cursor; the merged first `limit` are the page.
+    // ORDER BY names the table's columns (`accounts.txid`), not the bare `txid`: that would be the
+    // output column `txid::text`, sorted as text ("100000" < "99999", which could skip changes)
+    // and without the (txid, rev) index (a sort of every row after the cursor on each page).
     let mut all: Vec<(Cursor, Change)> = Vec::new();
     let accounts: Vec<AccountRow> = sqlx::query_as(
         "SELECT txid::text, rev, account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number,
                 prepaid_balance, risk, closed
-         FROM accounts WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4",
+         FROM accounts WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY accounts.txid, accounts.rev LIMIT $4",
     )
     .bind(&t)
     .bind(from.rev)
