@@ -3,7 +3,8 @@
 //
 // Hermetic: every child process (cashdeskctl, the bridge, Chromium) gets a fresh temp dir as
 // HOME and XDG_*, its own database and its own browser profile. No sleeps: the bridge is
-// awaited through its LISTENING line and /healthz.
+// awaited through its LISTENING line and /healthz. stop() ends what a stack or ledger started; a
+// detached watcher does it should the test process be killed before its after() hooks run.
 //
 // Printing: the bridge never reaches a real printer. It runs e2e/fake-lp.sh instead of CUPS `lp`
 // (CASHDESK_LP), which files every job as a PDF in the stack's `prints` dir (CASHDESK_TEST_PRINTS).
@@ -118,6 +119,28 @@ function alive(pid) {
   }
 }
 
+/**
+ * Should this test process die without its after() hooks (killed, crashed), kill `target` too: a
+ * pid, or with `group` its whole process group; then delete `dir` if given. A detached watcher
+ * waits for this process to end (`tail --pid`); the returned function disarms it, for a normal stop.
+ */
+function killWithThisProcess(target, { group = false, dir = '' } = {}) {
+  const victim = group ? `-${target}` : String(target)
+  const script = 'tail --pid="$1" -f /dev/null; kill -9 "$2" 2>/dev/null; sleep 1; [ -z "$3" ] || rm -rf "$3"'
+  const watcher = spawn('sh', ['-c', script, 'e2e-watchdog', String(process.pid), victim, dir], {
+    detached: true,
+    stdio: 'ignore',
+  })
+  watcher.unref()
+  return () => {
+    try {
+      process.kill(-watcher.pid, 'SIGKILL') // the shell and its tail
+    } catch {
+      // already gone
+    }
+  }
+}
+
 // Run inside `dbus-run-session`: start gnome-keyring-daemon on that session bus with an unlocked
 // login keyring under $HOME (its output to /dev/null: it forks, and inherited pipes would never
 // close), note the bus address and this shell's pid (the bridge's, after exec) in
@@ -175,6 +198,7 @@ export async function startStack({ now, keyring = false } = {}) {
   const ctl = (args, input) => runCtl(ctlEnv, db, args, input)
 
   let bridge
+  let disarm = () => undefined
   let context
   /** The bridge's own pid: with a keyring, the process spawned is dbus-run-session around it. */
   const bridgePid = () => {
@@ -204,6 +228,7 @@ export async function startStack({ now, keyring = false } = {}) {
       await exited
       clearTimeout(timer)
     }
+    disarm()
     rmSync(root, { recursive: true, force: true })
   }
 
@@ -222,6 +247,7 @@ export async function startStack({ now, keyring = false } = {}) {
     } else {
       bridge = spawn(CASHDESK_BRIDGE, bridgeArgs, { env: bridgeEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     }
+    disarm = killWithThisProcess(bridge.pid, { group: keyring, dir: root })
     bridge.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
     const url = await readListening(bridge, () => stderr, 30_000)
     await waitHealthy(url, bridge, 30_000)
@@ -343,9 +369,11 @@ export async function startLedger() {
   const env = { ...process.env, NO_COLOR: '1', RUST_LOG: 'info,sqlx=warn' }
   delete env.CASHDESK_LEDGER_CONFIG
   let server
+  let disarm = () => undefined
   let log = ''
   const stop = async () => {
     await interrupt(server)
+    disarm()
     spawnSync(PG_THROWAWAY, ['stop', pgDir, '--rm'], { stdio: 'ignore', timeout: 90_000 })
     rmSync(pgDir, { recursive: true, force: true })
   }
@@ -370,6 +398,7 @@ export async function startLedger() {
     run(['import', 'demo'])
 
     server = spawn(CASHDESK_LEDGER, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    disarm = killWithThisProcess(server.pid)
     // Always drained (a full pipe would stall the server); the tail is kept for error messages.
     server.stderr.setEncoding('utf8')
     server.stderr.on('data', (d) => (log = (log + d).slice(-8000)))
