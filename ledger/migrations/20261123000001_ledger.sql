@@ -97,7 +97,10 @@ CREATE TABLE events (
     received_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     account_no     TEXT,
     amount         NUMERIC(14, 2),
-    outcome        TEXT NOT NULL CHECK (outcome IN ('applied', 'flagged'))
+    outcome        TEXT NOT NULL CHECK (outcome IN ('applied', 'flagged')),
+    -- What a payment or vend did (allocation lines, and each bill's late-fee state before), JSON:
+    -- a void reverses exactly that. Kept on the row: one insert per event, not three.
+    effect         TEXT
 );
 CREATE INDEX events_terminal ON events (terminal, kind);
 
@@ -114,24 +117,6 @@ CREATE TABLE event_rejects (
     UNIQUE (event_id, payload_sha256)
 );
 
--- What a payment did, so that a void reverses exactly that.
-CREATE TABLE event_lines (
-    event_id UUID NOT NULL REFERENCES events (event_id),
-    seq      INTEGER NOT NULL,
-    kind     TEXT NOT NULL CHECK (kind IN ('late_fee', 'principal', 'prepaid', 'suspense')),
-    bill_id  BIGINT REFERENCES bills (id),
-    period   INTEGER,
-    amount   NUMERIC(14, 2) NOT NULL CHECK (amount > 0),
-    PRIMARY KEY (event_id, seq)
-);
-CREATE TABLE event_bill_before (
-    event_id      UUID NOT NULL REFERENCES events (event_id),
-    bill_id       BIGINT NOT NULL REFERENCES bills (id),
-    late_fee_from DATE NOT NULL,
-    late_fee_owed NUMERIC(14, 2) NOT NULL,
-    late_fee_waived_now NUMERIC(14, 2) NOT NULL,
-    PRIMARY KEY (event_id, bill_id)
-);
 CREATE TABLE voids (
     event_id        UUID PRIMARY KEY REFERENCES events (event_id),
     voided_event_id UUID NOT NULL UNIQUE REFERENCES events (event_id)

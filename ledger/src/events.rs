@@ -19,13 +19,13 @@ use std::collections::{HashMap, HashSet};
 use cashdesk::{
     accounts::{Bill, Category, Period},
     money::Yuan,
-    payments::{allocation::LineKind, settle},
+    payments::settle,
     policy::Policy,
     sync::wire::{self, EventResult, Outcome, PushEvent, TakingPayload, VoidPayload},
 };
 use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -166,21 +166,30 @@ struct Acc {
     dirty: bool,
 }
 
-/// A line of what an event did, as stored in `event_lines`.
-#[derive(Debug, Clone)]
+/// A line of what an event did (kind late_fee, principal, prepaid or suspense).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct AppliedLine {
-    kind: &'static str,
+    kind: String,
     bill_id: Option<i64>,
     period: Option<i32>,
     amount: Yuan,
 }
 
-#[derive(Debug, Clone)]
+/// A bill's late-fee state before a payment touched it, and the fee it waived.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Before {
     bill_id: i64,
     late_fee_from: NaiveDate,
     late_fee_owed: Yuan,
     waived_now: Yuan,
+}
+
+/// What a payment or vend did, stored with its event (`events.effect`, JSON) so that a void
+/// reverses exactly that.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Effect {
+    lines: Vec<AppliedLine>,
+    before: Vec<Before>,
 }
 
 /// What one applied payment left, for a void in the same or a later batch.
@@ -205,8 +214,7 @@ struct Conflict {
 #[derive(Debug, Default)]
 struct Writes {
     events: Vec<(Uuid, usize, &'static str)>,
-    lines: Vec<(Uuid, i32, AppliedLine)>,
-    before: Vec<(Uuid, Before)>,
+    effects: HashMap<Uuid, Effect>,
     voids: Vec<(Uuid, Uuid)>,
     vouchers_new: Vec<(String, String, Uuid)>,
     vouchers_freed: Vec<Uuid>,
@@ -302,7 +310,7 @@ async fn apply_batch(
     for &i in &fresh {
         let c = &checked[i];
         let before_conflicts = writes.conflicts.len();
-        let kind: &'static str = match &c.body {
+        match &c.body {
             Body::Taking { vend, p, on } => {
                 apply_taking(
                     c,
@@ -333,16 +341,13 @@ async fn apply_batch(
                         }
                     }
                 }
-                if *vend { "vend" } else { "payment" }
             }
             Body::Void(v) => {
                 apply_void(c, v, &mut accounts, &mut bills, &mut dirty_bills, &mut writes, &mut applied, &mut vouchers);
-                "void"
             }
-            Body::Deposit(_) => "deposit",
-            Body::ShiftOpen(_) => "shift.open",
-            Body::ShiftClose(_) => "shift.close",
-        };
+            // Recorded (the events row, and `deposits` / `shifts` when written): no account changes.
+            Body::Deposit(_) | Body::ShiftOpen(_) | Body::ShiftClose(_) => {}
+        }
         let flagged = writes.conflicts.len() > before_conflicts;
         writes.events.push((c.id, i, if flagged { "flagged" } else { "applied" }));
         let flag = if flagged {
@@ -350,7 +355,6 @@ async fn apply_batch(
         } else {
             None
         };
-        let _ = kind;
         results[i] = Some(EventResult {
             event_id: c.raw.event_id.clone(),
             outcome: if flagged { Outcome::Flagged } else { Outcome::Applied },
@@ -386,7 +390,7 @@ fn apply_taking(
             amount: Some(p.amount),
             detail,
         });
-        lines.push(AppliedLine { kind: "suspense", bill_id: None, period: None, amount: p.amount });
+        lines.push(AppliedLine { kind: "suspense".into(), bill_id: None, period: None, amount: p.amount });
     };
     match accounts.get_mut(&p.account_no) {
         None => suspend(
@@ -404,7 +408,7 @@ fn apply_taking(
         Some(a) if vend => {
             a.prepaid += p.amount;
             a.dirty = true;
-            lines.push(AppliedLine { kind: "prepaid", bill_id: None, period: None, amount: p.amount });
+            lines.push(AppliedLine { kind: "prepaid".into(), bill_id: None, period: None, amount: p.amount });
         }
         Some(a) => {
             let open = bills.entry(a.id).or_default();
@@ -422,13 +426,15 @@ fn apply_taking(
                     dirty_bills.insert(b.id);
                 }
             }
-            a.prepaid += s.prepaid();
-            a.dirty = true;
+            if s.prepaid().is_positive() {
+                a.prepaid += s.prepaid();
+                a.dirty = true;
+            }
             lines = s
                 .lines
                 .iter()
                 .map(|l| AppliedLine {
-                    kind: l.kind.as_str(),
+                    kind: l.kind.as_str().to_string(),
                     bill_id: l.bill_id,
                     period: l.period.map(|p| p.number() as i32),
                     amount: l.amount,
@@ -454,15 +460,13 @@ fn apply_taking(
                     ),
                 });
             }
-            let _ = LineKind::Prepaid;
         }
     }
     applied.insert(
         c.id,
         Applied { account_no: Some(p.account_no.clone()), lines: lines.clone(), before: before.clone(), voided: false },
     );
-    writes.lines.extend(lines.into_iter().enumerate().map(|(n, l)| (c.id, n as i32, l)));
-    writes.before.extend(before.into_iter().map(|b| (c.id, b)));
+    writes.effects.insert(c.id, Effect { lines, before });
 }
 
 fn describe(lines: &[(Option<String>, &str, Yuan)]) -> String {
@@ -504,7 +508,7 @@ fn apply_void(
     let mut prepaid = Yuan::ZERO;
     let mut suspended = Yuan::ZERO;
     for l in &p.lines {
-        match (l.kind, l.bill_id) {
+        match (l.kind.as_str(), l.bill_id) {
             ("prepaid", _) => prepaid += l.amount,
             ("suspense", _) => suspended += l.amount,
             (kind, Some(bill_id)) => {
@@ -533,8 +537,10 @@ fn apply_void(
     }
     if let Some(a) = account {
         let take = prepaid.min(a.prepaid);
-        a.prepaid -= take;
-        a.dirty = true;
+        if take.is_positive() {
+            a.prepaid -= take;
+            a.dirty = true;
+        }
         if take < prepaid {
             writes.suspense.push((c.id, p.account_no.clone(), -(prepaid - take), "void_overdrawn"));
             conflict(
@@ -567,49 +573,20 @@ async fn load_applied(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<U
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows: Vec<(Uuid, Option<String>, bool)> = sqlx::query_as(
-        "SELECT e.event_id, e.account_no, EXISTS (SELECT 1 FROM voids v WHERE v.voided_event_id = e.event_id)
+    let rows: Vec<(Uuid, Option<String>, bool, Option<String>)> = sqlx::query_as(
+        "SELECT e.event_id, e.account_no, EXISTS (SELECT 1 FROM voids v WHERE v.voided_event_id = e.event_id), e.effect
          FROM events e WHERE e.event_id = ANY($1) AND e.kind IN ('payment', 'vend')",
     )
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
-    for (id, account_no, voided) in rows {
-        out.insert(id, Applied { account_no, lines: Vec::new(), before: Vec::new(), voided });
-    }
-    type LineRow = (Uuid, String, Option<i64>, Option<i32>, Decimal);
-    let lines: Vec<LineRow> = sqlx::query_as(
-        "SELECT event_id, kind, bill_id, period, amount FROM event_lines WHERE event_id = ANY($1) ORDER BY event_id, seq",
-    )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    for (id, kind, bill_id, period, amount) in lines {
-        if let Some(a) = out.get_mut(&id) {
-            let kind = match kind.as_str() {
-                "late_fee" => "late_fee",
-                "principal" => "principal",
-                "prepaid" => "prepaid",
-                _ => "suspense",
-            };
-            a.lines.push(AppliedLine { kind, bill_id, period, amount: Yuan::from_decimal_half_up(amount) });
-        }
-    }
-    let before: Vec<(Uuid, i64, NaiveDate, Decimal, Decimal)> = sqlx::query_as(
-        "SELECT event_id, bill_id, late_fee_from, late_fee_owed, late_fee_waived_now FROM event_bill_before WHERE event_id = ANY($1)",
-    )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    for (id, bill_id, from, owed, waived) in before {
-        if let Some(a) = out.get_mut(&id) {
-            a.before.push(Before {
-                bill_id,
-                late_fee_from: from,
-                late_fee_owed: Yuan::from_decimal_half_up(owed),
-                waived_now: Yuan::from_decimal_half_up(waived),
-            });
-        }
+    for (id, account_no, voided, effect) in rows {
+        let effect: Effect = match effect {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| LedgerError::Internal(format!("event {id} has an unreadable effect: {e}")))?,
+            None => Effect::default(),
+        };
+        out.insert(id, Applied { account_no, lines: effect.lines, before: effect.before, voided });
     }
     Ok(out)
 }
@@ -732,11 +709,18 @@ async fn write_all(
         let account_nos: Vec<Option<&str>> = rows.iter().map(|c| c.account_no.as_deref()).collect();
         let amounts: Vec<Option<Decimal>> = rows.iter().map(|c| c.amount.map(Yuan::decimal)).collect();
         let outcomes: Vec<&str> = w.events.iter().map(|e| e.2).collect();
+        let effects = w
+            .events
+            .iter()
+            .map(|e| w.effects.get(&e.0).map(serde_json::to_string).transpose())
+            .collect::<Result<Vec<Option<String>>, _>>()
+            .map_err(|e| LedgerError::Internal(format!("cannot write an event's effect: {e}")))?;
         sqlx::query(
-            "INSERT INTO events (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome)
-             SELECT e.id, $1, e.seq, e.kind, e.payload, e.sha, e.created, e.account_no, e.amount, e.outcome
-             FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::text[])
-                  AS e(id, seq, kind, payload, sha, created, account_no, amount, outcome)",
+            "INSERT INTO events (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome, effect)
+             SELECT e.id, $1, e.seq, e.kind, e.payload, e.sha, e.created, e.account_no, e.amount, e.outcome, e.effect
+             FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::text[],
+                         $11::text[])
+                  AS e(id, seq, kind, payload, sha, created, account_no, amount, outcome, effect)",
         )
         .bind(terminal)
         .bind(&ids)
@@ -748,6 +732,7 @@ async fn write_all(
         .bind(&account_nos)
         .bind(&amounts)
         .bind(&outcomes)
+        .bind(&effects)
         .execute(&mut *conn)
         .await?;
     }
@@ -778,33 +763,6 @@ async fn write_all(
         .bind(changed.iter().map(|b| b.late_fee_received.decimal()).collect::<Vec<_>>())
         .bind(changed.iter().map(|b| b.late_fee_waived.decimal()).collect::<Vec<_>>())
         .bind(changed.iter().map(|b| b.late_fee_owed.decimal()).collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !w.lines.is_empty() {
-        sqlx::query(
-            "INSERT INTO event_lines (event_id, seq, kind, bill_id, period, amount)
-             SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::bigint[], $5::int[], $6::numeric[])",
-        )
-        .bind(w.lines.iter().map(|l| l.0).collect::<Vec<_>>())
-        .bind(w.lines.iter().map(|l| l.1).collect::<Vec<_>>())
-        .bind(w.lines.iter().map(|l| l.2.kind.to_string()).collect::<Vec<_>>())
-        .bind(w.lines.iter().map(|l| l.2.bill_id).collect::<Vec<_>>())
-        .bind(w.lines.iter().map(|l| l.2.period).collect::<Vec<_>>())
-        .bind(w.lines.iter().map(|l| l.2.amount.decimal()).collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !w.before.is_empty() {
-        sqlx::query(
-            "INSERT INTO event_bill_before (event_id, bill_id, late_fee_from, late_fee_owed, late_fee_waived_now)
-             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::date[], $4::numeric[], $5::numeric[])",
-        )
-        .bind(w.before.iter().map(|b| b.0).collect::<Vec<_>>())
-        .bind(w.before.iter().map(|b| b.1.bill_id).collect::<Vec<_>>())
-        .bind(w.before.iter().map(|b| b.1.late_fee_from).collect::<Vec<_>>())
-        .bind(w.before.iter().map(|b| b.1.late_fee_owed.decimal()).collect::<Vec<_>>())
-        .bind(w.before.iter().map(|b| b.1.waived_now.decimal()).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
     }
