@@ -1,0 +1,133 @@
+//! Validation of a pushed batch, whole, before anything is stored.
+
+use super::*;
+
+pub(super) fn bad(i: usize, e: &PushEvent, why: impl std::fmt::Display) -> LedgerError {
+    LedgerError::BadRequest(format!("event {} ({}): {why}", i + 1, e.event_id))
+}
+
+pub(super) fn parse<T: serde::de::DeserializeOwned>(i: usize, e: &PushEvent) -> Result<T, LedgerError> {
+    serde_json::from_str(&e.payload)
+        .map_err(|err| bad(i, e, format!("the payload is not a valid {} event: {err}", e.kind)))
+}
+
+/// Validate a whole batch for `terminal`; nothing is stored when this fails.
+pub(super) fn check<'a>(terminal: &str, events: &'a [PushEvent]) -> Result<Vec<Checked<'a>>, LedgerError> {
+    if events.len() > wire::MAX_BATCH {
+        return Err(LedgerError::TooLarge(format!(
+            "{} events in one request; send at most {}",
+            events.len(),
+            wire::MAX_BATCH
+        )));
+    }
+    let mut out = Vec::with_capacity(events.len());
+    let mut last_seq = 0;
+    for (i, e) in events.iter().enumerate() {
+        if e.terminal != terminal {
+            return Err(LedgerError::Forbidden(format!(
+                "event {} belongs to terminal {}; this token is terminal {terminal}",
+                e.event_id, e.terminal
+            )));
+        }
+        let id = Uuid::parse_str(&e.event_id).map_err(|_| bad(i, e, "the event id is not a UUID"))?;
+        if e.seq <= last_seq {
+            return Err(bad(i, e, "events must come in increasing seq order"));
+        }
+        last_seq = e.seq;
+        if e.payload.len() > wire::MAX_PAYLOAD_BYTES {
+            return Err(LedgerError::TooLarge(format!(
+                "event {}: payload of {} bytes; at most {}",
+                e.event_id,
+                e.payload.len(),
+                wire::MAX_PAYLOAD_BYTES
+            )));
+        }
+        if hex::encode(Sha256::digest(e.payload.as_bytes())) != e.payload_sha256 {
+            return Err(bad(i, e, "payload_sha256 does not match the payload"));
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&e.payload).map_err(|err| bad(i, e, format!("the payload is not JSON: {err}")))?;
+        if json.get("event_id").and_then(|v| v.as_str()) != Some(e.event_id.as_str()) {
+            return Err(bad(i, e, "the payload's event_id differs from the event's"));
+        }
+        let amount = wire::event_amount(&e.kind, &json);
+        let body = match e.kind.as_str() {
+            "payment" | "vend" => {
+                let p: TakingPayload = parse(i, e)?;
+                let on = DateTime::parse_from_rfc3339(&p.at)
+                    .map_err(|_| bad(i, e, "`at` is not an RFC 3339 time"))?
+                    .date_naive();
+                cashdesk::accounts::AccountNo::parse(&p.account_no).map_err(|err| bad(i, e, err))?;
+                Body::Taking { vend: e.kind == "vend", p: Box::new(p), on }
+            }
+            "void" => {
+                let p: VoidPayload = parse(i, e)?;
+                Uuid::parse_str(&p.voids_event_id).map_err(|_| bad(i, e, "voids_event_id is not a UUID"))?;
+                Body::Void(p)
+            }
+            "deposit" => Body::Deposit(parse(i, e)?),
+            "shift.open" => Body::ShiftOpen(parse(i, e)?),
+            "shift.close" => Body::ShiftClose(parse(i, e)?),
+            other => return Err(bad(i, e, format!("unknown kind '{other}'"))),
+        };
+        if amount.is_none() {
+            return Err(bad(i, e, "the payload has no amount"));
+        }
+        let account_no = match &body {
+            Body::Taking { p, .. } => Some(p.account_no.clone()),
+            _ => None,
+        };
+        out.push(Checked { raw: e, id, body, amount, account_no });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(terminal: &str, seq: i64, kind: &str, payload: serde_json::Value) -> PushEvent {
+        let text = payload.to_string();
+        PushEvent {
+            event_id: payload["event_id"].as_str().unwrap_or("").to_string(),
+            seq,
+            kind: kind.into(),
+            terminal: terminal.into(),
+            payload_sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            payload: text,
+            created_at: "2026-11-23T10:00:00+08:00".into(),
+        }
+    }
+
+    fn vend(id: &str) -> serde_json::Value {
+        serde_json::json!({"event_id": id, "receipt_no": "T-2026-000001", "account_no": "3100000001", "cashier": "c",
+            "method": "cash", "amount": "10.00", "lines": [], "at": "2026-11-23T10:00:00+08:00"})
+    }
+
+    #[test]
+    fn a_batch_is_checked_whole() {
+        let id = Uuid::now_v7().to_string();
+        let good = event("T1", 1, "vend", vend(&id));
+        assert!(check("T1", std::slice::from_ref(&good)).is_ok());
+        assert!(matches!(check("T2", std::slice::from_ref(&good)), Err(LedgerError::Forbidden(_))));
+        let mut tampered = good.clone();
+        tampered.seq = 2;
+        tampered.payload = tampered.payload.replace("10.00", "99.00");
+        assert!(
+            matches!(check("T1", &[good.clone(), tampered]), Err(LedgerError::BadRequest(m)) if m.contains("sha256"))
+        );
+        let mut unordered = event("T1", 1, "vend", vend(&Uuid::now_v7().to_string()));
+        unordered.seq = 1;
+        assert!(
+            matches!(check("T1", &[good.clone(), unordered]), Err(LedgerError::BadRequest(m)) if m.contains("seq"))
+        );
+        let weird = event("T1", 2, "teleport", vend(&Uuid::now_v7().to_string()));
+        assert!(matches!(check("T1", &[weird]), Err(LedgerError::BadRequest(m)) if m.contains("unknown kind")));
+        let negative = event("T1", 2, "vend", {
+            let mut v = vend(&Uuid::now_v7().to_string());
+            v["amount"] = "-5.00".into();
+            v
+        });
+        assert!(matches!(check("T1", &[negative]), Err(LedgerError::BadRequest(_))));
+    }
+}

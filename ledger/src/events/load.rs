@@ -1,0 +1,140 @@
+//! Reading (and locking, in id order) what a batch touches.
+
+use super::*;
+
+/// The ledger's current policy (the shipped default until one is stored).
+pub async fn load_policy(conn: &mut PgConnection) -> Result<Policy, LedgerError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT body FROM policy WHERE id = 1").fetch_optional(&mut *conn).await?;
+    match row {
+        Some((body,)) => {
+            Policy::from_json(&body).map_err(|e| LedgerError::Internal(format!("the stored policy is invalid: {e}")))
+        }
+        None => Ok(Policy::default()),
+    }
+}
+
+pub(super) async fn load_applied(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Applied>, LedgerError> {
+    let mut out: HashMap<Uuid, Applied> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<(Uuid, Option<String>, bool, Option<String>)> = sqlx::query_as(
+        "SELECT e.event_id, e.account_no, EXISTS (SELECT 1 FROM voids v WHERE v.voided_event_id = e.event_id), e.effect
+         FROM events e WHERE e.event_id = ANY($1) AND e.kind IN ('payment', 'vend')",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, account_no, voided, effect) in rows {
+        let effect: Effect = match effect {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| LedgerError::Internal(format!("event {id} has an unreadable effect: {e}")))?,
+            None => Effect::default(),
+        };
+        out.insert(id, Applied { account_no, lines: effect.lines, before: effect.before, voided });
+    }
+    Ok(out)
+}
+
+pub(super) async fn load_accounts(
+    conn: &mut PgConnection,
+    nos: &[String],
+) -> Result<HashMap<String, Acc>, LedgerError> {
+    if nos.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String, String, bool, Decimal)> = sqlx::query_as(
+        "SELECT id, account_no, category, closed, prepaid_balance FROM accounts WHERE account_no = ANY($1) ORDER BY id FOR UPDATE",
+    )
+    .bind(nos)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = HashMap::new();
+    for (id, no, category, closed, prepaid) in rows {
+        let category = Category::parse(&category)
+            .ok_or_else(|| LedgerError::Internal(format!("account {no} has an unknown category {category}")))?;
+        out.insert(no, Acc { id, category, closed, prepaid: Yuan::from_decimal_half_up(prepaid), dirty: false });
+    }
+    Ok(out)
+}
+
+pub(super) type BillRow =
+    (i64, i64, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
+
+pub(super) async fn load_bills(
+    conn: &mut PgConnection,
+    account_ids: &[i64],
+    bill_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Bill>>, LedgerError> {
+    let mut out: HashMap<i64, Vec<Bill>> = HashMap::new();
+    if account_ids.is_empty() && bill_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<BillRow> = sqlx::query_as(
+        "SELECT id, account_id, period, kwh, amount, paid, due_date, late_fee_from, late_fee_received, late_fee_waived,
+                late_fee_owed, written_off
+         FROM bills WHERE (account_id = ANY($1) AND paid < amount) OR id = ANY($2) ORDER BY id FOR UPDATE",
+    )
+    .bind(account_ids)
+    .bind(bill_ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, account_id, period, kwh, amount, paid, due, from, received, waived, owed, written_off) in rows {
+        let period = u32::try_from(period)
+            .ok()
+            .and_then(Period::from_number)
+            .ok_or_else(|| LedgerError::Internal(format!("bill {id} has an invalid period {period}")))?;
+        out.entry(account_id).or_default().push(Bill {
+            id,
+            period,
+            kwh,
+            amount: Yuan::from_decimal_half_up(amount),
+            paid: Yuan::from_decimal_half_up(paid),
+            due_date: due,
+            late_fee_from: from,
+            late_fee_received: Yuan::from_decimal_half_up(received),
+            late_fee_waived: Yuan::from_decimal_half_up(waived),
+            late_fee_owed: Yuan::from_decimal_half_up(owed),
+            written_off,
+        });
+    }
+    Ok(out)
+}
+
+pub(super) async fn load_vouchers(
+    conn: &mut PgConnection,
+    checked: &[Checked<'_>],
+    fresh: &[usize],
+) -> Result<HashMap<(String, String), Uuid>, LedgerError> {
+    let (banks, serials): (Vec<String>, Vec<String>) = fresh
+        .iter()
+        .filter_map(|&i| match &checked[i].body {
+            Body::Taking { p, .. } => p.voucher.as_ref().map(|v| (v.bank.clone(), v.serial.clone())),
+            _ => None,
+        })
+        .unzip();
+    if banks.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // Two terminals pushing the same slip at the same moment: a lock per slip (taken in one order,
+    // after the account rows) makes the second see the first's row and list the reuse.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(h) FROM (
+             SELECT DISTINCT hashtext('voucher:' || b || ':' || s) AS h FROM UNNEST($1::text[], $2::text[]) AS k(b, s)
+         ) AS locks ORDER BY h",
+    )
+    .bind(&banks)
+    .bind(&serials)
+    .execute(&mut *conn)
+    .await?;
+    let rows: Vec<(String, String, Uuid)> = sqlx::query_as(
+        "SELECT v.bank, v.serial, v.event_id FROM vouchers v JOIN UNNEST($1::text[], $2::text[]) AS k(bank, serial)
+         ON v.bank = k.bank AND v.serial = k.serial",
+    )
+    .bind(&banks)
+    .bind(&serials)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(b, s, id)| ((b, s), id)).collect())
+}

@@ -1,0 +1,302 @@
+//! 上传事件: a terminal's pushed money events, stored once and applied to the central accounts.
+//!
+//! Invariants:
+//! - A batch is validated whole before anything is stored: a malformed event (bad id, wrong hash,
+//!   unknown kind, unreadable payload, another terminal's event) refuses the request and stores
+//!   nothing.
+//! - A batch is one transaction, serialised per terminal (an advisory lock); account and bill rows
+//!   are locked in id order, so concurrent terminals never deadlock.
+//! - An event id is stored once (primary key). The same id with the same payload hash is answered
+//!   `duplicate` and changes nothing; with a different hash the new payload is kept in
+//!   `event_rejects`, a conflict is listed, and it is answered `flagged`: never silently dropped.
+//! - Money is never refused. A payment is settled by the core's rule (`payments::settle`) on the
+//!   ledger's bills; if that differs from the counter's allocation (two counters paid the same bill
+//!   offline) the ledger's result stands (the excess becomes prepaid) and a conflict is listed. Money
+//!   for an unknown or closed account goes to suspense (挂账), listed too.
+//!
+//! Layout: `check` validates a batch, `load` reads and locks what it touches, `apply` works out each
+//! event's effect in memory with the core's rules, `write` stores it all with a few bulk statements.
+
+mod apply;
+mod check;
+mod load;
+mod write;
+
+pub use load::load_policy;
+
+use self::{
+    apply::{apply_taking, apply_void},
+    check::check,
+    load::{load_accounts, load_applied, load_bills, load_vouchers},
+    write::write_all,
+};
+
+use std::collections::{HashMap, HashSet};
+
+use cashdesk::{
+    accounts::{Bill, Category, Period},
+    money::Yuan,
+    policy::Policy,
+    sync::wire::{self, EventResult, Outcome, PushEvent, TakingPayload, VoidPayload},
+};
+use chrono::{DateTime, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::api::LedgerError;
+
+#[derive(Debug)]
+struct Checked<'a> {
+    raw: &'a PushEvent,
+    id: Uuid,
+    body: Body,
+    amount: Option<Yuan>,
+    account_no: Option<String>,
+}
+
+#[derive(Debug)]
+enum Body {
+    Taking { vend: bool, p: Box<TakingPayload>, on: NaiveDate },
+    Void(VoidPayload),
+    Deposit(DepositPayload),
+    ShiftOpen(ShiftOpenPayload),
+    ShiftClose(ShiftClosePayload),
+}
+
+#[derive(Debug, Deserialize)]
+struct DepositPayload {
+    bank: String,
+    slip_no: String,
+    amount: Yuan,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShiftOpenPayload {
+    shift: i64,
+    cashier: String,
+    float: Yuan,
+    opened_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShiftClosePayload {
+    shift: i64,
+    cashier: String,
+    float: Yuan,
+    expected: Yuan,
+    counted: Yuan,
+    at: String,
+}
+
+/// An account as a batch sees it.
+#[derive(Debug)]
+struct Acc {
+    id: i64,
+    category: Category,
+    closed: bool,
+    prepaid: Yuan,
+    dirty: bool,
+}
+
+/// A line of what an event did (kind late_fee, principal, prepaid or suspense).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct AppliedLine {
+    kind: String,
+    bill_id: Option<i64>,
+    period: Option<i32>,
+    amount: Yuan,
+}
+
+/// A bill's late-fee state before a payment touched it, and the fee it waived.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Before {
+    bill_id: i64,
+    late_fee_from: NaiveDate,
+    late_fee_owed: Yuan,
+    waived_now: Yuan,
+}
+
+/// What a payment or vend did, stored with its event (`events.effect`, JSON) so that a void
+/// reverses exactly that.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Effect {
+    lines: Vec<AppliedLine>,
+    before: Vec<Before>,
+}
+
+/// What one applied payment left, for a void in the same or a later batch.
+#[derive(Debug, Clone)]
+struct Applied {
+    account_no: Option<String>,
+    lines: Vec<AppliedLine>,
+    before: Vec<Before>,
+    voided: bool,
+}
+
+#[derive(Debug)]
+struct Conflict {
+    kind: &'static str,
+    event_id: Uuid,
+    account_no: Option<String>,
+    amount: Option<Yuan>,
+    detail: String,
+}
+
+/// Everything a batch writes, gathered in memory and written with a few bulk statements.
+#[derive(Debug, Default)]
+struct Writes {
+    events: Vec<(Uuid, usize, &'static str)>,
+    effects: HashMap<Uuid, Effect>,
+    voids: Vec<(Uuid, Uuid)>,
+    vouchers_new: Vec<(String, String, Uuid)>,
+    vouchers_freed: Vec<Uuid>,
+    suspense: Vec<(Uuid, Option<String>, Yuan, &'static str)>,
+    conflicts: Vec<Conflict>,
+    rejects: Vec<usize>,
+}
+
+/// Store and apply a terminal's batch; one result per event, in order.
+pub async fn push(pool: &PgPool, terminal: &str, events: &[PushEvent]) -> Result<Vec<EventResult>, LedgerError> {
+    let checked = check(terminal, events)?;
+    if checked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('terminal:' || $1))").bind(terminal).execute(&mut *tx).await?;
+    let results = apply_batch(&mut tx, terminal, &checked).await?;
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn apply_batch(
+    conn: &mut PgConnection,
+    terminal: &str,
+    checked: &[Checked<'_>],
+) -> Result<Vec<EventResult>, LedgerError> {
+    let ids: Vec<Uuid> = checked.iter().map(|c| c.id).collect();
+    let seen: HashMap<Uuid, String> =
+        sqlx::query_as::<_, (Uuid, String)>("SELECT event_id, payload_sha256 FROM events WHERE event_id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    let policy = load_policy(&mut *conn).await?;
+
+    // Which events are new, and what they touch.
+    let mut fresh = Vec::new();
+    let mut results: Vec<Option<EventResult>> = vec![None; checked.len()];
+    let mut writes = Writes::default();
+    let mut in_batch: HashMap<Uuid, &str> = HashMap::new();
+    for (i, c) in checked.iter().enumerate() {
+        let known = seen.get(&c.id).map(String::as_str).or_else(|| in_batch.get(&c.id).copied());
+        match known {
+            Some(hash) if hash == c.raw.payload_sha256 => {
+                results[i] =
+                    Some(EventResult { event_id: c.raw.event_id.clone(), outcome: Outcome::Duplicate, flag: None });
+            }
+            Some(_) => {
+                writes.rejects.push(i);
+                writes.conflicts.push(Conflict {
+                    kind: "id_reused",
+                    event_id: c.id,
+                    account_no: c.account_no.clone(),
+                    amount: c.amount,
+                    detail: format!(
+                        "event id {} was received before with a different payload (seq {}, kind {}); the new payload is kept in event_rejects",
+                        c.raw.event_id, c.raw.seq, c.raw.kind
+                    ),
+                });
+                results[i] = Some(EventResult {
+                    event_id: c.raw.event_id.clone(),
+                    outcome: Outcome::Flagged,
+                    flag: Some("id_reused: this id was received with a different payload".into()),
+                });
+            }
+            None => {
+                in_batch.insert(c.id, c.raw.payload_sha256.as_str());
+                fresh.push(i);
+            }
+        }
+    }
+
+    // Load (and lock) what the new events touch.
+    let voided: Vec<Uuid> = fresh
+        .iter()
+        .filter_map(|&i| match &checked[i].body {
+            Body::Void(v) => Uuid::parse_str(&v.voids_event_id).ok(),
+            _ => None,
+        })
+        .collect();
+    let mut applied = load_applied(&mut *conn, &voided).await?;
+    let mut account_nos: HashSet<String> = fresh.iter().filter_map(|&i| checked[i].account_no.clone()).collect();
+    account_nos.extend(applied.values().filter_map(|a| a.account_no.clone()));
+    let account_nos: Vec<String> = account_nos.into_iter().collect();
+    let mut accounts = load_accounts(&mut *conn, &account_nos).await?;
+    let void_bills: Vec<i64> = applied.values().flat_map(|a| a.lines.iter().filter_map(|l| l.bill_id)).collect();
+    let account_ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
+    let mut bills = load_bills(&mut *conn, &account_ids, &void_bills).await?;
+    let mut vouchers = load_vouchers(&mut *conn, checked, &fresh).await?;
+    let mut dirty_bills: HashSet<i64> = HashSet::new();
+
+    for &i in &fresh {
+        let c = &checked[i];
+        let before_conflicts = writes.conflicts.len();
+        match &c.body {
+            Body::Taking { vend, p, on } => {
+                apply_taking(
+                    c,
+                    *vend,
+                    p,
+                    *on,
+                    &policy,
+                    &mut accounts,
+                    &mut bills,
+                    &mut dirty_bills,
+                    &mut writes,
+                    &mut applied,
+                );
+                if let Some(v) = &p.voucher {
+                    let key = (v.bank.clone(), v.serial.clone());
+                    match vouchers.get(&key) {
+                        Some(first) if *first != c.id => writes.conflicts.push(Conflict {
+                            kind: "voucher_reused",
+                            event_id: c.id,
+                            account_no: Some(p.account_no.clone()),
+                            amount: Some(p.amount),
+                            detail: format!("bank slip {} {} already paid event {first}", v.bank, v.serial),
+                        }),
+                        Some(_) => {}
+                        None => {
+                            vouchers.insert(key, c.id);
+                            writes.vouchers_new.push((v.bank.clone(), v.serial.clone(), c.id));
+                        }
+                    }
+                }
+            }
+            Body::Void(v) => {
+                apply_void(c, v, &mut accounts, &mut bills, &mut dirty_bills, &mut writes, &mut applied, &mut vouchers);
+            }
+            // Recorded (the events row, and `deposits` / `shifts` when written): no account changes.
+            Body::Deposit(_) | Body::ShiftOpen(_) | Body::ShiftClose(_) => {}
+        }
+        let flagged = writes.conflicts.len() > before_conflicts;
+        writes.events.push((c.id, i, if flagged { "flagged" } else { "applied" }));
+        let flag = if flagged {
+            Some(writes.conflicts[before_conflicts..].iter().map(|k| k.kind).collect::<Vec<_>>().join(", "))
+        } else {
+            None
+        };
+        results[i] = Some(EventResult {
+            event_id: c.raw.event_id.clone(),
+            outcome: if flagged { Outcome::Flagged } else { Outcome::Applied },
+            flag,
+        });
+    }
+
+    write_all(&mut *conn, terminal, checked, &writes, &accounts, &bills, &dirty_bills).await?;
+    Ok(results.into_iter().flatten().collect())
+}
