@@ -42,6 +42,22 @@ impl std::fmt::Display for Cursor {
     }
 }
 
+/// One page of accounts after a cursor ($1 txid, $2 rev), below the horizon ($3), at most $4.
+/// Ordered by the table's `xid8` column (numeric order, the `(txid, rev)` index); the text copy of the
+/// transaction id is selected under another name so that it can never be what a page is ordered by
+/// (text order puts "10000" before "9999", and a cursor would then skip rows).
+pub const ACCOUNTS_PAGE: &str =
+    "SELECT txid::text AS txid_text, rev, account_no, name, address, category, billing_mode, meter_no,
+        multiplier, phone, id_number, prepaid_balance, risk, closed
+ FROM accounts WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4";
+
+/// One page of bills, as [`ACCOUNTS_PAGE`].
+pub const BILLS_PAGE: &str =
+    "SELECT b.txid::text AS txid_text, b.rev, a.account_no, b.period, b.kwh, b.amount, b.paid, b.due_date,
+        b.late_fee_from, b.late_fee_received, b.late_fee_waived, b.late_fee_owed, b.written_off
+ FROM bills b JOIN accounts a ON a.id = b.account_id
+ WHERE (b.txid, b.rev) > ($1::xid8, $2) AND b.txid < $3::xid8 ORDER BY b.txid, b.rev LIMIT $4";
+
 type AccountRow = (
     String,
     i64,
@@ -89,17 +105,8 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     // output column `txid::text`, sorted as text ("100000" < "99999", which could skip changes)
     // and without the (txid, rev) index (a sort of every row after the cursor on each page).
     let mut all: Vec<(Cursor, Change)> = Vec::new();
-    let accounts: Vec<AccountRow> = sqlx::query_as(
-        "SELECT txid::text, rev, account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number,
-                prepaid_balance, risk, closed
-         FROM accounts WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY accounts.txid, accounts.rev LIMIT $4",
-    )
-    .bind(&t)
-    .bind(from.rev)
-    .bind(&horizon)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let accounts: Vec<AccountRow> =
+        sqlx::query_as(ACCOUNTS_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
     let mut full = accounts.len() as i64 >= limit;
     for (
         x,
@@ -138,18 +145,8 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
         };
         all.push((Cursor { txid: txid(&x)?, rev }, Change::Account(account)));
     }
-    let bills: Vec<BillRow> = sqlx::query_as(
-        "SELECT b.txid::text, b.rev, a.account_no, b.period, b.kwh, b.amount, b.paid, b.due_date, b.late_fee_from,
-                b.late_fee_received, b.late_fee_waived, b.late_fee_owed, b.written_off
-         FROM bills b JOIN accounts a ON a.id = b.account_id
-         WHERE (b.txid, b.rev) > ($1::xid8, $2) AND b.txid < $3::xid8 ORDER BY b.txid, b.rev LIMIT $4",
-    )
-    .bind(&t)
-    .bind(from.rev)
-    .bind(&horizon)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let bills: Vec<BillRow> =
+        sqlx::query_as(BILLS_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
     full |= bills.len() as i64 >= limit;
     for (x, rev, account_no, period, kwh, amount, paid, due, fee_from, received, waived, owed, written_off) in bills {
         let period = u32::try_from(period)
