@@ -41,6 +41,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("sync_status", "TokenRequest", "SyncStatus"),
     ("sync_enrol", "SyncEnrolRequest", "SyncStatus"),
     ("sync_now", "TokenRequest", "SyncReport"),
+    ("sync_flagged", "TokenRequest", "Array<FlaggedEvent>"),
 ];
 
 fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
@@ -128,6 +129,10 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
             Ok(r) => reply(desk.sync_enrol(r).await),
             Err(e) => Err(e),
         },
+        "sync_flagged" => match parse::<TokenRequest>(req) {
+            Ok(r) => reply(desk.sync_review(r).await),
+            Err(e) => Err(e),
+        },
         "sync_now" => match parse::<TokenRequest>(req) {
             Ok(r) => reply(desk.sync_now(r).await),
             Err(e) => Err(e),
@@ -191,7 +196,10 @@ mod bindings {
         payments::{CollectRequest, PaymentDone, VendRequest},
         print::PaperMode,
         shifts::{CloseOutcome, DenominationCount, HolidayCashDue, ShiftInfo},
-        sync::{SyncReport, state::SyncErrorInfo},
+        sync::{
+            SyncReport,
+            state::{FlaggedEvent, SyncErrorInfo},
+        },
         users::{Role, UserInfo},
     };
 
@@ -244,7 +252,8 @@ mod bindings {
             SyncStatus,
             SyncErrorInfo,
             SyncEnrolRequest,
-            SyncReport
+            SyncReport,
+            FlaggedEvent
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

@@ -112,6 +112,16 @@ impl Desk {
         state::flagged(&mut conn).await
     }
 
+    /// 待复核: the events the ledger flagged, for supervisors, finance reviewers and administrators
+    /// (a cashier sees only that there are some).
+    pub async fn sync_review(&self, req: TokenRequest) -> Result<Vec<FlaggedEvent>> {
+        let s = self.session(&req.token).await?;
+        if s.user.role == Role::Cashier {
+            return Err(crate::Error::Forbidden { role: s.user.role.as_str(), action: "review flagged events" });
+        }
+        self.sync_flagged().await
+    }
+
     /// 终端注册: an administrator gives the ledger's URL and the one-time code; the token goes into
     /// the keyring. Audited (`sync.enrol`, with the URL; never the token or the code).
     pub async fn sync_enrol(&self, req: SyncEnrolRequest) -> Result<SyncStatus> {

@@ -128,18 +128,30 @@ pub struct FlaggedEvent {
     #[ts(type = "number")]
     pub seq: i64,
     pub kind: String,
+    /// The receipt of a payment, vend or void (from the event's payload), when it has one.
+    pub receipt_no: Option<String>,
     pub reason: String,
     pub flagged_at: String,
 }
 
 pub async fn flagged(conn: &mut SqliteConnection) -> Result<Vec<FlaggedEvent>> {
-    let rows: Vec<(String, i64, String, String, String)> =
-        sqlx::query_as("SELECT event_id, seq, kind, reason, flagged_at FROM sync_flagged ORDER BY seq")
-            .fetch_all(conn)
-            .await?;
+    type Row = (String, i64, String, Option<String>, String, String);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT f.event_id, f.seq, f.kind, json_extract(o.payload, '$.receipt_no'), f.reason, f.flagged_at
+         FROM sync_flagged f LEFT JOIN outbox o ON o.event_id = f.event_id ORDER BY f.seq",
+    )
+    .fetch_all(conn)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(event_id, seq, kind, reason, flagged_at)| FlaggedEvent { event_id, seq, kind, reason, flagged_at })
+        .map(|(event_id, seq, kind, receipt_no, reason, flagged_at)| FlaggedEvent {
+            event_id,
+            seq,
+            kind,
+            receipt_no,
+            reason,
+            flagged_at,
+        })
         .collect())
 }
 

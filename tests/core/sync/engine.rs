@@ -152,6 +152,14 @@ async fn push_marks_only_what_the_ledger_acknowledged() {
     assert_eq!(flagged[0].event_id, suspense[0]);
     assert!(flagged[0].reason.contains("suspense"), "{:?}", flagged[0]);
     assert_eq!(c.desk.sync_state().await.unwrap().flagged, 1);
+    // Supervisors review them through the command table; a cashier only sees the count.
+    let cashier = login(&c, "cashier1").await;
+    let err = c.desk.sync_review(TokenRequest { token: cashier }).await.unwrap_err();
+    assert_eq!(err.code(), "FORBIDDEN");
+    let supervisor = login(&c, "super1").await;
+    let review = c.desk.sync_review(TokenRequest { token: supervisor }).await.unwrap();
+    assert_eq!(review, flagged);
+    assert_eq!(review[0].receipt_no, None, "this synthetic payment has no receipt");
 
     // A revoked token: refused, not worth retrying, nothing marked.
     append(&c, 1).await;

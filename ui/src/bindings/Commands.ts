@@ -9,6 +9,7 @@ import type { CollectRequest } from "./CollectRequest";
 import type { DepositDone } from "./DepositDone";
 import type { DepositRequest } from "./DepositRequest";
 import type { DocumentPdf } from "./DocumentPdf";
+import type { FlaggedEvent } from "./FlaggedEvent";
 import type { LoginRequest } from "./LoginRequest";
 import type { LoginResult } from "./LoginResult";
 import type { OpenShiftRequest } from "./OpenShiftRequest";
@@ -51,4 +52,5 @@ export type Commands = {
   sync_status: { req: TokenRequest; res: SyncStatus };
   sync_enrol: { req: SyncEnrolRequest; res: SyncStatus };
   sync_now: { req: TokenRequest; res: SyncReport };
+  sync_flagged: { req: TokenRequest; res: Array<FlaggedEvent> };
 };

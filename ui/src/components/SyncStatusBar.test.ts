@@ -5,6 +5,7 @@ import SyncStatusBar from './SyncStatusBar.vue'
 import { messages } from '@/i18n'
 import { ApiError } from '@/api/call'
 import type { SyncStatus } from '@/bindings/SyncStatus'
+import type { FlaggedEvent } from '@/bindings/FlaggedEvent'
 
 const ENROLLED: SyncStatus = {
   enrolled: true,
@@ -27,6 +28,7 @@ const OFFLINE: SyncStatus = {
 }
 
 type Props = {
+  flaggedList?: FlaggedEvent[] | null
   status: SyncStatus | null
   today?: string
   loadError?: ApiError | null
@@ -121,5 +123,36 @@ describe('SyncStatusBar', () => {
   it('speaks English when asked', () => {
     expect(setup({ status: OFFLINE }, 'en').get('[data-testid="sync-text"]').text()).toBe('Offline, 3 event(s) waiting to upload')
     expect(setup({ status: ENROLLED }, 'en').get('[data-testid="sync-text"]').text()).toBe('Synced 10:05')
+  })
+
+  it("a supervisor opens the flagged events: receipt (or kind and number) and the ledger's reason", async () => {
+    const flaggedList: FlaggedEvent[] = [
+      {
+        event_id: 'e1',
+        seq: 7,
+        kind: 'payment',
+        receipt_no: 'DEMO-01-2026-000007',
+        reason: 'allocation_differs: another payment got there first',
+        flagged_at: '2026-03-01T10:06:00+08:00',
+      },
+      { event_id: 'e2', seq: 9, kind: 'deposit', receipt_no: null, reason: 'id_reused', flagged_at: '2026-03-01T10:07:00+08:00' },
+    ]
+    const w = setup({ status: { ...ENROLLED, flagged: 2 }, showFlagged: true })
+    await w.get('[data-testid="sync-flagged"]').trigger('click')
+    expect(w.emitted('openDetails')).toHaveLength(1)
+    expect(w.find('[data-testid="sync-flagged-list"]').exists()).toBe(false)
+    await w.setProps({ flaggedList })
+    const items = w.findAll('[data-testid="sync-flagged-list"] li').map((li) => li.text())
+    expect(items).toEqual([
+      'DEMO-01-2026-000007 allocation_differs: another payment got there first',
+      'deposit 第 9 笔 id_reused',
+    ])
+  })
+
+  it('a cashier sees no flagged count and asks for no list', async () => {
+    const w = setup({ status: { ...ENROLLED, flagged: 2 }, showFlagged: false })
+    expect(w.find('[data-testid="sync-flagged"]').exists()).toBe(false)
+    await w.get('[data-testid="sync-state"]').trigger('click')
+    expect(w.emitted('openDetails')).toBeUndefined()
   })
 })

@@ -278,6 +278,8 @@ const en: typeof zh = {
     failed: 'Sync failed, {n} event(s) waiting to upload',
     failedNone: 'Sync failed',
     flagged: '{n} event(s) to review',
+    flaggedLabel: 'Flagged for review',
+    flaggedEvent: '{kind} #{seq}',
     now: 'Sync now',
     syncing: 'Syncing…',
     loading: 'Reading the sync status…',

@@ -276,6 +276,8 @@ export default {
     failed: '同步失败，{n} 笔待上传',
     failedNone: '同步失败',
     flagged: '{n} 笔待复核',
+    flaggedLabel: '待复核',
+    flaggedEvent: '{kind} 第 {seq} 笔',
     now: '立即同步',
     syncing: '正在同步…',
     loading: '正在读取同步状态…',

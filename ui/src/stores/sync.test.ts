@@ -84,4 +84,17 @@ describe('sync store', () => {
     expect(sync.status).toEqual(offline)
     expect(sync.syncing).toBe(false)
   })
+
+  it('reads the flagged events with the session token, and forgets them when refused', async () => {
+    const list = [{ event_id: 'e1', seq: 3, kind: 'payment', receipt_no: 'DEMO-01-2026-000003', reason: 'id_reused', flagged_at: '2026-03-01T10:05:00+08:00' }]
+    const fetch = vi.fn(async () => reply(200, list))
+    vi.stubGlobal('fetch', fetch)
+    const sync = useSyncStore()
+    await sync.loadFlagged()
+    expect(calls(fetch)).toEqual([['/api/call/sync_flagged', { token: 'tok' }]])
+    expect(sync.flaggedList).toEqual(list)
+    vi.stubGlobal('fetch', vi.fn(async () => reply(403, { code: 'FORBIDDEN', message: 'no', params: {} })))
+    await sync.loadFlagged()
+    expect(sync.flaggedList).toBeNull()
+  })
 })

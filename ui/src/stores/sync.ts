@@ -6,6 +6,7 @@ import { ref, shallowRef } from 'vue'
 import { call, type ApiError } from '@/api/call'
 import type { SyncReport } from '@/bindings/SyncReport'
 import type { SyncStatus } from '@/bindings/SyncStatus'
+import type { FlaggedEvent } from '@/bindings/FlaggedEvent'
 import { useSessionStore } from './session'
 
 /** How often the status bar asks (the runner itself syncs every 30 s, sooner after a payment). */
@@ -19,6 +20,8 @@ export const useSyncStore = defineStore('sync', () => {
   const syncing = ref(false)
   /** The last "立即同步" that failed, until the next one. */
   const nowError = shallowRef<ApiError | null>(null)
+  /** The events the ledger flagged (待复核), read when a reviewer opens the details. */
+  const flaggedList = ref<FlaggedEvent[] | null>(null)
   let timer: ReturnType<typeof setInterval> | null = null
   let inFlight: Promise<void> | null = null
 
@@ -60,6 +63,16 @@ export const useSyncStore = defineStore('sync', () => {
     }
   }
 
+  /** Read the flagged events (supervisors, reviewers, administrators; the core refuses a cashier). */
+  async function loadFlagged(): Promise<void> {
+    const session = useSessionStore()
+    try {
+      flaggedList.value = await session.authed((token) => call('sync_flagged', { token }))
+    } catch {
+      flaggedList.value = null
+    }
+  }
+
   /** A status the core just returned (e.g. after enrolment). */
   function set(s: SyncStatus): void {
     status.value = s
@@ -82,7 +95,8 @@ export const useSyncStore = defineStore('sync', () => {
     status.value = null
     loadError.value = null
     nowError.value = null
+    flaggedList.value = null
   }
 
-  return { status, loadError, syncing, nowError, refresh, syncNow, set, start, stop, clear }
+  return { status, loadError, syncing, nowError, flaggedList, refresh, syncNow, loadFlagged, set, start, stop, clear }
 })
