@@ -45,20 +45,20 @@ async fn main() -> anyhow::Result<()> {
         "concurrent_terminals: {terminals} terminals x {ACCOUNTS_EACH} accounts, {seconds} s, ledger pool {pool_size}"
     );
 
-    let (db_url, pool) = Ledger::database(u32::try_from(pool_size)?).await;
-    let (accounts, accounts_csv, bills_csv) = common::province(0, terminals * ACCOUNTS_EACH, 23);
+    let (db_url, pool) = Ledger::database(u32::try_from(pool_size)?).await?;
+    let (accounts, accounts_csv, bills_csv) = common::province(0, terminals * ACCOUNTS_EACH, 23)?;
     import::accounts(&pool, accounts_csv.as_bytes()).await?;
     import::bills(&pool, bills_csv.as_bytes()).await?;
-    let mut ledger = Ledger::serve(db_url, pool).await;
+    let mut ledger = Ledger::serve(db_url, pool).await?;
 
     let mut sims = Vec::new();
     for (t, own) in accounts.chunks(ACCOUNTS_EACH as usize).enumerate() {
         let code = format!("BT{:03}-01", t + 1);
-        let token = ledger.enrol(&code).await;
-        sims.push((Sim::new(&code, own.to_vec(), 1000 + t as u64), token));
+        let token = ledger.enrol(&code).await?;
+        sims.push((Sim::new(&code, own.to_vec(), 1000 + t as u64)?, token));
     }
 
-    let client = ledger.client();
+    let client = ledger.client()?;
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -107,8 +107,8 @@ async fn main() -> anyhow::Result<()> {
         all.latencies.extend(t.latencies);
     }
     let elapsed = started.elapsed();
-    let stored = ledger.count("SELECT COUNT(*) FROM events WHERE outcome = 'applied'").await;
-    let conflicts = ledger.count("SELECT COUNT(*) FROM conflicts").await;
+    let stored = ledger.count("SELECT COUNT(*) FROM events WHERE outcome = 'applied'").await?;
+    let conflicts = ledger.count("SELECT COUNT(*) FROM conflicts").await?;
     ledger.stop().await;
 
     all.latencies.sort();

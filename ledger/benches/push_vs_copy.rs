@@ -138,15 +138,15 @@ async fn main() -> anyhow::Result<()> {
     let n_accounts = common::env_num("BENCH_PUSH_ACCOUNTS", 20_000, 4_000);
     println!("push_vs_copy: {n_events} events, {n_accounts} accounts, batches of {}", wire::MAX_BATCH);
 
-    let (db_url, pool) = Ledger::database(DEFAULT_MAX_CONNECTIONS).await;
-    let (accounts, accounts_csv, bills_csv) = common::province(0, n_accounts, 7);
+    let (db_url, pool) = Ledger::database(DEFAULT_MAX_CONNECTIONS).await?;
+    let (accounts, accounts_csv, bills_csv) = common::province(0, n_accounts, 7)?;
     let t = Instant::now();
     let imported_accounts = import::accounts(&pool, accounts_csv.as_bytes()).await?;
     let imported_bills = import::bills(&pool, bills_csv.as_bytes()).await?;
     let import_time = t.elapsed();
 
     // The synthetic payloads have the real counter's layout.
-    let mut sim = Sim::new(TERMINAL, accounts, 11);
+    let mut sim = Sim::new(TERMINAL, accounts, 11)?;
     let events = sim.batch(n_events);
     for (kind, real) in real_counter_shapes(&accounts_csv, &bills_csv).await? {
         let ours = events
@@ -180,9 +180,9 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(copied as usize == n_events, "COPY stored {copied} rows");
 
     // The same events through the HTTP API, one terminal, MAX_BATCH at a time, in seq order.
-    let mut ledger = Ledger::serve(db_url, pool.clone()).await;
-    let token = ledger.enrol(TERMINAL).await;
-    let client = ledger.client();
+    let mut ledger = Ledger::serve(db_url, pool.clone()).await?;
+    let token = ledger.enrol(TERMINAL).await?;
+    let client = ledger.client()?;
     let mut per_batch = Vec::new();
     let mut not_applied = 0usize;
     let t = Instant::now();
@@ -193,10 +193,10 @@ async fn main() -> anyhow::Result<()> {
         not_applied += res.results.iter().filter(|r| r.outcome != Outcome::Applied).count();
     }
     let push_time = t.elapsed();
-    let stored = ledger.count("SELECT COUNT(*) FROM events WHERE outcome = 'applied'").await;
-    let conflicts = ledger.count("SELECT COUNT(*) FROM conflicts").await;
+    let stored = ledger.count("SELECT COUNT(*) FROM events WHERE outcome = 'applied'").await?;
+    let conflicts = ledger.count("SELECT COUNT(*) FROM conflicts").await?;
     let lines =
-        ledger.count("SELECT COALESCE(SUM(json_array_length((effect::json)->'lines')), 0)::bigint FROM events").await;
+        ledger.count("SELECT COALESCE(SUM(json_array_length((effect::json)->'lines')), 0)::bigint FROM events").await?;
     anyhow::ensure!(
         stored as usize == n_events && not_applied == 0 && conflicts == 0,
         "{stored} applied, {not_applied} answered otherwise, {conflicts} conflicts"

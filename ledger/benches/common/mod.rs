@@ -10,7 +10,7 @@
 //! bills in memory, settles with the same rule and policy on the same dates and writes the same JSON
 //! object (same keys, same types), so the ledger recomputes the same allocation and applies every
 //! event without a conflict. `push_vs_copy` checks the key set against a payload a real `Desk` wrote.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 // Timing figures, never money: floats are fine here.
 #![allow(clippy::float_arithmetic, clippy::disallowed_types, clippy::cast_precision_loss)]
 
@@ -18,6 +18,8 @@
 pub mod pg;
 
 use std::net::SocketAddr;
+
+use anyhow::Context;
 use std::time::Duration;
 
 use cashdesk::{
@@ -60,17 +62,17 @@ pub struct Ledger {
 
 impl Ledger {
     /// A migrated, empty ledger database (not served yet).
-    pub async fn database(max_connections: u32) -> (String, PgPool) {
+    pub async fn database(max_connections: u32) -> anyhow::Result<(String, PgPool)> {
         let db_url = pg::fresh_database_url().await;
-        let pool = db::connect(&db_url, max_connections).await.expect("connect to the bench database");
-        db::migrate(&pool).await.expect("migrate the bench database");
-        (db_url, pool)
+        let pool = db::connect(&db_url, max_connections).await.context("connect to the bench database")?;
+        db::migrate(&pool).await.context("migrate the bench database")?;
+        Ok((db_url, pool))
     }
 
     /// Serve `pool` on 127.0.0.1 (any free port) as `cashdesk-ledger serve` does (plain HTTP).
-    pub async fn serve(db_url: String, pool: PgPool) -> Ledger {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let addr = listener.local_addr().expect("local address");
+    pub async fn serve(db_url: String, pool: PgPool) -> anyhow::Result<Ledger> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("bind loopback")?;
+        let addr = listener.local_addr().context("local address")?;
         let (tx, rx) = oneshot::channel::<()>();
         let router = api::router(pool.clone());
         let task = tokio::spawn(async move {
@@ -80,33 +82,36 @@ impl Ledger {
             .await;
         });
         let url = format!("http://{addr}");
-        let client = LedgerClient::new(LedgerUrl::parse(&url).expect("url")).expect("client");
+        let client = LedgerClient::new(LedgerUrl::parse(&url)?)?;
         for _ in 0..500 {
             if client.health().await.is_ok() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        Ledger { url, addr, pool, db_url, stop: Some(tx), task: Some(task) }
+        Ok(Ledger { url, addr, pool, db_url, stop: Some(tx), task: Some(task) })
     }
 
     /// The counter's own HTTP client (`cashdesk::sync::client`) for this ledger.
-    pub fn client(&self) -> LedgerClient {
-        LedgerClient::new(LedgerUrl::parse(&self.url).expect("ledger url")).expect("ledger client")
+    pub fn client(&self) -> anyhow::Result<LedgerClient> {
+        Ok(LedgerClient::new(LedgerUrl::parse(&self.url)?)?)
     }
 
     /// Enrol `terminal` the way a counter does: the administrator's one-time code, exchanged for a
     /// token over `POST /v1/enrol`.
-    pub async fn enrol(&self, terminal: &str) -> Token {
-        let code = terminals::enrol(&self.pool, terminal).await.expect("terminal enrol");
-        let res = self.client().enrol(&EnrolRequest { terminal: terminal.into(), code }).await.expect("POST /v1/enrol");
-        Token::new(res.token).expect("token")
+    pub async fn enrol(&self, terminal: &str) -> anyhow::Result<Token> {
+        let code = terminals::enrol(&self.pool, terminal).await.context("terminal enrol")?;
+        let res =
+            self.client()?.enrol(&EnrolRequest { terminal: terminal.into(), code }).await.context("POST /v1/enrol")?;
+        Ok(Token::new(res.token)?)
     }
 
-    pub async fn count(&self, sql: &str) -> i64 {
-        let (n,): (i64,) =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&self.pool).await.expect("count");
-        n
+    pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&self.pool)
+            .await
+            .with_context(|| format!("count: {sql}"))?;
+        Ok(n)
     }
 
     pub async fn stop(&mut self) {
@@ -161,7 +166,7 @@ pub fn account_no(i: u64) -> String {
 
 /// Accounts `first..first+n` with their bills (amounts from the seed), and the CSV files the
 /// ledger imports them from (`cashdesk_ledger::import`, the `cashdeskctl import` formats).
-pub fn province(first: u64, n: u64, seed: u64) -> (Vec<GenAccount>, String, String) {
+pub fn province(first: u64, n: u64, seed: u64) -> anyhow::Result<(Vec<GenAccount>, String, String)> {
     let mut rng = Rng::new(seed);
     let mut accounts_csv = String::from(
         "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance\n",
@@ -185,11 +190,11 @@ pub fn province(first: u64, n: u64, seed: u64) -> (Vec<GenAccount>, String, Stri
             for (k, (period, due)) in PERIODS.iter().enumerate() {
                 let kwh = rng.range(80, 600);
                 let amount = Yuan::from_fen(kwh as i64 * 53);
-                let due_date = NaiveDate::parse_from_str(due, "%Y-%m-%d").expect("date");
+                let due_date = NaiveDate::parse_from_str(due, "%Y-%m-%d")?;
                 bills_csv.push_str(&format!("{no},{period},{kwh},{amount},{due},0\n"));
                 bills.push(Bill {
                     id: (i * 10 + k as u64) as i64,
-                    period: Period::from_number(*period).expect("period"),
+                    period: Period::from_number(*period).with_context(|| format!("period {period}"))?,
                     kwh: kwh.to_string(),
                     amount,
                     paid: Yuan::ZERO,
@@ -204,7 +209,7 @@ pub fn province(first: u64, n: u64, seed: u64) -> (Vec<GenAccount>, String, Stri
         }
         out.push(GenAccount { no, category, prepaid_mode, bills, prepaid: Yuan::ZERO });
     }
-    (out, accounts_csv, bills_csv)
+    Ok((out, accounts_csv, bills_csv))
 }
 
 /// A simulated counter: its own accounts, cash payments and vends in seq order, payloads as
@@ -223,8 +228,8 @@ pub struct Sim {
 }
 
 impl Sim {
-    pub fn new(terminal: &str, accounts: Vec<GenAccount>, seed: u64) -> Sim {
-        Sim {
+    pub fn new(terminal: &str, accounts: Vec<GenAccount>, seed: u64) -> anyhow::Result<Sim> {
+        Ok(Sim {
             terminal: terminal.to_string(),
             seq: 0,
             receipt: 0,
@@ -233,8 +238,8 @@ impl Sim {
             accounts,
             rng: Rng::new(seed),
             late_fee: Policy::default().late_fee,
-            now: DateTime::parse_from_rfc3339("2026-03-02T08:30:00+08:00").expect("time"),
-        }
+            now: DateTime::parse_from_rfc3339("2026-03-02T08:30:00+08:00")?,
+        })
     }
 
     /// The next event: a cash payment on a postpaid account (4 in 5), else a cash vend.
