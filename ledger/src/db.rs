@@ -2,7 +2,8 @@
 //! and on `serve`). A fresh database gets the shipped policy and calendar years, so counters pull a
 //! complete policy on their first sync.
 
-use cashdesk::{calendar::shipped_notices, policy::Policy};
+use cashdesk::{calendar::shipped_notices, money::Yuan, policy::Policy};
+use rust_decimal::Decimal;
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
 use crate::api::LedgerError;
@@ -36,4 +37,9 @@ pub async fn migrate(pool: &PgPool) -> Result<(), LedgerError> {
             .await?;
     }
     Ok(())
+}
+
+/// A NUMERIC(14,2) amount read from the database as a `Yuan` (exact: the column has two decimals).
+pub fn yuan(d: Decimal) -> Yuan {
+    Yuan::from_decimal_half_up(d)
 }

@@ -8,7 +8,6 @@
 use cashdesk::{
     accounts::{BillingMode, Category, Period, RiskMark},
     calendar::YearCalendar,
-    money::Yuan,
     policy::Policy,
     sync::wire::{CalendarChange, Change, MAX_PAGE, PolicyChange, PullResponse, WireAccount, WireBill},
 };
@@ -16,7 +15,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
-use crate::api::LedgerError;
+use crate::{api::LedgerError, db::yuan};
 
 /// A position in the change stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -79,10 +78,6 @@ type BillRow =
 
 fn txid(s: &str) -> Result<u64, LedgerError> {
     s.parse().map_err(|_| LedgerError::Internal(format!("unreadable transaction id {s}")))
-}
-
-fn yuan(d: Decimal) -> Yuan {
-    Yuan::from_decimal_half_up(d)
 }
 
 /// One page of changes after `cursor`, at most `limit` of them.

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::api::LedgerError;
+use crate::{api::LedgerError, db::yuan as y};
 
 #[derive(Debug, Serialize)]
 pub struct AccountView {
@@ -32,10 +32,6 @@ pub struct BillView {
     pub late_fee_received: Yuan,
     pub late_fee_waived: Yuan,
     pub late_fee_owed: Yuan,
-}
-
-fn y(d: Decimal) -> Yuan {
-    Yuan::from_decimal_half_up(d)
 }
 
 type BillRow = (i32, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal);

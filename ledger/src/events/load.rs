@@ -1,5 +1,7 @@
 //! Reading (and locking, in id order) what a batch touches.
 
+use crate::db::yuan;
+
 use super::*;
 
 /// The ledger's current policy (the shipped default until one is stored).
@@ -54,7 +56,7 @@ pub(super) async fn load_accounts(
     for (id, no, category, closed, prepaid) in rows {
         let category = Category::parse(&category)
             .ok_or_else(|| LedgerError::Internal(format!("account {no} has an unknown category {category}")))?;
-        out.insert(no, Acc { id, category, closed, prepaid: Yuan::from_decimal_half_up(prepaid), dirty: false });
+        out.insert(no, Acc { id, category, closed, prepaid: yuan(prepaid), dirty: false });
     }
     Ok(out)
 }
@@ -89,13 +91,13 @@ pub(super) async fn load_bills(
             id,
             period,
             kwh,
-            amount: Yuan::from_decimal_half_up(amount),
-            paid: Yuan::from_decimal_half_up(paid),
+            amount: yuan(amount),
+            paid: yuan(paid),
             due_date: due,
             late_fee_from: from,
-            late_fee_received: Yuan::from_decimal_half_up(received),
-            late_fee_waived: Yuan::from_decimal_half_up(waived),
-            late_fee_owed: Yuan::from_decimal_half_up(owed),
+            late_fee_received: yuan(received),
+            late_fee_waived: yuan(waived),
+            late_fee_owed: yuan(owed),
             written_off,
         });
     }
