@@ -190,6 +190,10 @@ pub struct Desk {
     tokens: Arc<dyn crate::sync::token::TokenStore>,
     /// One sync round at a time in this process (the background runner and "sync now").
     sync_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The token store was seen holding this terminal's token (read once, or set by enrolment): the
+    /// status bar asks every few seconds and a keyring read is a D-Bus round trip. Only the
+    /// positive answer is kept; an absent token is looked for again on the next ask.
+    token_seen: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A value read by every call and replaced as a whole: readers take an `Arc` and never wait on a
@@ -279,6 +283,7 @@ impl Desk {
             font: Default::default(),
             tokens: Arc::new(crate::sync::token::KeyringStore),
             sync_lock: Default::default(),
+            token_seen: Default::default(),
         })
     }
 
@@ -286,6 +291,7 @@ impl Desk {
     /// the thing under test).
     pub fn with_token_store(mut self, tokens: Arc<dyn crate::sync::token::TokenStore>) -> Desk {
         self.tokens = tokens;
+        self.token_seen = Default::default();
         self
     }
 

@@ -79,14 +79,7 @@ impl Desk {
         let waiting = outbox::waiting(&mut conn).await?;
         let flagged = state::flagged_count(&mut conn).await?;
         drop(conn);
-        let enrolled = st.ledger_url.is_some()
-            && match self.sync_engine().token().await {
-                Ok(t) => t.is_some(),
-                Err(e) => {
-                    tracing::warn!(code = e.code(), error = %e, "cannot read the ledger token");
-                    false
-                }
-            };
+        let enrolled = st.ledger_url.is_some() && self.token_present().await;
         Ok(SyncStatus {
             enrolled,
             ledger_url: st.ledger_url,
@@ -98,6 +91,27 @@ impl Desk {
             cursor: st.cursor,
             flagged,
         })
+    }
+
+    /// Whether the token store holds this terminal's token (see `Desk::token_seen`).
+    async fn token_present(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.token_seen.load(Ordering::Relaxed) {
+            return true;
+        }
+        match self.sync_engine().token().await {
+            Ok(t) => {
+                let present = t.is_some();
+                if present {
+                    self.token_seen.store(true, Ordering::Relaxed);
+                }
+                present
+            }
+            Err(e) => {
+                tracing::warn!(code = e.code(), error = %e, "cannot read the ledger token");
+                false
+            }
+        }
     }
 
     /// 同步状态 for the status bar: any logged-in user.
@@ -134,6 +148,7 @@ impl Desk {
         }
         let url = LedgerUrl::parse(&req.url)?;
         self.sync_engine().enrol(&url, &req.code).await?;
+        self.token_seen.store(true, std::sync::atomic::Ordering::Relaxed);
         self.audit_alone(
             &s.user.username,
             "sync.enrol",
