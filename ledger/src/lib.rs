@@ -6,6 +6,7 @@
 //! `Yuan` in Rust.
 
 pub mod api;
+pub mod changes;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use cashdesk_ledger::{api, config::Config, db, demo, import, policy, reports, terminals, tls};
+use cashdesk_ledger::{api, changes, config::Config, db, demo, import, policy, reports, terminals, tls};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -56,6 +56,8 @@ enum Cmd {
         #[command(subcommand)]
         cmd: CalendarCmd,
     },
+    /// Drop change-log entries superseded by a later change of the same row (`serve` does this hourly).
+    Compact,
     /// Conflicts waiting for review.
     Conflicts {
         #[command(subcommand)]
@@ -147,7 +149,13 @@ async fn run() -> anyhow::Result<()> {
         Cmd::Serve => {
             db::migrate(&pool).await?;
             tracing::info!(database = %config.database_url_redacted(), "ledger database ready");
+            let _compactor = changes::spawn_compactor(pool.clone(), changes::COMPACT_EVERY);
             tls::serve(api::router(pool), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
+        }
+        Cmd::Compact => {
+            db::migrate(&pool).await?;
+            let n = changes::compact(&pool).await?;
+            println!("change log compacted: {n} superseded entries dropped");
         }
         Cmd::Migrate => {
             db::migrate(&pool).await?;

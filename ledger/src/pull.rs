@@ -1,9 +1,11 @@
 //! 下发: accounts, bills, policy and calendar years changed after a counter's cursor, paged.
 //!
-//! Invariant: a cursor `TXID.REV` never skips a change. Rows are ordered by (txid, rev) and a page
-//! holds only rows whose writing transaction is older than every transaction still running
-//! (`pg_snapshot_xmin`), so a transaction that commits late cannot land behind a cursor already
-//! handed out. One REPEATABLE READ snapshot serves the whole page.
+//! Invariant: a cursor `TXID.REV` never skips a change. Changes (the `changes` log for accounts and
+//! bills, `rev`/`txid` on the row for policy and calendar years; see the ledger migration) are
+//! ordered by (txid, rev) and a page holds only those whose writing transaction is older than every
+//! transaction still running (`pg_snapshot_xmin`), so a transaction that commits late cannot land
+//! behind a cursor already handed out. One REPEATABLE READ snapshot serves the whole page, and a
+//! row is sent as it is in that snapshot.
 
 use cashdesk::{
     accounts::{BillingMode, Category, Period, RiskMark},
@@ -11,6 +13,8 @@ use cashdesk::{
     policy::Policy,
     sync::wire::{CalendarChange, Change, MAX_PAGE, PolicyChange, PullResponse, WireAccount, WireBill},
 };
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
@@ -41,24 +45,23 @@ impl std::fmt::Display for Cursor {
     }
 }
 
-/// One page of accounts after a cursor ($1 txid, $2 rev), below the horizon ($3), at most $4.
-/// Ordered by the table's `xid8` column (numeric order, the `(txid, rev)` index); the text copy of the
-/// transaction id is selected under another name so that it can never be what a page is ordered by
-/// (text order puts "10000" before "9999", and a cursor would then skip rows).
-pub const ACCOUNTS_PAGE: &str =
-    "SELECT txid::text AS txid_text, rev, account_no, name, address, category, billing_mode, meter_no,
-        multiplier, phone, id_number, prepaid_balance, risk, closed
- FROM accounts WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4";
+/// One page of the change log after a cursor ($1 txid, $2 rev), below the horizon ($3), at most $4.
+/// Ordered by the `xid8` column (numeric order, the primary key); the text copy of the transaction id
+/// is selected under another name so that it can never be what a page is ordered by (text order puts
+/// "10000" before "9999", and a cursor would then skip changes).
+pub const CHANGES_PAGE: &str = "SELECT txid::text AS txid_text, rev, kind::text, row_id FROM changes
+ WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4";
 
-/// One page of bills, as [`ACCOUNTS_PAGE`].
-pub const BILLS_PAGE: &str =
-    "SELECT b.txid::text AS txid_text, b.rev, a.account_no, b.period, b.kwh, b.amount, b.paid, b.due_date,
-        b.late_fee_from, b.late_fee_received, b.late_fee_waived, b.late_fee_owed, b.written_off
- FROM bills b JOIN accounts a ON a.id = b.account_id
- WHERE (b.txid, b.rev) > ($1::xid8, $2) AND b.txid < $3::xid8 ORDER BY b.txid, b.rev LIMIT $4";
+const ACCOUNTS_BY_ID: &str =
+    "SELECT id, account_no, name, address, category, billing_mode, meter_no, multiplier, phone,
+        id_number, prepaid_balance, risk, closed
+ FROM accounts WHERE id = ANY($1)";
+
+const BILLS_BY_ID: &str = "SELECT b.id, a.account_no, b.period, b.kwh, b.amount, b.paid, b.due_date, b.late_fee_from,
+        b.late_fee_received, b.late_fee_waived, b.late_fee_owed, b.written_off
+ FROM bills b JOIN accounts a ON a.id = b.account_id WHERE b.id = ANY($1)";
 
 type AccountRow = (
-    String,
     i64,
     String,
     String,
@@ -73,8 +76,7 @@ type AccountRow = (
     Option<String>,
     bool,
 );
-type BillRow =
-    (String, i64, String, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
+type BillRow = (i64, String, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
 
 fn txid(s: &str) -> Result<u64, LedgerError> {
     s.parse().map_err(|_| LedgerError::Internal(format!("unreadable transaction id {s}")))
@@ -95,73 +97,39 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     let (horizon,): (String,) =
         sqlx::query_as("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetch_one(&mut *conn).await?;
     let t = from.txid.to_string();
-    // Each table gives at most `limit` rows after the cursor; the merged first `limit` are the page.
-    // ORDER BY names the table's columns (`accounts.txid`), not the bare `txid`: that would be the
-    // output column `txid::text`, sorted as text ("100000" < "99999", which could skip changes)
-    // and without the (txid, rev) index (a sort of every row after the cursor on each page).
-    let mut all: Vec<(Cursor, Change)> = Vec::new();
-    let accounts: Vec<AccountRow> =
-        sqlx::query_as(ACCOUNTS_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
-    let mut full = accounts.len() as i64 >= limit;
-    for (
-        x,
-        rev,
-        account_no,
-        name,
-        address,
-        category,
-        mode,
-        meter_no,
-        multiplier,
-        phone,
-        id_number,
-        prepaid,
-        risk,
-        closed,
-    ) in accounts
-    {
-        let bad = |what: &str| LedgerError::Internal(format!("account {account_no} has an invalid {what}"));
-        let account = WireAccount {
-            category: Category::parse(&category).ok_or_else(|| bad("category"))?,
-            billing_mode: BillingMode::parse(&mode).ok_or_else(|| bad("billing mode"))?,
-            risk: match risk {
-                Some(r) => Some(RiskMark::parse(&r).ok_or_else(|| bad("risk mark"))?),
-                None => None,
-            },
-            account_no: account_no.clone(),
-            name,
-            address,
-            meter_no,
-            multiplier,
-            phone,
-            id_number,
-            prepaid_balance: yuan(prepaid),
-            closed,
-        };
-        all.push((Cursor { txid: txid(&x)?, rev }, Change::Account(account)));
+    // The log gives at most `limit` entries after the cursor, and the policy and calendar tables
+    // their few changed rows; the merged first `limit` are the page. The rows are read as they
+    // are in this snapshot: a row changed twice after the cursor is sent once, at its first entry
+    // (so an account still comes before its bills).
+    let log: Vec<(String, i64, String, i64)> =
+        sqlx::query_as(CHANGES_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
+    let full = log.len() as i64 >= limit;
+    let ids = |kind: &str| -> Vec<i64> { log.iter().filter(|e| e.2 == kind).map(|e| e.3).collect() };
+    let (account_ids, bill_ids) = (ids("a"), ids("b"));
+    let mut accounts: HashMap<i64, WireAccount> = HashMap::new();
+    if !account_ids.is_empty() {
+        let rows: Vec<AccountRow> = sqlx::query_as(ACCOUNTS_BY_ID).bind(&account_ids).fetch_all(&mut *conn).await?;
+        for row in rows {
+            let (id, account) = wire_account(row)?;
+            accounts.insert(id, account);
+        }
     }
-    let bills: Vec<BillRow> =
-        sqlx::query_as(BILLS_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
-    full |= bills.len() as i64 >= limit;
-    for (x, rev, account_no, period, kwh, amount, paid, due, fee_from, received, waived, owed, written_off) in bills {
-        let period = u32::try_from(period)
-            .ok()
-            .and_then(Period::from_number)
-            .ok_or_else(|| LedgerError::Internal(format!("a bill of {account_no} has an invalid period {period}")))?;
-        let bill = WireBill {
-            account_no,
-            period: period.to_string(),
-            kwh,
-            amount: yuan(amount),
-            paid: yuan(paid),
-            due_date: due.to_string(),
-            late_fee_from: fee_from.to_string(),
-            late_fee_received: yuan(received),
-            late_fee_waived: yuan(waived),
-            late_fee_owed: yuan(owed),
-            written_off,
+    let mut bills: HashMap<i64, WireBill> = HashMap::new();
+    if !bill_ids.is_empty() {
+        let rows: Vec<BillRow> = sqlx::query_as(BILLS_BY_ID).bind(&bill_ids).fetch_all(&mut *conn).await?;
+        for row in rows {
+            let (id, bill) = wire_bill(row)?;
+            bills.insert(id, bill);
+        }
+    }
+    let mut all: Vec<(Cursor, Option<Change>)> = Vec::with_capacity(log.len() + 3);
+    for (x, rev, kind, id) in log {
+        // `remove`: a second entry of the same row finds nothing and only moves the cursor.
+        let change = match kind.as_str() {
+            "a" => accounts.remove(&id).map(Change::Account),
+            _ => bills.remove(&id).map(Change::Bill),
         };
-        all.push((Cursor { txid: txid(&x)?, rev }, Change::Bill(bill)));
+        all.push((Cursor { txid: txid(&x)?, rev }, change));
     }
     let policies: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT txid::text, rev, body FROM policy WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8",
@@ -174,7 +142,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     for (x, rev, body) in policies {
         let policy = Policy::from_json(&body)
             .map_err(|e| LedgerError::Internal(format!("the stored policy is invalid: {e}")))?;
-        all.push((Cursor { txid: txid(&x)?, rev }, Change::Policy(PolicyChange { policy })));
+        all.push((Cursor { txid: txid(&x)?, rev }, Some(Change::Policy(PolicyChange { policy }))));
     }
     let years: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT txid::text, rev, notice FROM calendar_years WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8",
@@ -187,14 +155,60 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     for (x, rev, notice) in years {
         let notice = YearCalendar::from_json(&notice)
             .map_err(|e| LedgerError::Internal(format!("a stored calendar year is invalid: {e}")))?;
-        all.push((Cursor { txid: txid(&x)?, rev }, Change::Calendar(CalendarChange { notice })));
+        all.push((Cursor { txid: txid(&x)?, rev }, Some(Change::Calendar(CalendarChange { notice }))));
     }
     all.sort_by_key(|(c, _)| *c);
     let n = usize::try_from(limit).unwrap_or(usize::MAX);
     let more = full || all.len() > n;
     all.truncate(n);
     let cursor = all.last().map(|(c, _)| *c).unwrap_or(from);
-    Ok(PullResponse { changes: all.into_iter().map(|(_, c)| c).collect(), cursor: cursor.to_string(), more })
+    Ok(PullResponse { changes: all.into_iter().filter_map(|(_, c)| c).collect(), cursor: cursor.to_string(), more })
+}
+
+fn wire_account(row: AccountRow) -> Result<(i64, WireAccount), LedgerError> {
+    let (id, account_no, name, address, category, mode, meter_no, multiplier, phone, id_number, prepaid, risk, closed) =
+        row;
+    let bad = |what: &str| LedgerError::Internal(format!("account {account_no} has an invalid {what}"));
+    let account = WireAccount {
+        category: Category::parse(&category).ok_or_else(|| bad("category"))?,
+        billing_mode: BillingMode::parse(&mode).ok_or_else(|| bad("billing mode"))?,
+        risk: match risk {
+            Some(r) => Some(RiskMark::parse(&r).ok_or_else(|| bad("risk mark"))?),
+            None => None,
+        },
+        account_no: account_no.clone(),
+        name,
+        address,
+        meter_no,
+        multiplier,
+        phone,
+        id_number,
+        prepaid_balance: yuan(prepaid),
+        closed,
+    };
+    Ok((id, account))
+}
+
+fn wire_bill(row: BillRow) -> Result<(i64, WireBill), LedgerError> {
+    let (id, account_no, period, kwh, amount, paid, due, fee_from, received, waived, owed, written_off) = row;
+    let period = u32::try_from(period)
+        .ok()
+        .and_then(Period::from_number)
+        .ok_or_else(|| LedgerError::Internal(format!("a bill of {account_no} has an invalid period {period}")))?;
+    let bill = WireBill {
+        account_no,
+        period: period.to_string(),
+        kwh,
+        amount: yuan(amount),
+        paid: yuan(paid),
+        due_date: due.to_string(),
+        late_fee_from: fee_from.to_string(),
+        late_fee_received: yuan(received),
+        late_fee_waived: yuan(waived),
+        late_fee_owed: yuan(owed),
+        written_off,
+    };
+    Ok((id, bill))
 }
 
 #[cfg(test)]

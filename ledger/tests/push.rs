@@ -333,7 +333,7 @@ async fn pull_pages_are_ordered_by_the_numeric_transaction_id() {
     .await
     .unwrap();
     sqlx::query("ANALYZE accounts").execute(&pool).await.unwrap();
-    for sql in [cashdesk_ledger::pull::ACCOUNTS_PAGE, cashdesk_ledger::pull::BILLS_PAGE] {
+    for sql in [cashdesk_ledger::pull::CHANGES_PAGE] {
         let plan: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
             .bind("0")
             .bind(0i64)
@@ -352,4 +352,52 @@ async fn pull_pages_are_ordered_by_the_numeric_transaction_id() {
     // And the first page really comes in (txid, rev) order, every row once.
     let page = cashdesk_ledger::pull::changes(&pool, "", Some(5000)).await.unwrap();
     assert_eq!(page.changes.len(), 2000 + 1 + 2, "2,000 accounts, the policy and two calendar years");
+}
+
+/// Compaction keeps the latest change-log entry of each row, and a counter whose cursor is behind the
+/// dropped entries still gets the row as it is now, once.
+#[tokio::test]
+async fn compaction_keeps_the_latest_change_of_each_row() {
+    use cashdesk::sync::wire::Change;
+    use cashdesk_ledger::{changes, pull};
+    let (_url, pool) = support::pg::fresh_database().await;
+    cashdesk_ledger::db::migrate(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier)
+         SELECT (3900000000 + i)::text, '测试', '测试路', 'residential', 'postpaid', 'M' || i, 1 FROM generate_series(1, 3) i",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let seen = pull::changes(&pool, "", None).await.unwrap();
+    for name in ["改名一", "改名二"] {
+        sqlx::query("UPDATE accounts SET name = $1 WHERE account_no = '3900000001'")
+            .bind(name)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let count =
+        || async { sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM changes").fetch_one(&pool).await.unwrap().0 };
+    assert_eq!(count().await, 5, "three inserts and two renames, each logged");
+    assert_eq!(changes::compact(&pool).await.unwrap(), 2);
+    assert_eq!(count().await, 3, "one entry per account");
+    assert_eq!(changes::compact(&pool).await.unwrap(), 0);
+
+    let names = |page: cashdesk::sync::wire::PullResponse| -> Vec<(String, String)> {
+        page.changes
+            .into_iter()
+            .filter_map(|c| match c {
+                Change::Account(a) => Some((a.account_no, a.name)),
+                _ => None,
+            })
+            .collect()
+    };
+    // A counter that had pulled the inserts gets the rename once, as it is now.
+    let after = names(pull::changes(&pool, &seen.cursor, None).await.unwrap());
+    assert_eq!(after, vec![("3900000001".to_string(), "改名二".to_string())]);
+    // A new counter gets every account once.
+    let first = names(pull::changes(&pool, "", None).await.unwrap());
+    assert_eq!(first.len(), 3);
+    assert!(first.contains(&("3900000001".to_string(), "改名二".to_string())));
 }

@@ -42,15 +42,13 @@ pub(super) fn check<'a>(terminal: &str, events: &'a [PushEvent]) -> Result<Vec<C
                 wire::MAX_PAYLOAD_BYTES
             )));
         }
+        if DateTime::parse_from_rfc3339(&e.created_at).is_err() {
+            return Err(bad(i, e, "created_at is not an RFC 3339 time"));
+        }
         if hex::encode(Sha256::digest(e.payload.as_bytes())) != e.payload_sha256 {
             return Err(bad(i, e, "payload_sha256 does not match the payload"));
         }
-        let json: serde_json::Value =
-            serde_json::from_str(&e.payload).map_err(|err| bad(i, e, format!("the payload is not JSON: {err}")))?;
-        if json.get("event_id").and_then(|v| v.as_str()) != Some(e.event_id.as_str()) {
-            return Err(bad(i, e, "the payload's event_id differs from the event's"));
-        }
-        let amount = wire::event_amount(&e.kind, &json);
+        // One typed parse per payload: each kind's struct carries the event id and the amount.
         let body = match e.kind.as_str() {
             "payment" | "vend" => {
                 let p: TakingPayload = parse(i, e)?;
@@ -70,8 +68,15 @@ pub(super) fn check<'a>(terminal: &str, events: &'a [PushEvent]) -> Result<Vec<C
             "shift.close" => Body::ShiftClose(parse(i, e)?),
             other => return Err(bad(i, e, format!("unknown kind '{other}'"))),
         };
-        if amount.is_none() {
-            return Err(bad(i, e, "the payload has no amount"));
+        let (payload_id, amount) = match &body {
+            Body::Taking { p, .. } => (&p.event_id, p.amount),
+            Body::Void(p) => (&p.event_id, p.amount),
+            Body::Deposit(p) => (&p.event_id, p.amount),
+            Body::ShiftOpen(p) => (&p.event_id, p.float),
+            Body::ShiftClose(p) => (&p.event_id, p.counted),
+        };
+        if *payload_id != e.event_id {
+            return Err(bad(i, e, "the payload's event_id differs from the event's"));
         }
         let account_no = match &body {
             Body::Taking { p, .. } => Some(p.account_no.clone()),

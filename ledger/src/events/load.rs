@@ -64,24 +64,41 @@ pub(super) async fn load_accounts(
 pub(super) type BillRow =
     (i64, i64, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
 
+/// The open bills of `account_ids`, and the bills `bill_ids` (those a void gives back money to).
+///
+/// Not locked here: a bill changes only in a push (imports add bills, never change them), and a
+/// push holds its accounts' row locks (`load_accounts`), which covers their bills. Two queries, not
+/// one with `OR`: PostgreSQL would recheck `= ANY(array)` element by element on every row it read.
 pub(super) async fn load_bills(
     conn: &mut PgConnection,
     account_ids: &[i64],
     bill_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Bill>>, LedgerError> {
-    let mut out: HashMap<i64, Vec<Bill>> = HashMap::new();
-    if account_ids.is_empty() && bill_ids.is_empty() {
-        return Ok(out);
+    macro_rules! select_bills {
+        ($where:literal) => {
+            concat!(
+                "SELECT id, account_id, period, kwh, amount, paid, due_date, late_fee_from, late_fee_received,
+                        late_fee_waived, late_fee_owed, written_off FROM bills WHERE ",
+                $where
+            )
+        };
     }
-    let rows: Vec<BillRow> = sqlx::query_as(
-        "SELECT id, account_id, period, kwh, amount, paid, due_date, late_fee_from, late_fee_received, late_fee_waived,
-                late_fee_owed, written_off
-         FROM bills WHERE (account_id = ANY($1) AND paid < amount) OR id = ANY($2) ORDER BY id FOR UPDATE",
-    )
-    .bind(account_ids)
-    .bind(bill_ids)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut rows: Vec<BillRow> = Vec::new();
+    if !account_ids.is_empty() {
+        rows = sqlx::query_as(select_bills!("account_id = ANY($1) AND paid < amount"))
+            .bind(account_ids)
+            .fetch_all(&mut *conn)
+            .await?;
+    }
+    let have: HashSet<i64> = rows.iter().map(|r| r.0).collect();
+    let more: Vec<i64> = bill_ids.iter().copied().filter(|id| !have.contains(id)).collect();
+    if !more.is_empty() {
+        rows.extend(
+            sqlx::query_as::<_, BillRow>(select_bills!("id = ANY($1)")).bind(&more).fetch_all(&mut *conn).await?,
+        );
+    }
+    rows.sort_by_key(|r| r.0);
+    let mut out: HashMap<i64, Vec<Bill>> = HashMap::new();
     for (id, account_id, period, kwh, amount, paid, due, from, received, waived, owed, written_off) in rows {
         let period = u32::try_from(period)
             .ok()

@@ -4,8 +4,9 @@
 //! - A batch is validated whole before anything is stored: a malformed event (bad id, wrong hash,
 //!   unknown kind, unreadable payload, another terminal's event) refuses the request and stores
 //!   nothing.
-//! - A batch is one transaction, serialised per terminal (an advisory lock); account and bill rows
-//!   are locked in id order, so concurrent terminals never deadlock.
+//! - A batch is one transaction, serialised per terminal (an advisory lock); account rows are
+//!   locked in id order, so concurrent terminals never deadlock. A bill changes only in a push, under
+//!   its account's row lock (imports only add bills), so bills need no locks of their own.
 //! - An event id is stored once (primary key). The same id with the same payload hash is answered
 //!   `duplicate` and changes nothing; with a different hash the new payload is kept in
 //!   `event_rejects`, a conflict is listed, and it is answered `flagged`: never silently dropped.
@@ -53,7 +54,7 @@ struct Checked<'a> {
     raw: &'a PushEvent,
     id: Uuid,
     body: Body,
-    amount: Option<Yuan>,
+    amount: Yuan,
     account_no: Option<String>,
 }
 
@@ -68,6 +69,7 @@ enum Body {
 
 #[derive(Debug, Deserialize)]
 struct DepositPayload {
+    event_id: String,
     bank: String,
     slip_no: String,
     amount: Yuan,
@@ -75,6 +77,7 @@ struct DepositPayload {
 
 #[derive(Debug, Deserialize)]
 struct ShiftOpenPayload {
+    event_id: String,
     shift: i64,
     cashier: String,
     float: Yuan,
@@ -83,6 +86,7 @@ struct ShiftOpenPayload {
 
 #[derive(Debug, Deserialize)]
 struct ShiftClosePayload {
+    event_id: String,
     shift: i64,
     cashier: String,
     float: Yuan,
@@ -204,7 +208,7 @@ async fn apply_batch(
                     kind: "id_reused",
                     event_id: c.id,
                     account_no: c.account_no.clone(),
-                    amount: c.amount,
+                    amount: Some(c.amount),
                     detail: format!(
                         "event id {} was received before with a different payload (seq {}, kind {}); the new payload is kept in event_rejects",
                         c.raw.event_id, c.raw.seq, c.raw.kind

@@ -20,7 +20,7 @@ pub(super) async fn write_all(
         let hashes: Vec<&str> = rows.iter().map(|c| c.raw.payload_sha256.as_str()).collect();
         let created: Vec<&str> = rows.iter().map(|c| c.raw.created_at.as_str()).collect();
         let account_nos: Vec<Option<&str>> = rows.iter().map(|c| c.account_no.as_deref()).collect();
-        let amounts: Vec<Option<Decimal>> = rows.iter().map(|c| c.amount.map(Yuan::decimal)).collect();
+        let amounts: Vec<Decimal> = rows.iter().map(|c| c.amount.decimal()).collect();
         let outcomes: Vec<&str> = w.events.iter().map(|e| e.2).collect();
         let effects = w
             .events
