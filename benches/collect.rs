@@ -38,14 +38,6 @@ async fn main() -> anyhow::Result<()> {
     // The floor: one row, one durable commit.
     let bare = store::open(&dir.path().join("bare.sqlite")).await?;
     sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)").execute(&bare).await?;
-    let mut bare_times = Vec::with_capacity(n);
-    for i in 0..n {
-        let t = Instant::now();
-        let mut tx = store::write_tx(&bare).await?;
-        sqlx::query("INSERT INTO t (v) VALUES (?)").bind(i.to_string()).execute(&mut *tx).await?;
-        tx.commit().await?;
-        bare_times.push(t.elapsed());
-    }
 
     // The payment: demo-sized counter, one open shift, cash payments on accounts in arrears.
     let desk = Desk::open(
@@ -63,8 +55,18 @@ async fn main() -> anyhow::Result<()> {
         sqlx::query_as("SELECT account_no FROM accounts WHERE billing_mode = 'postpaid' AND closed = 0 ORDER BY id")
             .fetch_all(desk.pool())
             .await?;
+
+    // Interleaved, one bare commit then one payment, so that both meet the disk in the same state
+    // (a virtual disk's fsync latency drifts over a run).
+    let mut bare_times = Vec::with_capacity(n);
     let mut pay_times = Vec::with_capacity(n);
     for i in 0..n {
+        let t = Instant::now();
+        let mut tx = store::write_tx(&bare).await?;
+        sqlx::query("INSERT INTO t (v) VALUES (?)").bind(i.to_string()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        bare_times.push(t.elapsed());
+
         let account_no = postpaid[i % postpaid.len()].0.clone();
         let req = CollectRequest {
             token: token.clone(),
