@@ -155,7 +155,12 @@ fn price(c: Category) -> Decimal {
 }
 
 /// Seed the demo data into an empty database (inside the caller's transaction).
-pub async fn seed(conn: &mut SqliteConnection, today: NaiveDate, now: &str) -> Result<()> {
+pub async fn seed(
+    conn: &mut SqliteConnection,
+    today: NaiveDate,
+    now: &str,
+    key: &crate::datakey::DataKey,
+) -> Result<()> {
     let mut rng = StdRng::seed_from_u64(20_261_123);
     for (username, display, role, pw) in USERS {
         let hash = tokio::task::spawn_blocking(move || password::hash(pw))
@@ -182,7 +187,7 @@ pub async fn seed(conn: &mut SqliteConnection, today: NaiveDate, now: &str) -> R
         if in_arrears && (i % 9 == 0 || i == 7) {
             a.risk = Some(if i % 2 == 0 { RiskMark::PoorCredit } else { RiskMark::RepeatedArrears });
         }
-        let id = db::insert_account(conn, &a, now).await?;
+        let id = db::insert_account(conn, &a, now, key).await?;
         if i % 97 == 0 {
             sqlx::query("UPDATE accounts SET closed = 1 WHERE id = ?").bind(id).execute(&mut *conn).await?;
         }

@@ -110,6 +110,12 @@ pub enum Error {
     SyncPushFirst { waiting: i64 },
     #[error("the OS keyring cannot be used ({detail}); log in to the desktop session, or ask an administrator")]
     SyncKeyring { detail: String },
+    #[error("the counter's data key cannot be used ({detail}); ask an administrator")]
+    DataKeyUnavailable { detail: String },
+    #[error(
+        "the data key found (id {found}) is not the one this database was written with (id {expected}); restore the right key or ask an administrator"
+    )]
+    DataKeyMismatch { expected: String, found: String },
     #[error("database error: {0}")]
     Store(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -182,6 +188,8 @@ impl Error {
             Error::SyncBadReply { .. } => "SYNC_BAD_REPLY",
             Error::SyncPushFirst { .. } => "SYNC_PUSH_FIRST",
             Error::SyncKeyring { .. } => "SYNC_KEYRING",
+            Error::DataKeyUnavailable { .. } => "DATA_KEY_UNAVAILABLE",
+            Error::DataKeyMismatch { .. } => "DATA_KEY_MISMATCH",
             Error::Store(_) | Error::Migrate(_) | Error::Io(_) => "STORE_ERROR",
             Error::Internal(_) => "INTERNAL",
         }
@@ -260,8 +268,15 @@ impl Error {
             Error::DifferenceNeedsApproval { difference } => {
                 p.insert("difference".into(), difference.clone());
             }
-            Error::SyncOffline { detail } | Error::SyncBadReply { detail } | Error::SyncKeyring { detail } => {
+            Error::SyncOffline { detail }
+            | Error::SyncBadReply { detail }
+            | Error::SyncKeyring { detail }
+            | Error::DataKeyUnavailable { detail } => {
                 p.insert("detail".into(), detail.clone());
+            }
+            Error::DataKeyMismatch { expected, found } => {
+                p.insert("expected".into(), expected.clone());
+                p.insert("found".into(), found.clone());
             }
             Error::SyncRefused { status, ledger_code, message, .. } => {
                 p.insert("status".into(), status.to_string());

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod calendar;
 pub mod config;
+pub mod datakey;
 pub mod demo;
 pub mod desk;
 pub mod error;

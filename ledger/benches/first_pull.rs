@@ -85,13 +85,14 @@ async fn main() -> anyhow::Result<()> {
     let (mut fetch, mut apply) = (Duration::ZERO, Duration::ZERO);
     let mut page_times = Vec::new();
     let mut cursor = String::new();
+    let key = desk.data_key().await?;
     let start = Instant::now();
     loop {
         let p = Instant::now();
         let page = client.pull(&token, &cursor, limit).await?;
         let fetched = p.elapsed();
         let at = chrono::Utc::now().to_rfc3339();
-        match apply_page(desk.pool(), &page, &at).await? {
+        match apply_page(desk.pool(), &page, &at, &key).await? {
             Applied::Page { accounts: a, bills: b, .. } => {
                 accounts += u64::from(a);
                 bills += u64::from(b);

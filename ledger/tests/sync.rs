@@ -29,7 +29,7 @@ use support::{
 };
 
 fn engine(c: &Counter) -> Engine {
-    Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()))
+    Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()), c.desk.data_keys())
         .with_clock(c.clock.clone())
 }
 

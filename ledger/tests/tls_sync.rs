@@ -73,7 +73,8 @@ async fn without_the_utilitys_ca_the_ledger_is_not_trusted() {
     self_signed(dir.path());
     let (port, pool, stop, server) = serve_tls(dir.path()).await;
     let c = counter("GY03-02", "2026-01-10T10:00:00+08:00", false).await;
-    let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()));
+    let engine =
+        Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()), c.desk.data_keys());
     let code = terminals::enrol(&pool, "GY03-02").await.unwrap();
     let err = engine.enrol(&LedgerUrl::parse(&format!("https://localhost:{port}")).unwrap(), &code).await.unwrap_err();
     assert_eq!(err.code(), "SYNC_OFFLINE", "{err}");
@@ -87,7 +88,8 @@ async fn https_child() {
     let dir = std::path::PathBuf::from(dir);
     let (port, pool, stop, server) = serve_tls(&dir).await;
     let c = counter("GY03-01", "2026-01-10T10:00:00+08:00", false).await;
-    let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()));
+    let engine =
+        Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()), c.desk.data_keys());
     let url = LedgerUrl::parse(&format!("https://localhost:{port}")).unwrap();
     let code = terminals::enrol(&pool, "GY03-01").await.unwrap();
     engine.enrol(&url, &code).await.unwrap();

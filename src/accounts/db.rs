@@ -188,7 +188,17 @@ pub struct NewAccount {
     pub risk: Option<RiskMark>,
 }
 
-pub async fn insert_account(conn: &mut SqliteConnection, a: &NewAccount, now: &str) -> Result<i64> {
+/// The column ID-card numbers are sealed for (the associated data of `datakey::DataKey::seal`).
+pub const ID_NUMBER_COLUMN: &str = "accounts.id_number";
+
+/// Insert an account; its ID-card number is sealed with `key` (never stored in clear).
+pub async fn insert_account(
+    conn: &mut SqliteConnection,
+    a: &NewAccount,
+    now: &str,
+    key: &crate::datakey::DataKey,
+) -> Result<i64> {
+    let id_number = a.id_number.as_deref().map(|n| key.seal(ID_NUMBER_COLUMN, n)).transpose()?;
     let res = sqlx::query(
         "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number,
                                prepaid_balance_fen, risk, updated_at)
@@ -202,7 +212,7 @@ pub async fn insert_account(conn: &mut SqliteConnection, a: &NewAccount, now: &s
     .bind(&a.meter_no)
     .bind(a.multiplier)
     .bind(&a.phone)
-    .bind(&a.id_number)
+    .bind(&id_number)
     .bind(a.prepaid_balance.fen())
     .bind(a.risk.map(RiskMark::as_str))
     .bind(now)

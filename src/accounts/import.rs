@@ -315,7 +315,12 @@ pub fn parse_bills(bytes: &[u8]) -> Result<Vec<(u64, NewBill)>> {
 }
 
 /// Write validated accounts inside the caller's transaction; rejects 户号 already stored.
-pub async fn write_accounts(conn: &mut SqliteConnection, rows: &[(u64, NewAccount)], now: &str) -> Result<u64> {
+pub async fn write_accounts(
+    conn: &mut SqliteConnection,
+    rows: &[(u64, NewAccount)],
+    now: &str,
+    key: &crate::datakey::DataKey,
+) -> Result<u64> {
     let mut errors = Vec::new();
     for (line, a) in rows {
         if db::id_of(conn, &a.account_no).await?.is_some() {
@@ -330,7 +335,7 @@ pub async fn write_accounts(conn: &mut SqliteConnection, rows: &[(u64, NewAccoun
         return Err(ImportError::Rejected(errors).into());
     }
     for (_, a) in rows {
-        db::insert_account(conn, a, now).await?;
+        db::insert_account(conn, a, now, key).await?;
     }
     Ok(rows.len() as u64)
 }

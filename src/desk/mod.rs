@@ -188,6 +188,10 @@ pub struct Desk {
     font: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<crate::print::CjkFont>>>,
     /// Where the ledger token is kept (the OS keyring unless a test gives another store).
     tokens: Arc<dyn crate::sync::token::TokenStore>,
+    /// The data key personal numbers are sealed with (`datakey`), loaded on first use.
+    keys: crate::datakey::DataKeys,
+    /// The database file (its data key's fallback file sits next to it).
+    db_path: std::path::PathBuf,
     /// One sync round at a time in this process (the background runner and "sync now").
     sync_lock: Arc<tokio::sync::Mutex<()>>,
     /// The token store was seen holding this terminal's token (read once, or set by enrolment): the
@@ -271,6 +275,11 @@ impl Desk {
         let calendar = load_calendar(&pool).await?;
         let demo = store::setting(&pool, crate::demo::SETTING_DEMO).await?.is_some();
         let receipt_secret = crate::payments::db::receipt_secret(&pool).await?;
+        let keys = crate::datakey::DataKeys::new(crate::datakey::KeySource::Keyring {
+            user: database_id(&pool).await?,
+            file: crate::datakey::KeySource::file_for(path),
+        });
+        seal_clear_id_numbers(&pool, &keys).await;
         Ok(Desk {
             pool,
             terminal,
@@ -282,6 +291,8 @@ impl Desk {
             receipt_secret,
             font: Default::default(),
             tokens: Arc::new(crate::sync::token::KeyringStore),
+            keys,
+            db_path: path.to_path_buf(),
             sync_lock: Default::default(),
             token_seen: Default::default(),
         })
@@ -293,6 +304,23 @@ impl Desk {
         self.tokens = tokens;
         self.token_seen = Default::default();
         self
+    }
+
+    /// Keep the data key where `source` says instead of the OS keyring (tests where the keyring is
+    /// not the thing under test).
+    pub fn with_data_key_source(mut self, source: crate::datakey::KeySource) -> Desk {
+        self.keys = crate::datakey::DataKeys::new(source);
+        self
+    }
+
+    /// Where this database's data key comes from (for a sync `Engine` built outside the desk).
+    pub fn data_keys(&self) -> crate::datakey::DataKeys {
+        self.keys.clone()
+    }
+
+    /// The data key personal numbers are sealed with.
+    pub async fn data_key(&self) -> Result<Arc<crate::datakey::DataKey>> {
+        self.keys.get(&self.pool).await
     }
 
     /// Read the policy and the calendar again from the database (after the ledger sent new ones).
@@ -457,7 +485,8 @@ impl Desk {
 
     /// Notices shown after log-in. Everyone at this terminal is told about holiday cash due at the
     /// bank (and overdue); supervisors and administrators are told when the holiday calendar of this
-    /// year, or from November on of next year, is not loaded.
+    /// year, or from November on of next year, is not loaded; administrators when the data key had to
+    /// go to a file (no OS keyring).
     async fn notices_for(&self, role: Role) -> Result<Vec<Notice>> {
         let today = self.today();
         let mut notices = Vec::new();
@@ -491,6 +520,19 @@ impl Desk {
                 message: format!("the holiday calendar for {year} is not loaded: weekends count as days off until it is; ask an administrator to load it"),
                 params: [("year".to_string(), year.to_string())].into(),
             }));
+        }
+        if role == Role::Admin
+            && store::setting(&self.pool, crate::datakey::SETTING_KEY_KEPT).await?.as_deref() == Some("file")
+        {
+            notices.push(Notice {
+                code: "DATA_KEY_IN_FILE".into(),
+                message: format!(
+                    "this computer has no OS keyring: the data key that encrypts ID-card numbers is in {}; keep that file out of backups of the database",
+                    crate::datakey::KeySource::file_for(&self.db_path).display()
+                ),
+                params: [("file".to_string(), crate::datakey::KeySource::file_for(&self.db_path).display().to_string())]
+                    .into(),
+            });
         }
         Ok(notices)
     }
@@ -612,8 +654,9 @@ impl Desk {
     /// Import an accounts CSV, all or nothing. Returns the number of accounts imported.
     pub async fn import_accounts(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
         let rows = import::parse_accounts(bytes)?;
+        let key = self.data_key().await?;
         let mut tx = store::write_tx(&self.pool).await?;
-        let n = import::write_accounts(&mut tx, &rows, &self.now().to_rfc3339()).await?;
+        let n = import::write_accounts(&mut tx, &rows, &self.now().to_rfc3339(), &key).await?;
         self.audit(&mut tx, actor, "import.accounts", None, serde_json::json!({"file": source, "rows": n})).await?;
         tx.commit().await?;
         Ok(n)
@@ -631,13 +674,14 @@ impl Desk {
 
     /// Seed the demo data if the database holds no accounts and no users yet. Returns whether it did.
     pub async fn seed_demo(&mut self, actor: &str) -> Result<bool> {
+        let key = self.data_key().await?;
         let mut tx = store::write_tx(&self.pool).await?;
         let (accounts, _) = accounts_db::count(&mut tx).await?;
         let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
         if accounts > 0 || users > 0 {
             return Ok(false);
         }
-        crate::demo::seed(&mut tx, self.today(), &self.now().to_rfc3339()).await?;
+        crate::demo::seed(&mut tx, self.today(), &self.now().to_rfc3339(), &key).await?;
         self.audit(&mut tx, actor, "demo.seed", None, serde_json::json!({"accounts": crate::demo::ACCOUNTS})).await?;
         tx.commit().await?;
         self.demo = true;
@@ -672,6 +716,63 @@ async fn load_policy(pool: &SqlitePool) -> Result<Policy> {
 }
 
 /// The shipped years, replaced or extended by the notices loaded into the database.
+/// Seal the ID-card numbers an older build stored in clear, once per database (a `settings` flag).
+/// A counter whose key cannot be had right now opens anyway and tries again next time.
+async fn seal_clear_id_numbers(pool: &SqlitePool, keys: &crate::datakey::DataKeys) {
+    const SETTING: &str = "id_numbers_sealed";
+    let run = async {
+        if store::setting(pool, SETTING).await?.is_some() {
+            return Ok::<u64, Error>(0);
+        }
+        let clear: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, id_number FROM accounts WHERE id_number IS NOT NULL AND substr(id_number, 1, 3) <> 'v1:'",
+        )
+        .fetch_all(pool)
+        .await?;
+        if clear.is_empty() {
+            store::set_setting(pool, SETTING, "1").await?;
+            return Ok(0);
+        }
+        let key = keys.get(pool).await?;
+        let mut tx = store::write_tx(pool).await?;
+        for (id, number) in &clear {
+            sqlx::query("UPDATE accounts SET id_number = ? WHERE id = ? AND id_number = ?")
+                .bind(key.seal(accounts_db::ID_NUMBER_COLUMN, number)?)
+                .bind(id)
+                .bind(number)
+                .execute(&mut *tx)
+                .await?;
+        }
+        store::set_setting(&mut *tx, SETTING, "1").await?;
+        tx.commit().await?;
+        Ok(clear.len() as u64)
+    };
+    match run.await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(accounts = n, "ID-card numbers stored in clear by an older build are now sealed"),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not seal the ID-card numbers stored in clear; will try at the next start")
+        }
+    }
+}
+
+/// This database's id (`settings`), made on first open: it names the database's data key in the
+/// OS keyring, so two databases (a re-installed counter, a test) never share a key.
+async fn database_id(pool: &SqlitePool) -> Result<String> {
+    const SETTING: &str = "database_id";
+    if let Some(id) = store::setting(pool, SETTING).await? {
+        return Ok(id);
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+        .bind(SETTING)
+        .bind(&id)
+        .execute(pool)
+        .await?;
+    // Another process may have made it first: theirs stands.
+    store::setting(pool, SETTING).await?.ok_or_else(|| Error::Internal("the database id was not kept".into()))
+}
+
 async fn load_calendar(pool: &SqlitePool) -> Result<Calendar> {
     let mut calendar = Calendar::shipped();
     let years: Vec<(String,)> =

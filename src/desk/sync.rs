@@ -69,7 +69,8 @@ impl std::fmt::Debug for SyncEnrolRequest {
 impl Desk {
     /// The sync engine of this counter (its database, terminal code, token store and clock).
     pub fn sync_engine(&self) -> Engine {
-        Engine::new(self.pool.clone(), self.terminal.clone(), self.tokens.clone()).with_clock(self.clock.clone())
+        Engine::new(self.pool.clone(), self.terminal.clone(), self.tokens.clone(), self.keys.clone())
+            .with_clock(self.clock.clone())
     }
 
     /// The sync state, for operations staff (no session; `cashdeskctl sync status`).

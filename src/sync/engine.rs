@@ -55,15 +55,22 @@ pub struct Engine {
     pool: SqlitePool,
     terminal: TerminalCode,
     tokens: Arc<dyn TokenStore>,
+    keys: crate::datakey::DataKeys,
     clock: Clock,
     pull_limit: i64,
 }
 
 impl Engine {
     /// An engine on the counter's database (already opened and migrated, e.g. `Desk::pool`), for
-    /// `terminal`, keeping its token in `tokens` (production: `token::KeyringStore`).
-    pub fn new(pool: SqlitePool, terminal: TerminalCode, tokens: Arc<dyn TokenStore>) -> Engine {
-        Engine { pool, terminal, tokens, clock: Clock::System, pull_limit: PULL_LIMIT }
+    /// `terminal`, keeping its token in `tokens` (production: `token::KeyringStore`) and sealing
+    /// pulled personal numbers with the database's data key (`keys`, as `Desk` holds it).
+    pub fn new(
+        pool: SqlitePool,
+        terminal: TerminalCode,
+        tokens: Arc<dyn TokenStore>,
+        keys: crate::datakey::DataKeys,
+    ) -> Engine {
+        Engine { pool, terminal, tokens, keys, clock: Clock::System, pull_limit: PULL_LIMIT }
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Engine {
@@ -242,9 +249,10 @@ impl Engine {
             let mut conn = self.pool.acquire().await?;
             state::load(&mut conn).await?.cursor
         };
+        let key = self.keys.get(&self.pool).await?;
         loop {
             let page = client.pull(token, &cursor, self.pull_limit).await?;
-            match pull::apply_page(&self.pool, &page, &self.now()).await? {
+            match pull::apply_page(&self.pool, &page, &self.now(), &key).await? {
                 Applied::Skipped { waiting } => {
                     report.pull_skipped_waiting = Some(waiting);
                     return Ok(());

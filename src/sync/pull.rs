@@ -144,7 +144,13 @@ fn validate(page: &PullResponse) -> Result<Vec<Valid>> {
 }
 
 /// Apply one page and store its cursor, in one transaction. See the module docs.
-pub async fn apply_page(pool: &SqlitePool, page: &PullResponse, at: &str) -> Result<Applied> {
+/// ID-card numbers are sealed with `key` (`datakey`) before they are stored.
+pub async fn apply_page(
+    pool: &SqlitePool,
+    page: &PullResponse,
+    at: &str,
+    key: &crate::datakey::DataKey,
+) -> Result<Applied> {
     let valid = validate(page)?;
     let mut tx = store::write_tx(pool).await?;
     let waiting = outbox::waiting(&mut tx).await?;
@@ -163,7 +169,7 @@ pub async fn apply_page(pool: &SqlitePool, page: &PullResponse, at: &str) -> Res
         .collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(new_accounts.len());
     for chunk in new_accounts.chunks(ROWS_PER_STATEMENT) {
-        upsert_accounts(&mut tx, chunk, at, &mut ids).await?;
+        upsert_accounts(&mut tx, chunk, at, key, &mut ids).await?;
     }
     let mut new_bills: Vec<(i64, &ValidBill)> = Vec::new();
     for (i, v) in valid.iter().enumerate() {
@@ -217,12 +223,18 @@ async fn upsert_accounts(
     conn: &mut SqliteConnection,
     rows: &[&ValidAccount],
     at: &str,
+    key: &crate::datakey::DataKey,
     ids: &mut HashMap<String, i64>,
 ) -> Result<()> {
+    let sealed = rows
+        .iter()
+        .map(|a| a.id_number.as_deref().map(|n| key.seal(crate::accounts::db::ID_NUMBER_COLUMN, n)).transpose())
+        .collect::<Result<Vec<Option<String>>>>()?;
+    let rows: Vec<(&ValidAccount, Option<String>)> = rows.iter().copied().zip(sealed).collect();
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number, prepaid_balance_fen, risk, closed, updated_at) ",
     );
-    q.push_values(rows, |mut row, a| {
+    q.push_values(rows, |mut row, (a, id_number)| {
         let w = &a.wire;
         row.push_bind(a.account_no.as_str().to_string())
             .push_bind(w.name.trim().to_string())
@@ -232,7 +244,7 @@ async fn upsert_accounts(
             .push_bind(a.meter_no.clone())
             .push_bind(w.multiplier)
             .push_bind(a.phone.clone())
-            .push_bind(a.id_number.clone())
+            .push_bind(id_number)
             .push_bind(w.prepaid_balance.fen())
             .push_bind(w.risk.map(crate::accounts::RiskMark::as_str))
             .push_bind(i64::from(w.closed))

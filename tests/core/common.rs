@@ -25,13 +25,14 @@ impl Counter {
 pub async fn counter(now: &str) -> Counter {
     let dir = tempfile::tempdir().unwrap();
     let clock = Clock::manual(at(now));
-    let desk = Desk::open(
-        &dir.path().join("cashdesk.sqlite"),
-        InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None },
-    )
-    .await
-    .unwrap()
-    .with_clock(clock.clone());
+    let path = dir.path().join("cashdesk.sqlite");
+    let desk =
+        Desk::open(&path, InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None })
+            .await
+            .unwrap()
+            // The data key in a file in the test's directory, never in the developer's own keyring.
+            .with_data_key_source(cashdesk::datakey::KeySource::File(cashdesk::datakey::KeySource::file_for(&path)))
+            .with_clock(clock.clone());
     Counter { desk, clock, dir }
 }
 

@@ -67,3 +67,52 @@ async fn imports_are_audited_without_personal_numbers() {
     assert!(rows[0].1.contains("\"rows\":4"), "{}", rows[0].1);
     assert!(!rows[0].1.contains("11010519491231002X"), "no ID numbers in the audit trail");
 }
+
+/// DOMAIN: ID-card numbers are encrypted at rest. After an import the database file (and its WAL)
+/// hold no clear number anywhere; the stored value opens with the counter's data key, whose id the
+/// database records (the key itself is not in it).
+#[tokio::test]
+async fn imported_id_numbers_are_sealed_with_the_data_key() {
+    let c = staffed("2026-01-10T09:00:00+08:00").await;
+    c.desk.import_accounts("ops", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    let (stored,): (String,) = sqlx::query_as("SELECT id_number FROM accounts WHERE id_number IS NOT NULL LIMIT 1")
+        .fetch_one(c.desk.pool())
+        .await
+        .unwrap();
+    assert!(cashdesk::datakey::is_sealed(&stored), "{stored}");
+    let key = c.desk.data_key().await.unwrap();
+    assert_eq!(key.open(cashdesk::accounts::db::ID_NUMBER_COLUMN, &stored).unwrap(), "11010519491231002X");
+    let (recorded,): (String,) =
+        sqlx::query_as("SELECT value FROM settings WHERE key = 'data_key_id'").fetch_one(c.desk.pool()).await.unwrap();
+    assert_eq!(recorded, key.id());
+    for file in ["cashdesk.sqlite", "cashdesk.sqlite-wal"] {
+        let bytes = std::fs::read(c.dir.path().join(file)).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("11010519491231002X"), "a clear ID number in {file}");
+    }
+}
+
+/// A database written by a build that kept ID numbers in clear is sealed at the next start, once.
+#[tokio::test]
+async fn clear_id_numbers_from_an_older_build_are_sealed_on_open() {
+    let c = staffed("2026-01-10T09:00:00+08:00").await;
+    c.desk.import_accounts("ops", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    let pool = c.desk.pool();
+    sqlx::query("UPDATE accounts SET id_number = '11010519491231002X' WHERE id_number IS NOT NULL")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM settings WHERE key = 'id_numbers_sealed'").execute(pool).await.unwrap();
+    let path = c.dir.path().join("cashdesk.sqlite");
+    let again =
+        cashdesk::desk::Desk::open(&path, cashdesk::desk::InitOptions { terminal: None, utility: None }).await.unwrap();
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT id_number FROM accounts WHERE id_number IS NOT NULL")
+        .fetch_all(again.pool())
+        .await
+        .unwrap();
+    assert!(!stored.is_empty());
+    let key = c.desk.data_key().await.unwrap();
+    for (s,) in stored {
+        assert_eq!(key.open(cashdesk::accounts::db::ID_NUMBER_COLUMN, &s).unwrap(), "11010519491231002X");
+    }
+}

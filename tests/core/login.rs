@@ -120,3 +120,19 @@ async fn supervisors_are_told_when_next_years_calendar_is_missing() {
     let cashier = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
     assert!(cashier.notices.is_empty(), "only supervisors and administrators are warned");
 }
+
+/// A counter without an OS keyring keeps its data key in a file next to the database: the
+/// administrator is told where, so that backups leave it out; cashiers and supervisors are not.
+#[tokio::test]
+async fn administrators_are_told_when_the_data_key_is_kept_in_a_file() {
+    let c = with_accounts("2026-03-02T09:00:00+08:00").await;
+    let admin = c.desk.login(creds("admin", "Counter#1")).await.unwrap();
+    let notice = admin.notices.iter().find(|n| n.code == "DATA_KEY_IN_FILE").expect("the administrator is told");
+    let file = notice.params.get("file").unwrap();
+    assert!(file.ends_with("cashdesk.sqlite.datakey"), "{file}");
+    assert!(std::path::Path::new(file).exists());
+    for who in ["cashier1", "super1"] {
+        let other = c.desk.login(creds(who, "Counter#1")).await.unwrap();
+        assert!(other.notices.iter().all(|n| n.code != "DATA_KEY_IN_FILE"), "{who}");
+    }
+}

@@ -116,13 +116,13 @@ pub struct Counter {
 pub async fn counter(terminal: &str, now: &str, with_accounts: bool) -> Counter {
     let dir = tempfile::tempdir().unwrap();
     let clock = Clock::manual(DateTime::parse_from_rfc3339(now).unwrap());
-    let desk = Desk::open(
-        &dir.path().join("cashdesk.sqlite"),
-        InitOptions { terminal: Some(TerminalCode::parse(terminal).unwrap()), utility: None },
-    )
-    .await
-    .unwrap()
-    .with_clock(clock.clone());
+    let path = dir.path().join("cashdesk.sqlite");
+    let desk = Desk::open(&path, InitOptions { terminal: Some(TerminalCode::parse(terminal).unwrap()), utility: None })
+        .await
+        .unwrap()
+        // The data key in a file in the test's directory, never in the developer's own keyring.
+        .with_data_key_source(cashdesk::datakey::KeySource::File(cashdesk::datakey::KeySource::file_for(&path)))
+        .with_clock(clock.clone());
     for (name, role) in [("cashier1", Role::Cashier), ("super1", Role::Supervisor), ("admin", Role::Admin)] {
         desk.add_user("test", name, None, role, "Counter#1").await.unwrap();
     }

@@ -201,7 +201,12 @@ async fn pull_applies_every_page_and_the_desk_uses_the_new_policy_and_calendar()
     }
     let engine_pages = {
         // Through the engine with small pages (what the ledger's tests can do too).
-        let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()));
+        let engine = Engine::new(
+            c.desk.pool().clone(),
+            c.desk.terminal().clone(),
+            Arc::new(MemoryStore::new()),
+            c.desk.data_keys(),
+        );
         let err = engine.sync_once().await.unwrap_err();
         assert_eq!(err.code(), "SYNC_NOT_ENROLLED", "another store holds no token");
         c.desk.sync_engine().with_pull_limit(2)
@@ -236,7 +241,7 @@ async fn an_unreachable_ledger_is_offline_and_worth_retrying() {
     .await
     .unwrap();
     drop(conn);
-    let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), store);
+    let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), store, c.desk.data_keys());
     append(&c, 1).await;
     let err = engine.sync_once().await.unwrap_err();
     assert_eq!((err.code(), err.retryable()), ("SYNC_OFFLINE", true), "{err}");
@@ -311,7 +316,8 @@ impl TokenStore for LockedKeyring {
 #[tokio::test]
 async fn a_keyring_that_cannot_be_read_is_a_failed_attempt_shown_in_the_status() {
     let (c, _url, _ledger, _) = enrolled(staffed("2026-11-23T10:00:00+08:00").await).await;
-    let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(LockedKeyring));
+    let engine =
+        Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(LockedKeyring), c.desk.data_keys());
     let err = engine.sync_once().await.unwrap_err();
     assert_eq!((err.code(), err.retryable()), ("SYNC_KEYRING", true));
     let st = c.desk.sync_state().await.unwrap();

@@ -312,6 +312,7 @@ const en: typeof zh = {
     loading: 'Reading the sync status…',
   },
   notices: {
+    DATA_KEY_IN_FILE: 'This computer has no OS keyring: the data key that encrypts ID-card numbers is in {file}; keep that file out of database backups',
     CALENDAR_MISSING:
       'The {year} holiday calendar has not been imported: only weekends count as days off. Ask an administrator to import it.',
     HOLIDAY_CASH_DUE: 'Holiday cash to bank: receipt {receipt_no}, {amount}, due at the bank on {due_on} (F10 deposit)',
@@ -377,6 +378,8 @@ const en: typeof zh = {
     SYNC_BAD_REPLY: 'The ledger sent a reply this counter cannot read (version mismatch?): ask an administrator',
     SYNC_PUSH_FIRST: 'Events are still waiting to upload: the ledger\'s updates are applied after that; retrying automatically',
     SYNC_KEYRING: 'The OS keyring cannot store or read the terminal token: log in to the desktop session and retry, or ask an administrator',
+    DATA_KEY_UNAVAILABLE: "This counter's data key (which encrypts ID-card numbers) cannot be used: log in to the desktop session and retry, or ask an administrator",
+    DATA_KEY_MISMATCH: "This counter's data key does not match the database (the database needs key {expected}, found {found}): restore the original key, or ask an administrator",
     UNKNOWN: 'The operation failed ({code}): {message}',
   },
 }

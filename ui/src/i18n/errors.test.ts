@@ -10,6 +10,7 @@ function translator(locale: 'zh-CN' | 'en') {
 
 const samples: Record<string, Record<string, string>> = {
   AUTH_LOCKED: { until: '14:05' },
+  DATA_KEY_MISMATCH: { expected: '0123456789abcdef', found: 'fedcba9876543210' },
   ACCOUNT_NOT_FOUND: { account_no: '3199999999' },
   INPUT_INVALID: { field: 'password' },
   ACCOUNT_CLOSED: { account_no: '3100000042' },
@@ -29,6 +30,7 @@ const samples: Record<string, Record<string, string>> = {
 
 const noticeSamples: Record<string, Record<string, string>> = {
   CALENDAR_MISSING: { year: '2027' },
+  DATA_KEY_IN_FILE: { file: '/var/lib/cashdesk/cashdesk.sqlite.datakey' },
   HOLIDAY_CASH_DUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
   HOLIDAY_CASH_OVERDUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
 }

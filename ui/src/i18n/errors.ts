@@ -59,9 +59,11 @@ export const ERROR_CODES = [
   'SYNC_BAD_REPLY',
   'SYNC_PUSH_FIRST',
   'SYNC_KEYRING',
+  'DATA_KEY_UNAVAILABLE',
+  'DATA_KEY_MISMATCH',
 ] as const
 
-export const NOTICE_CODES = ['CALENDAR_MISSING', 'HOLIDAY_CASH_DUE', 'HOLIDAY_CASH_OVERDUE'] as const
+export const NOTICE_CODES = ['CALENDAR_MISSING', 'DATA_KEY_IN_FILE', 'HOLIDAY_CASH_DUE', 'HOLIDAY_CASH_OVERDUE'] as const
 
 /** Notices shown in red: they block work until someone acts. */
 export const URGENT_NOTICES: readonly string[] = ['HOLIDAY_CASH_OVERDUE']

@@ -310,6 +310,7 @@ export default {
     loading: '正在读取同步状态…',
   },
   notices: {
+    DATA_KEY_IN_FILE: '本机没有系统密钥环：加密身份证号的数据密钥保存在文件 {file} 中；备份数据库时请勿一并复制该文件',
     CALENDAR_MISSING: '{year} 年节假日安排尚未导入，按周末计算；请联系管理员导入',
     HOLIDAY_CASH_DUE: '节假日现金待解款：收据 {receipt_no}，{amount} 元，须于 {due_on} 解款至银行（F10 解款）',
     HOLIDAY_CASH_OVERDUE: '节假日现金逾期未解款：收据 {receipt_no}，{amount} 元，应于 {due_on} 解款；解款前本终端不能再收节假日现金',
@@ -369,6 +370,8 @@ export default {
     SYNC_BAD_REPLY: '账务中心的应答无法识别（可能版本不一致）：请联系系统管理员',
     SYNC_PUSH_FIRST: '还有记录待上传：上传完成后再接收账务中心的更新，将自动重试',
     SYNC_KEYRING: '无法使用系统密钥环保存或读取终端令牌：请登录桌面会话后重试，或联系系统管理员',
+    DATA_KEY_UNAVAILABLE: '无法取得本机的数据密钥（用于加密身份证号等个人信息）：请登录桌面会话后重试，或联系系统管理员',
+    DATA_KEY_MISMATCH: '本机的数据密钥与数据库不符（数据库要求密钥 {expected}，找到的是 {found}）：请恢复原来的密钥，或联系系统管理员',
     UNKNOWN: '操作失败（{code}）：{message}',
   },
 }
