@@ -13,7 +13,7 @@ use cashdesk::{
     policy::Policy,
     sync::wire::{CalendarChange, Change, MAX_PAGE, PolicyChange, PullResponse, WireAccount, WireBill},
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -57,7 +57,8 @@ const ACCOUNTS_BY_ID: &str =
         id_number, prepaid_balance, risk, closed
  FROM accounts WHERE id = ANY($1)";
 
-const BILLS_BY_ID: &str = "SELECT b.id, a.account_no, b.period, b.kwh, b.amount, b.paid, b.due_date, b.late_fee_from,
+const BILLS_BY_ID: &str =
+    "SELECT b.id, b.account_id, a.account_no, b.period, b.kwh, b.amount, b.paid, b.due_date, b.late_fee_from,
         b.late_fee_received, b.late_fee_waived, b.late_fee_owed, b.written_off
  FROM bills b JOIN accounts a ON a.id = b.account_id WHERE b.id = ANY($1)";
 
@@ -76,7 +77,7 @@ type AccountRow = (
     Option<String>,
     bool,
 );
-type BillRow = (i64, String, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
+type BillRow = (i64, i64, String, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
 
 fn txid(s: &str) -> Result<u64, LedgerError> {
     s.parse().map_err(|_| LedgerError::Internal(format!("unreadable transaction id {s}")))
@@ -98,14 +99,27 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
         sqlx::query_as("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetch_one(&mut *conn).await?;
     let t = from.txid.to_string();
     // The log gives at most `limit` entries after the cursor, and the policy and calendar tables
-    // their few changed rows; the merged first `limit` are the page. The rows are read as they
-    // are in this snapshot: a row changed twice after the cursor is sent once, at its first entry
-    // (so an account still comes before its bills).
+    // their few changed rows; the merged first entries are the page. The rows are read as they are
+    // in this snapshot: a row changed twice after the cursor is sent once, at its first entry.
     let log: Vec<(String, i64, String, i64)> =
         sqlx::query_as(CHANGES_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
     let full = log.len() as i64 >= limit;
-    let ids = |kind: &str| -> Vec<i64> { log.iter().filter(|e| e.2 == kind).map(|e| e.3).collect() };
-    let (account_ids, bill_ids) = (ids("a"), ids("b"));
+    let bill_ids: Vec<i64> = log.iter().filter(|e| e.2 == "b").map(|e| e.3).collect();
+    let mut bills: HashMap<i64, (i64, WireBill)> = HashMap::new();
+    if !bill_ids.is_empty() {
+        let rows: Vec<BillRow> = sqlx::query_as(BILLS_BY_ID).bind(&bill_ids).fetch_all(&mut *conn).await?;
+        for row in rows {
+            let (id, account_id, bill) = wire_bill(row)?;
+            bills.insert(id, (account_id, bill));
+        }
+    }
+    // The page's accounts, and the accounts of its bills: the counter stores a bill under its
+    // account, so a bill's account goes just before it unless the page already sent it. (After
+    // compaction an account's only entry may come after its bills'.)
+    let mut account_ids: Vec<i64> = log.iter().filter(|e| e.2 == "a").map(|e| e.3).collect();
+    account_ids.extend(bills.values().map(|(a, _)| *a));
+    account_ids.sort_unstable();
+    account_ids.dedup();
     let mut accounts: HashMap<i64, WireAccount> = HashMap::new();
     if !account_ids.is_empty() {
         let rows: Vec<AccountRow> = sqlx::query_as(ACCOUNTS_BY_ID).bind(&account_ids).fetch_all(&mut *conn).await?;
@@ -114,22 +128,10 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
             accounts.insert(id, account);
         }
     }
-    let mut bills: HashMap<i64, WireBill> = HashMap::new();
-    if !bill_ids.is_empty() {
-        let rows: Vec<BillRow> = sqlx::query_as(BILLS_BY_ID).bind(&bill_ids).fetch_all(&mut *conn).await?;
-        for row in rows {
-            let (id, bill) = wire_bill(row)?;
-            bills.insert(id, bill);
-        }
-    }
-    let mut all: Vec<(Cursor, Option<Change>)> = Vec::with_capacity(log.len() + 3);
+    let mut all: Vec<(Cursor, Entry)> = Vec::with_capacity(log.len() + 3);
     for (x, rev, kind, id) in log {
-        // `remove`: a second entry of the same row finds nothing and only moves the cursor.
-        let change = match kind.as_str() {
-            "a" => accounts.remove(&id).map(Change::Account),
-            _ => bills.remove(&id).map(Change::Bill),
-        };
-        all.push((Cursor { txid: txid(&x)?, rev }, change));
+        let entry = if kind == "a" { Entry::Account(id) } else { Entry::Bill(id) };
+        all.push((Cursor { txid: txid(&x)?, rev }, entry));
     }
     let policies: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT txid::text, rev, body FROM policy WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8",
@@ -142,7 +144,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     for (x, rev, body) in policies {
         let policy = Policy::from_json(&body)
             .map_err(|e| LedgerError::Internal(format!("the stored policy is invalid: {e}")))?;
-        all.push((Cursor { txid: txid(&x)?, rev }, Some(Change::Policy(PolicyChange { policy }))));
+        all.push((Cursor { txid: txid(&x)?, rev }, Entry::Ready(Change::Policy(PolicyChange { policy }))));
     }
     let years: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT txid::text, rev, notice FROM calendar_years WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8",
@@ -155,14 +157,58 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     for (x, rev, notice) in years {
         let notice = YearCalendar::from_json(&notice)
             .map_err(|e| LedgerError::Internal(format!("a stored calendar year is invalid: {e}")))?;
-        all.push((Cursor { txid: txid(&x)?, rev }, Some(Change::Calendar(CalendarChange { notice }))));
+        all.push((Cursor { txid: txid(&x)?, rev }, Entry::Ready(Change::Calendar(CalendarChange { notice }))));
     }
     all.sort_by_key(|(c, _)| *c);
+    // Entries in order while the page has room (the first always goes, even when it brings its
+    // account: a page of 2 for a limit of 1); each row at most once.
     let n = usize::try_from(limit).unwrap_or(usize::MAX);
-    let more = full || all.len() > n;
-    all.truncate(n);
-    let cursor = all.last().map(|(c, _)| *c).unwrap_or(from);
-    Ok(PullResponse { changes: all.into_iter().filter_map(|(_, c)| c).collect(), cursor: cursor.to_string(), more })
+    let (mut sent_accounts, mut sent_bills) = (HashSet::new(), HashSet::new());
+    let mut changes: Vec<Change> = Vec::new();
+    let mut cursor = from;
+    let mut taken = 0;
+    for (at, entry) in &all {
+        let mut these: Vec<(Option<i64>, Option<i64>, Change)> = Vec::new();
+        let account = |id: i64, these: &mut Vec<(Option<i64>, Option<i64>, Change)>| {
+            if !sent_accounts.contains(&id)
+                && let Some(a) = accounts.get(&id)
+            {
+                these.push((Some(id), None, Change::Account(a.clone())));
+            }
+        };
+        match entry {
+            Entry::Account(id) => account(*id, &mut these),
+            Entry::Bill(id) => {
+                if !sent_bills.contains(id)
+                    && let Some((account_id, bill)) = bills.get(id)
+                {
+                    account(*account_id, &mut these);
+                    these.push((None, Some(*id), Change::Bill(bill.clone())));
+                }
+            }
+            Entry::Ready(change) => these.push((None, None, change.clone())),
+        }
+        if taken > 0 && changes.len() + these.len() > n {
+            break;
+        }
+        for (a, b, change) in these {
+            sent_accounts.extend(a);
+            sent_bills.extend(b);
+            changes.push(change);
+        }
+        cursor = *at;
+        taken += 1;
+    }
+    let more = full || taken < all.len();
+    Ok(PullResponse { changes, cursor: cursor.to_string(), more })
+}
+
+/// A position in the merged change stream: a log entry (the row is read in the page's snapshot), or
+/// a policy or calendar change read with its row.
+enum Entry {
+    Account(i64),
+    Bill(i64),
+    Ready(Change),
 }
 
 fn wire_account(row: AccountRow) -> Result<(i64, WireAccount), LedgerError> {
@@ -189,8 +235,9 @@ fn wire_account(row: AccountRow) -> Result<(i64, WireAccount), LedgerError> {
     Ok((id, account))
 }
 
-fn wire_bill(row: BillRow) -> Result<(i64, WireBill), LedgerError> {
-    let (id, account_no, period, kwh, amount, paid, due, fee_from, received, waived, owed, written_off) = row;
+fn wire_bill(row: BillRow) -> Result<(i64, i64, WireBill), LedgerError> {
+    let (id, account_id, account_no, period, kwh, amount, paid, due, fee_from, received, waived, owed, written_off) =
+        row;
     let period = u32::try_from(period)
         .ok()
         .and_then(Period::from_number)
@@ -208,7 +255,7 @@ fn wire_bill(row: BillRow) -> Result<(i64, WireBill), LedgerError> {
         late_fee_owed: yuan(owed),
         written_off,
     };
-    Ok((id, bill))
+    Ok((id, account_id, bill))
 }
 
 #[cfg(test)]

@@ -401,3 +401,66 @@ async fn compaction_keeps_the_latest_change_of_each_row() {
     assert_eq!(first.len(), 3);
     assert!(first.contains(&("3900000001".to_string(), "改名二".to_string())));
 }
+
+/// After compaction an account's only log entry can come after its bills' (a vend changed the account
+/// later). A page still brings each bill's account before the bill, since the counter stores a bill
+/// under its account, and a new counter gets every row, whatever the page size.
+#[tokio::test]
+async fn a_bill_brings_its_account_even_when_the_accounts_entry_comes_later() {
+    use std::collections::HashSet;
+
+    use cashdesk::sync::wire::Change;
+    use cashdesk_ledger::{changes, pull};
+    let (_url, pool) = support::pg::fresh_database().await;
+    cashdesk_ledger::db::migrate(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier)
+         SELECT (3900000000 + i)::text, '测试', '测试路', 'residential', 'postpaid', 'M' || i, 1 FROM generate_series(1, 3) i",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO bills (account_id, period, kwh, amount, due_date, late_fee_from)
+         SELECT a.id, p, '100', 50, DATE '2026-02-20', DATE '2026-02-20' FROM accounts a, (VALUES (202601), (202602)) AS v(p)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // A vend: only the account changes, long after its bills were imported.
+    sqlx::query("UPDATE accounts SET prepaid_balance = 10 WHERE account_no = '3900000001'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(changes::compact(&pool).await.unwrap(), 1);
+
+    for limit in [1i64, 2, 3, 4, 5000] {
+        let (mut cursor, mut accounts, mut bills) = (String::new(), HashSet::new(), 0);
+        loop {
+            let page = pull::changes(&pool, &cursor, Some(limit)).await.unwrap();
+            assert!(page.changes.len() as i64 <= limit.max(2), "limit {limit}: a page of {}", page.changes.len());
+            for change in &page.changes {
+                match change {
+                    Change::Account(a) => {
+                        accounts.insert(a.account_no.clone());
+                    }
+                    Change::Bill(b) => {
+                        assert!(
+                            accounts.contains(&b.account_no),
+                            "limit {limit}: bill of {} before its account",
+                            b.account_no
+                        );
+                        bills += 1;
+                    }
+                    _ => {}
+                }
+            }
+            if !page.more {
+                break;
+            }
+            assert_ne!(page.cursor, cursor, "limit {limit}: the cursor moves");
+            cursor = page.cursor;
+        }
+        assert_eq!((accounts.len(), bills), (3, 6), "limit {limit}");
+    }
+}
