@@ -62,6 +62,10 @@ const BILLS_BY_ID: &str =
         b.late_fee_received, b.late_fee_waived, b.late_fee_owed, b.written_off
  FROM bills b JOIN accounts a ON a.id = b.account_id WHERE b.id = ANY($1)";
 
+/// Every log entry of the accounts $1 (one each after compaction; the `changes_accounts` index).
+const ACCOUNT_ENTRIES: &str =
+    "SELECT row_id, txid::text AS txid_text, rev FROM changes WHERE kind = 'a' AND row_id = ANY($1)";
+
 type AccountRow = (
     i64,
     String,
@@ -113,11 +117,28 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
             bills.insert(id, (account_id, bill));
         }
     }
-    // The page's accounts, and the accounts of its bills: the counter stores a bill under its
-    // account, so a bill's account goes just before it unless the page already sent it. (After
-    // compaction an account's only entry may come after its bills'.)
+    // The counter stores a bill under its account, which it has when that account's latest entry is
+    // at or before the cursor (an entry behind a cursor was there when the counter passed it, and
+    // compaction never drops a latest entry). Otherwise (after compaction an account's only entry
+    // can come after its bills') the account goes just before the bill, unless the page already
+    // sent it.
+    let mut bill_accounts: Vec<i64> = bills.values().map(|(a, _)| *a).collect();
+    bill_accounts.sort_unstable();
+    bill_accounts.dedup();
+    let mut latest: HashMap<i64, Cursor> = HashMap::new();
+    if !bill_accounts.is_empty() {
+        let rows: Vec<(i64, String, i64)> =
+            sqlx::query_as(ACCOUNT_ENTRIES).bind(&bill_accounts).fetch_all(&mut *conn).await?;
+        for (id, x, rev) in rows {
+            let at = Cursor { txid: txid(&x)?, rev };
+            let e = latest.entry(id).or_insert(at);
+            *e = (*e).max(at);
+        }
+    }
+    let unseen: HashSet<i64> =
+        bill_accounts.into_iter().filter(|id| latest.get(id).is_none_or(|at| *at > from)).collect();
     let mut account_ids: Vec<i64> = log.iter().filter(|e| e.2 == "a").map(|e| e.3).collect();
-    account_ids.extend(bills.values().map(|(a, _)| *a));
+    account_ids.extend(unseen.iter().copied());
     account_ids.sort_unstable();
     account_ids.dedup();
     let mut accounts: HashMap<i64, WireAccount> = HashMap::new();
@@ -182,7 +203,9 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
                 if !sent_bills.contains(id)
                     && let Some((account_id, bill)) = bills.get(id)
                 {
-                    account(*account_id, &mut these);
+                    if unseen.contains(account_id) {
+                        account(*account_id, &mut these);
+                    }
                     these.push((None, Some(*id), Change::Bill(bill.clone())));
                 }
             }
