@@ -44,7 +44,9 @@ async fn main() -> anyhow::Result<()> {
         &dir.path().join("counter.sqlite"),
         InitOptions { terminal: Some(TerminalCode::parse("BENCH-01")?), utility: None },
     )
-    .await?;
+    .await?
+    // A throwaway data key next to the database, never the OS keyring.
+    .with_data_key_source(cashdesk::datakey::KeySource::File(dir.path().join("counter.sqlite.datakey")));
     let mut seeded = desk.clone();
     seeded.seed_demo("bench").await?;
     desk.add_user("bench", "benchcashier", None, Role::Cashier, "Bench#2026").await?;

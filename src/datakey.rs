@@ -12,8 +12,11 @@
 //!   is refused (`DATA_KEY_MISMATCH`) rather than used to write values nobody could read back.
 //! - A sealed value is `v1:` + base64(nonce ‖ AES-256-GCM ciphertext and tag). The column's name is
 //!   the associated data, so a value copied into another column does not open.
-//! - Losing the key loses nothing that cannot come back: ID-card numbers are the ledger's and
-//!   return with a pull; the counter itself never needs to read them (the account card shows none).
+//! - The first key is made under the database's write lock (two processes opening a new database
+//!   at once make one key), and a key file is written whole or not at all.
+//! - Losing the key loses nothing the counter needs: ID-card numbers are the ledger's and the
+//!   counter never reads them (the account card shows none). Pulls go on without a key, keeping no
+//!   ID numbers; an import, which an administrator runs, stops with `DATA_KEY_UNAVAILABLE`.
 
 use std::{
     io::Write as _,
@@ -135,6 +138,18 @@ pub enum KeptIn {
 }
 
 impl KeySource {
+    /// Where the key of the database at `db` (id `database_id`) is kept: the OS keyring, with the
+    /// file as fallback, where the keyring crate has a real store (Linux Secret Service, Windows
+    /// Credential Manager); elsewhere only the file (the crate's fallback there keeps nothing).
+    pub fn for_database(db: &Path, database_id: String) -> KeySource {
+        let file = KeySource::file_for(db);
+        if cfg!(any(target_os = "linux", target_os = "windows")) {
+            KeySource::Keyring { user: database_id, file }
+        } else {
+            KeySource::File(file)
+        }
+    }
+
     /// The fallback file for the database at `db`: `<db>.datakey`.
     pub fn file_for(db: &Path) -> PathBuf {
         let mut name = db.as_os_str().to_owned();
@@ -197,23 +212,30 @@ fn keyring_set(user: &str, key: &DataKey) -> Result<()> {
     keyring_entry(user)?.set_password(&key.to_text()).map_err(|e| unavailable(e.to_string()))
 }
 
-/// Read the key file; create it (owner-only) when it is missing and `create` allows.
+/// Read the key file; create it (owner-only) when it is missing and `create` allows. Created whole
+/// or not at all: written to a temporary file in the same directory, synced, then linked into place
+/// only if no other process got there first (whose key is then the one read).
 fn load_or_create_file(file: &Path, create: bool) -> Result<DataKey> {
     match std::fs::read_to_string(file) {
         Ok(text) => DataKey::from_text(&text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let key = DataKey::generate()?;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
+            // Owner-only on Unix (tempfile's default mode is 0600).
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            tmp.write_all(key.to_text().as_bytes())?;
+            tmp.as_file().sync_all()?;
+            match tmp.persist_noclobber(file) {
+                Ok(_) => {
+                    #[cfg(unix)]
+                    std::fs::File::open(dir)?.sync_all()?;
+                    Ok(key)
+                }
+                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    DataKey::from_text(&std::fs::read_to_string(file)?)
+                }
+                Err(e) => Err(e.error.into()),
             }
-            let mut f = options.open(file)?;
-            f.write_all(key.to_text().as_bytes())?;
-            f.sync_all()?;
-            Ok(key)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Err(unavailable(format!("the data key file {} is missing", file.display())))
@@ -255,22 +277,32 @@ impl DataKeys {
         let key = self
             .cell
             .get_or_try_init(|| async {
-                let expected = crate::store::setting(pool, SETTING_KEY_ID).await?;
-                let source = self.source.clone();
-                let want = expected.clone();
-                let (key, kept) = tokio::task::spawn_blocking(move || source.load(want.as_deref()))
-                    .await
-                    .map_err(|e| Error::Internal(format!("loading the data key stopped: {e}")))??;
-                if expected.is_none() {
-                    crate::store::set_setting(pool, SETTING_KEY_ID, &key.id()).await?;
+                if let Some(id) = crate::store::setting(pool, SETTING_KEY_ID).await? {
+                    let (key, _) = self.load(Some(id)).await?;
+                    return Ok(std::sync::Arc::new(key));
                 }
-                if crate::store::setting(pool, SETTING_KEY_KEPT).await?.as_deref() != Some(kept.as_str()) {
-                    crate::store::set_setting(pool, SETTING_KEY_KEPT, kept.as_str()).await?;
+                // First use: made under the database's write lock, so that two processes opening it
+                // at once (the app and `cashdeskctl`) end up with one key, not one each.
+                let mut tx = crate::store::write_tx(pool).await?;
+                let recorded = crate::store::setting(&mut *tx, SETTING_KEY_ID).await?;
+                let (key, kept) = self.load(recorded.clone()).await?;
+                if recorded.is_none() {
+                    crate::store::set_setting(&mut *tx, SETTING_KEY_ID, &key.id()).await?;
                 }
+                crate::store::set_setting(&mut *tx, SETTING_KEY_KEPT, kept.as_str()).await?;
+                tx.commit().await?;
                 Ok::<_, Error>(std::sync::Arc::new(key))
             })
             .await?;
         Ok(key.clone())
+    }
+
+    /// The keyring and the file are blocking calls (D-Bus, disk): off the async threads.
+    async fn load(&self, expected: Option<String>) -> Result<(DataKey, KeptIn)> {
+        let source = self.source.clone();
+        tokio::task::spawn_blocking(move || source.load(expected.as_deref()))
+            .await
+            .map_err(|e| Error::Internal(format!("loading the data key stopped: {e}")))?
     }
 }
 
@@ -314,5 +346,20 @@ mod tests {
             matches!(source.load(Some(&first.id())), Err(Error::DataKeyUnavailable { .. })),
             "a lost key file is not silently replaced while the database expects it"
         );
+    }
+
+    /// Two processes opening a new database at once (the app and `cashdeskctl`) make one key.
+    #[tokio::test]
+    async fn two_first_uses_at_once_make_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("counter.sqlite");
+        let pool = crate::store::open(&db).await.unwrap();
+        let source = KeySource::File(KeySource::file_for(&db));
+        let (a, b) = (DataKeys::new(source.clone()), DataKeys::new(source));
+        let (ka, kb) = tokio::join!(a.get(&pool), b.get(&pool));
+        let (ka, kb) = (ka.unwrap(), kb.unwrap());
+        assert_eq!(ka.id(), kb.id());
+        assert_eq!(crate::store::setting(&pool, SETTING_KEY_ID).await.unwrap(), Some(ka.id()));
+        assert_eq!(crate::store::setting(&pool, SETTING_KEY_KEPT).await.unwrap().as_deref(), Some("file"));
     }
 }

@@ -79,7 +79,9 @@ async fn main() -> anyhow::Result<()> {
         &dir.path().join("counter.sqlite"),
         InitOptions { terminal: Some(TerminalCode::parse(TERMINAL)?), utility: None },
     )
-    .await?;
+    .await?
+    // A throwaway data key next to the database, never the OS keyring.
+    .with_data_key_source(cashdesk::datakey::KeySource::File(dir.path().join("counter.sqlite.datakey")));
 
     let (mut pages, mut accounts, mut bills) = (0u64, 0u64, 0u64);
     let (mut fetch, mut apply) = (Duration::ZERO, Duration::ZERO);
@@ -92,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
         let page = client.pull(&token, &cursor, limit).await?;
         let fetched = p.elapsed();
         let at = chrono::Utc::now().to_rfc3339();
-        match apply_page(desk.pool(), &page, &at, &key).await? {
+        match apply_page(desk.pool(), &page, &at, Some(&key)).await? {
             Applied::Page { accounts: a, bills: b, .. } => {
                 accounts += u64::from(a);
                 bills += u64::from(b);

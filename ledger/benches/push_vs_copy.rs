@@ -59,6 +59,8 @@ async fn real_counter_shapes(accounts_csv: &str, bills_csv: &str) -> anyhow::Res
         InitOptions { terminal: Some(TerminalCode::parse(TERMINAL)?), utility: None },
     )
     .await?
+    // A throwaway data key next to the database, never the OS keyring.
+    .with_data_key_source(cashdesk::datakey::KeySource::File(dir.path().join("cashdesk.sqlite.datakey")))
     .with_clock(clock);
     desk.add_user("bench", "cashier1", None, Role::Cashier, "Counter#1").await?;
     let few = |csv: &str| csv.lines().take(11).collect::<Vec<_>>().join("\n") + "\n";

@@ -3,7 +3,9 @@
 //! demo counter enrolled with this ledger pulls data it already knows.
 
 use cashdesk::{
+    accounts::db::ID_NUMBER_COLUMN,
     config::TerminalCode,
+    datakey::KeySource,
     desk::{Desk, InitOptions},
     money::Yuan,
 };
@@ -37,10 +39,16 @@ pub async fn seed(pool: &PgPool) -> Result<(usize, usize), LedgerError> {
     }
     let dir = tempfile::tempdir().map_err(internal)?;
     let terminal = TerminalCode::parse(cashdesk::demo::TERMINAL).map_err(internal)?;
-    let mut desk = Desk::open(&dir.path().join("demo.sqlite"), InitOptions { terminal: Some(terminal), utility: None })
+    let path = dir.path().join("demo.sqlite");
+    // The demo counter seals ID numbers with its data key: a throwaway key in the temp directory
+    // (never the OS keyring), used below to give the ledger the numbers in clear, as a province's
+    // import would.
+    let mut desk = Desk::open(&path, InitOptions { terminal: Some(terminal), utility: None })
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+        .with_data_key_source(KeySource::File(KeySource::file_for(&path)));
     desk.seed_demo("ledger").await.map_err(internal)?;
+    let key = desk.data_key().await.map_err(internal)?;
     let accounts: Vec<AccountRow> = sqlx::query_as(
         "SELECT account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number,
                 prepaid_balance_fen, risk, closed FROM accounts ORDER BY id",
@@ -48,6 +56,14 @@ pub async fn seed(pool: &PgPool) -> Result<(usize, usize), LedgerError> {
     .fetch_all(desk.pool())
     .await
     .map_err(internal)?;
+    let accounts = accounts
+        .into_iter()
+        .map(|mut a| {
+            a.8 = a.8.map(|sealed| key.open(ID_NUMBER_COLUMN, &sealed)).transpose()?;
+            Ok(a)
+        })
+        .collect::<Result<Vec<AccountRow>, cashdesk::Error>>()
+        .map_err(internal)?;
     let bills: Vec<BillRow> = sqlx::query_as(
         "SELECT a.account_no, b.period, b.kwh, b.amount_fen, b.paid_fen, b.due_date, b.late_fee_from,
                 b.late_fee_received_fen, b.late_fee_waived_fen, b.late_fee_owed_fen, b.written_off

@@ -430,3 +430,32 @@ async fn after_the_ledger_is_restored_from_a_backup_a_resend_brings_back_exactly
     assert_eq!(ledger_account(&ledger, "3100000004").await, mine["3100000004"]);
     ledger.stop().await;
 }
+
+/// `cashdesk-ledger import demo` gives the ledger the demo province with ID numbers in clear and
+/// valid (the demo counter seals its own), and a new counter pulls all of it, sealing them again.
+#[tokio::test]
+async fn a_new_counter_pulls_the_whole_demo_province() {
+    let db_url = support::pg::fresh_database_url().await;
+    let pool = cashdesk_ledger::db::connect(&db_url, 10).await.unwrap();
+    cashdesk_ledger::db::migrate(&pool).await.unwrap();
+    let (accounts, _bills) = cashdesk_ledger::demo::seed(&pool).await.unwrap();
+    let numbers: Vec<(String,)> =
+        sqlx::query_as("SELECT id_number FROM accounts WHERE id_number IS NOT NULL").fetch_all(&pool).await.unwrap();
+    assert!(!numbers.is_empty());
+    for (n,) in &numbers {
+        assert!(cashdesk::accounts::import::parse_id_number(n).unwrap().is_some(), "{n} is not a clear ID number");
+    }
+    let mut ledger = Ledger::serve(db_url, pool, "127.0.0.1:0".parse().unwrap()).await;
+    let c = counter("GY01-09", "2026-01-10T10:00:00+08:00", false).await;
+    let e = engine(&c);
+    enrol(&ledger, &e, &ledger.url).await;
+    let report = e.sync_once().await.unwrap();
+    assert_eq!(report.accounts as usize, accounts, "{report:?}");
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT id_number FROM accounts WHERE id_number IS NOT NULL")
+        .fetch_all(c.desk.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), numbers.len());
+    assert!(stored.iter().all(|(s,)| cashdesk::datakey::is_sealed(s)));
+    ledger.stop().await;
+}

@@ -275,11 +275,8 @@ impl Desk {
         let calendar = load_calendar(&pool).await?;
         let demo = store::setting(&pool, crate::demo::SETTING_DEMO).await?.is_some();
         let receipt_secret = crate::payments::db::receipt_secret(&pool).await?;
-        let keys = crate::datakey::DataKeys::new(crate::datakey::KeySource::Keyring {
-            user: database_id(&pool).await?,
-            file: crate::datakey::KeySource::file_for(path),
-        });
-        seal_clear_id_numbers(&pool, &keys).await;
+        let keys =
+            crate::datakey::DataKeys::new(crate::datakey::KeySource::for_database(path, database_id(&pool).await?));
         Ok(Desk {
             pool,
             terminal,
@@ -716,46 +713,6 @@ async fn load_policy(pool: &SqlitePool) -> Result<Policy> {
 }
 
 /// The shipped years, replaced or extended by the notices loaded into the database.
-/// Seal the ID-card numbers an older build stored in clear, once per database (a `settings` flag).
-/// A counter whose key cannot be had right now opens anyway and tries again next time.
-async fn seal_clear_id_numbers(pool: &SqlitePool, keys: &crate::datakey::DataKeys) {
-    const SETTING: &str = "id_numbers_sealed";
-    let run = async {
-        if store::setting(pool, SETTING).await?.is_some() {
-            return Ok::<u64, Error>(0);
-        }
-        let clear: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, id_number FROM accounts WHERE id_number IS NOT NULL AND substr(id_number, 1, 3) <> 'v1:'",
-        )
-        .fetch_all(pool)
-        .await?;
-        if clear.is_empty() {
-            store::set_setting(pool, SETTING, "1").await?;
-            return Ok(0);
-        }
-        let key = keys.get(pool).await?;
-        let mut tx = store::write_tx(pool).await?;
-        for (id, number) in &clear {
-            sqlx::query("UPDATE accounts SET id_number = ? WHERE id = ? AND id_number = ?")
-                .bind(key.seal(accounts_db::ID_NUMBER_COLUMN, number)?)
-                .bind(id)
-                .bind(number)
-                .execute(&mut *tx)
-                .await?;
-        }
-        store::set_setting(&mut *tx, SETTING, "1").await?;
-        tx.commit().await?;
-        Ok(clear.len() as u64)
-    };
-    match run.await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(accounts = n, "ID-card numbers stored in clear by an older build are now sealed"),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not seal the ID-card numbers stored in clear; will try at the next start")
-        }
-    }
-}
-
 /// This database's id (`settings`), made on first open: it names the database's data key in the
 /// OS keyring, so two databases (a re-installed counter, a test) never share a key.
 async fn database_id(pool: &SqlitePool) -> Result<String> {

@@ -249,10 +249,19 @@ impl Engine {
             let mut conn = self.pool.acquire().await?;
             state::load(&mut conn).await?.cursor
         };
-        let key = self.keys.get(&self.pool).await?;
+        // Without its data key (a keyring reset, a database moved to another computer) the counter
+        // still pulls: the ID numbers are then not kept here (the counter never reads them).
+        let key = match self.keys.get(&self.pool).await {
+            Ok(key) => Some(key),
+            Err(e @ (Error::DataKeyUnavailable { .. } | Error::DataKeyMismatch { .. })) => {
+                tracing::warn!(error = %e, "no data key: pulled ID numbers are not kept at this counter");
+                None
+            }
+            Err(e) => return Err(e),
+        };
         loop {
             let page = client.pull(token, &cursor, self.pull_limit).await?;
-            match pull::apply_page(&self.pool, &page, &self.now(), &key).await? {
+            match pull::apply_page(&self.pool, &page, &self.now(), key.as_deref()).await? {
                 Applied::Skipped { waiting } => {
                     report.pull_skipped_waiting = Some(waiting);
                     return Ok(());

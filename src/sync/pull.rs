@@ -144,12 +144,13 @@ fn validate(page: &PullResponse) -> Result<Vec<Valid>> {
 }
 
 /// Apply one page and store its cursor, in one transaction. See the module docs.
-/// ID-card numbers are sealed with `key` (`datakey`) before they are stored.
+/// ID-card numbers are sealed with `key` (`datakey`) before they are stored; without a key they
+/// are not kept.
 pub async fn apply_page(
     pool: &SqlitePool,
     page: &PullResponse,
     at: &str,
-    key: &crate::datakey::DataKey,
+    key: Option<&crate::datakey::DataKey>,
 ) -> Result<Applied> {
     let valid = validate(page)?;
     let mut tx = store::write_tx(pool).await?;
@@ -223,12 +224,15 @@ async fn upsert_accounts(
     conn: &mut SqliteConnection,
     rows: &[&ValidAccount],
     at: &str,
-    key: &crate::datakey::DataKey,
+    key: Option<&crate::datakey::DataKey>,
     ids: &mut HashMap<String, i64>,
 ) -> Result<()> {
     let sealed = rows
         .iter()
-        .map(|a| a.id_number.as_deref().map(|n| key.seal(crate::accounts::db::ID_NUMBER_COLUMN, n)).transpose())
+        .map(|a| match (a.id_number.as_deref(), key) {
+            (Some(n), Some(key)) => key.seal(crate::accounts::db::ID_NUMBER_COLUMN, n).map(Some),
+            _ => Ok(None),
+        })
         .collect::<Result<Vec<Option<String>>>>()?;
     let rows: Vec<(&ValidAccount, Option<String>)> = rows.iter().copied().zip(sealed).collect();
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(

@@ -121,7 +121,7 @@ async fn a_page_inserts_and_updates_in_place_and_search_follows() {
         // The ledger's view of an existing bill: now paid in full centrally.
         Change::Bill(bill("3100000002", "202511", "10000.00", "10000.00")),
     ];
-    let done = apply_page(pool, &page(changes, "c4"), "2026-11-23T10:00:00+08:00", &key).await.unwrap();
+    let done = apply_page(pool, &page(changes, "c4"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap();
     assert_eq!(done, Applied::Page { accounts: 2, bills: 2, policy: false, calendar_years: vec![] });
     assert_eq!(cursor(pool).await, "c4", "the cursor is stored with its page");
     // The ID-card number is stored sealed with the counter's data key, never in clear.
@@ -171,7 +171,7 @@ async fn policy_and_calendar_are_replaced_and_the_desk_uses_them_after_a_reload(
         Change::Policy(PolicyChange { policy: policy_2permille_min2() }),
         Change::Calendar(CalendarChange { notice: notice_2027() }),
     ];
-    let done = apply_page(pool, &page(changes, "c2"), "2026-11-23T10:00:00+08:00", &key).await.unwrap();
+    let done = apply_page(pool, &page(changes, "c2"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap();
     assert_eq!(done, Applied::Page { accounts: 0, bills: 0, policy: true, calendar_years: vec![2027] });
     assert_eq!(c.desk.policy().late_fee.minimum, Yuan::parse("1.00").unwrap(), "not yet reloaded");
     c.desk.reload_policy_and_calendar().await.unwrap();
@@ -185,7 +185,7 @@ async fn a_bad_page_changes_nothing() {
     let c = with_accounts("2026-11-23T10:00:00+08:00").await;
     let pool = c.desk.pool();
     let key = c.desk.data_key().await.unwrap();
-    apply_page(pool, &page(vec![], "c0"), "2026-11-23T10:00:00+08:00", &key).await.unwrap();
+    apply_page(pool, &page(vec![], "c0"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap();
     let before = snapshot(pool).await;
 
     let mut bad_rate = Policy::default();
@@ -215,11 +215,12 @@ async fn a_bad_page_changes_nothing() {
         })],
     ];
     for (i, changes) in bad_pages.into_iter().enumerate() {
-        let err = apply_page(pool, &page(changes, "c99"), "2026-11-23T10:00:00+08:00", &key).await.unwrap_err();
+        let err = apply_page(pool, &page(changes, "c99"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap_err();
         assert_eq!(err.code(), "SYNC_BAD_REPLY", "page {i}: {err}");
         assert_eq!(snapshot(pool).await, before, "page {i} changed something");
     }
-    let err = apply_page(pool, &page(vec![], "bad\ncursor"), "2026-11-23T10:00:00+08:00", &key).await.unwrap_err();
+    let err =
+        apply_page(pool, &page(vec![], "bad\ncursor"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap_err();
     assert_eq!(err.code(), "SYNC_BAD_REPLY");
     assert_eq!(snapshot(pool).await, before);
 }
@@ -247,11 +248,28 @@ async fn a_page_waits_while_events_are_not_pushed() {
         Change::Account(account("3100000002", "改名")),
         Change::Bill(bill("3100000002", "202511", "10000.00", "10000.00")),
     ];
-    let done = apply_page(pool, &page(paid_centrally.clone(), "c2"), "2026-11-23T10:00:00+08:00", &key).await.unwrap();
+    let done =
+        apply_page(pool, &page(paid_centrally.clone(), "c2"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap();
     assert_eq!(done, Applied::Skipped { waiting: 1 });
     assert_eq!(snapshot(pool).await, before, "nothing applied, cursor not moved");
 
     sqlx::query("UPDATE outbox SET pushed_at = '2026-11-23T10:01:00+08:00'").execute(pool).await.unwrap();
-    let done = apply_page(pool, &page(paid_centrally, "c2"), "2026-11-23T10:02:00+08:00", &key).await.unwrap();
+    let done = apply_page(pool, &page(paid_centrally, "c2"), "2026-11-23T10:02:00+08:00", Some(&key)).await.unwrap();
     assert!(matches!(done, Applied::Page { accounts: 1, bills: 1, .. }), "{done:?}");
+}
+
+/// Without the data key (a reset keyring, a database moved to another computer) pulls go on; the
+/// ID numbers are then not kept at the counter, which never reads them.
+#[tokio::test]
+async fn without_a_data_key_a_page_is_applied_and_keeps_no_id_numbers() {
+    let c = with_accounts("2026-11-23T10:00:00+08:00").await;
+    let pool = c.desk.pool();
+    let mut with_id = account("3200000001", "城南农机修理部");
+    with_id.id_number = Some("11010519491231002X".into());
+    let done =
+        apply_page(pool, &page(vec![Change::Account(with_id)], "c1"), "2026-11-23T10:00:00+08:00", None).await.unwrap();
+    assert!(matches!(done, Applied::Page { accounts: 1, .. }), "{done:?}");
+    let (stored,): (Option<String>,) =
+        sqlx::query_as("SELECT id_number FROM accounts WHERE account_no = '3200000001'").fetch_one(pool).await.unwrap();
+    assert_eq!(stored, None);
 }
