@@ -12,9 +12,6 @@ use sqlx::PgPool;
 
 use crate::api::LedgerError;
 
-/// How often `serve` compacts the log.
-pub const COMPACT_EVERY: Duration = Duration::from_secs(3600);
-
 /// Drop every log entry that a later entry of the same row supersedes; returns how many.
 pub async fn compact(pool: &PgPool) -> Result<u64, LedgerError> {
     let done = sqlx::query(
@@ -31,10 +28,12 @@ pub async fn compact(pool: &PgPool) -> Result<u64, LedgerError> {
     Ok(done.rows_affected())
 }
 
-/// Compact the log every `every` while the server runs; a failure is logged and retried next time.
+/// Compact the log every `every` while the server runs (`compact_every_minutes` in the
+/// configuration), the first time one interval after start; a failure is logged and retried next
+/// time.
 pub fn spawn_compactor(pool: PgPool, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;

@@ -4,6 +4,8 @@
 //! database_url = "postgres://ledger:secret@db.example/ledger"   # required (here or in the environment)
 //! bind = "0.0.0.0:8700"                                          # default 127.0.0.1:8700
 //! max_connections = 20                                           # PostgreSQL pool size, default 20
+//! compact_every_minutes = 60     # change-log compaction while serving, default 60; 0 = never
+//!                                # (then run `cashdesk-ledger compact` off-peak, e.g. from cron)
 //!
 //! [tls]                                  # optional: without it the ledger serves plain HTTP
 //! cert = "/etc/cashdesk/ledger.crt"      # PEM certificate chain, leaf first
@@ -11,7 +13,8 @@
 //! ```
 //!
 //! Environment variables win over the file: `CASHDESK_LEDGER_DATABASE_URL`, `CASHDESK_LEDGER_BIND`,
-//! `CASHDESK_LEDGER_TLS_CERT`, `CASHDESK_LEDGER_TLS_KEY`, `CASHDESK_LEDGER_MAX_CONNECTIONS`. An empty
+//! `CASHDESK_LEDGER_TLS_CERT`, `CASHDESK_LEDGER_TLS_KEY`, `CASHDESK_LEDGER_MAX_CONNECTIONS`,
+//! `CASHDESK_LEDGER_COMPACT_EVERY_MINUTES`. An empty
 //! variable counts as unset. Relative TLS paths in the file are relative to the file's directory;
 //! in the environment, to the working directory. Certificate and key come together or not at all.
 //!
@@ -30,11 +33,14 @@ pub const ENV_BIND: &str = "CASHDESK_LEDGER_BIND";
 pub const ENV_TLS_CERT: &str = "CASHDESK_LEDGER_TLS_CERT";
 pub const ENV_TLS_KEY: &str = "CASHDESK_LEDGER_TLS_KEY";
 pub const ENV_MAX_CONNECTIONS: &str = "CASHDESK_LEDGER_MAX_CONNECTIONS";
+pub const ENV_COMPACT_EVERY: &str = "CASHDESK_LEDGER_COMPACT_EVERY_MINUTES";
 
 /// Where the ledger listens when nothing says otherwise (loopback only).
 pub const DEFAULT_BIND: &str = "127.0.0.1:8700";
 /// The PostgreSQL pool size when nothing says otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 20;
+/// Minutes between change-log compactions while serving, when nothing says otherwise.
+pub const DEFAULT_COMPACT_EVERY_MINUTES: u32 = 60;
 
 /// The ledger's configuration, complete and checked.
 #[derive(Clone, PartialEq, Eq)]
@@ -48,6 +54,9 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Most PostgreSQL connections the ledger's pool opens.
     pub max_connections: u32,
+    /// Minutes between change-log compactions while serving (`changes::compact`); 0: never. A
+    /// compaction holds back pulls while it runs (seconds for a few million entries).
+    pub compact_every_minutes: u32,
 }
 
 /// PEM files for HTTPS.
@@ -87,6 +96,7 @@ struct FileConfig {
     database_url: Option<String>,
     bind: Option<String>,
     max_connections: Option<u32>,
+    compact_every_minutes: Option<u32>,
     tls: Option<FileTls>,
 }
 
@@ -152,19 +162,28 @@ impl Config {
             })?,
         };
 
-        let max_connections = match env(ENV_MAX_CONNECTIONS) {
-            Some(v) => Sourced {
+        let number = |env_name: &'static str, field: &str, file_value: Option<u32>, default: u32| match env(env_name) {
+            Some(v) => Ok(Sourced {
                 value: v.trim().parse::<u32>().map_err(|_| ConfigError::Invalid {
-                    origin: ENV_MAX_CONNECTIONS.into(),
+                    origin: env_name.into(),
                     message: format!("{v:?} is not a whole number"),
                 })?,
-                origin: ENV_MAX_CONNECTIONS.into(),
-            },
-            None => Sourced {
-                value: from_file.and_then(|f| f.max_connections).unwrap_or(DEFAULT_MAX_CONNECTIONS),
-                origin: file_origin("max_connections"),
-            },
+                origin: env_name.into(),
+            }),
+            None => Ok(Sourced { value: file_value.unwrap_or(default), origin: file_origin(field) }),
         };
+        let max_connections = number(
+            ENV_MAX_CONNECTIONS,
+            "max_connections",
+            from_file.and_then(|f| f.max_connections),
+            DEFAULT_MAX_CONNECTIONS,
+        )?;
+        let compact_every = number(
+            ENV_COMPACT_EVERY,
+            "compact_every_minutes",
+            from_file.and_then(|f| f.compact_every_minutes),
+            DEFAULT_COMPACT_EVERY_MINUTES,
+        )?;
         if max_connections.value == 0 {
             return Err(ConfigError::Invalid { origin: max_connections.origin, message: "must be at least 1".into() });
         }
@@ -201,7 +220,13 @@ impl Config {
             }
         };
 
-        Ok(Config { database_url: database_url.value, bind, tls, max_connections: max_connections.value })
+        Ok(Config {
+            database_url: database_url.value,
+            bind,
+            tls,
+            max_connections: max_connections.value,
+            compact_every_minutes: compact_every.value,
+        })
     }
 
     /// The database URL with its password (in the user part or a `password=` parameter) replaced by
@@ -218,6 +243,7 @@ impl fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("tls", &self.tls)
             .field("max_connections", &self.max_connections)
+            .field("compact_every_minutes", &self.compact_every_minutes)
             .finish()
     }
 }
@@ -309,6 +335,7 @@ mod tests {
         assert_eq!(c.bind, "127.0.0.1:8700".parse().unwrap());
         assert_eq!(c.tls, None);
         assert_eq!(c.max_connections, DEFAULT_MAX_CONNECTIONS);
+        assert_eq!(c.compact_every_minutes, DEFAULT_COMPACT_EVERY_MINUTES);
     }
 
     #[test]
@@ -320,6 +347,7 @@ mod tests {
 database_url = "postgresql://ledger@10.0.0.5/ledger"
 bind = "0.0.0.0:9443"
 max_connections = 50
+compact_every_minutes = 0
 [tls]
 cert = "tls/ledger.crt"
 key = "/etc/ssl/ledger.key"
@@ -329,6 +357,7 @@ key = "/etc/ssl/ledger.key"
         assert_eq!(c.database_url, "postgresql://ledger@10.0.0.5/ledger");
         assert_eq!(c.bind, "0.0.0.0:9443".parse().unwrap());
         assert_eq!(c.max_connections, 50);
+        assert_eq!(c.compact_every_minutes, 0, "0: only `cashdesk-ledger compact` compacts");
         let tls = c.tls.unwrap();
         assert_eq!(tls.cert, dir.path().join("tls/ledger.crt"));
         assert_eq!(tls.key, PathBuf::from("/etc/ssl/ledger.key"));
@@ -347,6 +376,7 @@ key = "/etc/ssl/ledger.key"
                 (ENV_TLS_CERT, "c.pem"),
                 (ENV_TLS_KEY, "k.pem"),
                 (ENV_MAX_CONNECTIONS, "7"),
+                (ENV_COMPACT_EVERY, "1440"),
             ]),
         )
         .unwrap();
@@ -354,6 +384,7 @@ key = "/etc/ssl/ledger.key"
         assert_eq!(c.bind, "[::]:8700".parse().unwrap());
         assert_eq!(c.tls, Some(TlsFiles { cert: "c.pem".into(), key: "k.pem".into() }));
         assert_eq!(c.max_connections, 7);
+        assert_eq!(c.compact_every_minutes, 1440);
     }
 
     #[test]

@@ -149,7 +149,12 @@ async fn run() -> anyhow::Result<()> {
         Cmd::Serve => {
             db::migrate(&pool).await?;
             tracing::info!(database = %config.database_url_redacted(), "ledger database ready");
-            let _compactor = changes::spawn_compactor(pool.clone(), changes::COMPACT_EVERY);
+            let _compactor = (config.compact_every_minutes > 0).then(|| {
+                changes::spawn_compactor(
+                    pool.clone(),
+                    std::time::Duration::from_secs(u64::from(config.compact_every_minutes) * 60),
+                )
+            });
             tls::serve(api::router(pool), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
         }
         Cmd::Compact => {
