@@ -350,7 +350,7 @@ async fn pull_pages_are_ordered_by_the_numeric_transaction_id() {
         );
     }
     // And the first page really comes in (txid, rev) order, every row once.
-    settled(&pool).await;
+    support::ledger::settled(&pool).await;
     let page = cashdesk_ledger::pull::changes(&pool, "", Some(5000)).await.unwrap();
     assert_eq!(page.changes.len(), 2000 + 1 + 2, "2,000 accounts, the policy and two calendar years");
 }
@@ -370,7 +370,7 @@ async fn compaction_keeps_the_latest_change_of_each_row() {
     .execute(&pool)
     .await
     .unwrap();
-    settled(&pool).await;
+    support::ledger::settled(&pool).await;
     let seen = pull::changes(&pool, "", None).await.unwrap();
     for name in ["改名一", "改名二"] {
         sqlx::query("UPDATE accounts SET name = $1 WHERE account_no = '3900000001'")
@@ -386,7 +386,7 @@ async fn compaction_keeps_the_latest_change_of_each_row() {
     assert_eq!(count().await, 3, "one entry per account");
     assert_eq!(changes::compact(&pool).await.unwrap(), 0);
 
-    settled(&pool).await;
+    support::ledger::settled(&pool).await;
     let names = |page: cashdesk::sync::wire::PullResponse| -> Vec<(String, String)> {
         page.changes
             .into_iter()
@@ -437,7 +437,7 @@ async fn a_bill_brings_its_account_even_when_the_accounts_entry_comes_later() {
         .unwrap();
     assert_eq!(changes::compact(&pool).await.unwrap(), 1);
 
-    settled(&pool).await;
+    support::ledger::settled(&pool).await;
     for limit in [1i64, 2, 3, 4, 5000] {
         let (mut cursor, mut accounts, mut bills) = (String::new(), HashSet::new(), 0);
         loop {
@@ -466,26 +466,5 @@ async fn a_bill_brings_its_account_even_when_the_accounts_entry_comes_later() {
             cursor = page.cursor;
         }
         assert_eq!((accounts.len(), bills), (3, 6), "limit {limit}");
-    }
-}
-
-/// Wait until every change written so far is below the pull horizon. The horizon is the oldest
-/// transaction still running in the whole cluster, and other tests run theirs at the same time:
-/// until theirs end, a pull rightly holds back what was committed after they began.
-async fn settled(pool: &sqlx::PgPool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let (done,): (bool,) = sqlx::query_as(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot()) > ALL (
-                 SELECT txid FROM changes UNION ALL SELECT txid FROM policy UNION ALL SELECT txid FROM calendar_years)",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if done {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "the pull horizon did not pass the test's changes in 60 s");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }

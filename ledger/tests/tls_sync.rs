@@ -93,6 +93,7 @@ async fn https_child() {
     let url = LedgerUrl::parse(&format!("https://localhost:{port}")).unwrap();
     let code = terminals::enrol(&pool, "GY03-01").await.unwrap();
     engine.enrol(&url, &code).await.unwrap();
+    support::ledger::settled(&pool).await;
     let report = engine.sync_once().await.unwrap();
     assert_eq!((report.applied, report.accounts), (1, 4), "{report:?}");
     // Plain HTTP to the TLS port gets nowhere.

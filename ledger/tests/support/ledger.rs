@@ -179,3 +179,25 @@ pub async fn push(url: &str, token: &str, events: &[PushEvent]) -> PushResponse 
     assert_eq!(status, 200, "{body}");
     serde_json::from_value(body).unwrap()
 }
+
+/// Wait until every change written so far is below the pull horizon. The horizon is the oldest
+/// transaction still running in the whole cluster, and other tests run theirs at the same time on
+/// other databases: until theirs end, a pull rightly holds back what was committed after they
+/// began. A test that asserts what one pull brings waits for this first.
+pub async fn settled(pool: &sqlx::PgPool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (done,): (bool,) = sqlx::query_as(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot()) > ALL (
+                 SELECT txid FROM changes UNION ALL SELECT txid FROM policy UNION ALL SELECT txid FROM calendar_years)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if done {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the pull horizon did not pass the test's changes in 60 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
