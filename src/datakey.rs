@@ -282,7 +282,13 @@ impl DataKeys {
                     return Ok(std::sync::Arc::new(key));
                 }
                 // First use: made under the database's write lock, so that two processes opening it
-                // at once (the app and `cashdeskctl`) end up with one key, not one each.
+                // at once (the app and `cashdeskctl`) end up with one key, not one each. A locked
+                // keyring asks for its password on the first read: that read happens here, before
+                // the lock, so that nobody waits on the database while a person types.
+                if let KeySource::Keyring { user, .. } = &self.source {
+                    let user = user.clone();
+                    let _ = tokio::task::spawn_blocking(move || keyring_get(&user)).await;
+                }
                 let mut tx = crate::store::write_tx(pool).await?;
                 let recorded = crate::store::setting(&mut *tx, SETTING_KEY_ID).await?;
                 let (key, kept) = self.load(recorded.clone()).await?;
