@@ -45,11 +45,11 @@ async fn main() -> anyhow::Result<()> {
         "concurrent_terminals: {terminals} terminals x {ACCOUNTS_EACH} accounts, {seconds} s, ledger pool {pool_size}"
     );
 
-    let (db_url, pool) = Ledger::database(u32::try_from(pool_size)?).await?;
+    let pool = Ledger::database(u32::try_from(pool_size)?).await?;
     let (accounts, accounts_csv, bills_csv) = common::province(0, terminals * ACCOUNTS_EACH, 23)?;
     import::accounts(&pool, accounts_csv.as_bytes()).await?;
     import::bills(&pool, bills_csv.as_bytes()).await?;
-    let mut ledger = Ledger::serve(db_url, pool).await?;
+    let mut ledger = Ledger::serve(pool).await?;
 
     let mut sims = Vec::new();
     for (t, own) in accounts.chunks(ACCOUNTS_EACH as usize).enumerate() {

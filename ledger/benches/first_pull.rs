@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
     let with_bills = std::env::var("BENCH_PULL_BILLS").is_ok_and(|v| v == "1");
     println!("first_pull: {n} accounts{}, pages of {limit}", if with_bills { " with one bill each" } else { "" });
 
-    let (db_url, pool) = Ledger::database(DEFAULT_MAX_CONNECTIONS).await?;
+    let pool = Ledger::database(DEFAULT_MAX_CONNECTIONS).await?;
     let t = Instant::now();
     sqlx::query(
         "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, prepaid_balance)
@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query("VACUUM ANALYZE accounts").execute(&pool).await?;
     sqlx::query("VACUUM ANALYZE bills").execute(&pool).await?;
     let load_time = t.elapsed();
-    let mut ledger = Ledger::serve(db_url, pool).await?;
+    let mut ledger = Ledger::serve(pool).await?;
     let token = ledger.enrol(TERMINAL).await?;
     let client = ledger.client()?;
 

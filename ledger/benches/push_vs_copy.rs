@@ -140,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
     let n_accounts = common::env_num("BENCH_PUSH_ACCOUNTS", 20_000, 4_000);
     println!("push_vs_copy: {n_events} events, {n_accounts} accounts, batches of {}", wire::MAX_BATCH);
 
-    let (db_url, pool) = Ledger::database(DEFAULT_MAX_CONNECTIONS).await?;
+    let pool = Ledger::database(DEFAULT_MAX_CONNECTIONS).await?;
     let (accounts, accounts_csv, bills_csv) = common::province(0, n_accounts, 7)?;
     let t = Instant::now();
     let imported_accounts = import::accounts(&pool, accounts_csv.as_bytes()).await?;
@@ -182,7 +182,7 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(copied as usize == n_events, "COPY stored {copied} rows");
 
     // The same events through the HTTP API, one terminal, MAX_BATCH at a time, in seq order.
-    let mut ledger = Ledger::serve(db_url, pool.clone()).await?;
+    let mut ledger = Ledger::serve(pool.clone()).await?;
     let token = ledger.enrol(TERMINAL).await?;
     let client = ledger.client()?;
     let mut per_batch = Vec::new();

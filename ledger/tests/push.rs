@@ -319,19 +319,26 @@ async fn one_bank_slip_used_at_two_counters_and_pushed_at_the_same_moment_is_lis
     ledger.stop().await;
 }
 
-/// A pull page is ordered by the transaction id as a number (the `xid8` column), never by its text:
-/// text order puts "10000" before "9999", and once ids gain a digit a cursor would skip rows.
-#[tokio::test]
-async fn pull_pages_are_ordered_by_the_numeric_transaction_id() {
+/// A migrated ledger database holding `n` generated accounts 3900000001.. (no bills, no terminals).
+async fn ledger_with_generated_accounts(n: i32) -> sqlx::PgPool {
     let (_url, pool) = support::pg::fresh_database().await;
     cashdesk_ledger::db::migrate(&pool).await.unwrap();
     sqlx::query(
         "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier)
-         SELECT (3900000000 + i)::text, '测试', '测试路', 'residential', 'postpaid', 'M' || i, 1 FROM generate_series(1, 2000) i",
+         SELECT (3900000000 + i)::text, '测试', '测试路', 'residential', 'postpaid', 'M' || i, 1 FROM generate_series(1, $1) i",
     )
+    .bind(n)
     .execute(&pool)
     .await
     .unwrap();
+    pool
+}
+
+/// A pull page is ordered by the transaction id as a number (the `xid8` column), never by its text:
+/// text order puts "10000" before "9999", and once ids gain a digit a cursor would skip rows.
+#[tokio::test]
+async fn pull_pages_are_ordered_by_the_numeric_transaction_id() {
+    let pool = ledger_with_generated_accounts(2000).await;
     sqlx::query("ANALYZE accounts").execute(&pool).await.unwrap();
     for sql in [cashdesk_ledger::pull::CHANGES_PAGE] {
         let plan: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
@@ -361,15 +368,7 @@ async fn pull_pages_are_ordered_by_the_numeric_transaction_id() {
 async fn compaction_keeps_the_latest_change_of_each_row() {
     use cashdesk::sync::wire::Change;
     use cashdesk_ledger::{changes, pull};
-    let (_url, pool) = support::pg::fresh_database().await;
-    cashdesk_ledger::db::migrate(&pool).await.unwrap();
-    sqlx::query(
-        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier)
-         SELECT (3900000000 + i)::text, '测试', '测试路', 'residential', 'postpaid', 'M' || i, 1 FROM generate_series(1, 3) i",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    let pool = ledger_with_generated_accounts(3).await;
     support::ledger::settled(&pool).await;
     let seen = pull::changes(&pool, "", None).await.unwrap();
     for name in ["改名一", "改名二"] {
@@ -414,15 +413,7 @@ async fn a_bill_brings_its_account_even_when_the_accounts_entry_comes_later() {
 
     use cashdesk::sync::wire::Change;
     use cashdesk_ledger::{changes, pull};
-    let (_url, pool) = support::pg::fresh_database().await;
-    cashdesk_ledger::db::migrate(&pool).await.unwrap();
-    sqlx::query(
-        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier)
-         SELECT (3900000000 + i)::text, '测试', '测试路', 'residential', 'postpaid', 'M' || i, 1 FROM generate_series(1, 3) i",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    let pool = ledger_with_generated_accounts(3).await;
     sqlx::query(
         "INSERT INTO bills (account_id, period, kwh, amount, due_date, late_fee_from)
          SELECT a.id, p, '100', 50, DATE '2026-02-20', DATE '2026-02-20' FROM accounts a, (VALUES (202601), (202602)) AS v(p)",

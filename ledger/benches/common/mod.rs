@@ -16,6 +16,8 @@
 
 #[path = "../../tests/support/pg.rs"]
 pub mod pg;
+#[path = "../../tests/support/served.rs"]
+pub mod served;
 
 use std::net::SocketAddr;
 
@@ -33,12 +35,11 @@ use cashdesk::{
         wire::{EnrolRequest, PushEvent},
     },
 };
-use cashdesk_ledger::{api, db, terminals, tls};
+use cashdesk_ledger::{db, terminals};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
 
 /// Whether a quick run was asked for (`CASHDESK_BENCH_QUICK=1`).
 pub fn quick() -> bool {
@@ -53,43 +54,23 @@ pub fn env_num(name: &str, full: u64, quick_value: u64) -> u64 {
 /// A ledger serving on a free loopback port, on its own fresh database.
 pub struct Ledger {
     pub url: String,
-    pub addr: SocketAddr,
     pub pool: PgPool,
-    pub db_url: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    served: served::Served,
 }
 
 impl Ledger {
     /// A migrated, empty ledger database (not served yet).
-    pub async fn database(max_connections: u32) -> anyhow::Result<(String, PgPool)> {
+    pub async fn database(max_connections: u32) -> anyhow::Result<PgPool> {
         let db_url = pg::fresh_database_url().await;
         let pool = db::connect(&db_url, max_connections).await.context("connect to the bench database")?;
         db::migrate(&pool).await.context("migrate the bench database")?;
-        Ok((db_url, pool))
+        Ok(pool)
     }
 
     /// Serve `pool` on 127.0.0.1 (any free port) as `cashdesk-ledger serve` does (plain HTTP).
-    pub async fn serve(db_url: String, pool: PgPool) -> anyhow::Result<Ledger> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("bind loopback")?;
-        let addr = listener.local_addr().context("local address")?;
-        let (tx, rx) = oneshot::channel::<()>();
-        let router = api::router(pool.clone());
-        let task = tokio::spawn(async move {
-            let _ = tls::serve_on(router, listener, None, async move {
-                let _ = rx.await;
-            })
-            .await;
-        });
-        let url = format!("http://{addr}");
-        let client = LedgerClient::new(LedgerUrl::parse(&url)?)?;
-        for _ in 0..500 {
-            if client.health().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        Ok(Ledger { url, addr, pool, db_url, stop: Some(tx), task: Some(task) })
+    pub async fn serve(pool: PgPool) -> anyhow::Result<Ledger> {
+        let served = served::Served::start(pool.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        Ok(Ledger { url: served.url.clone(), pool, served })
     }
 
     /// The counter's own HTTP client (`cashdesk::sync::client`) for this ledger.
@@ -115,13 +96,7 @@ impl Ledger {
     }
 
     pub async fn stop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
+        self.served.stop().await;
     }
 }
 

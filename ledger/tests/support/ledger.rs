@@ -9,10 +9,11 @@ use cashdesk::{
     sync::wire::{PushEvent, PushRequest, PushResponse},
     users::Role,
 };
-use cashdesk_ledger::{api, db, import, terminals, tls};
+use cashdesk_ledger::{db, import, terminals};
+
+use super::served::Served;
 use chrono::DateTime;
 use sqlx::PgPool;
-use tokio::sync::oneshot;
 
 pub const ACCOUNTS_CSV: &str =
     "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance
@@ -42,8 +43,7 @@ pub struct Ledger {
     pub addr: SocketAddr,
     pub pool: PgPool,
     pub db_url: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    served: Served,
 }
 
 impl Ledger {
@@ -59,38 +59,13 @@ impl Ledger {
 
     /// Serve `pool` on `addr` (port 0: any free port) and wait until it answers.
     pub async fn serve(db_url: String, pool: PgPool, addr: SocketAddr) -> Ledger {
-        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        let router = api::router(pool.clone());
-        let task = tokio::spawn(async move {
-            let _ = tls::serve_on(router, listener, None, async move {
-                let _ = rx.await;
-            })
-            .await;
-        });
-        let url = format!("http://{addr}");
-        let client = http();
-        for _ in 0..500 {
-            if let Ok(r) = client.get(format!("{url}/healthz")).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        Ledger { url, addr, pool, db_url, stop: Some(tx), task: Some(task) }
+        let served = Served::start(pool.clone(), addr).await.unwrap();
+        Ledger { url: served.url.clone(), addr: served.addr, pool, db_url, served }
     }
 
     /// Stop serving (the database stays).
     pub async fn stop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
+        self.served.stop().await;
     }
 
     /// Enrol `terminal` and return its token.

@@ -6,3 +6,4 @@
 pub mod ledger;
 pub mod pg;
 pub mod proxy;
+pub mod served;
