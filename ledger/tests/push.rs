@@ -7,25 +7,12 @@ mod support;
 
 use cashdesk::{
     desk::counter::VoidRequest,
-    payments::{CollectRequest, Method, VendRequest, VoucherInput},
+    payments::{Method, VendRequest, VoucherInput},
     sync::wire::Outcome,
     users::approval::ApprovalInput,
 };
 use cashdesk_ledger::{reports, terminals};
-use support::ledger::{Counter, Ledger, counter, push, push_raw};
-
-fn cash(token: &str, account: &str, amount: &str) -> CollectRequest {
-    CollectRequest {
-        token: token.into(),
-        account_no: account.into(),
-        method: Method::Cash,
-        amount: amount.into(),
-        tendered: Some(amount.into()),
-        voucher: None,
-        waive_late_fee: None,
-        approval: None,
-    }
-}
+use support::ledger::{Counter, Ledger, cash, counter, push, push_raw};
 
 async fn pay(c: &Counter, account: &str, amount: &str) -> String {
     c.desk.collect(cash(&c.cashier, account, amount)).await.unwrap().receipt_no

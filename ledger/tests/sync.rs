@@ -24,7 +24,7 @@ use cashdesk::{
 use cashdesk_ledger::{db, import, reports, terminals};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use support::{
-    ledger::{Counter, Ledger, counter},
+    ledger::{Counter, Ledger, cash, counter},
     proxy::Proxy,
 };
 
@@ -253,20 +253,7 @@ async fn random_event(d: &mut Desk<'_>, rng: &mut StdRng) {
             .unwrap();
         d.last_payment = None;
     } else {
-        let done = c
-            .desk
-            .collect(CollectRequest {
-                token: c.cashier.clone(),
-                account_no: no,
-                method: Method::Cash,
-                amount: amount.clone(),
-                tendered: Some(amount),
-                voucher: None,
-                waive_late_fee: None,
-                approval: None,
-            })
-            .await
-            .unwrap();
+        let done = c.desk.collect(cash(&c.cashier, &no, &amount)).await.unwrap();
         d.last_payment = Some(done.receipt_no);
     }
 }
@@ -381,18 +368,7 @@ async fn after_the_ledger_is_restored_from_a_backup_a_resend_brings_back_exactly
     let c = counter("GY01-08", "2026-01-10T10:00:00+08:00", true).await;
     let e = engine(&c);
     enrol(&ledger, &e, &ledger.url).await;
-    let pay = |amount: &'static str| {
-        c.desk.collect(CollectRequest {
-            token: c.cashier.clone(),
-            account_no: "3100000004".into(),
-            method: Method::Cash,
-            amount: amount.into(),
-            tendered: Some(amount.into()),
-            voucher: None,
-            waive_late_fee: None,
-            approval: None,
-        })
-    };
+    let pay = |amount: &'static str| c.desk.collect(cash(&c.cashier, "3100000004", amount));
     pay("1000.00").await.unwrap();
     e.sync_once().await.unwrap();
     // The nightly backup, a minute later: a copy of the ledger's database as it is now.

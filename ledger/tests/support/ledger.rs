@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use cashdesk::{
     config::TerminalCode,
     desk::{Clock, Desk, InitOptions, LoginRequest, counter::OpenShiftRequest},
+    payments::{CollectRequest, Method},
     sync::wire::{PushEvent, PushRequest, PushResponse},
     users::Role,
 };
@@ -30,6 +31,20 @@ pub const BILLS_CSV: &str = "account_no,period,kwh,amount,due_date,paid
 3100000004,202512,2000,2000.00,2025-12-31,0
 3100000004,202601,3000,3000.00,2026-01-15,0
 ";
+
+/// A cash payment of exactly `amount` (no change) on `account`.
+pub fn cash(token: &str, account: &str, amount: &str) -> CollectRequest {
+    CollectRequest {
+        token: token.into(),
+        account_no: account.into(),
+        method: Method::Cash,
+        amount: amount.into(),
+        tendered: Some(amount.into()),
+        voucher: None,
+        waive_late_fee: None,
+        approval: None,
+    }
+}
 
 /// A plain-HTTP client (reqwest is built without a crypto provider; install ring's once).
 pub fn http() -> reqwest::Client {
