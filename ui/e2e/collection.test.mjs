@@ -3,7 +3,7 @@
 // difference. Keys are pressed as a cashier presses them.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, login, startStack } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, login, openAccount, startStack, text } from './harness.mjs'
 
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
 
@@ -34,10 +34,6 @@ async function needCollectionCommands(stack) {
   }
 }
 
-async function text(page, testid) {
-  return (await page.getByTestId(testid).textContent())?.trim()
-}
-
 async function openShift(page) {
   await page.getByTestId('shift-open').waitFor()
   const float = page.getByTestId('shift-float')
@@ -46,15 +42,6 @@ async function openShift(page) {
   await page.keyboard.press('Enter')
   await page.getByTestId('shift-info').waitFor()
   assert.match(await text(page, 'shift-info'), /500\.00/, 'the header shows the float of the open shift')
-}
-
-async function openAccount(page, accountNo) {
-  await page.keyboard.press('F2')
-  await page.getByTestId('search-input').waitFor()
-  await page.keyboard.type(accountNo)
-  await page.keyboard.press('Enter')
-  await page.getByTestId('account-no').waitFor()
-  assert.equal(await text(page, 'account-no'), accountNo)
 }
 
 async function approve(page, { username, password }) {

@@ -19,6 +19,7 @@
 // Binaries: $CASHDESKCTL, $CASHDESK_BRIDGE and $CASHDESK_LEDGER, else
 // $CARGO_TARGET_DIR/debug/<name>, else <repo>/target/debug/<name>. Browser: $CHROMIUM, else
 // /usr/bin/chromium.
+import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -295,6 +296,21 @@ export async function startStack({ now, keyring = false } = {}) {
     await stop()
     throw e
   }
+}
+
+/** The trimmed text of the element with `data-testid` = `testid`. */
+export async function text(page, testid) {
+  return (await page.getByTestId(testid).textContent())?.trim()
+}
+
+/** F2, type the 户号, Enter: the account card opens on it. */
+export async function openAccount(page, accountNo) {
+  await page.keyboard.press('F2')
+  await page.getByTestId('search-input').waitFor()
+  await page.keyboard.type(accountNo)
+  await page.keyboard.press('Enter')
+  await page.getByTestId('account-no').waitFor()
+  assert.equal(await text(page, 'account-no'), accountNo)
 }
 
 /** Log in through the UI and wait for the counter screen. */

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createConnection, createServer } from 'node:net'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, login, startLedger, startStack } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, login, openAccount, startLedger, startStack, text } from './harness.mjs'
 
 const TERMINAL = 'DEMO-01'
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
@@ -20,10 +20,6 @@ function fen(s) {
   const [i, f = ''] = (neg ? s.slice(1) : s).split('.')
   const v = BigInt(i) * 100n + BigInt((f + '00').slice(0, 2))
   return neg ? -v : v
-}
-
-async function text(page, testid) {
-  return (await page.getByTestId(testid).textContent())?.trim()
 }
 
 /**
@@ -77,15 +73,6 @@ async function openShift(page) {
   await page.getByTestId('shift-float').waitFor()
   await page.keyboard.press('Enter')
   await page.getByTestId('shift-info').waitFor()
-}
-
-async function openAccount(page, accountNo) {
-  await page.keyboard.press('F2')
-  await page.getByTestId('search-input').waitFor()
-  await page.keyboard.type(accountNo)
-  await page.keyboard.press('Enter')
-  await page.getByTestId('account-no').waitFor()
-  assert.equal(await text(page, 'account-no'), accountNo)
 }
 
 /**

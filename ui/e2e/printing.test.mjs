@@ -4,13 +4,9 @@
 // files each job as a PDF; its text is read back with pdftotext.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, login, pdfText, printedPdfs, startStack } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, login, pdfText, printedPdfs, startStack, text } from './harness.mjs'
 
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
-
-async function text(page, testid) {
-  return (await page.getByTestId(testid).textContent())?.trim()
-}
 
 /** Wait (polling, bounded) until the fake printer has filed `n` jobs; returns them. */
 async function waitForPrints(stack, n) {

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
-import { DEMO, artifactPath, login, startStack } from './harness.mjs'
+import { DEMO, artifactPath, login, startStack, text } from './harness.mjs'
 
 /** A loopback URL where nothing listens: a port bound and released again. */
 async function deadLedgerUrl() {
@@ -16,10 +16,6 @@ async function deadLedgerUrl() {
   const { port } = server.address()
   await new Promise((r) => server.close(r))
   return `http://127.0.0.1:${port}`
-}
-
-async function text(page, testid) {
-  return (await page.getByTestId(testid).textContent())?.trim()
 }
 
 describe('sync status and terminal enrolment', () => {
