@@ -1,9 +1,6 @@
 //! The `cashdeskctl` binary as operations staff and scripts use it: exit codes, stdout, stderr.
 
-use std::{
-    io::Write,
-    process::{Command, Output, Stdio},
-};
+use std::process::Output;
 
 struct Ctl {
     dir: tempfile::TempDir,
@@ -17,21 +14,7 @@ impl Ctl {
     /// Run with `args`, `stdin` piped in, HOME and XDG_* inside the temp dir.
     fn run(&self, args: &[&str], stdin: &str) -> Output {
         let home = self.dir.path();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cashdeskctl"))
-            .arg("--db")
-            .arg(home.join("cashdesk.sqlite"))
-            .args(args)
-            .env("HOME", home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
+        crate::common::cashdeskctl(&home.join("cashdesk.sqlite"), args, stdin, Some(home))
     }
 
     fn ok(&self, args: &[&str], stdin: &str) -> String {

@@ -11,6 +11,29 @@ pub struct Counter {
     pub dir: tempfile::TempDir,
 }
 
+/// Run the `cashdeskctl` binary on the database `db` with `args`, `stdin` piped in. With `home`,
+/// HOME and XDG_* point inside it (hermetic); without, the caller's environment stands (the keyring
+/// test runs inside its own D-Bus session).
+pub fn cashdeskctl(
+    db: &std::path::Path,
+    args: &[&str],
+    stdin: &str,
+    home: Option<&std::path::Path>,
+) -> std::process::Output {
+    use std::{io::Write, process::Stdio};
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cashdeskctl"));
+    cmd.arg("--db").arg(db).args(args);
+    if let Some(home) = home {
+        cmd.env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env_remove("RUST_LOG");
+    }
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }

@@ -116,17 +116,8 @@ async fn keyring_child() {
         let db = db.clone();
         async move {
             tokio::task::spawn_blocking(move || {
-                let mut child = Command::new(env!("CARGO_BIN_EXE_cashdeskctl"))
-                    .arg("--db")
-                    .arg(&db)
-                    .args(&args)
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap();
-                child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-                child.wait_with_output().unwrap()
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                crate::common::cashdeskctl(&db, &args, stdin, None)
             })
             .await
             .unwrap()
