@@ -184,18 +184,6 @@ pub struct ApiError {
     pub retry: bool,
 }
 
-/// The money an event moves, for per-terminal totals (count and sum by kind): a payment's or vend's
-/// amount, a void's amount reversed, a deposit's amount, a shift's float (open) or counted cash
-/// (close). `None` when the payload has no such field.
-pub fn event_amount(kind: &str, payload: &serde_json::Value) -> Option<Yuan> {
-    let field = match kind {
-        "shift.open" => "float",
-        "shift.close" => "counted",
-        _ => "amount",
-    };
-    payload.get(field).and_then(|v| v.as_str()).and_then(|s| Yuan::parse(s).ok())
-}
-
 /// The payload of a `payment` or `vend` event (the fields the ledger applies).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TakingPayload {
@@ -267,15 +255,6 @@ mod tests {
         assert!(text.starts_with(r#"{"type":"bill""#), "{text}");
         assert!(text.contains(r#""amount":"66.60""#), "{text}");
         assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), c);
-    }
-
-    #[test]
-    fn event_amount_reads_the_field_of_each_kind() {
-        let p = serde_json::json!({"amount": "12.30", "float": "500.00", "counted": "499.90"});
-        assert_eq!(event_amount("payment", &p), Some(Yuan::parse("12.30").unwrap()));
-        assert_eq!(event_amount("shift.open", &p), Some(Yuan::parse("500.00").unwrap()));
-        assert_eq!(event_amount("shift.close", &p), Some(Yuan::parse("499.90").unwrap()));
-        assert_eq!(event_amount("deposit", &serde_json::json!({})), None);
     }
 
     #[test]
