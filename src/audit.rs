@@ -13,8 +13,14 @@ use sqlx::SqliteConnection;
 
 use crate::{Error, Result};
 
+macro_rules! genesis {
+    () => {
+        "0000000000000000000000000000000000000000000000000000000000000000"
+    };
+}
+
 /// The hash that precedes the first entry.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS: &str = genesis!();
 
 /// One entry to append.
 #[derive(Debug, Clone)]
@@ -46,27 +52,71 @@ fn entry_hash(
     hex::encode(h.finalize())
 }
 
+/// The newest entry's hash, or [`GENESIS`]: a scalar query, also used as a subquery by writers
+/// that read everything they need in one round trip (`payments::db::before`).
+pub const HEAD: &str =
+    concat!("SELECT COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '", genesis!(), "')");
+
+/// An entry chained to its predecessor, ready to insert.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    at: String,
+    terminal: String,
+    actor: String,
+    action: String,
+    subject: Option<String>,
+    detail: String,
+    prev: String,
+    hash: String,
+}
+
+impl Entry<'_> {
+    /// Chain this entry after the entry whose hash is `prev`.
+    pub fn seal(&self, prev: &str) -> Sealed {
+        let at = self.at.to_rfc3339();
+        let detail = self.detail.to_string();
+        let hash = entry_hash(prev, &at, self.terminal, self.actor, self.action, self.subject, &detail);
+        Sealed {
+            at,
+            terminal: self.terminal.to_string(),
+            actor: self.actor.to_string(),
+            action: self.action.to_string(),
+            subject: self.subject.map(str::to_string),
+            detail,
+            prev: prev.to_string(),
+            hash,
+        }
+    }
+}
+
+impl Sealed {
+    /// This entry's hash: the `prev` of the next one.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Add this entry's `INSERT` (one statement, no trailing separator) to a batch.
+    pub fn push_insert(&self, q: &mut sqlx::QueryBuilder<sqlx::Sqlite>) {
+        q.push("INSERT INTO audit_log (at, terminal, actor, action, subject, detail, prev_hash, hash) VALUES (");
+        let mut v = q.separated(", ");
+        v.push_bind(self.at.as_str())
+            .push_bind(self.terminal.as_str())
+            .push_bind(self.actor.as_str())
+            .push_bind(self.action.as_str())
+            .push_bind(self.subject.as_deref())
+            .push_bind(self.detail.as_str())
+            .push_bind(self.prev.as_str())
+            .push_bind(self.hash.as_str());
+        q.push(")");
+    }
+}
+
 /// Append an entry inside the caller's transaction.
 pub async fn append(conn: &mut SqliteConnection, e: Entry<'_>) -> Result<()> {
-    let prev: Option<(String,)> =
-        sqlx::query_as("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *conn).await?;
-    let prev = prev.map(|p| p.0).unwrap_or_else(|| GENESIS.to_string());
-    let at = e.at.to_rfc3339();
-    let detail = e.detail.to_string();
-    let hash = entry_hash(&prev, &at, e.terminal, e.actor, e.action, e.subject, &detail);
-    sqlx::query(
-        "INSERT INTO audit_log (at, terminal, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&at)
-    .bind(e.terminal)
-    .bind(e.actor)
-    .bind(e.action)
-    .bind(e.subject)
-    .bind(&detail)
-    .bind(&prev)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
+    let (prev,): (String,) = sqlx::query_as(HEAD).fetch_one(&mut *conn).await?;
+    let mut q = sqlx::QueryBuilder::new("");
+    e.seal(&prev).push_insert(&mut q);
+    q.build().execute(&mut *conn).await?;
     Ok(())
 }
 

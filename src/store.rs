@@ -4,6 +4,13 @@
 //! foreign keys on, a busy timeout so a second process (the CLI next to the app) waits instead of
 //! failing. Migrations are embedded from `migrations/`; a database written by a newer build is
 //! refused with a readable message instead of being half-understood.
+//!
+//! One writer: a process writes through [`writer_for`]'s single connection (every money operation,
+//! every audit entry, every sync write), and reads through the pool [`open`] returns. Writers then
+//! queue in the process instead of polling SQLite's lock, and the writer's page cache stays warm
+//! (SQLite drops a connection's whole cache whenever another connection has committed). Invariant:
+//! code holding the writer never waits for the writer again (it would wait out the acquire
+//! timeout); it may read through the pool meanwhile.
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -41,6 +48,17 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
     refuse_newer(&pool).await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// The single-connection writer pool of a database opened with [`open`] (see the module docs).
+/// Connects on first use.
+pub fn writer_for(pool: &SqlitePool) -> SqlitePool {
+    SqlitePoolOptions::new()
+        .test_before_acquire(false)
+        .max_connections(1)
+        // A write waits here for the one before it, as long as it would wait on SQLite's lock.
+        .acquire_timeout(Duration::from_secs(15))
+        .connect_lazy_with((*pool.connect_options()).clone())
 }
 
 /// The newest migration this build carries.

@@ -48,12 +48,17 @@ fn account_from(r: AccountRaw) -> Result<Account> {
     })
 }
 
+/// An account by 户号; one parameter, the number. Decode with [`account_from_row`], which ignores
+/// columns after these (a caller batching statements may tag its rows there).
+pub const BY_NO: &str = concat!("SELECT ", account_columns!(), " FROM accounts WHERE account_no = ?");
+
+/// Decode a row of [`BY_NO`].
+pub fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Account> {
+    account_from(<AccountRaw as sqlx::FromRow<sqlx::sqlite::SqliteRow>>::from_row(row)?)
+}
+
 pub async fn by_no(conn: &mut SqliteConnection, no: &AccountNo) -> Result<Option<Account>> {
-    let raw: Option<AccountRaw> =
-        sqlx::query_as(concat!("SELECT ", account_columns!(), " FROM accounts WHERE account_no = ?"))
-            .bind(no.as_str())
-            .fetch_optional(conn)
-            .await?;
+    let raw: Option<AccountRaw> = sqlx::query_as(BY_NO).bind(no.as_str()).fetch_optional(conn).await?;
     raw.map(account_from).transpose()
 }
 
@@ -81,15 +86,19 @@ fn bill_from(r: BillRaw) -> Result<Bill> {
     })
 }
 
-/// Bills with principal left, oldest first (served by the partial index `bills_open`).
+/// Bills with principal left, oldest first (served by the partial index `bills_open`); one
+/// parameter, the account id. Rows decode with [`open_bill_from_row`].
+pub const OPEN_BILLS: &str = "SELECT id, period, kwh, amount_fen, paid_fen, due_date, late_fee_from, late_fee_received_fen, \
+     late_fee_waived_fen, late_fee_owed_fen, written_off FROM bills WHERE account_id = ? AND paid_fen < amount_fen ORDER BY period";
+
+/// Decode a row of [`OPEN_BILLS`].
+pub fn open_bill_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Bill> {
+    bill_from(<BillRaw as sqlx::FromRow<sqlx::sqlite::SqliteRow>>::from_row(row)?)
+}
+
+/// Bills with principal left, oldest first.
 pub async fn open_bills(conn: &mut SqliteConnection, account_id: i64) -> Result<Vec<Bill>> {
-    let raw: Vec<BillRaw> = sqlx::query_as(
-        "SELECT id, period, kwh, amount_fen, paid_fen, due_date, late_fee_from, late_fee_received_fen, late_fee_waived_fen, late_fee_owed_fen, written_off
-         FROM bills WHERE account_id = ? AND paid_fen < amount_fen ORDER BY period",
-    )
-    .bind(account_id)
-    .fetch_all(conn)
-    .await?;
+    let raw: Vec<BillRaw> = sqlx::query_as(OPEN_BILLS).bind(account_id).fetch_all(conn).await?;
     raw.into_iter().map(bill_from).collect()
 }
 

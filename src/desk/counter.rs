@@ -6,16 +6,25 @@
 //! anywhere rolls all of it back. Approvals are checked before that transaction (a password check
 //! takes tens of milliseconds and must not hold the write lock); a refused approval is audited and
 //! counted toward the approver's lock-out on its own.
+//!
+//! Payments and vends are the counter's hot path and run on the writer connection (`store`): one
+//! round trip for the checks (session, shift, account), `BEGIN IMMEDIATE`, one for everything the
+//! write needs to read, one batch for everything it writes, `COMMIT`. Each round trip to SQLite's
+//! connection thread costs tens of microseconds, more than the statements themselves. The writer
+//! is given back while an approval is checked (an approval writes its own audit entry).
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{Connection, SqliteConnection};
+use std::sync::LazyLock;
+
+use sqlx::{Connection, Row as _, SqliteConnection, sqlite::SqliteRow};
 
 use super::{Desk, Session, TokenRequest, verify_blocking};
 use crate::{
     Error, Result,
     accounts::{Account, BillingMode, db as accounts_db},
+    audit,
     money::Yuan,
     payments::{
         AllocationLine, CollectRequest, LineKind, Method, PaymentDone, PaymentKind, VendRequest, Voucher,
@@ -28,7 +37,7 @@ use crate::{
     users::{
         Permission, Role,
         approval::{ApprovalInput, Approver},
-        db as users_db, lockout,
+        db as users_db, lockout, session,
     },
 };
 
@@ -154,6 +163,26 @@ async fn still_open(conn: &mut SqliteConnection, shift_id: i64) -> Result<()> {
     row.map(|_| ()).ok_or(Error::ShiftNotOpen)
 }
 
+/// An account a payment (`mode` postpaid) or vend (prepaid) may be taken for.
+fn check_account(found: Option<Account>, no: &crate::accounts::AccountNo, mode: BillingMode) -> Result<Account> {
+    let a = found.ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
+    if a.closed {
+        return Err(Error::AccountClosed { account_no: no.to_string() });
+    }
+    if a.billing_mode != mode {
+        return Err(Error::WrongBillingMode {
+            account_no: no.to_string(),
+            mode: a.billing_mode.as_str(),
+            use_instead: if a.billing_mode == BillingMode::Prepaid {
+                "a vend (售电, F7)"
+            } else {
+                "a payment (缴费, F5/F6)"
+            },
+        });
+    }
+    Ok(a)
+}
+
 /// Expected cash in a shift's drawer now.
 async fn drawer_expected(conn: &mut sqlx::SqliteConnection, shift: &shifts_db::OpenShift) -> Result<Yuan> {
     let kept = shifts_db::cash_kept(conn, shift.id).await?;
@@ -210,7 +239,7 @@ impl Desk {
             return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
         }
         let ok = verify_blocking(input.password.clone(), user.password_hash.clone()).await?;
-        let mut tx = store::write_tx(self.pool()).await?;
+        let mut tx = store::write_tx(self.writer()).await?;
         if !ok {
             // Read the count again under the write lock: parallel wrong guesses each count.
             let fresh = users_db::by_id(&mut tx, user.id).await?.ok_or(Error::ApprovalInvalid)?;
@@ -242,32 +271,58 @@ impl Desk {
 
     /// The cashier behind `token` and their open shift here, read on the caller's connection.
     async fn collector_on(&self, conn: &mut SqliteConnection, token: &str) -> Result<(Session, shifts_db::OpenShift)> {
-        let s = self.session_on(conn, token).await?;
-        s.user.role.require(Permission::Collect, "take money")?;
-        let shift = shifts_db::open_of(conn, s.user_id, self.terminal().as_str()).await?.ok_or(Error::ShiftNotOpen)?;
-        Ok((s, shift))
+        let row = sqlx::query(session::USER_AND_OPEN_SHIFT)
+            .bind(self.terminal().as_str())
+            .bind(session::token_param(token)?)
+            .fetch_optional(conn)
+            .await?;
+        self.collector_from(row.as_ref())
     }
 
-    async fn account_for(&self, conn: &mut SqliteConnection, account_no: &str, mode: BillingMode) -> Result<Account> {
-        let no = crate::accounts::AccountNo::parse(account_no)?;
-        let a = accounts_db::by_no(conn, &no)
-            .await?
-            .ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
-        if a.closed {
-            return Err(Error::AccountClosed { account_no: no.to_string() });
-        }
-        if a.billing_mode != mode {
-            return Err(Error::WrongBillingMode {
-                account_no: no.to_string(),
-                mode: a.billing_mode.as_str(),
-                use_instead: if a.billing_mode == BillingMode::Prepaid {
-                    "a vend (售电, F7)"
-                } else {
-                    "a payment (缴费, F5/F6)"
-                },
-            });
-        }
-        Ok(a)
+    fn collector_from(&self, row: Option<&SqliteRow>) -> Result<(Session, shifts_db::OpenShift)> {
+        let (user_id, user, shift) = session::user_and_open_shift_from(row, self.now())?;
+        user.role.require(Permission::Collect, "take money")?;
+        let (id, opened_at, float) = shift.ok_or(Error::ShiftNotOpen)?;
+        let terminal = self.terminal().as_str().to_string();
+        let shift = shifts_db::OpenShift { id, user_id, terminal, opened_at, float: Yuan::from_fen(float) };
+        Ok((Session { user_id, user }, shift))
+    }
+
+    /// The checks in front of a payment or vend — the collector, their open shift, the account —
+    /// in one round trip: the two statements' rows are told apart by a last column, `s` or `a`.
+    async fn collector_and_account(
+        &self,
+        conn: &mut SqliteConnection,
+        token: &str,
+        account_no: &str,
+        mode: BillingMode,
+    ) -> Result<(Session, shifts_db::OpenShift, Account)> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT q.*, 's' FROM ({}) AS q; SELECT q.*, 'a' FROM ({}) AS q",
+                session::USER_AND_OPEN_SHIFT,
+                accounts_db::BY_NO
+            )
+        });
+        let no = match crate::accounts::AccountNo::parse(account_no) {
+            Ok(no) => no,
+            // The session is checked first, as everywhere.
+            Err(e) => {
+                self.collector_on(conn, token).await?;
+                return Err(e);
+            }
+        };
+        let rows = sqlx::query(SQL.as_str())
+            .bind(self.terminal().as_str())
+            .bind(session::token_param(token)?)
+            .bind(no.as_str())
+            .fetch_all(conn)
+            .await?;
+        let tagged =
+            |tag: &str| rows.iter().find(|r| r.len() > 1 && r.try_get::<&str, _>(r.len() - 1).ok() == Some(tag));
+        let (s, shift) = self.collector_from(tagged("s"))?;
+        let account = check_account(tagged("a").map(accounts_db::account_from_row).transpose()?, &no, mode)?;
+        Ok((s, shift, account))
     }
 
     /// 开班: open a shift at this terminal with a float.
@@ -276,7 +331,7 @@ impl Desk {
         s.user.role.require(Permission::Collect, "open a shift")?;
         let float = money_field("float", &req.float)?;
         let now = self.now();
-        let mut tx = store::write_tx(self.pool()).await?;
+        let mut tx = store::write_tx(self.writer()).await?;
         let id = shifts_db::insert(&mut tx, s.user_id, self.terminal().as_str(), float, now).await?;
         let info = shifts_db::info(&mut tx, id).await?;
         let event_id = outbox::new_event_id();
@@ -300,10 +355,11 @@ impl Desk {
     /// 缴费: a cash (F5) or bank-transfer (F6) payment for a postpaid account, applied oldest period
     /// first, late fee before principal, the rest to the prepaid balance.
     pub async fn collect(&self, req: CollectRequest) -> Result<PaymentDone> {
-        // One connection for the checks and the write: a payment is the counter's hot path.
-        let mut conn = self.pool().acquire().await?;
-        let (s, shift) = self.collector_on(&mut conn, &req.token).await?;
-        let account = self.account_for(&mut conn, &req.account_no, BillingMode::Postpaid).await?;
+        // The writer for the checks and the write: a payment is the counter's hot path, and the
+        // writer's page cache is warm.
+        let mut conn = self.writer().acquire().await?;
+        let (s, shift, account) =
+            self.collector_and_account(&mut conn, &req.token, &req.account_no, BillingMode::Postpaid).await?;
         let tender = tender(req.method, &req.amount, req.tendered.as_deref(), req.voucher.as_ref(), self.today())?;
         let waiver = match req.waive_late_fee.as_deref() {
             Some(reason) => Some(text("waive_late_fee", reason, 2, 200)?),
@@ -311,7 +367,11 @@ impl Desk {
         };
         let approver = match &waiver {
             Some(_) => {
-                Some((self.check_approval(req.approval.as_ref(), &s, "waive late fee").await?, "waive late fee"))
+                // An approval writes (its audit entry, a lock-out count): give the writer back.
+                drop(conn);
+                let approver = self.check_approval(req.approval.as_ref(), &s, "waive late fee").await?;
+                conn = self.writer().acquire().await?;
+                Some((approver, "waive late fee"))
             }
             None => None,
         };
@@ -335,9 +395,9 @@ impl Desk {
     /// voucher on working days; on other days cash needs a supervisor, stays within the limits and is
     /// due at the bank the next working day.
     pub async fn vend(&self, req: VendRequest) -> Result<PaymentDone> {
-        let mut conn = self.pool().acquire().await?;
-        let (s, shift) = self.collector_on(&mut conn, &req.token).await?;
-        let account = self.account_for(&mut conn, &req.account_no, BillingMode::Prepaid).await?;
+        let mut conn = self.writer().acquire().await?;
+        let (s, shift, account) =
+            self.collector_and_account(&mut conn, &req.token, &req.account_no, BillingMode::Prepaid).await?;
         let today = self.today();
         let tender = tender(req.method, &req.amount, req.tendered.as_deref(), req.voucher.as_ref(), today)?;
         let policy_now = self.policy();
@@ -367,7 +427,10 @@ impl Desk {
             {
                 return Err(Error::HolidayCashShiftLimit { limit: limit.to_string() });
             }
+            // An approval writes (its audit entry, a lock-out count): give the writer back.
+            drop(conn);
             approver = Some((self.check_approval(req.approval.as_ref(), &s, "holiday cash").await?, "holiday cash"));
+            conn = self.writer().acquire().await?;
             holiday_due = Some(calendar.next_working_day(today));
         }
         self.take(
@@ -386,20 +449,24 @@ impl Desk {
         .await
     }
 
-    /// Write one payment or vend (see the module docs).
+    /// Write one payment or vend (see the module docs). The hot path of the counter: after
+    /// `BEGIN IMMEDIATE` it reads everything in one round trip (`pay_db::before`) and writes
+    /// everything in one batch (payment tables, audit entries, outbox event), so a payment costs
+    /// four round trips to the connection's thread on top of the session and account checks.
     async fn take(&self, conn: &mut SqliteConnection, t: Taking<'_>) -> Result<PaymentDone> {
         let now = self.now();
         let today = now.date_naive();
         let terminal = self.terminal().as_str();
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        still_open(&mut tx, t.shift_id).await?;
-        let bills = if t.kind == PaymentKind::Payment {
-            accounts_db::open_bills(&mut tx, t.account.id).await?
-        } else {
-            Vec::new()
-        };
+        let before =
+            pay_db::before(&mut tx, t.shift_id, terminal, today.year(), t.account.id, t.kind == PaymentKind::Payment)
+                .await?;
+        if !before.shift_open {
+            return Err(Error::ShiftNotOpen);
+        }
+        let bills = &before.bills;
         let settlement = settle::settle(
-            &bills,
+            bills,
             t.account.category,
             today,
             &self.policy().late_fee,
@@ -418,55 +485,53 @@ impl Desk {
             Some(v) => Some(pay_db::claim_voucher(&mut tx, v, t.session.user_id, now).await?),
             None => None,
         };
-        let receipt_no = pay_db::next_receipt_no(&mut tx, terminal, today.year()).await?;
+        let receipt_seq = before.last_receipt + 1;
+        let receipt_no = pay_db::receipt_no(terminal, today.year(), receipt_seq);
         let credit = settlement.prepaid();
-        let prepaid_after = pay_db::add_prepaid(&mut tx, t.account.id, credit).await?;
+        let prepaid_after = before.prepaid + credit;
         let event_id = outbox::new_event_id();
         let code = pay_db::verification_code(
             &self.receipt_secret,
             &[&receipt_no, t.account.account_no.as_str(), &t.tender.amount.to_string(), &now.to_rfc3339()],
         );
         let waived_total = settlement.waived_total();
-        let receipt = self.receipt_snapshot(&t, lines, &bills, &receipt_no, &code, credit, prepaid_after, now);
+        let receipt = self.receipt_snapshot(&t, lines, bills, &receipt_no, &code, credit, prepaid_after, now);
         let receipt_json =
             serde_json::to_string(&receipt).map_err(|e| Error::Internal(format!("cannot store the receipt: {e}")))?;
-        let payment_id = pay_db::insert_payment(
-            &mut tx,
-            &pay_db::NewPayment {
-                event_id: &event_id,
-                receipt_no: &receipt_no,
-                kind: t.kind,
-                shift_id: t.shift_id,
-                account_id: t.account.id,
-                method: t.tender.method,
-                amount: t.tender.amount,
-                tendered: t.tender.tendered,
-                change: t.tender.change,
-                voucher_id,
-                holiday_cash: t.holiday_due.is_some(),
-                approved_by: t.approver.as_ref().map(|a| a.0.user_id),
-                waived: waived_total,
-                waiver_reason: t.waiver.as_deref(),
-                prepaid_after,
-                verification_code: &code,
-                created_at: now,
-                receipt: &receipt_json,
+        let mut batch = sqlx::QueryBuilder::new("");
+        pay_db::push_record(
+            &mut batch,
+            &pay_db::Record {
+                payment: pay_db::NewPayment {
+                    event_id: &event_id,
+                    receipt_no: &receipt_no,
+                    kind: t.kind,
+                    shift_id: t.shift_id,
+                    account_id: t.account.id,
+                    method: t.tender.method,
+                    amount: t.tender.amount,
+                    tendered: t.tender.tendered,
+                    change: t.tender.change,
+                    voucher_id,
+                    holiday_cash: t.holiday_due.is_some(),
+                    approved_by: t.approver.as_ref().map(|a| a.0.user_id),
+                    waived: waived_total,
+                    waiver_reason: t.waiver.as_deref(),
+                    prepaid_after,
+                    verification_code: &code,
+                    created_at: now,
+                    receipt: &receipt_json,
+                },
+                terminal,
+                year: today.year(),
+                receipt_seq,
+                prepaid_credit: credit,
+                lines,
+                changes: &settlement.changes,
+                today,
+                holiday_due: t.holiday_due,
             },
-        )
-        .await?;
-        pay_db::apply_lines(&mut tx, payment_id, lines, &settlement.changes, today).await?;
-        if let Some(due) = t.holiday_due {
-            sqlx::query(
-                "INSERT INTO holiday_cash (payment_id, terminal, amount_fen, taken_on, due_on) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(payment_id)
-            .bind(terminal)
-            .bind(t.tender.amount.fen())
-            .bind(today.to_string())
-            .bind(due.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
+        );
         let lines_json: Vec<serde_json::Value> = lines
             .iter()
             .map(|l| json!({"period": l.period.map(|p| p.to_string()), "kind": l.kind, "amount": l.amount}))
@@ -478,23 +543,30 @@ impl Desk {
             "receipt_no": receipt_no, "kind": t.kind, "method": t.tender.method, "amount": t.tender.amount,
             "lines": lines_json, "waived": waived_total, "waived_by_period": waived_json, "holiday_cash_due": t.holiday_due,
         });
-        self.audit(
-            &mut tx,
-            &t.session.user.username,
-            &format!("{}.{}", t.kind.as_str(), t.tender.method.as_str()),
-            Some(t.account.account_no.as_str()),
+        let action = format!("{}.{}", t.kind.as_str(), t.tender.method.as_str());
+        let taken = audit::Entry {
+            at: now,
+            terminal,
+            actor: &t.session.user.username,
+            action: &action,
+            subject: Some(t.account.account_no.as_str()),
             detail,
-        )
-        .await?;
+        }
+        .seal(&before.audit_head);
+        batch.push(";\n");
+        taken.push_insert(&mut batch);
         if let Some((approver, action)) = &t.approver {
-            self.audit(
-                &mut tx,
-                &approver.username,
-                "approval.granted",
-                Some(&receipt_no),
-                json!({"action": action, "requester": t.session.user.username}),
-            )
-            .await?;
+            let approval = audit::Entry {
+                at: now,
+                terminal,
+                actor: &approver.username,
+                action: "approval.granted",
+                subject: Some(&receipt_no),
+                detail: json!({"action": action, "requester": t.session.user.username}),
+            }
+            .seal(taken.hash());
+            batch.push(";\n");
+            approval.push_insert(&mut batch);
         }
         let payload = json!({
             "event_id": event_id, "receipt_no": receipt_no, "kind": t.kind, "account_no": t.account.account_no,
@@ -504,7 +576,9 @@ impl Desk {
             "approved_by": t.approver.as_ref().map(|a| a.0.username.clone()), "prepaid_after": prepaid_after,
             "at": now.to_rfc3339(),
         });
-        outbox::append(&mut tx, &event_id, t.kind.as_str(), terminal, &payload, now).await?;
+        batch.push(";\n");
+        outbox::push_append(&mut batch, &event_id, t.kind.as_str(), terminal, &payload, now);
+        pay_db::run(&mut tx, &mut batch).await?;
         tx.commit().await?;
         tracing::info!(receipt = %receipt_no, account = %t.account.account_no, "money taken");
         Ok(PaymentDone {
@@ -618,7 +692,7 @@ impl Desk {
         drop(conn);
         let approver = self.check_approval(req.approval.as_ref(), &s, "void").await?;
         let now = self.now();
-        let mut tx = store::write_tx(self.pool()).await?;
+        let mut tx = store::write_tx(self.writer()).await?;
         // Everything checked before the approval is checked again under the write lock: another
         // terminal may have taken a payment on this account, or the shift may have closed.
         still_open(&mut tx, shift.id).await?;
@@ -683,7 +757,7 @@ impl Desk {
         let slip_no = text("slip_no", &req.slip_no, 4, 40)?;
         let now = self.now();
         let terminal = self.terminal().as_str();
-        let mut tx = store::write_tx(self.pool()).await?;
+        let mut tx = store::write_tx(self.writer()).await?;
         still_open(&mut tx, shift.id).await?;
         let mut left = amount;
         let mut from_safe = Yuan::ZERO;
@@ -773,7 +847,7 @@ impl Desk {
             (Some(reason), Some(self.check_approval(req.approval.as_ref(), &s, "shift difference").await?))
         };
         let now = self.now();
-        let mut tx = store::write_tx(self.pool()).await?;
+        let mut tx = store::write_tx(self.writer()).await?;
         still_open(&mut tx, shift.id).await?;
         if drawer_expected(&mut tx, &shift).await? != expected {
             return Err(Error::invalid("counts", "money moved in this shift while counting: count again"));

@@ -173,7 +173,10 @@ pub struct InitOptions {
 
 #[derive(Debug, Clone)]
 pub struct Desk {
+    /// Reads (any number of connections).
     pool: SqlitePool,
+    /// Writes: one connection (`store` module docs).
+    writer: SqlitePool,
     terminal: TerminalCode,
     utility: String,
     /// Replaced as a whole when the ledger sends a new one (shared by every clone of this `Desk`).
@@ -278,6 +281,7 @@ impl Desk {
         let keys =
             crate::datakey::DataKeys::new(crate::datakey::KeySource::for_database(path, database_id(&pool).await?));
         Ok(Desk {
+            writer: store::writer_for(&pool),
             pool,
             terminal,
             utility,
@@ -336,6 +340,11 @@ impl Desk {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The database's writer (one connection): every write of this `Desk` goes through it.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 
     pub fn terminal(&self) -> &TerminalCode {
@@ -397,7 +406,7 @@ impl Desk {
         subject: Option<&str>,
         detail: serde_json::Value,
     ) -> Result<()> {
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         self.audit(&mut tx, actor, action, subject, detail).await?;
         tx.commit().await?;
         Ok(())
@@ -440,7 +449,7 @@ impl Desk {
             return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
         }
         let ok = verify_blocking(req.password, user.password_hash.clone()).await?;
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         if !ok {
             // Read the count again under the write lock: parallel wrong guesses each count.
             let fresh = users_db::by_id(&mut tx, user.id).await?.ok_or(Error::AuthInvalid)?;
@@ -549,7 +558,7 @@ impl Desk {
     /// 退出.
     pub async fn logout(&self, req: TokenRequest) -> Result<()> {
         let s = self.session(&req.token).await?;
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         session::end(&mut tx, &req.token, self.now()).await?;
         self.audit(&mut tx, &s.user.username, "logout", Some(&s.user.username), serde_json::json!({})).await?;
         tx.commit().await?;
@@ -625,7 +634,7 @@ impl Desk {
         }
         let hash = hash_blocking(password.to_string()).await?;
         let info = UserInfo { username: username.clone(), display_name, role };
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         users_db::insert(&mut tx, &info, &hash, self.now()).await?;
         self.audit(&mut tx, actor, "user.add", Some(&username), serde_json::json!({"role": role})).await?;
         tx.commit().await?;
@@ -652,7 +661,7 @@ impl Desk {
     pub async fn import_accounts(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
         let rows = import::parse_accounts(bytes)?;
         let key = self.data_key().await?;
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         let n = import::write_accounts(&mut tx, &rows, &self.now().to_rfc3339(), &key).await?;
         self.audit(&mut tx, actor, "import.accounts", None, serde_json::json!({"file": source, "rows": n})).await?;
         tx.commit().await?;
@@ -662,7 +671,7 @@ impl Desk {
     /// Import a bills CSV, all or nothing. Returns the number of bills imported.
     pub async fn import_bills(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
         let rows = import::parse_bills(bytes)?;
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         let n = import::write_bills(&mut tx, &rows).await?;
         self.audit(&mut tx, actor, "import.bills", None, serde_json::json!({"file": source, "rows": n})).await?;
         tx.commit().await?;
@@ -672,7 +681,7 @@ impl Desk {
     /// Seed the demo data if the database holds no accounts and no users yet. Returns whether it did.
     pub async fn seed_demo(&mut self, actor: &str) -> Result<bool> {
         let key = self.data_key().await?;
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         let (accounts, _) = accounts_db::count(&mut tx).await?;
         let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
         if accounts > 0 || users > 0 {
@@ -689,7 +698,7 @@ impl Desk {
     pub async fn load_calendar_year(&self, actor: &str, json: &str) -> Result<i32> {
         let year = YearCalendar::from_json(json)?;
         let y = year.year;
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         sqlx::query("INSERT INTO calendar_years (year, notice, loaded_at) VALUES (?, ?, ?) ON CONFLICT (year) DO UPDATE SET notice = excluded.notice, loaded_at = excluded.loaded_at")
             .bind(y)
             .bind(json)

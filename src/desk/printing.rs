@@ -117,7 +117,7 @@ impl Desk {
         }
         let settings = PrintSettings { printer, paper: req.paper };
         let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
-        let mut tx = store::write_tx(self.pool()).await?;
+        let mut tx = store::write_tx(self.writer()).await?;
         store::set_setting(&mut *tx, SETTING_PRINT, &json).await?;
         self.audit(
             &mut tx,
@@ -220,7 +220,7 @@ impl Desk {
         paper: PaperMode,
     ) -> Result<(Vec<u8>, String, Option<u32>)> {
         let (p, mut receipt, _, _) = self.stored_receipt(receipt_no).await?;
-        let mut tx = store::write_tx(self.pool()).await?;
+        let mut tx = store::write_tx(self.writer()).await?;
         let first = sqlx::query("UPDATE payments SET printed_at = ? WHERE id = ? AND printed_at IS NULL")
             .bind(self.now().to_rfc3339())
             .bind(p.id)

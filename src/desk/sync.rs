@@ -70,6 +70,7 @@ impl Desk {
     /// The sync engine of this counter (its database, terminal code, token store and clock).
     pub fn sync_engine(&self) -> Engine {
         Engine::new(self.pool.clone(), self.terminal.clone(), self.tokens.clone(), self.keys.clone())
+            .with_writer(self.writer.clone())
             .with_clock(self.clock.clone())
     }
 
@@ -173,7 +174,7 @@ impl Desk {
         let since = chrono::DateTime::parse_from_rfc3339(since.trim()).map_err(|_| {
             crate::Error::invalid("since", "give a time like 2026-11-20T00:00:00+08:00 (before the ledger's backup)")
         })?;
-        let mut tx = crate::store::write_tx(&self.pool).await?;
+        let mut tx = crate::store::write_tx(&self.writer).await?;
         // pushed_at is RFC 3339 text in the counter's offset: compare as instants, row by row.
         let rows: Vec<(i64, String)> =
             sqlx::query_as("SELECT seq, pushed_at FROM outbox WHERE pushed_at IS NOT NULL").fetch_all(&mut *tx).await?;

@@ -6,20 +6,22 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 
-use super::{Method, PaymentKind, Voucher, allocation::Line};
-use crate::{Error, Result, money::Yuan, store};
+use std::sync::LazyLock;
 
-/// Take the next receipt number of `terminal` in `year`: `TERMINAL-YEAR-NNNNNN`.
-pub async fn next_receipt_no(conn: &mut SqliteConnection, terminal: &str, year: i32) -> Result<String> {
-    let (n,): (i64,) = sqlx::query_as(
-        "INSERT INTO receipt_counters (terminal, year, last) VALUES (?, ?, 1)
-         ON CONFLICT (terminal, year) DO UPDATE SET last = last + 1 RETURNING last",
-    )
-    .bind(terminal)
-    .bind(year)
-    .fetch_one(conn)
-    .await?;
-    Ok(format!("{terminal}-{year}-{n:06}"))
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::{Method, PaymentKind, Voucher, allocation::Line, settle::BillChange};
+use crate::{
+    Error, Result,
+    accounts::{Bill, db as accounts_db},
+    audit,
+    money::Yuan,
+    store,
+};
+
+/// Receipt number `TERMINAL-YEAR-NNNNNN`.
+pub fn receipt_no(terminal: &str, year: i32, n: i64) -> String {
+    format!("{terminal}-{year}-{n:06}")
 }
 
 /// The secret that keys verification codes: read from `settings`, made there on first use.
@@ -143,99 +145,202 @@ pub struct NewPayment<'a> {
     pub receipt: &'a str,
 }
 
-pub async fn insert_payment(conn: &mut SqliteConnection, p: &NewPayment<'_>) -> Result<i64> {
-    let res = sqlx::query(
+/// What a payment reads once it holds the write lock: whether its shift is still open, the
+/// terminal's last receipt number of the year, the account's prepaid balance, the audit chain's
+/// head and (for a payment, not a vend) the account's open bills.
+#[derive(Debug)]
+pub struct Before {
+    pub shift_open: bool,
+    pub last_receipt: i64,
+    pub prepaid: Yuan,
+    pub audit_head: String,
+    pub bills: Vec<Bill>,
+}
+
+/// The state row of [`before`]; parameters: shift id, terminal, year, account id.
+fn state_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ? AND closed_at IS NULL),
+                    COALESCE((SELECT last FROM receipt_counters WHERE terminal = ? AND year = ?), 0),
+                    (SELECT prepaid_balance_fen FROM accounts WHERE id = ?), ({})",
+            audit::HEAD
+        )
+    });
+    &SQL
+}
+
+/// [`state_sql`] then the open bills: parameters as there, then the account id again.
+fn state_and_bills_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("{}; {}", state_sql(), accounts_db::OPEN_BILLS));
+    &SQL
+}
+
+/// Read [`Before`] in one round trip (two statements when bills are wanted). Call it inside the
+/// payment's `BEGIN IMMEDIATE` transaction: the write lock keeps every value current until commit.
+pub async fn before(
+    conn: &mut SqliteConnection,
+    shift_id: i64,
+    terminal: &str,
+    year: i32,
+    account_id: i64,
+    with_bills: bool,
+) -> Result<Before> {
+    let sql = if with_bills { state_and_bills_sql() } else { state_sql() };
+    let mut q = sqlx::query(sql).bind(shift_id).bind(terminal).bind(year).bind(account_id);
+    if with_bills {
+        q = q.bind(account_id);
+    }
+    let rows = q.fetch_all(conn).await?;
+    let Some((state, bills)) = rows.split_first() else {
+        return Err(Error::Internal("the payment's state row is missing".into()));
+    };
+    let (shift_open, last_receipt, prepaid, audit_head): (bool, i64, Option<i64>, String) =
+        sqlx::FromRow::from_row(state)?;
+    let prepaid = prepaid.ok_or_else(|| Error::Internal(format!("account {account_id} is missing")))?;
+    Ok(Before {
+        shift_open,
+        last_receipt,
+        prepaid: Yuan::from_fen(prepaid),
+        audit_head,
+        bills: bills.iter().map(accounts_db::open_bill_from_row).collect::<Result<_>>()?,
+    })
+}
+
+/// Everything a payment or vend writes to the payment tables.
+#[derive(Debug)]
+pub struct Record<'a> {
+    pub payment: NewPayment<'a>,
+    pub terminal: &'a str,
+    pub year: i32,
+    /// The receipt number's sequence (`Before::last_receipt` + 1).
+    pub receipt_seq: i64,
+    /// What goes to the prepaid balance.
+    pub prepaid_credit: Yuan,
+    pub lines: &'a [Line],
+    pub changes: &'a [BillChange],
+    pub today: NaiveDate,
+    /// Holiday cash: the day it is due at the bank.
+    pub holiday_due: Option<NaiveDate>,
+}
+
+/// Add a payment's writes to a batch: the receipt counter, the prepaid balance, the payment row,
+/// its allocation lines, each touched bill's state before and its change, and its holiday-cash
+/// obligation; statements separated by `;`, none after the last. Lines and changes travel as JSON
+/// arrays read with `json_each`, so the batch's SQL text does not depend on how many there are
+/// and SQLite reuses its prepared statements. Run the batch with [`run`] inside the transaction
+/// that read [`before`].
+pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
+    let p = &r.payment;
+    q.push("INSERT INTO receipt_counters (terminal, year, last) VALUES (")
+        .push_bind(r.terminal)
+        .push(", ")
+        .push_bind(r.year)
+        .push(", ")
+        .push_bind(r.receipt_seq)
+        .push(") ON CONFLICT (terminal, year) DO UPDATE SET last = excluded.last;\n");
+    q.push("UPDATE accounts SET prepaid_balance_fen = prepaid_balance_fen + ")
+        .push_bind(r.prepaid_credit.fen())
+        .push(" WHERE id = ")
+        .push_bind(p.account_id)
+        .push(";\n");
+    q.push(
         "INSERT INTO payments (event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen, change_fen,
                                voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason, prepaid_after_fen,
-                               verification_code, created_at, receipt)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               verification_code, created_at, receipt) VALUES (",
+    );
+    q.separated(", ")
+        .push_bind(p.event_id)
+        .push_bind(p.receipt_no)
+        .push_bind(p.kind.as_str())
+        .push_bind(p.shift_id)
+        .push_bind(p.account_id)
+        .push_bind(p.method.as_str())
+        .push_bind(p.amount.fen())
+        .push_bind(p.tendered.map(Yuan::fen))
+        .push_bind(p.change.map(Yuan::fen))
+        .push_bind(p.voucher_id)
+        .push_bind(i64::from(p.holiday_cash))
+        .push_bind(p.approved_by)
+        .push_bind(p.waived.fen())
+        .push_bind(p.waiver_reason)
+        .push_bind(p.prepaid_after.fen())
+        .push_bind(p.verification_code)
+        .push_bind(p.created_at.to_rfc3339())
+        .push_bind(p.receipt);
+    q.push(");\n");
+    // [kind, bill id, period, amount]; `key` is the line's position.
+    let lines: Vec<serde_json::Value> = r
+        .lines
+        .iter()
+        .map(|l| serde_json::json!([l.kind.as_str(), l.bill_id, l.period.map(|p| p.number()), l.amount.fen()]))
+        .collect();
+    q.push(
+        "INSERT INTO payment_lines (payment_id, seq, kind, bill_id, period, amount_fen)
+         SELECT p.id, j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM payments p, json_each(",
     )
-    .bind(p.event_id)
-    .bind(p.receipt_no)
-    .bind(p.kind.as_str())
-    .bind(p.shift_id)
-    .bind(p.account_id)
-    .bind(p.method.as_str())
-    .bind(p.amount.fen())
-    .bind(p.tendered.map(Yuan::fen))
-    .bind(p.change.map(Yuan::fen))
-    .bind(p.voucher_id)
-    .bind(i64::from(p.holiday_cash))
-    .bind(p.approved_by)
-    .bind(p.waived.fen())
-    .bind(p.waiver_reason)
-    .bind(p.prepaid_after.fen())
-    .bind(p.verification_code)
-    .bind(p.created_at.to_rfc3339())
-    .bind(p.receipt)
-    .execute(&mut *conn)
-    .await;
-    match res {
-        Ok(r) => Ok(r.last_insert_rowid()),
+    .push_bind(serde_json::Value::Array(lines).to_string())
+    .push(") j WHERE p.receipt_no = ")
+    .push_bind(p.receipt_no)
+    .push(";\n");
+    // [bill id, principal paid, late fee paid, late fee waived, late fee owed after].
+    let changes = serde_json::Value::Array(
+        r.changes
+            .iter()
+            .map(|c| {
+                serde_json::json!([
+                    c.bill_id,
+                    c.principal_paid.fen(),
+                    c.late_fee_paid.fen(),
+                    c.late_fee_waived.fen(),
+                    c.late_fee_owed_after.fen()
+                ])
+            })
+            .collect(),
+    )
+    .to_string();
+    q.push(
+        "INSERT INTO payment_bill_before (payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen)
+         SELECT p.id, b.id, b.paid_fen, b.late_fee_from, b.late_fee_owed_fen, b.late_fee_received_fen, b.late_fee_waived_fen
+         FROM payments p, bills b WHERE p.receipt_no = ",
+    )
+    .push_bind(p.receipt_no)
+    .push(" AND b.id IN (SELECT value ->> 0 FROM json_each(")
+    .push_bind(changes.clone())
+    .push("));\n");
+    q.push(
+        "UPDATE bills SET paid_fen = paid_fen + v.principal, late_fee_received_fen = late_fee_received_fen + v.fee,
+                          late_fee_waived_fen = late_fee_waived_fen + v.waived, late_fee_owed_fen = v.owed,
+                          late_fee_from = MAX(late_fee_from, ",
+    )
+    .push_bind(r.today.format("%Y-%m-%d").to_string())
+    .push(
+        ") FROM (SELECT value ->> 0 AS id, value ->> 1 AS principal, value ->> 2 AS fee, value ->> 3 AS waived,
+                        value ->> 4 AS owed FROM json_each(",
+    )
+    .push_bind(changes)
+    .push(")) AS v WHERE bills.id = v.id");
+    if let Some(due) = r.holiday_due {
+        q.push(";\nINSERT INTO holiday_cash (payment_id, terminal, amount_fen, taken_on, due_on) SELECT id, ");
+        q.separated(", ")
+            .push_bind(r.terminal)
+            .push_bind(p.amount.fen())
+            .push_bind(r.today.to_string())
+            .push_bind(due.to_string());
+        q.push(" FROM payments WHERE receipt_no = ").push_bind(p.receipt_no);
+    }
+}
+
+/// Run a payment's batch (one round trip to the connection's thread).
+pub async fn run(conn: &mut SqliteConnection, q: &mut QueryBuilder<Sqlite>) -> Result<()> {
+    match q.build().execute(conn).await {
+        Ok(_) => Ok(()),
         // Two counters racing for one voucher: the partial unique index decides.
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() && db.message().contains("voucher") => {
             Err(Error::invalid("voucher", "this voucher was just used by another payment"))
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Store the allocation lines and apply the bill changes of `settle::settle`, recording each
-/// bill's state before.
-pub async fn apply_lines(
-    conn: &mut SqliteConnection,
-    payment_id: i64,
-    lines: &[Line],
-    changes: &[super::settle::BillChange],
-    today: NaiveDate,
-) -> Result<()> {
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "INSERT INTO payment_lines (payment_id, seq, kind, bill_id, period, amount_fen) ",
-    );
-    q.push_values(lines.iter().enumerate(), |mut row, (seq, l)| {
-        row.push_bind(payment_id)
-            .push_bind(seq as i64)
-            .push_bind(l.kind.as_str())
-            .push_bind(l.bill_id)
-            .push_bind(l.period.map(|p| i64::from(p.number())))
-            .push_bind(l.amount.fen());
-    });
-    q.build().execute(&mut *conn).await?;
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "INSERT INTO payment_bill_before (payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen)
-         SELECT ",
-    );
-    q.push_bind(payment_id);
-    q.push(", id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen FROM bills WHERE id IN (");
-    let mut ids = q.separated(", ");
-    for c in changes {
-        ids.push_bind(c.bill_id);
-    }
-    q.push(")");
-    q.build().execute(&mut *conn).await?;
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "UPDATE bills SET paid_fen = paid_fen + v.column2, late_fee_received_fen = late_fee_received_fen + v.column3,
-                          late_fee_waived_fen = late_fee_waived_fen + v.column4, late_fee_owed_fen = v.column5,
-                          late_fee_from = MAX(late_fee_from, ",
-    );
-    q.push_bind(today.format("%Y-%m-%d").to_string());
-    q.push(") FROM (");
-    q.push_values(changes, |mut row, c| {
-        row.push_bind(c.bill_id)
-            .push_bind(c.principal_paid.fen())
-            .push_bind(c.late_fee_paid.fen())
-            .push_bind(c.late_fee_waived.fen())
-            .push_bind(c.late_fee_owed_after.fen());
-    });
-    q.push(") AS v WHERE bills.id = v.column1");
-    q.build().execute(&mut *conn).await?;
-    Ok(())
 }
 
 /// Change an account's prepaid balance; returns the new balance.

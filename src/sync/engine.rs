@@ -53,6 +53,8 @@ pub struct SyncReport {
 #[derive(Debug, Clone)]
 pub struct Engine {
     pool: SqlitePool,
+    /// Where the engine writes (`store` module docs); the pool itself unless given.
+    writer: SqlitePool,
     terminal: TerminalCode,
     tokens: Arc<dyn TokenStore>,
     keys: crate::datakey::DataKeys,
@@ -70,7 +72,13 @@ impl Engine {
         tokens: Arc<dyn TokenStore>,
         keys: crate::datakey::DataKeys,
     ) -> Engine {
-        Engine { pool, terminal, tokens, keys, clock: Clock::System, pull_limit: PULL_LIMIT }
+        Engine { writer: pool.clone(), pool, terminal, tokens, keys, clock: Clock::System, pull_limit: PULL_LIMIT }
+    }
+
+    /// Write through `writer` (the `Desk`'s), so the counter keeps one writing connection.
+    pub fn with_writer(mut self, writer: SqlitePool) -> Engine {
+        self.writer = writer;
+        self
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Engine {
@@ -223,7 +231,7 @@ impl Engine {
             });
         }
         let at = self.now();
-        let mut tx = store::write_tx(&self.pool).await?;
+        let mut tx = store::write_tx(&self.writer).await?;
         for (e, r) in sent.iter().zip(results) {
             sqlx::query("UPDATE outbox SET pushed_at = ? WHERE event_id = ? AND pushed_at IS NULL")
                 .bind(&at)
@@ -261,7 +269,7 @@ impl Engine {
         };
         loop {
             let page = client.pull(token, &cursor, self.pull_limit).await?;
-            match pull::apply_page(&self.pool, &page, &self.now(), key.as_deref()).await? {
+            match pull::apply_page(&self.writer, &page, &self.now(), key.as_deref()).await? {
                 Applied::Skipped { waiting } => {
                     report.pull_skipped_waiting = Some(waiting);
                     return Ok(());

@@ -30,20 +30,32 @@ pub async fn append(
     payload: &serde_json::Value,
     at: DateTime<FixedOffset>,
 ) -> Result<i64> {
+    let mut q = sqlx::QueryBuilder::new("");
+    push_append(&mut q, event_id, kind, terminal, payload, at);
+    Ok(q.build().execute(conn).await?.last_insert_rowid())
+}
+
+/// Add an event's `INSERT` (one statement, no trailing separator) to a batch that the caller runs
+/// inside its transaction.
+pub fn push_append(
+    q: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
+    event_id: &str,
+    kind: &str,
+    terminal: &str,
+    payload: &serde_json::Value,
+    at: DateTime<FixedOffset>,
+) {
     let text = payload.to_string();
     let digest = hex::encode(Sha256::digest(text.as_bytes()));
-    let res = sqlx::query(
-        "INSERT INTO outbox (event_id, kind, terminal, payload, payload_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(event_id)
-    .bind(kind)
-    .bind(terminal)
-    .bind(&text)
-    .bind(&digest)
-    .bind(at.to_rfc3339())
-    .execute(conn)
-    .await?;
-    Ok(res.last_insert_rowid())
+    q.push("INSERT INTO outbox (event_id, kind, terminal, payload, payload_sha256, created_at) VALUES (");
+    let mut v = q.separated(", ");
+    v.push_bind(event_id.to_string())
+        .push_bind(kind.to_string())
+        .push_bind(terminal.to_string())
+        .push_bind(text)
+        .push_bind(digest)
+        .push_bind(at.to_rfc3339());
+    q.push(")");
 }
 
 /// Events not yet acknowledged by the ledger.

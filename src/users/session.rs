@@ -37,19 +37,15 @@ pub async fn create(
     Ok(token)
 }
 
-/// The user of a live session, or `SessionExpired` (ended, expired, unknown, or user disabled).
-pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo)> {
-    if token.len() != 64 {
-        return Err(Error::SessionExpired);
-    }
-    type Row = (i64, String, Option<String>, String, String, String, i64);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT s.user_id, s.expires_at, s.ended_at, u.username, u.display_name, u.role, u.disabled
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-    )
-    .bind(token_hash(token))
-    .fetch_optional(conn)
-    .await?;
+macro_rules! session_select {
+    () => {
+        "SELECT s.user_id, s.expires_at, s.ended_at, u.username, u.display_name, u.role, u.disabled"
+    };
+}
+type SessionRow = (i64, String, Option<String>, String, String, String, i64);
+
+/// The user of a session row, or `SessionExpired` (none, ended, expired, or user disabled).
+fn live(row: Option<SessionRow>, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo)> {
     let Some((user_id, expires_at, ended_at, username, display_name, role, disabled)) = row else {
         return Err(Error::SessionExpired);
     };
@@ -59,6 +55,61 @@ pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<Fix
         return Err(Error::SessionExpired);
     }
     Ok((user_id, UserInfo { username, display_name, role: Role::parse(&role)? }))
+}
+
+/// The user of a live session, or `SessionExpired` (ended, expired, unknown, or user disabled).
+pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo)> {
+    if token.len() != 64 {
+        return Err(Error::SessionExpired);
+    }
+    let row: Option<SessionRow> = sqlx::query_as(concat!(
+        session_select!(),
+        " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?"
+    ))
+    .bind(token_hash(token))
+    .fetch_optional(conn)
+    .await?;
+    live(row, now)
+}
+
+/// An open shift's columns: id, opened_at, float in fen.
+pub type ShiftColumns = (i64, String, i64);
+
+/// The session's user and their open shift at a terminal, in one statement; parameters: the
+/// terminal, then [`token_param`] of the token. Decode with [`user_and_open_shift_from`], which
+/// ignores columns after these (a caller batching statements may tag its rows there).
+pub const USER_AND_OPEN_SHIFT: &str = concat!(
+    session_select!(),
+    ", sh.id, sh.opened_at, sh.float_fen FROM sessions s JOIN users u ON u.id = s.user_id
+     LEFT JOIN shifts sh ON sh.user_id = s.user_id AND sh.terminal = ? AND sh.closed_at IS NULL
+     WHERE s.token_hash = ?"
+);
+
+/// What the database is asked for a token (its hash), or `SessionExpired` for a malformed one.
+pub fn token_param(token: &str) -> Result<String> {
+    if token.len() != 64 {
+        return Err(Error::SessionExpired);
+    }
+    Ok(token_hash(token))
+}
+
+/// Decode a row of [`USER_AND_OPEN_SHIFT`] (none: no such session).
+pub fn user_and_open_shift_from(
+    row: Option<&sqlx::sqlite::SqliteRow>,
+    now: DateTime<FixedOffset>,
+) -> Result<(i64, UserInfo, Option<ShiftColumns>)> {
+    type Row = (i64, String, Option<String>, String, String, String, i64, Option<i64>, Option<String>, Option<i64>);
+    let Some(row) = row else {
+        return Err(Error::SessionExpired);
+    };
+    let (user_id, expires_at, ended_at, username, display_name, role, disabled, id, opened_at, float): Row =
+        sqlx::FromRow::from_row(row)?;
+    let (user_id, user) = live(Some((user_id, expires_at, ended_at, username, display_name, role, disabled)), now)?;
+    let shift = match (id, opened_at, float) {
+        (Some(id), Some(opened_at), Some(float)) => Some((id, opened_at, float)),
+        _ => None,
+    };
+    Ok((user_id, user, shift))
 }
 
 /// End a session (log-out). Ending an unknown or ended session is not an error.
