@@ -239,11 +239,14 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
         .push(", ")
         .push_bind(r.receipt_seq)
         .push(") ON CONFLICT (terminal, year) DO UPDATE SET last = excluded.last;\n");
+    // Nothing to the balance (the usual payment): no update, so the account's page stays clean.
     q.push("UPDATE accounts SET prepaid_balance_fen = prepaid_balance_fen + ")
         .push_bind(r.prepaid_credit.fen())
         .push(" WHERE id = ")
         .push_bind(p.account_id)
-        .push(";\n");
+        .push(" AND ")
+        .push_bind(r.prepaid_credit.fen())
+        .push(" <> 0;\n");
     q.push(
         "INSERT INTO payments (event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen, change_fen,
                                voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason, prepaid_after_fen,

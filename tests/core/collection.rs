@@ -388,6 +388,92 @@ async fn receipt_numbers_continue_across_restarts() {
     assert_eq!(done.receipt_no, "GY01-03-2026-000002", "the shift and the numbering survive a restart");
 }
 
+/// A counter upgraded from a build whose payment tables were rowid tables (before migration
+/// 20261206000006): the rebuild keeps every row, a void still restores exactly, and numbering
+/// continues.
+#[tokio::test]
+async fn the_payment_table_rebuild_keeps_a_counters_data() {
+    let c = with_accounts("2026-01-18T10:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    let day = at("2026-01-18T10:00:00+08:00").date_naive();
+    let owed_at_first = c.desk.quote("test", "3100000004", day).await.unwrap();
+    let first = c.desk.collect(cash(&t, "3100000004", "2500.00", "2500.00")).await.unwrap();
+    let snapshot = |pool: sqlx::SqlitePool| async move {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT json_array(payment_id, seq, kind, bill_id, period, amount_fen) FROM payment_lines
+             UNION ALL SELECT json_array(payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen,
+                                         late_fee_received_fen, late_fee_waived_fen) FROM payment_bill_before
+             UNION ALL SELECT json_array(terminal, year, last) FROM receipt_counters ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        rows
+    };
+    let before = snapshot(c.desk.pool().clone()).await;
+    assert!(before.len() >= 4, "lines, bill states and the counter: {before:?}");
+    // Put the tables back as the earlier build had them and forget the migration.
+    sqlx::raw_sql(
+        "CREATE TABLE rc (terminal TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL CHECK (last >= 0),
+                          PRIMARY KEY (terminal, year)) STRICT;
+         INSERT INTO rc SELECT * FROM receipt_counters; DROP TABLE receipt_counters; ALTER TABLE rc RENAME TO receipt_counters;
+         CREATE TABLE pl (payment_id INTEGER NOT NULL REFERENCES payments (id), seq INTEGER NOT NULL, kind TEXT NOT NULL,
+                          bill_id INTEGER REFERENCES bills (id), period INTEGER, amount_fen INTEGER NOT NULL,
+                          PRIMARY KEY (payment_id, seq)) STRICT;
+         INSERT INTO pl SELECT * FROM payment_lines; DROP TABLE payment_lines; ALTER TABLE pl RENAME TO payment_lines;
+         CREATE TABLE pb (payment_id INTEGER NOT NULL REFERENCES payments (id), bill_id INTEGER NOT NULL REFERENCES bills (id),
+                          paid_fen INTEGER NOT NULL, late_fee_from TEXT NOT NULL, late_fee_owed_fen INTEGER NOT NULL,
+                          late_fee_received_fen INTEGER NOT NULL, late_fee_waived_fen INTEGER NOT NULL,
+                          PRIMARY KEY (payment_id, bill_id)) STRICT;
+         INSERT INTO pb SELECT * FROM payment_bill_before; DROP TABLE payment_bill_before; ALTER TABLE pb RENAME TO payment_bill_before;
+         DELETE FROM _sqlx_migrations WHERE version = 20261206000006;",
+    )
+    .execute(c.desk.pool())
+    .await
+    .unwrap();
+    let (rowid_tables,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%' AND tbl_name IN ('receipt_counters', 'payment_lines', 'payment_bill_before')",
+    )
+    .fetch_one(c.desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(rowid_tables, 3, "the earlier layout: each key in a b-tree of its own");
+    let path = c.db_path();
+    let clock = c.clock.clone();
+    c.desk.pool().close().await;
+
+    let desk = cashdesk::desk::Desk::open(&path, cashdesk::desk::InitOptions { terminal: None, utility: None })
+        .await
+        .unwrap()
+        .with_clock(clock);
+    assert_eq!(snapshot(desk.pool().clone()).await, before, "every row survives the rebuild");
+    let (autoindexes,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%' AND tbl_name IN ('receipt_counters', 'payment_lines', 'payment_bill_before')",
+    )
+    .fetch_one(desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(autoindexes, 0, "WITHOUT ROWID: one b-tree per table");
+    let t = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+    let next = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    assert_eq!(next.receipt_no, "GY01-03-2026-000002", "numbering continues after the rebuild");
+    desk.void_payment(VoidRequest {
+        token: t.clone(),
+        receipt_no: first.receipt_no.clone(),
+        reason: "金额录错".into(),
+        approval: approval("super1", "Counter#1"),
+    })
+    .await
+    .unwrap();
+    let owed_after_void = desk.quote("test", "3100000004", day).await.unwrap();
+    assert_eq!(
+        format!("{owed_after_void:?}"),
+        format!("{owed_at_first:?}"),
+        "the void restores the bills exactly, from the rebuilt table"
+    );
+}
+
 #[tokio::test]
 async fn a_waiver_covers_only_the_bills_the_payment_reaches() {
     // 3100000004 owes 202512 (2,000.00) and 202601 (3,000.00), both overdue on 2026-01-18.
