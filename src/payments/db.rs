@@ -239,7 +239,8 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
         .push(", ")
         .push_bind(r.receipt_seq)
         .push(") ON CONFLICT (terminal, year) DO UPDATE SET last = excluded.last;\n");
-    // Nothing to the balance (the usual payment): no update, so the account's page stays clean.
+    // Nothing to the balance (the usual payment): the row is left alone, so its page is not written.
+    // The test is in SQL, not Rust, so the batch's text (and its prepared statement) stays the same.
     q.push("UPDATE accounts SET prepaid_balance_fen = prepaid_balance_fen + ")
         .push_bind(r.prepaid_credit.fen())
         .push(" WHERE id = ")

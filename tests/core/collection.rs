@@ -3,7 +3,7 @@
 use cashdesk::{
     Error,
     desk::{
-        LoginRequest, TokenRequest,
+        Desk, InitOptions, LoginRequest, TokenRequest,
         counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
     },
     money::Yuan,
@@ -19,7 +19,17 @@ fn y(s: &str) -> Yuan {
 }
 
 async fn login(c: &Counter, user: &str) -> String {
-    c.desk.login(LoginRequest { username: user.into(), password: "Counter#1".into() }).await.unwrap().token
+    login_on(&c.desk, user).await
+}
+
+async fn login_on(desk: &Desk, user: &str) -> String {
+    desk.login(LoginRequest { username: user.into(), password: "Counter#1".into() }).await.unwrap().token
+}
+
+/// Close the counter's database and open it again, as after a restart (migrations run again).
+async fn restart(c: &Counter) -> Desk {
+    c.desk.pool().close().await;
+    Desk::open(&c.db_path(), InitOptions { terminal: None, utility: None }).await.unwrap().with_clock(c.clock.clone())
 }
 
 async fn open(c: &Counter, token: &str, float: &str) {
@@ -376,16 +386,35 @@ async fn receipt_numbers_continue_across_restarts() {
     let t = login(&c, "cashier1").await;
     open(&c, &t, "0").await;
     c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
-    let path = c.db_path();
-    let clock = c.clock.clone();
-    c.desk.pool().close().await;
-    let desk = cashdesk::desk::Desk::open(&path, cashdesk::desk::InitOptions { terminal: None, utility: None })
-        .await
-        .unwrap()
-        .with_clock(clock);
-    let t = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+    let desk = restart(&c).await;
+    let t = login_on(&desk, "cashier1").await;
     let done = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
     assert_eq!(done.receipt_no, "GY01-03-2026-000002", "the shift and the numbering survive a restart");
+}
+
+/// Every row of the tables migration 20261206000006 rebuilds, as JSON, in order.
+async fn rebuilt_rows(pool: &sqlx::SqlitePool) -> Vec<(String,)> {
+    sqlx::query_as(
+        "SELECT json_array(payment_id, seq, kind, bill_id, period, amount_fen) FROM payment_lines
+         UNION ALL SELECT json_array(payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen,
+                                     late_fee_received_fen, late_fee_waived_fen) FROM payment_bill_before
+         UNION ALL SELECT json_array(terminal, year, last) FROM receipt_counters ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// How many of those tables keep their key in a separate index (rowid tables do, WITHOUT ROWID do not).
+async fn key_indexes(pool: &sqlx::SqlitePool) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%'
+         AND tbl_name IN ('receipt_counters', 'payment_lines', 'payment_bill_before')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    n
 }
 
 /// A counter upgraded from a build whose payment tables were rowid tables (before migration
@@ -399,19 +428,7 @@ async fn the_payment_table_rebuild_keeps_a_counters_data() {
     let day = at("2026-01-18T10:00:00+08:00").date_naive();
     let owed_at_first = c.desk.quote("test", "3100000004", day).await.unwrap();
     let first = c.desk.collect(cash(&t, "3100000004", "2500.00", "2500.00")).await.unwrap();
-    let snapshot = |pool: sqlx::SqlitePool| async move {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT json_array(payment_id, seq, kind, bill_id, period, amount_fen) FROM payment_lines
-             UNION ALL SELECT json_array(payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen,
-                                         late_fee_received_fen, late_fee_waived_fen) FROM payment_bill_before
-             UNION ALL SELECT json_array(terminal, year, last) FROM receipt_counters ORDER BY 1",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        rows
-    };
-    let before = snapshot(c.desk.pool().clone()).await;
+    let before = rebuilt_rows(c.desk.pool()).await;
     assert!(before.len() >= 4, "lines, bill states and the counter: {before:?}");
     // Put the tables back as the earlier build had them and forget the migration.
     sqlx::raw_sql(
@@ -432,30 +449,12 @@ async fn the_payment_table_rebuild_keeps_a_counters_data() {
     .execute(c.desk.pool())
     .await
     .unwrap();
-    let (rowid_tables,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%' AND tbl_name IN ('receipt_counters', 'payment_lines', 'payment_bill_before')",
-    )
-    .fetch_one(c.desk.pool())
-    .await
-    .unwrap();
-    assert_eq!(rowid_tables, 3, "the earlier layout: each key in a b-tree of its own");
-    let path = c.db_path();
-    let clock = c.clock.clone();
-    c.desk.pool().close().await;
+    assert_eq!(key_indexes(c.desk.pool()).await, 3, "the earlier layout: each key in a b-tree of its own");
 
-    let desk = cashdesk::desk::Desk::open(&path, cashdesk::desk::InitOptions { terminal: None, utility: None })
-        .await
-        .unwrap()
-        .with_clock(clock);
-    assert_eq!(snapshot(desk.pool().clone()).await, before, "every row survives the rebuild");
-    let (autoindexes,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%' AND tbl_name IN ('receipt_counters', 'payment_lines', 'payment_bill_before')",
-    )
-    .fetch_one(desk.pool())
-    .await
-    .unwrap();
-    assert_eq!(autoindexes, 0, "WITHOUT ROWID: one b-tree per table");
-    let t = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+    let desk = restart(&c).await;
+    assert_eq!(rebuilt_rows(desk.pool()).await, before, "every row survives the rebuild");
+    assert_eq!(key_indexes(desk.pool()).await, 0, "WITHOUT ROWID: one b-tree per table");
+    let t = login_on(&desk, "cashier1").await;
     let next = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
     assert_eq!(next.receipt_no, "GY01-03-2026-000002", "numbering continues after the rebuild");
     desk.void_payment(VoidRequest {
