@@ -192,6 +192,9 @@ impl Desk {
             q.push(")");
             q.build().execute(&mut *tx).await?;
         }
+        if let Some(first) = again.iter().min() {
+            crate::sync::outbox::lower_push_from(&mut tx, *first).await?;
+        }
         let n = i64::try_from(again.len()).unwrap_or(i64::MAX);
         self.audit(
             &mut tx,

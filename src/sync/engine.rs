@@ -2,9 +2,9 @@
 //!
 //! Invariants:
 //! - Push: waiting outbox events go in `seq` order, in batches of at most `wire::MAX_BATCH`. An
-//!   event is marked pushed (`pushed_at`) only when the ledger's reply acknowledges it: applied,
-//!   duplicate and flagged are all acknowledgements; flagged ones are also recorded with their reason
-//!   in `sync_flagged`. A reply that does not answer exactly the events sent, in order, marks
+//!   event is marked pushed (`pushed_at`; the outbox's `push_from` mark follows, `outbox` module
+//!   docs) only when the ledger's reply acknowledges it: applied, duplicate and flagged are all
+//!   acknowledgements; flagged ones are also recorded with their reason in `sync_flagged`. A reply that does not answer exactly the events sent, in order, marks
 //!   nothing (resending is always safe: the ledger keeps each event id once).
 //! - Pull: pages until `more` is false, each page with its cursor in one transaction (`pull`); a page
 //!   is skipped, not applied, while events wait to be pushed.
@@ -13,12 +13,13 @@
 //! - The outcome of every attempt (success, or the error's code, message and whether to retry) is
 //!   stored in `sync_state`, except "not enrolled", which is not an attempt.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use sqlx::SqlitePool;
 
 use super::{
     client::{LedgerClient, LedgerUrl},
+    outbox,
     pull::{self, Applied},
     state,
     token::{Token, TokenStore},
@@ -183,8 +184,9 @@ impl Engine {
     /// Push the events waiting when the round began (later ones go next round: a busy counter
     /// cannot keep a round going for ever).
     async fn push_all(&self, client: &LedgerClient, token: &Token, report: &mut SyncReport) -> Result<()> {
-        let (last,): (Option<i64>,) =
-            sqlx::query_as("SELECT MAX(seq) FROM outbox WHERE pushed_at IS NULL").fetch_one(&self.pool).await?;
+        static LAST: LazyLock<String> =
+            LazyLock::new(|| format!("SELECT MAX(seq) FROM outbox WHERE {}", outbox::WAITING));
+        let (last,): (Option<i64>,) = sqlx::query_as(LAST.as_str()).fetch_one(&self.pool).await?;
         let Some(last) = last else { return Ok(()) };
         let mut after = 0i64;
         loop {
@@ -199,14 +201,19 @@ impl Engine {
     /// The next waiting events in `(after, last]`, in order: at most `MAX_BATCH`, and about half
     /// the ledger's body limit (payloads are small; this only guards a pathological outbox).
     async fn waiting_batch(&self, after: i64, last: i64) -> Result<Vec<PushEvent>> {
-        let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at FROM outbox WHERE pushed_at IS NULL AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-        )
-        .bind(after)
-        .bind(last)
-        .bind(i64::try_from(wire::MAX_BATCH).unwrap_or(500))
-        .fetch_all(&self.pool)
-        .await?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at FROM outbox
+                 WHERE {} AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                outbox::WAITING
+            )
+        });
+        let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(SQL.as_str())
+            .bind(after)
+            .bind(last)
+            .bind(i64::try_from(wire::MAX_BATCH).unwrap_or(500))
+            .fetch_all(&self.pool)
+            .await?;
         let mut bytes = 0usize;
         let mut out = Vec::with_capacity(rows.len());
         for (seq, event_id, kind, terminal, payload, payload_sha256, created_at) in rows {
@@ -248,6 +255,7 @@ impl Engine {
                 }
             }
         }
+        outbox::advance_push_from(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

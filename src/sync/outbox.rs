@@ -8,6 +8,12 @@
 //! `payload_sha256` (so the ledger can tell a resend from a different event under a reused id), and
 //! `seq`, the order in which the ledger must apply them. `pushed_at` is set when the ledger has
 //! acknowledged the event.
+//!
+//! Invariants: rows are never deleted, so `seq` (the largest + 1, no AUTOINCREMENT) is never
+//! reused. Every event with `seq < sync_state.push_from` has been acknowledged: the waiting events
+//! are found by scanning `seq` from there ([`WAITING`]), without an index a payment would have to
+//! write. [`advance_push_from`] moves the mark after acknowledgements, [`lower_push_from`] moves it
+//! back when events are marked to be sent again.
 
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
@@ -58,8 +64,39 @@ pub fn push_append(
     q.push(")");
 }
 
+/// The `WHERE` condition of the events waiting to be pushed (a scan of the `seq` range from the
+/// mark, see the module docs).
+pub const WAITING: &str = "seq >= (SELECT push_from FROM sync_state WHERE id = 1) AND pushed_at IS NULL";
+
 /// Events not yet acknowledged by the ledger.
 pub async fn waiting(conn: &mut SqliteConnection) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL").fetch_one(conn).await?;
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("SELECT COUNT(*) FROM outbox WHERE {WAITING}"));
+    let (n,): (i64,) = sqlx::query_as(SQL.as_str()).fetch_one(conn).await?;
     Ok(n)
+}
+
+/// Move the mark to the oldest event still waiting (or past the newest), inside the transaction
+/// that acknowledged events.
+pub async fn advance_push_from(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_state SET push_from = COALESCE(
+             (SELECT seq FROM outbox WHERE seq >= sync_state.push_from AND pushed_at IS NULL ORDER BY seq LIMIT 1),
+             (SELECT MAX(seq) + 1 FROM outbox),
+             push_from)
+         WHERE id = 1",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Move the mark back to `seq` (if it is past it), inside the transaction that marked the event
+/// as waiting again.
+pub async fn lower_push_from(conn: &mut SqliteConnection, seq: i64) -> Result<()> {
+    sqlx::query("UPDATE sync_state SET push_from = MIN(push_from, MAX(?, 1)) WHERE id = 1")
+        .bind(seq)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

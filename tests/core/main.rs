@@ -13,3 +13,4 @@ mod lookup;
 mod printing;
 mod store;
 mod sync;
+mod upgrade;

@@ -324,3 +324,40 @@ async fn a_keyring_that_cannot_be_read_is_a_failed_attempt_shown_in_the_status()
     assert_eq!(st.last_error.unwrap().code, "SYNC_KEYRING");
     assert_eq!(st.consecutive_failures, 1);
 }
+
+async fn push_from(c: &Counter) -> i64 {
+    sqlx::query_scalar("SELECT push_from FROM sync_state").fetch_one(c.desk.pool()).await.unwrap()
+}
+
+/// The outbox keeps no index of waiting events: a mark (`sync_state.push_from`) below which every
+/// event is acknowledged stands in for it. It follows acknowledgements, never passes a waiting event,
+/// and goes back when an administrator has events sent again.
+#[tokio::test]
+async fn the_push_mark_follows_acknowledgements_and_resends() {
+    let (c, _url, ledger, _) = enrolled(staffed("2026-11-23T10:00:00+08:00").await).await;
+    let first: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetch_one(c.desk.pool()).await.unwrap();
+    let start = push_from(&c).await;
+    assert!(start <= first, "nothing after the mark is skipped: {start} <= {first}");
+    append(&c, 3).await;
+    c.desk.sync_once().await.unwrap();
+    assert_eq!(push_from(&c).await, first + 3, "past the newest acknowledged event");
+
+    // A reply that marks nothing leaves the mark where it was.
+    append(&c, 2).await;
+    ledger.lock().unwrap().scramble = true;
+    c.desk.sync_once().await.unwrap_err();
+    assert_eq!((push_from(&c).await, waiting(&c).await), (first + 3, 2));
+    c.desk.sync_once().await.unwrap();
+    assert_eq!((push_from(&c).await, waiting(&c).await), (first + 5, 0));
+
+    // 重新上传: the mark goes back to the oldest event sent again, and every one of them goes.
+    let admin = login(&c, "admin").await;
+    let again = c.desk.sync_resend(&admin, "2026-11-23T09:00:00+08:00").await.unwrap();
+    assert!(again >= 5, "{again}");
+    assert!(push_from(&c).await <= first, "{} <= {first}", push_from(&c).await);
+    assert_eq!(waiting(&c).await, again);
+    let report = c.desk.sync_once().await.unwrap();
+    assert_eq!(i64::from(report.duplicate), again, "the ledger has them all");
+    assert_eq!((push_from(&c).await, waiting(&c).await), (first + 5, 0));
+}
