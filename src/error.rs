@@ -66,6 +66,8 @@ pub enum Error {
         "holiday cash of receipt {receipt_no} was due at the bank on {due_on} and is not deposited: deposit it before taking more holiday cash"
     )]
     HolidayCashOverdue { receipt_no: String, due_on: String },
+    #[error("the receipt numbers of {terminal} for {year} are used up (999999 a year): call the administrator")]
+    ReceiptNumbersUsedUp { terminal: String, year: i32 },
     #[error("this bank voucher ({bank} {serial}) was already used by receipt {receipt_no} at {at} by {cashier}")]
     VoucherUsed { bank: String, serial: String, receipt_no: String, at: String, cashier: String },
     #[error(
@@ -166,6 +168,7 @@ impl Error {
             Error::HolidayCashLimit { .. } => "HOLIDAY_CASH_LIMIT",
             Error::HolidayCashShiftLimit { .. } => "HOLIDAY_CASH_SHIFT_LIMIT",
             Error::HolidayCashOverdue { .. } => "HOLIDAY_CASH_OVERDUE",
+            Error::ReceiptNumbersUsedUp { .. } => "RECEIPT_NUMBERS_USED_UP",
             Error::VoucherUsed { .. } => "VOUCHER_USED",
             Error::VoucherMismatch { .. } => "VOUCHER_MISMATCH",
             Error::ApprovalInvalid => "APPROVAL_INVALID",
@@ -238,6 +241,10 @@ impl Error {
             Error::HolidayCashOverdue { receipt_no, due_on } => {
                 p.insert("receipt_no".into(), receipt_no.clone());
                 p.insert("due_on".into(), due_on.clone());
+            }
+            Error::ReceiptNumbersUsedUp { terminal, year } => {
+                p.insert("terminal".into(), terminal.clone());
+                p.insert("year".into(), year.to_string());
             }
             Error::VoucherUsed { bank, serial, receipt_no, at, cashier } => {
                 for (k, v) in

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::LazyLock;
 
-use sqlx::{Connection, Row as _, SqliteConnection, sqlite::SqliteRow};
+use sqlx::{Row as _, Sqlite, SqliteConnection, pool::PoolConnection, sqlite::SqliteRow};
 
 use super::{Desk, Session, TokenRequest, verify_blocking};
 use crate::{
@@ -449,17 +449,33 @@ impl Desk {
         .await
     }
 
-    /// Write one payment or vend (see the module docs). The hot path of the counter: after
-    /// `BEGIN IMMEDIATE` it reads everything in one round trip (`pay_db::before`) and writes
-    /// everything in one batch (payment tables, audit entries, outbox event), so a payment costs
-    /// four round trips to the connection's thread on top of the session and account checks.
-    async fn take(&self, conn: &mut SqliteConnection, t: Taking<'_>) -> Result<PaymentDone> {
+    /// Write one payment or vend (see the module docs). The hot path of the counter: it begins
+    /// the transaction and reads everything in one round trip (`pay_db::before`) and writes
+    /// everything and commits in another (payment tables, audit entries, outbox event), so a
+    /// payment costs two round trips to the connection's thread on top of the session and account
+    /// checks. On an error the transaction is rolled back (`store::BatchedTx`).
+    async fn take(&self, conn: &mut PoolConnection<Sqlite>, t: Taking<'_>) -> Result<PaymentDone> {
+        let mut tx = store::BatchedTx::new(conn);
+        match self.take_in(&mut tx, t).await {
+            Ok(done) => {
+                tx.committed();
+                Ok(done)
+            }
+            Err(e) => {
+                tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Self::take`]'s work. Returns `Ok` only after the batch ending in `COMMIT` has run: nothing
+    /// after it can fail.
+    async fn take_in(&self, tx: &mut store::BatchedTx<'_>, t: Taking<'_>) -> Result<PaymentDone> {
         let now = self.now();
         let today = now.date_naive();
         let terminal = self.terminal().as_str();
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let before =
-            pay_db::before(&mut tx, t.shift_id, terminal, today.year(), t.account.id, t.kind == PaymentKind::Payment)
+            pay_db::before(tx, t.shift_id, terminal, today.year(), t.account.id, t.kind == PaymentKind::Payment)
                 .await?;
         if !before.shift_open {
             return Err(Error::ShiftNotOpen);
@@ -482,11 +498,11 @@ impl Desk {
             })
             .collect();
         let voucher_id = match &t.tender.voucher {
-            Some(v) => Some(pay_db::claim_voucher(&mut tx, v, t.session.user_id, now).await?),
+            Some(v) => Some(pay_db::claim_voucher(tx.conn(), v, t.session.user_id, now).await?),
             None => None,
         };
         let receipt_seq = before.last_receipt + 1;
-        let receipt_no = pay_db::receipt_no(terminal, today.year(), receipt_seq);
+        let receipt_no = pay_db::receipt_no(terminal, today.year(), receipt_seq)?;
         let credit = settlement.prepaid();
         let prepaid_after = before.prepaid + credit;
         let event_id = outbox::new_event_id();
@@ -523,8 +539,6 @@ impl Desk {
                     receipt: &receipt_json,
                 },
                 terminal,
-                year: today.year(),
-                receipt_seq,
                 prepaid_credit: credit,
                 lines,
                 changes: &settlement.changes,
@@ -578,8 +592,8 @@ impl Desk {
         });
         batch.push(";\n");
         outbox::push_append(&mut batch, &event_id, t.kind.as_str(), terminal, &payload, now);
-        pay_db::run(&mut tx, &mut batch).await?;
-        tx.commit().await?;
+        batch.push(store::BatchedTx::COMMIT);
+        pay_db::run(tx.conn(), &mut batch).await?;
         tracing::info!(receipt = %receipt_no, account = %t.account.account_no, "money taken");
         Ok(PaymentDone {
             receipt_no,

@@ -1,5 +1,12 @@
-//! The `payments`, `payment_lines`, `payment_bill_before`, `vouchers`, `voids`, `holiday_cash` and
-//! `receipt_counters` tables. Every function runs inside the caller's transaction.
+//! The `payments`, `payment_lines`, `vouchers`, `voids` and `holiday_cash` tables. Every function
+//! runs inside the caller's transaction.
+//!
+//! Invariants: payment rows are never deleted (a trigger refuses it), so the last receipt number
+//! of a terminal and year is the largest `receipt_no` with that prefix, read off its UNIQUE index
+//! ([`before`]); numbers have a fixed width of six digits ([`receipt_no`] refuses more), so text
+//! order is number order. `payments.bills_before` holds, for a void, each touched bill's state
+//! before the payment: a JSON array of `[bill id, paid_fen, late_fee_from, late_fee_owed_fen,
+//! late_fee_received_fen, late_fee_waived_fen]`.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rand::RngCore;
@@ -19,9 +26,15 @@ use crate::{
     store,
 };
 
-/// Receipt number `TERMINAL-YEAR-NNNNNN`.
-pub fn receipt_no(terminal: &str, year: i32, n: i64) -> String {
-    format!("{terminal}-{year}-{n:06}")
+/// The largest receipt number of a year.
+pub const LAST_RECEIPT_OF_YEAR: i64 = 999_999;
+
+/// Receipt number `TERMINAL-YEAR-NNNNNN`, the `n`th of the year (1 ..= [`LAST_RECEIPT_OF_YEAR`]).
+pub fn receipt_no(terminal: &str, year: i32, n: i64) -> Result<String> {
+    if !(1..=LAST_RECEIPT_OF_YEAR).contains(&n) {
+        return Err(Error::ReceiptNumbersUsedUp { terminal: terminal.to_string(), year });
+    }
+    Ok(format!("{terminal}-{year}-{n:06}"))
 }
 
 /// The secret that keys verification codes: read from `settings`, made there on first use.
@@ -157,12 +170,14 @@ pub struct Before {
     pub bills: Vec<Bill>,
 }
 
-/// The state row of [`before`]; parameters: shift id, terminal, year, account id.
+/// The state row of [`before`]; parameters: shift id, the year's receipt prefix `TERMINAL-YEAR-`
+/// and that prefix followed by `:` (the character after the digits), account id.
 fn state_sql() -> &'static str {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ? AND closed_at IS NULL),
-                    COALESCE((SELECT last FROM receipt_counters WHERE terminal = ? AND year = ?), 0),
+                    COALESCE((SELECT CAST(substr(receipt_no, -6) AS INTEGER) FROM payments
+                              WHERE receipt_no > ? AND receipt_no < ? ORDER BY receipt_no DESC LIMIT 1), 0),
                     (SELECT prepaid_balance_fen FROM accounts WHERE id = ?), ({})",
             audit::HEAD
         )
@@ -170,28 +185,32 @@ fn state_sql() -> &'static str {
     &SQL
 }
 
-/// [`state_sql`] then the open bills: parameters as there, then the account id again.
-fn state_and_bills_sql() -> &'static str {
-    static SQL: LazyLock<String> = LazyLock::new(|| format!("{}; {}", state_sql(), accounts_db::OPEN_BILLS));
-    &SQL
+/// `BEGIN IMMEDIATE`, [`state_sql`], and the open bills when wanted: parameters as in
+/// [`state_sql`], then the account id again for the bills.
+fn begin_and_read_sql(with_bills: bool) -> &'static str {
+    static STATE: LazyLock<String> = LazyLock::new(|| format!("{}{}", store::BatchedTx::BEGIN, state_sql()));
+    static STATE_AND_BILLS: LazyLock<String> =
+        LazyLock::new(|| format!("{}; {}", STATE.as_str(), accounts_db::OPEN_BILLS));
+    if with_bills { &STATE_AND_BILLS } else { &STATE }
 }
 
-/// Read [`Before`] in one round trip (two statements when bills are wanted). Call it inside the
-/// payment's `BEGIN IMMEDIATE` transaction: the write lock keeps every value current until commit.
+/// Begin the payment's transaction and read [`Before`], in one round trip (`BEGIN IMMEDIATE`
+/// and two or three statements). The write lock keeps every value current until commit.
 pub async fn before(
-    conn: &mut SqliteConnection,
+    tx: &mut store::BatchedTx<'_>,
     shift_id: i64,
     terminal: &str,
     year: i32,
     account_id: i64,
     with_bills: bool,
 ) -> Result<Before> {
-    let sql = if with_bills { state_and_bills_sql() } else { state_sql() };
-    let mut q = sqlx::query(sql).bind(shift_id).bind(terminal).bind(year).bind(account_id);
+    let sql = begin_and_read_sql(with_bills);
+    let prefix = format!("{terminal}-{year}-");
+    let mut q = sqlx::query(sql).bind(shift_id).bind(prefix.clone()).bind(format!("{prefix}:")).bind(account_id);
     if with_bills {
         q = q.bind(account_id);
     }
-    let rows = q.fetch_all(conn).await?;
+    let rows = q.fetch_all(tx.conn()).await?;
     let Some((state, bills)) = rows.split_first() else {
         return Err(Error::Internal("the payment's state row is missing".into()));
     };
@@ -212,9 +231,6 @@ pub async fn before(
 pub struct Record<'a> {
     pub payment: NewPayment<'a>,
     pub terminal: &'a str,
-    pub year: i32,
-    /// The receipt number's sequence (`Before::last_receipt` + 1).
-    pub receipt_seq: i64,
     /// What goes to the prepaid balance.
     pub prepaid_credit: Yuan,
     pub lines: &'a [Line],
@@ -224,21 +240,30 @@ pub struct Record<'a> {
     pub holiday_due: Option<NaiveDate>,
 }
 
-/// Add a payment's writes to a batch: the receipt counter, the prepaid balance, the payment row,
-/// its allocation lines, each touched bill's state before and its change, and its holiday-cash
+/// Add a payment's writes to a batch: the prepaid balance, the payment row (with each touched
+/// bill's state before it), its allocation lines, each bill's change, and its holiday-cash
 /// obligation; statements separated by `;`, none after the last. Lines and changes travel as JSON
 /// arrays read with `json_each`, so the batch's SQL text does not depend on how many there are
 /// and SQLite reuses its prepared statements. Run the batch with [`run`] inside the transaction
 /// that read [`before`].
 pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
     let p = &r.payment;
-    q.push("INSERT INTO receipt_counters (terminal, year, last) VALUES (")
-        .push_bind(r.terminal)
-        .push(", ")
-        .push_bind(r.year)
-        .push(", ")
-        .push_bind(r.receipt_seq)
-        .push(") ON CONFLICT (terminal, year) DO UPDATE SET last = excluded.last;\n");
+    // [bill id, principal paid, late fee paid, late fee waived, late fee owed after].
+    let changes = serde_json::Value::Array(
+        r.changes
+            .iter()
+            .map(|c| {
+                serde_json::json!([
+                    c.bill_id,
+                    c.principal_paid.fen(),
+                    c.late_fee_paid.fen(),
+                    c.late_fee_waived.fen(),
+                    c.late_fee_owed_after.fen()
+                ])
+            })
+            .collect(),
+    )
+    .to_string();
     // Nothing to the balance (the usual payment): the row is left alone, so its page is not written.
     // The test is in SQL, not Rust, so the batch's text (and its prepared statement) stays the same.
     q.push("UPDATE accounts SET prepaid_balance_fen = prepaid_balance_fen + ")
@@ -251,7 +276,7 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
     q.push(
         "INSERT INTO payments (event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen, change_fen,
                                voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason, prepaid_after_fen,
-                               verification_code, created_at, receipt) VALUES (",
+                               verification_code, created_at, receipt, bills_before) VALUES (",
     );
     q.separated(", ")
         .push_bind(p.event_id)
@@ -272,7 +297,14 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
         .push_bind(p.verification_code)
         .push_bind(p.created_at.to_rfc3339())
         .push_bind(p.receipt);
-    q.push(");\n");
+    // The bills as they are now, before this batch's update below (the module docs give the layout).
+    q.push(
+        ", (SELECT json_group_array(json_array(b.id, b.paid_fen, b.late_fee_from, b.late_fee_owed_fen,
+                                               b.late_fee_received_fen, b.late_fee_waived_fen))
+            FROM bills b WHERE b.id IN (SELECT value ->> 0 FROM json_each(",
+    )
+    .push_bind(changes.clone())
+    .push("))));\n");
     // [kind, bill id, period, amount]; `key` is the line's position.
     let lines: Vec<serde_json::Value> = r
         .lines
@@ -287,31 +319,6 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
     .push(") j WHERE p.receipt_no = ")
     .push_bind(p.receipt_no)
     .push(";\n");
-    // [bill id, principal paid, late fee paid, late fee waived, late fee owed after].
-    let changes = serde_json::Value::Array(
-        r.changes
-            .iter()
-            .map(|c| {
-                serde_json::json!([
-                    c.bill_id,
-                    c.principal_paid.fen(),
-                    c.late_fee_paid.fen(),
-                    c.late_fee_waived.fen(),
-                    c.late_fee_owed_after.fen()
-                ])
-            })
-            .collect(),
-    )
-    .to_string();
-    q.push(
-        "INSERT INTO payment_bill_before (payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen)
-         SELECT p.id, b.id, b.paid_fen, b.late_fee_from, b.late_fee_owed_fen, b.late_fee_received_fen, b.late_fee_waived_fen
-         FROM payments p, bills b WHERE p.receipt_no = ",
-    )
-    .push_bind(p.receipt_no)
-    .push(" AND b.id IN (SELECT value ->> 0 FROM json_each(")
-    .push_bind(changes.clone())
-    .push("));\n");
     q.push(
         "UPDATE bills SET paid_fen = paid_fen + v.principal, late_fee_received_fen = late_fee_received_fen + v.fee,
                           late_fee_waived_fen = late_fee_waived_fen + v.waived, late_fee_owed_fen = v.owed,
@@ -426,9 +433,10 @@ pub async fn later_payment_on_account(conn: &mut SqliteConnection, p: &StoredPay
 pub async fn restore_bills(conn: &mut SqliteConnection, payment_id: i64) -> Result<()> {
     sqlx::query(
         "UPDATE bills SET
-             paid_fen = b.paid_fen, late_fee_from = b.late_fee_from, late_fee_owed_fen = b.late_fee_owed_fen,
-             late_fee_received_fen = b.late_fee_received_fen, late_fee_waived_fen = b.late_fee_waived_fen
-         FROM (SELECT * FROM payment_bill_before WHERE payment_id = ?) AS b WHERE bills.id = b.bill_id",
+             paid_fen = b.value ->> 1, late_fee_from = b.value ->> 2, late_fee_owed_fen = b.value ->> 3,
+             late_fee_received_fen = b.value ->> 4, late_fee_waived_fen = b.value ->> 5
+         FROM (SELECT j.value FROM payments p, json_each(p.bills_before) j WHERE p.id = ?) AS b
+         WHERE bills.id = b.value ->> 0",
     )
     .bind(payment_id)
     .execute(&mut *conn)

@@ -8,7 +8,7 @@
 //! taken inside that transaction, never reused (a void keeps its number). A bank voucher (bank +
 //! serial) is registered once and pays at most one payment that is not voided (a unique partial
 //! index). Nothing is deleted: a void is a row in `voids` plus the bills restored to the state
-//! recorded in `payment_bill_before`.
+//! recorded in `payments.bills_before`.
 
 pub mod allocation;
 pub mod banks;

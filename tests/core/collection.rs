@@ -127,6 +127,64 @@ async fn a_cash_payment_settles_oldest_first_and_writes_everything_in_one_go() {
     assert_eq!(count(&c, "SELECT COUNT(*) FROM payment_lines").await, 4);
 }
 
+/// Rows a payment writes, in every table it writes.
+const PAYMENT_WRITES: &str = "SELECT (SELECT COUNT(*) FROM payments) + (SELECT COUNT(*) FROM payment_lines)
+    + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM audit_log) + (SELECT SUM(paid_fen) FROM bills)";
+
+/// A payment's transaction begins in its first read and commits in its last batch. A statement
+/// failing inside that batch leaves nothing behind, and the writer's connection is not left
+/// inside the transaction: the next payment commits on its own and survives a restart.
+#[tokio::test]
+async fn a_payment_failing_inside_its_batch_leaves_nothing_and_the_next_one_commits() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    // Fail the batch half-way: after the payment row, at its allocation lines.
+    sqlx::raw_sql(
+        "CREATE TRIGGER fail_lines BEFORE INSERT ON payment_lines WHEN NEW.amount_fen = 1234
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    )
+    .execute(c.desk.pool())
+    .await
+    .unwrap();
+    let before = count(&c, PAYMENT_WRITES).await;
+    let err = c.desk.collect(cash(&t, "3100000002", "12.34", "12.34")).await.unwrap_err();
+    assert_eq!(err.code(), "STORE_ERROR", "{err}");
+    assert_eq!(count(&c, PAYMENT_WRITES).await, before, "nothing of the failed payment is left");
+    let done = c.desk.collect(cash(&t, "3100000001", "300.00", "300.00")).await.unwrap();
+    assert_eq!(done.receipt_no, "GY01-03-2026-000001", "the failed payment used no number");
+    let desk = restart(&c).await;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments").fetch_one(desk.pool()).await.unwrap();
+    assert_eq!(n, 1, "the next payment committed");
+}
+
+/// A payment abandoned while it waits for SQLite's write lock (the future dropped, as when a
+/// caller times out) does not leave the writer's connection inside a transaction either.
+#[tokio::test]
+async fn a_payment_dropped_while_waiting_for_the_lock_leaves_the_writer_usable() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    // Another process holds the write lock.
+    let mut other =
+        <sqlx::SqliteConnection as sqlx::Connection>::connect_with(c.desk.pool().connect_options().as_ref())
+            .await
+            .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+    let waiting = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        c.desk.collect(cash(&t, "3100000001", "10.00", "10.00")),
+    )
+    .await;
+    assert!(waiting.is_err(), "the payment waited for the lock and was dropped");
+    sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+    let done = c.desk.collect(cash(&t, "3100000001", "10.00", "10.00")).await.unwrap();
+    assert_eq!(done.receipt_no, "GY01-03-2026-000001");
+    let desk = restart(&c).await;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments").fetch_one(desk.pool()).await.unwrap();
+    assert_eq!(n, 1, "exactly the payment that returned");
+}
+
 #[tokio::test]
 async fn a_partial_payment_pays_the_fee_first_and_leaves_the_rest_owed() {
     let c = with_accounts("2026-01-10T09:00:00+08:00").await;
@@ -390,6 +448,29 @@ async fn receipt_numbers_continue_across_restarts() {
     let t = login_on(&desk, "cashier1").await;
     let done = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
     assert_eq!(done.receipt_no, "GY01-03-2026-000002", "the shift and the numbering survive a restart");
+}
+
+/// Six digits a year: the 999,999th number is the last, the next payment is refused and changes
+/// nothing, and a new year starts again at 000001.
+#[tokio::test]
+async fn receipt_numbers_stop_at_999999_and_start_again_each_year() {
+    let c = with_accounts("2026-12-31T23:55:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    sqlx::query("UPDATE payments SET receipt_no = 'GY01-03-2026-999998'").execute(c.desk.pool()).await.unwrap();
+    let done = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    assert_eq!(done.receipt_no, "GY01-03-2026-999999");
+    let writes =
+        "SELECT (SELECT COUNT(*) FROM payments) + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM audit_log)";
+    let before = count(&c, writes).await;
+    let err = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap_err();
+    assert_eq!(err.code(), "RECEIPT_NUMBERS_USED_UP", "{err}");
+    assert_eq!((err.params()["terminal"].as_str(), err.params()["year"].as_str()), ("GY01-03", "2026"));
+    assert_eq!(count(&c, writes).await, before, "nothing written");
+    c.clock.set(at("2027-01-01T00:05:00+08:00"));
+    let done = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    assert_eq!(done.receipt_no, "GY01-03-2027-000001");
 }
 
 #[tokio::test]

@@ -117,7 +117,7 @@ async fn kill_during_payments_leaves_nothing_half_done() {
     let to_prepaid =
         scalar(pool, "SELECT COALESCE(SUM(amount_fen), 0) FROM payment_lines WHERE kind = 'prepaid'").await;
     assert_eq!((bills_after - bills_before, balance_after - balance_before), (to_bills, to_prepaid));
-    // Receipt numbers 1..=N with no gap, and the counter agrees.
+    // Receipt numbers 1..=N with no gap (the next number is read off the largest one).
     let numbers: Vec<(String,)> =
         sqlx::query_as("SELECT receipt_no FROM payments ORDER BY id").fetch_all(pool).await.unwrap();
     // The worker runs on the machine's clock, so the year part is whatever year it is now.
@@ -125,6 +125,6 @@ async fn kill_during_payments_leaves_nothing_half_done() {
     for (i, (no,)) in numbers.iter().enumerate() {
         assert_eq!(no, &format!("{prefix}-{:06}", i + 1), "receipt numbers are consecutive");
     }
-    assert_eq!(scalar(pool, "SELECT last FROM receipt_counters").await, payments);
+    assert_eq!(i64::try_from(numbers.len()).unwrap(), payments);
     desk.pool().close().await;
 }

@@ -1,5 +1,5 @@
-//! Upgrades: a counter's database written by an earlier build keeps all its data when a
-//! migration rebuilds a table, and works on afterwards (numbering, voids, sync).
+//! Upgrades: a counter's database written by an earlier build keeps all its data when migrations
+//! rebuild its tables, and works on afterwards (numbering, voids, sync).
 
 use cashdesk::desk::counter::VoidRequest;
 
@@ -8,95 +8,16 @@ use crate::{
     common::{at, with_accounts},
 };
 
-/// Every row of the tables migration 20261206000006 rebuilds, as JSON, in order.
-async fn rebuilt_rows(pool: &sqlx::SqlitePool) -> Vec<(String,)> {
-    sqlx::query_as(
-        "SELECT json_array(payment_id, seq, kind, bill_id, period, amount_fen) FROM payment_lines
-         UNION ALL SELECT json_array(payment_id, bill_id, paid_fen, late_fee_from, late_fee_owed_fen,
-                                     late_fee_received_fen, late_fee_waived_fen) FROM payment_bill_before
-         UNION ALL SELECT json_array(terminal, year, last) FROM receipt_counters ORDER BY 1",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap()
-}
-
-/// How many of those tables keep their key in a separate index (rowid tables do, WITHOUT ROWID do not).
-async fn key_indexes(pool: &sqlx::SqlitePool) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%'
-         AND tbl_name IN ('receipt_counters', 'payment_lines', 'payment_bill_before')",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    n
-}
-
-/// A counter upgraded from a build whose payment tables were rowid tables (before migration
-/// 20261206000006): the rebuild keeps every row, a void still restores exactly, and numbering
-/// continues.
-#[tokio::test]
-async fn the_payment_table_rebuild_keeps_a_counters_data() {
-    let c = with_accounts("2026-01-18T10:00:00+08:00").await;
-    let t = login(&c, "cashier1").await;
-    open(&c, &t, "0").await;
-    let day = at("2026-01-18T10:00:00+08:00").date_naive();
-    let owed_at_first = c.desk.quote("test", "3100000004", day).await.unwrap();
-    let first = c.desk.collect(cash(&t, "3100000004", "2500.00", "2500.00")).await.unwrap();
-    let before = rebuilt_rows(c.desk.pool()).await;
-    assert!(before.len() >= 4, "lines, bill states and the counter: {before:?}");
-    // Put the tables back as the earlier build had them and forget the migration.
-    sqlx::raw_sql(
-        "CREATE TABLE rc (terminal TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL CHECK (last >= 0),
-                          PRIMARY KEY (terminal, year)) STRICT;
-         INSERT INTO rc SELECT * FROM receipt_counters; DROP TABLE receipt_counters; ALTER TABLE rc RENAME TO receipt_counters;
-         CREATE TABLE pl (payment_id INTEGER NOT NULL REFERENCES payments (id), seq INTEGER NOT NULL, kind TEXT NOT NULL,
-                          bill_id INTEGER REFERENCES bills (id), period INTEGER, amount_fen INTEGER NOT NULL,
-                          PRIMARY KEY (payment_id, seq)) STRICT;
-         INSERT INTO pl SELECT * FROM payment_lines; DROP TABLE payment_lines; ALTER TABLE pl RENAME TO payment_lines;
-         CREATE TABLE pb (payment_id INTEGER NOT NULL REFERENCES payments (id), bill_id INTEGER NOT NULL REFERENCES bills (id),
-                          paid_fen INTEGER NOT NULL, late_fee_from TEXT NOT NULL, late_fee_owed_fen INTEGER NOT NULL,
-                          late_fee_received_fen INTEGER NOT NULL, late_fee_waived_fen INTEGER NOT NULL,
-                          PRIMARY KEY (payment_id, bill_id)) STRICT;
-         INSERT INTO pb SELECT * FROM payment_bill_before; DROP TABLE payment_bill_before; ALTER TABLE pb RENAME TO payment_bill_before;
-         DELETE FROM _sqlx_migrations WHERE version = 20261206000006;",
-    )
-    .execute(c.desk.pool())
-    .await
-    .unwrap();
-    assert_eq!(key_indexes(c.desk.pool()).await, 3, "the earlier layout: each key in a b-tree of its own");
-
-    let desk = restart(&c).await;
-    assert_eq!(rebuilt_rows(desk.pool()).await, before, "every row survives the rebuild");
-    assert_eq!(key_indexes(desk.pool()).await, 0, "WITHOUT ROWID: one b-tree per table");
-    let t = login_on(&desk, "cashier1").await;
-    let next = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
-    assert_eq!(next.receipt_no, "GY01-03-2026-000002", "numbering continues after the rebuild");
-    desk.void_payment(VoidRequest {
-        token: t.clone(),
-        receipt_no: first.receipt_no.clone(),
-        reason: "金额录错".into(),
-        approval: approval("super1", "Counter#1"),
-    })
-    .await
-    .unwrap();
-    let owed_after_void = desk.quote("test", "3100000004", day).await.unwrap();
-    assert_eq!(
-        format!("{owed_after_void:?}"),
-        format!("{owed_at_first:?}"),
-        "the void restores the bills exactly, from the rebuilt table"
-    );
-}
-
-/// Every row of `payments` and `outbox` (migration 20261206000007 rebuilds both), as JSON, in order.
-async fn payment_and_outbox_rows(pool: &sqlx::SqlitePool) -> Vec<String> {
+/// Every row of the tables migrations 20261206000006 and 20261206000007 rebuild, as JSON, in order.
+async fn payment_rows(pool: &sqlx::SqlitePool) -> Vec<String> {
     sqlx::query_scalar(
-        "SELECT json_array(id, event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen,
-                           change_fen, voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason,
-                           prepaid_after_fen, verification_code, created_at, reprints, voided, receipt, printed_at)
+        "SELECT json_array('payment', id, event_id, receipt_no, kind, shift_id, account_id, method, amount_fen,
+                           tendered_fen, change_fen, voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason,
+                           prepaid_after_fen, verification_code, created_at, reprints, voided, receipt, printed_at,
+                           bills_before)
          FROM payments
-         UNION ALL SELECT json_array(seq, event_id, kind, terminal, payload, payload_sha256, created_at, pushed_at)
+         UNION ALL SELECT json_array('line', payment_id, seq, kind, bill_id, period, amount_fen) FROM payment_lines
+         UNION ALL SELECT json_array('event', seq, event_id, kind, terminal, payload, payload_sha256, created_at, pushed_at)
          FROM outbox ORDER BY 1",
     )
     .fetch_all(pool)
@@ -108,24 +29,88 @@ async fn scalar(pool: &sqlx::SqlitePool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
-/// A counter upgraded from a build whose payments had a second unique index on the event id and
-/// whose outbox had AUTOINCREMENT and an index of waiting events (before migration
-/// 20261206000007): every row survives, foreign keys still hold, the same events wait, and seq and
-/// receipt numbers go on from where they were.
+/// The payment tables as builds before migration 20261206000006 had them: rowid tables with
+/// composite keys, `receipt_counters`, `payment_bill_before`, a second unique index on the
+/// payment's event id, an outbox with AUTOINCREMENT and an index of waiting events, no push mark.
+/// Columns, keys and indexes as they were; CHECK constraints are left out (they do not change what
+/// a rebuild does). Built from the current tables' rows, in one transaction.
+const EARLIER_LAYOUT: &str = "
+BEGIN;
+PRAGMA defer_foreign_keys = ON;
+CREATE TABLE receipt_counters (terminal TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
+                               PRIMARY KEY (terminal, year)) STRICT;
+INSERT INTO receipt_counters
+    SELECT substr(receipt_no, 1, length(receipt_no) - 12), CAST(substr(receipt_no, -11, 4) AS INTEGER),
+           MAX(CAST(substr(receipt_no, -6) AS INTEGER))
+    FROM payments GROUP BY 1, 2;
+CREATE TABLE payment_bill_before (
+    payment_id INTEGER NOT NULL REFERENCES payments (id), bill_id INTEGER NOT NULL REFERENCES bills (id),
+    paid_fen INTEGER NOT NULL, late_fee_from TEXT NOT NULL, late_fee_owed_fen INTEGER NOT NULL,
+    late_fee_received_fen INTEGER NOT NULL, late_fee_waived_fen INTEGER NOT NULL,
+    PRIMARY KEY (payment_id, bill_id)) STRICT;
+INSERT INTO payment_bill_before
+    SELECT p.id, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5
+    FROM payments p, json_each(p.bills_before) j;
+CREATE TEMP TABLE pl AS SELECT * FROM payment_lines;
+DROP TABLE payment_lines;
+CREATE TABLE payment_lines (
+    payment_id INTEGER NOT NULL REFERENCES payments (id), seq INTEGER NOT NULL, kind TEXT NOT NULL,
+    bill_id INTEGER REFERENCES bills (id), period INTEGER, amount_fen INTEGER NOT NULL,
+    PRIMARY KEY (payment_id, seq)) STRICT;
+INSERT INTO payment_lines SELECT * FROM temp.pl;
+CREATE TEMP TABLE pc AS SELECT * FROM payments;
+DROP TABLE payments;
+CREATE TABLE payments (
+    id INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, receipt_no TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+    shift_id INTEGER NOT NULL REFERENCES shifts (id), account_id INTEGER NOT NULL REFERENCES accounts (id),
+    method TEXT NOT NULL, amount_fen INTEGER NOT NULL, tendered_fen INTEGER, change_fen INTEGER,
+    voucher_id INTEGER REFERENCES vouchers (id), holiday_cash INTEGER NOT NULL DEFAULT 0,
+    approved_by INTEGER REFERENCES users (id), waived_fen INTEGER NOT NULL DEFAULT 0, waiver_reason TEXT,
+    prepaid_after_fen INTEGER NOT NULL, verification_code TEXT NOT NULL, created_at TEXT NOT NULL,
+    reprints INTEGER NOT NULL DEFAULT 0, voided INTEGER NOT NULL DEFAULT 0, receipt TEXT, printed_at TEXT) STRICT;
+INSERT INTO payments
+    SELECT id, event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen, change_fen,
+           voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason, prepaid_after_fen, verification_code,
+           created_at, reprints, voided, receipt, printed_at
+    FROM temp.pc;
+CREATE INDEX payments_shift ON payments (shift_id);
+CREATE UNIQUE INDEX payments_voucher_once ON payments (voucher_id) WHERE voucher_id IS NOT NULL AND voided = 0;
+CREATE INDEX payments_account ON payments (account_id);
+CREATE TEMP TABLE oc AS SELECT * FROM outbox;
+DROP TABLE outbox;
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, terminal TEXT NOT NULL,
+    payload TEXT NOT NULL, payload_sha256 TEXT NOT NULL, created_at TEXT NOT NULL, pushed_at TEXT) STRICT;
+INSERT INTO outbox SELECT * FROM temp.oc;
+CREATE INDEX outbox_unpushed ON outbox (seq) WHERE pushed_at IS NULL;
+ALTER TABLE sync_state DROP COLUMN push_from;
+DROP TABLE temp.pl;
+DROP TABLE temp.pc;
+DROP TABLE temp.oc;
+DELETE FROM _sqlx_migrations WHERE version IN (20261206000006, 20261206000007);
+COMMIT;
+";
+
+/// A counter upgraded from a build before migrations 20261206000006 and 20261206000007: every
+/// row survives the rebuilds, foreign keys still hold, a void restores the bills exactly from the
+/// moved before-state, the same events wait, and seq and receipt numbers go on from where they were.
 #[tokio::test]
-async fn the_outbox_rebuild_keeps_every_event_and_what_waits() {
+async fn the_payment_table_rebuilds_keep_a_counters_data() {
     let c = with_accounts("2026-01-18T10:00:00+08:00").await;
     let t = login(&c, "cashier1").await;
     open(&c, &t, "0").await;
+    let day = at("2026-01-18T10:00:00+08:00").date_naive();
+    let owed_at_first = c.desk.quote("test", "3100000004", day).await.unwrap();
+    // 3100000004 owes two overdue periods: the payment settles bills and records their state before.
     let first = c.desk.collect(cash(&t, "3100000004", "2500.00", "2500.00")).await.unwrap();
-    c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
-    let void = |receipt_no: &str| VoidRequest {
-        token: t.clone(),
+    let second = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    let void = |token: &str, receipt_no: &str| VoidRequest {
+        token: token.into(),
         receipt_no: receipt_no.into(),
         reason: "金额录错".into(),
         approval: approval("super1", "Counter#1"),
     };
-    c.desk.void_payment(void(&first.receipt_no)).await.unwrap();
+    c.desk.void_payment(void(&t, &second.receipt_no)).await.unwrap();
     let pool = c.desk.pool();
     // The ledger acknowledged the two oldest events and flagged the second.
     sqlx::raw_sql(
@@ -136,54 +121,36 @@ async fn the_outbox_rebuild_keeps_every_event_and_what_waits() {
     .execute(pool)
     .await
     .unwrap();
-    let before = payment_and_outbox_rows(pool).await;
+    let before = payment_rows(pool).await;
+    assert!(before.iter().any(|r| r.contains("late_fee")), "allocation lines: {before:?}");
+    let bills_before = scalar(pool, "SELECT json_array_length(bills_before) FROM payments ORDER BY id LIMIT 1").await;
+    assert_eq!(bills_before, 2, "the first payment touched two bills");
     let third = scalar(pool, "SELECT seq FROM outbox ORDER BY seq LIMIT 1 OFFSET 2").await;
     let newest = scalar(pool, "SELECT MAX(seq) FROM outbox").await;
     let waiting = scalar(pool, "SELECT COUNT(*) FROM outbox WHERE pushed_at IS NULL").await;
     assert!(waiting >= 2, "the second payment and the void wait: {waiting}");
 
-    // Put both tables back as the earlier build had them and forget the migration.
-    let ddl = |name: &str| {
-        let name = name.to_string();
-        async move {
-            sqlx::query_scalar::<_, String>("SELECT sql FROM sqlite_master WHERE name = ?")
-                .bind(name)
-                .fetch_one(pool)
-                .await
-                .unwrap()
-        }
-    };
-    let payments = ddl("payments").await;
-    let old_payments = payments.replacen("event_id           TEXT NOT NULL,", "event_id TEXT NOT NULL UNIQUE,", 1);
-    let outbox = ddl("outbox").await;
-    let old_outbox =
-        outbox.replacen("seq            INTEGER PRIMARY KEY,", "seq INTEGER PRIMARY KEY AUTOINCREMENT,", 1);
-    assert!(old_payments != payments && old_outbox != outbox, "the current layout changed: update this test");
     let mut conn = pool.acquire().await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "BEGIN; PRAGMA defer_foreign_keys = ON;
-         CREATE TEMP TABLE pc AS SELECT * FROM payments; DROP TABLE payments; {old_payments};
-         INSERT INTO payments SELECT * FROM temp.pc; DROP TABLE temp.pc;
-         CREATE INDEX payments_shift ON payments (shift_id);
-         CREATE UNIQUE INDEX payments_voucher_once ON payments (voucher_id) WHERE voucher_id IS NOT NULL AND voided = 0;
-         CREATE INDEX payments_account ON payments (account_id);
-         CREATE TEMP TABLE oc AS SELECT * FROM outbox; DROP TABLE outbox; {old_outbox};
-         INSERT INTO outbox SELECT * FROM temp.oc; DROP TABLE temp.oc;
-         CREATE INDEX outbox_unpushed ON outbox (seq) WHERE pushed_at IS NULL;
-         ALTER TABLE sync_state DROP COLUMN push_from;
-         DELETE FROM _sqlx_migrations WHERE version = 20261206000007;
-         COMMIT;"
-    )))
-    .execute(&mut *conn)
-    .await
-    .unwrap();
+    sqlx::raw_sql(EARLIER_LAYOUT).execute(&mut *conn).await.unwrap();
     drop(conn);
     assert_eq!(scalar(pool, "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").await, newest);
+    assert_eq!(scalar(pool, "SELECT COUNT(*) FROM payment_bill_before").await, 3, "two bills, then one");
+    assert_eq!(scalar(pool, "SELECT last FROM receipt_counters").await, 2);
 
     let desk = restart(&c).await;
     let pool = desk.pool();
-    assert_eq!(payment_and_outbox_rows(pool).await, before, "every row survives the rebuild");
+    assert_eq!(payment_rows(pool).await, before, "every row survives the rebuilds");
     assert!(sqlx::query("PRAGMA foreign_key_check").fetch_all(pool).await.unwrap().is_empty(), "references hold");
+    assert_eq!(
+        scalar(
+            pool,
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('receipt_counters', 'payment_bill_before')
+             OR (name LIKE 'sqlite_autoindex_%' AND tbl_name = 'payment_lines')"
+        )
+        .await,
+        0,
+        "the counter and the before-state live in payments; the lines are one b-tree"
+    );
     assert_eq!(scalar(pool, "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'outbox'").await, 0);
     assert_eq!(
         scalar(pool, "SELECT COUNT(*) FROM sqlite_master WHERE tbl_name IN ('payments', 'outbox') AND type = 'index'")
@@ -193,14 +160,20 @@ async fn the_outbox_rebuild_keeps_every_event_and_what_waits() {
     );
     assert_eq!(scalar(pool, "SELECT push_from FROM sync_state").await, third, "the oldest event still waiting");
     assert_eq!(desk.sync_state().await.unwrap().waiting, waiting, "the same events wait");
+    for table in ["payments", "outbox"] {
+        let err = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(pool).await.unwrap_err();
+        assert!(err.to_string().contains("never deleted"), "{table}: {err}");
+    }
 
     let t = login_on(&desk, "cashier1").await;
     let next = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
     assert_eq!(next.receipt_no, "GY01-03-2026-000003", "numbering continues after the rebuild");
     assert_eq!(scalar(pool, "SELECT MAX(seq) FROM outbox").await, newest + 1, "seq continues");
+    desk.void_payment(void(&t, &first.receipt_no)).await.unwrap();
+    let owed_after_void = desk.quote("test", "3100000004", day).await.unwrap();
     assert_eq!(
-        scalar(pool, "SELECT COUNT(*) FROM payments WHERE event_id = (SELECT event_id FROM outbox WHERE seq = (SELECT MAX(seq) FROM outbox))").await,
-        1,
-        "the payment and its event share one id"
+        format!("{owed_after_void:?}"),
+        format!("{owed_at_first:?}"),
+        "the void restores the bills exactly, from the moved before-state"
     );
 }

@@ -343,6 +343,7 @@ const en: typeof zh = {
     HOLIDAY_CASH_SHIFT_LIMIT: 'Holiday cash in this shift may not exceed {limit}.',
     HOLIDAY_CASH_OVERDUE:
       'Holiday cash of receipt {receipt_no} was due at the bank on {due_on} and is not deposited: deposit it before taking more holiday cash.',
+    RECEIPT_NUMBERS_USED_UP: 'The receipt numbers of terminal {terminal} for {year} are used up (999999 a year). Call the system administrator.',
     VOUCHER_USED: 'This bank voucher ({bank} {serial}) was already used: receipt {receipt_no}, {at}, by {cashier}.',
     VOUCHER_MISMATCH:
       'The voucher {bank} {serial} was registered with amount {registered} and payer {payer}; what you typed differs. Check the slip.',

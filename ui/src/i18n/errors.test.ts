@@ -19,6 +19,7 @@ const samples: Record<string, Record<string, string>> = {
   HOLIDAY_CASH_LIMIT: { limit: '5000.00' },
   HOLIDAY_CASH_SHIFT_LIMIT: { limit: '20000.00' },
   HOLIDAY_CASH_OVERDUE: { receipt_no: 'DEMO-01-2026-000007', due_on: '2026-03-02' },
+  RECEIPT_NUMBERS_USED_UP: { terminal: 'DEMO-01', year: '2026' },
   VOUCHER_USED: { bank: '中国工商银行', serial: 'ICBC20260301', receipt_no: 'DEMO-01-2026-000003', at: '2026-03-01 10:02:11', cashier: 'cashier2' },
   VOUCHER_MISMATCH: { bank: '中国农业银行', serial: 'ABC123', registered: '880.00', payer: '王建国' },
   RECEIPT_NOT_FOUND: { receipt_no: 'DEMO-01-2026-999999' },

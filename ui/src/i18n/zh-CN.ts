@@ -337,6 +337,7 @@ export default {
     HOLIDAY_CASH_LIMIT: '节假日现金售电每笔不超过 {limit} 元',
     HOLIDAY_CASH_SHIFT_LIMIT: '本班节假日现金售电合计不能超过 {limit} 元',
     HOLIDAY_CASH_OVERDUE: '收据 {receipt_no} 的节假日现金应于 {due_on} 解款但尚未解款：解款前不能再收节假日现金',
+    RECEIPT_NUMBERS_USED_UP: '终端 {terminal} {year} 年的收据号已用完（每年至 999999），请联系系统管理员',
     VOUCHER_USED: '该银行凭证（{bank} {serial}）已使用过：收据 {receipt_no}，{at}，收费员 {cashier}',
     VOUCHER_MISMATCH: '该银行凭证（{bank} {serial}）已登记的金额为 {registered}、付款人为 {payer}，与输入不符，请核对回单',
     APPROVAL_INVALID: '授权人用户名或密码错误',

@@ -1,14 +1,22 @@
--- Three fewer pages written per payment (20261206000006 says why pages cost time):
+-- Five fewer pages written per payment (20261206000006 says why pages cost time):
 -- 1. `payments.event_id` loses its UNIQUE index. Every payment writes the same id to
 --    `outbox.event_id`, which is UNIQUE, in the same transaction: the second index only repeated
 --    that guarantee.
 -- 2. `outbox.seq` is a plain INTEGER PRIMARY KEY. AUTOINCREMENT wrote `sqlite_sequence` at every
---    insert; it only matters when the newest rows can be deleted, and outbox rows never are, so the
---    next seq (the largest + 1) is still never one used before.
+--    insert; it only matters when the newest rows can be deleted, and outbox rows never are (now
+--    enforced by a trigger), so the next seq (the largest + 1) is still never one used before.
 -- 3. The partial index `outbox_unpushed` goes. `sync_state.push_from` replaces it: every event
 --    with a smaller seq has been acknowledged by the ledger, so the waiting ones are found by
 --    scanning the seq range from there. The sync engine moves it forward after each acknowledged
 --    batch, and back when events are marked to be sent again.
+-- 4. `payment_bill_before` becomes the column `payments.bills_before`: the state of each bill the
+--    payment touched, before it, as a JSON array of [bill id, paid_fen, late_fee_from,
+--    late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen]. It is written once with the
+--    payment row (whose page is written anyway) and read only by a void.
+-- 5. `receipt_counters` goes. The last receipt number of a terminal and year is the largest
+--    `payments.receipt_no` with that prefix, read off the UNIQUE index the numbers need anyway
+--    (fixed width, so text order is number order). Payments are never deleted (now enforced by a
+--    trigger; a void keeps its row), so a number is never used twice.
 --
 -- `payments` and `outbox` are referenced by other tables' foreign keys, so they cannot be rebuilt
 -- under another name and renamed. Each is copied aside, dropped and created again under its own
@@ -43,18 +51,29 @@ CREATE TABLE payments (
     voided             INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
     receipt            TEXT,
     printed_at         TEXT,
+    -- See 4. above; '[]' for a vend.
+    bills_before       TEXT NOT NULL DEFAULT '[]',
     CHECK ((method = 'cash') = (tendered_fen IS NOT NULL AND change_fen IS NOT NULL AND voucher_id IS NULL)),
     CHECK (method = 'cash' OR voucher_id IS NOT NULL),
     CHECK (tendered_fen IS NULL OR tendered_fen = amount_fen + change_fen)
 ) STRICT;
 INSERT INTO payments (id, event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen,
                       change_fen, voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason,
-                      prepaid_after_fen, verification_code, created_at, reprints, voided, receipt, printed_at)
+                      prepaid_after_fen, verification_code, created_at, reprints, voided, receipt, printed_at,
+                      bills_before)
     SELECT id, event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen,
            change_fen, voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason,
-           prepaid_after_fen, verification_code, created_at, reprints, voided, receipt, printed_at
-    FROM temp.payments_copy ORDER BY id;
+           prepaid_after_fen, verification_code, created_at, reprints, voided, receipt, printed_at,
+           COALESCE((SELECT json_group_array(json_array(b.bill_id, b.paid_fen, b.late_fee_from, b.late_fee_owed_fen,
+                                                        b.late_fee_received_fen, b.late_fee_waived_fen))
+                     FROM payment_bill_before b WHERE b.payment_id = c.id), '[]')
+    FROM temp.payments_copy c ORDER BY id;
 DROP TABLE temp.payments_copy;
+DROP TABLE payment_bill_before;
+DROP TABLE receipt_counters;
+CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments BEGIN
+    SELECT RAISE(ABORT, 'payments are never deleted: a void reverses one and keeps it');
+END;
 CREATE INDEX payments_shift ON payments (shift_id);
 -- A voucher pays once: at most one payment that is not voided uses it (a voided use frees it).
 CREATE UNIQUE INDEX payments_voucher_once ON payments (voucher_id) WHERE voucher_id IS NOT NULL AND voided = 0;
@@ -78,6 +97,9 @@ INSERT INTO outbox (seq, event_id, kind, terminal, payload, payload_sha256, crea
     SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at, pushed_at
     FROM temp.outbox_copy ORDER BY seq;
 DROP TABLE temp.outbox_copy;
+CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox BEGIN
+    SELECT RAISE(ABORT, 'outbox events are never deleted: their seq must never be used again');
+END;
 
 ALTER TABLE sync_state ADD COLUMN push_from INTEGER NOT NULL DEFAULT 1 CHECK (push_from >= 1);
 UPDATE sync_state SET push_from = COALESCE(
