@@ -1,4 +1,4 @@
--- Five fewer pages written per payment (20261206000006 says why pages cost time):
+-- Six fewer pages written per payment (20261206000006 says why pages cost time):
 -- 1. `payments.event_id` loses its UNIQUE index. Every payment writes the same id to
 --    `outbox.event_id`, which is UNIQUE, in the same transaction: the second index only repeated
 --    that guarantee.
@@ -13,7 +13,13 @@
 --    payment touched, before it, as a JSON array of [bill id, paid_fen, late_fee_from,
 --    late_fee_owed_fen, late_fee_received_fen, late_fee_waived_fen]. It is written once with the
 --    payment row (whose page is written anyway) and read only by a void.
--- 5. `receipt_counters` goes. The last receipt number of a terminal and year is the largest
+-- 5. The index `payments_shift` goes. A shift records the range of payment ids it can hold:
+--    `payments_from` (the next payment id when it opened) and `payments_to` (the last payment id
+--    when it closed; NULL while open). Payment ids only grow (the largest + 1; payments are never
+--    deleted), so every payment of a shift lies in its range, and a shift's payments are read by
+--    scanning that range of the payments table (`shifts::db::PAYMENTS_OF_SHIFT`). One open shift
+--    per terminal keeps the range holding little else.
+-- 6. `receipt_counters` goes. The last receipt number of a terminal and year is the largest
 --    `payments.receipt_no` with that prefix, read off the UNIQUE index the numbers need anyway
 --    (fixed width, so text order is number order). Payments are never deleted (now enforced by a
 --    trigger; a void keeps its row), so a number is never used twice.
@@ -24,6 +30,15 @@
 -- table; putting the rows back clears those counts before the commit. The migration stays one
 -- transaction, together with sqlx's record of it.
 PRAGMA defer_foreign_keys = ON;
+
+-- 5. above, from the payments as they are (while payments_shift still exists).
+ALTER TABLE shifts ADD COLUMN payments_from INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE shifts ADD COLUMN payments_to INTEGER;
+UPDATE shifts SET payments_from = (SELECT COALESCE(MAX(id), 0) + 1 FROM payments),
+                  payments_to = CASE WHEN closed_at IS NULL THEN NULL ELSE 0 END;
+UPDATE shifts SET payments_from = b.lo, payments_to = CASE WHEN shifts.closed_at IS NULL THEN NULL ELSE b.hi END
+    FROM (SELECT shift_id, MIN(id) AS lo, MAX(id) AS hi FROM payments GROUP BY shift_id) AS b
+    WHERE b.shift_id = shifts.id;
 
 CREATE TEMP TABLE payments_copy AS SELECT * FROM payments;
 DROP TABLE payments;
@@ -74,7 +89,6 @@ DROP TABLE receipt_counters;
 CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments BEGIN
     SELECT RAISE(ABORT, 'payments are never deleted: a void reverses one and keeps it');
 END;
-CREATE INDEX payments_shift ON payments (shift_id);
 -- A voucher pays once: at most one payment that is not voided uses it (a voided use frees it).
 CREATE UNIQUE INDEX payments_voucher_once ON payments (voucher_id) WHERE voucher_id IS NOT NULL AND voided = 0;
 CREATE INDEX payments_account ON payments (account_id);

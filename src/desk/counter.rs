@@ -866,19 +866,24 @@ impl Desk {
         if drawer_expected(&mut tx, &shift).await? != expected {
             return Err(Error::invalid("counts", "money moved in this shift while counting: count again"));
         }
-        sqlx::query(
-            "UPDATE shifts SET closed_at = ?, expected_fen = ?, counted_fen = ?, count_detail = ?, difference_reason = ?, approved_by = ?
-             WHERE id = ? AND closed_at IS NULL",
-        )
-        .bind(now.to_rfc3339())
-        .bind(expected.fen())
-        .bind(counted.fen())
-        .bind(count.to_json().to_string())
-        .bind(&reason)
-        .bind(approver.as_ref().map(|a| a.user_id))
-        .bind(shift.id)
-        .execute(&mut *tx)
-        .await?;
+        static CLOSE: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE shifts SET closed_at = ?, expected_fen = ?, counted_fen = ?, count_detail = ?, difference_reason = ?,
+                                   approved_by = ?, {}
+                 WHERE id = ? AND closed_at IS NULL",
+                shifts_db::CLOSE_RANGE
+            )
+        });
+        sqlx::query(CLOSE.as_str())
+            .bind(now.to_rfc3339())
+            .bind(expected.fen())
+            .bind(counted.fen())
+            .bind(count.to_json().to_string())
+            .bind(&reason)
+            .bind(approver.as_ref().map(|a| a.user_id))
+            .bind(shift.id)
+            .execute(&mut *tx)
+            .await?;
         self.audit(
             &mut tx,
             &s.user.username,

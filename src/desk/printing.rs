@@ -7,7 +7,7 @@
 //! `CASHDESK_LP` names the program used instead of `lp` (a test printer that files the PDF); the
 //! font is located once per desk (`CASHDESK_FONT` or the system's CJK font) and reused.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -334,13 +334,14 @@ impl Desk {
             return Err(Error::Forbidden { role: s.user.role.as_str(), action: "see another cashier's shift report" });
         }
         type TxRow = (String, String, String, String, String, String, i64, i64, i64);
-        let txs: Vec<TxRow> = sqlx::query_as(
-            "SELECT p.receipt_no, p.created_at, p.kind, a.account_no, a.name, p.method, p.amount_fen, p.voided, p.holiday_cash
-             FROM payments p JOIN accounts a ON a.id = p.account_id WHERE p.shift_id = ? ORDER BY p.id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+        static TXS: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT p.receipt_no, p.created_at, p.kind, a.account_no, a.name, p.method, p.amount_fen, p.voided, p.holiday_cash
+                 FROM shifts s JOIN payments p ON {} JOIN accounts a ON a.id = p.account_id WHERE s.id = ? ORDER BY p.id",
+                crate::shifts::db::PAYMENTS_OF_SHIFT
+            )
+        });
+        let txs: Vec<TxRow> = sqlx::query_as(TXS.as_str()).bind(id).fetch_all(&mut *conn).await?;
         let deps: Vec<(String, String, i64, i64, String)> =
             sqlx::query_as("SELECT bank, slip_no, amount_fen, from_drawer_fen, deposited_at FROM deposits WHERE shift_id = ? ORDER BY id")
                 .bind(id)

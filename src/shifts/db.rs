@@ -1,10 +1,24 @@
 //! The `shifts`, `deposits` and `holiday_cash` tables.
+//!
+//! Invariant: every payment of a shift has an id in `payments_from ..= payments_to` of its shift
+//! (`payments_to` is NULL while the shift is open). Payment ids only grow, so the range is set
+//! once at opening ([`insert`]) and once at closing ([`CLOSE_RANGE`]); payments of a shift are read
+//! through [`PAYMENTS_OF_SHIFT`], a scan of that id range, so a payment writes no shift index.
+
+use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use sqlx::SqliteConnection;
 
 use super::{HolidayCashDue, ShiftInfo};
 use crate::{Error, Result, money::Yuan};
+
+/// Join condition of a shift `s` and its payments `p`: a range of payment ids (see the module docs).
+pub const PAYMENTS_OF_SHIFT: &str =
+    "p.id BETWEEN s.payments_from AND COALESCE(s.payments_to, 9223372036854775807) AND p.shift_id = s.id";
+
+/// The `SET` item that closes a shift's payment range, in the closing `UPDATE shifts`.
+pub const CLOSE_RANGE: &str = "payments_to = (SELECT COALESCE(MAX(id), 0) FROM payments)";
 
 /// An open shift row.
 #[derive(Debug, Clone)]
@@ -60,13 +74,16 @@ pub async fn insert(
     float: Yuan,
     now: DateTime<FixedOffset>,
 ) -> Result<i64> {
-    let res = sqlx::query("INSERT INTO shifts (terminal, user_id, opened_at, float_fen) VALUES (?, ?, ?, ?)")
-        .bind(terminal)
-        .bind(user_id)
-        .bind(now.to_rfc3339())
-        .bind(float.fen())
-        .execute(conn)
-        .await;
+    let res = sqlx::query(
+        "INSERT INTO shifts (terminal, user_id, opened_at, float_fen, payments_from)
+         VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM payments))",
+    )
+    .bind(terminal)
+    .bind(user_id)
+    .bind(now.to_rfc3339())
+    .bind(float.fen())
+    .execute(conn)
+    .await;
     match res {
         Ok(r) => Ok(r.last_insert_rowid()),
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(Error::ShiftAlreadyOpen),
@@ -76,12 +93,13 @@ pub async fn insert(
 
 /// Cash kept in a shift: the amounts of its cash payments that are not voided.
 pub async fn cash_kept(conn: &mut SqliteConnection, shift_id: i64) -> Result<Yuan> {
-    let (fen,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM payments WHERE shift_id = ? AND method = 'cash' AND voided = 0",
-    )
-    .bind(shift_id)
-    .fetch_one(conn)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT COALESCE(SUM(p.amount_fen), 0) FROM shifts s JOIN payments p ON {PAYMENTS_OF_SHIFT}
+             WHERE s.id = ? AND p.method = 'cash' AND p.voided = 0"
+        )
+    });
+    let (fen,): (i64,) = sqlx::query_as(SQL.as_str()).bind(shift_id).fetch_one(conn).await?;
     Ok(Yuan::from_fen(fen))
 }
 
@@ -96,12 +114,13 @@ pub async fn deposited(conn: &mut SqliteConnection, shift_id: i64) -> Result<Yua
 
 /// Holiday cash taken in a shift (not voided), for the optional per-shift limit.
 pub async fn holiday_cash_in_shift(conn: &mut SqliteConnection, shift_id: i64) -> Result<Yuan> {
-    let (fen,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(p.amount_fen), 0) FROM payments p WHERE p.shift_id = ? AND p.holiday_cash = 1 AND p.voided = 0",
-    )
-    .bind(shift_id)
-    .fetch_one(conn)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT COALESCE(SUM(p.amount_fen), 0) FROM shifts s JOIN payments p ON {PAYMENTS_OF_SHIFT}
+             WHERE s.id = ? AND p.holiday_cash = 1 AND p.voided = 0"
+        )
+    });
+    let (fen,): (i64,) = sqlx::query_as(SQL.as_str()).bind(shift_id).fetch_one(conn).await?;
     Ok(Yuan::from_fen(fen))
 }
 

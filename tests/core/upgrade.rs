@@ -1,7 +1,10 @@
 //! Upgrades: a counter's database written by an earlier build keeps all its data when migrations
 //! rebuild its tables, and works on afterwards (numbering, voids, sync).
 
-use cashdesk::desk::counter::VoidRequest;
+use cashdesk::{
+    desk::counter::{CloseShiftRequest, VoidRequest},
+    shifts::DenominationCount,
+};
 
 use crate::{
     collection::{approval, cash, login, login_on, open, restart},
@@ -31,7 +34,8 @@ async fn scalar(pool: &sqlx::SqlitePool, sql: &'static str) -> i64 {
 
 /// The payment tables as builds before migration 20261206000006 had them: rowid tables with
 /// composite keys, `receipt_counters`, `payment_bill_before`, a second unique index on the
-/// payment's event id, an outbox with AUTOINCREMENT and an index of waiting events, no push mark.
+/// payment's event id, an index of payments by shift and no payment range on shifts, an outbox
+/// with AUTOINCREMENT and an index of waiting events, no push mark.
 /// Columns, keys and indexes as they were; CHECK constraints are left out (they do not change what
 /// a rebuild does). Built from the current tables' rows, in one transaction.
 const EARLIER_LAYOUT: &str = "
@@ -84,6 +88,8 @@ CREATE TABLE outbox (
 INSERT INTO outbox SELECT * FROM temp.oc;
 CREATE INDEX outbox_unpushed ON outbox (seq) WHERE pushed_at IS NULL;
 ALTER TABLE sync_state DROP COLUMN push_from;
+ALTER TABLE shifts DROP COLUMN payments_from;
+ALTER TABLE shifts DROP COLUMN payments_to;
 DROP TABLE temp.pl;
 DROP TABLE temp.pc;
 DROP TABLE temp.oc;
@@ -92,12 +98,21 @@ COMMIT;
 ";
 
 /// A counter upgraded from a build before migrations 20261206000006 and 20261206000007: every
-/// row survives the rebuilds, foreign keys still hold, a void restores the bills exactly from the
-/// moved before-state, the same events wait, and seq and receipt numbers go on from where they were.
+/// row survives the rebuilds, foreign keys still hold, each shift gets the range of its payments,
+/// a void restores the bills exactly from the moved before-state, the same events wait, and seq
+/// and receipt numbers go on from where they were.
 #[tokio::test]
 async fn the_payment_table_rebuilds_keep_a_counters_data() {
     let c = with_accounts("2026-01-18T10:00:00+08:00").await;
     let t = login(&c, "cashier1").await;
+    // A closed shift with one payment, then the open shift the rest happens in.
+    open(&c, &t, "0").await;
+    c.desk.collect(cash(&t, "3100000002", "5.00", "5.00")).await.unwrap();
+    let five = vec![DenominationCount { denomination: "5".into(), count: 1 }];
+    c.desk
+        .close_shift(CloseShiftRequest { token: t.clone(), counts: five, reason: None, approval: None })
+        .await
+        .unwrap();
     open(&c, &t, "0").await;
     let day = at("2026-01-18T10:00:00+08:00").date_naive();
     let owed_at_first = c.desk.quote("test", "3100000004", day).await.unwrap();
@@ -123,7 +138,9 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
     .unwrap();
     let before = payment_rows(pool).await;
     assert!(before.iter().any(|r| r.contains("late_fee")), "allocation lines: {before:?}");
-    let bills_before = scalar(pool, "SELECT json_array_length(bills_before) FROM payments ORDER BY id LIMIT 1").await;
+    let bills_before =
+        scalar(pool, "SELECT json_array_length(bills_before) FROM payments WHERE receipt_no = 'GY01-03-2026-000002'")
+            .await;
     assert_eq!(bills_before, 2, "the first payment touched two bills");
     let third = scalar(pool, "SELECT seq FROM outbox ORDER BY seq LIMIT 1 OFFSET 2").await;
     let newest = scalar(pool, "SELECT MAX(seq) FROM outbox").await;
@@ -134,8 +151,8 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
     sqlx::raw_sql(EARLIER_LAYOUT).execute(&mut *conn).await.unwrap();
     drop(conn);
     assert_eq!(scalar(pool, "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").await, newest);
-    assert_eq!(scalar(pool, "SELECT COUNT(*) FROM payment_bill_before").await, 3, "two bills, then one");
-    assert_eq!(scalar(pool, "SELECT last FROM receipt_counters").await, 2);
+    assert_eq!(scalar(pool, "SELECT COUNT(*) FROM payment_bill_before").await, 4, "one bill, two, then one");
+    assert_eq!(scalar(pool, "SELECT last FROM receipt_counters").await, 3);
 
     let desk = restart(&c).await;
     let pool = desk.pool();
@@ -155,9 +172,12 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
     assert_eq!(
         scalar(pool, "SELECT COUNT(*) FROM sqlite_master WHERE tbl_name IN ('payments', 'outbox') AND type = 'index'")
             .await,
-        5,
-        "payments: receipt_no, shift, voucher, account; outbox: event_id"
+        4,
+        "payments: receipt_no, voucher, account; outbox: event_id"
     );
+    let ranges: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT payments_from, payments_to FROM shifts ORDER BY id").fetch_all(pool).await.unwrap();
+    assert_eq!(ranges, [(1, Some(1)), (2, None)], "the closed shift holds payment 1; the open one from 2 on");
     assert_eq!(scalar(pool, "SELECT push_from FROM sync_state").await, third, "the oldest event still waiting");
     assert_eq!(desk.sync_state().await.unwrap().waiting, waiting, "the same events wait");
     for table in ["payments", "outbox"] {
@@ -167,7 +187,7 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
 
     let t = login_on(&desk, "cashier1").await;
     let next = desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
-    assert_eq!(next.receipt_no, "GY01-03-2026-000003", "numbering continues after the rebuild");
+    assert_eq!(next.receipt_no, "GY01-03-2026-000004", "numbering continues after the rebuild");
     assert_eq!(scalar(pool, "SELECT MAX(seq) FROM outbox").await, newest + 1, "seq continues");
     desk.void_payment(void(&t, &first.receipt_no)).await.unwrap();
     let owed_after_void = desk.quote("test", "3100000004", day).await.unwrap();
@@ -176,4 +196,11 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
         format!("{owed_at_first:?}"),
         "the void restores the bills exactly, from the moved before-state"
     );
+    // The open shift kept 2,500.00 + 1.00 (voided) + 1.00 and 2,500.00 was voided: 1.00 in the drawer.
+    let one = vec![DenominationCount { denomination: "1".into(), count: 1 }];
+    let closed = desk
+        .close_shift(CloseShiftRequest { token: t.clone(), counts: one, reason: None, approval: None })
+        .await
+        .unwrap();
+    assert_eq!(closed.expected.to_string(), "1.00", "the shift's payments, found by their id range");
 }
