@@ -242,9 +242,10 @@ pub struct Record<'a> {
 
 /// Add a payment's writes to a batch: the prepaid balance, the payment row (with each touched
 /// bill's state before it), its allocation lines, each bill's change, and its holiday-cash
-/// obligation; statements separated by `;`, none after the last. Lines and changes travel as JSON
-/// arrays read with `json_each`, so the batch's SQL text does not depend on how many there are
-/// and SQLite reuses its prepared statements. Run the batch with [`run`] inside the transaction
+/// obligation; statements separated by `;`, none after the last, and none for what does not
+/// change. Lines and changes travel as JSON arrays read with `json_each`, so the batch's SQL text
+/// does not depend on how many there are: it takes one of a few shapes, which SQLite prepares once
+/// each and sqlx keeps. Run the batch with [`run`] inside the transaction
 /// that read [`before`].
 pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
     let p = &r.payment;
@@ -264,15 +265,16 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
             .collect(),
     )
     .to_string();
-    // Nothing to the balance (the usual payment): the row is left alone, so its page is not written.
-    // The test is in SQL, not Rust, so the batch's text (and its prepared statement) stays the same.
-    q.push("UPDATE accounts SET prepaid_balance_fen = prepaid_balance_fen + ")
-        .push_bind(r.prepaid_credit.fen())
-        .push(" WHERE id = ")
-        .push_bind(p.account_id)
-        .push(" AND ")
-        .push_bind(r.prepaid_credit.fen())
-        .push(" <> 0;\n");
+    // Nothing to the balance (the usual payment): no statement, so the row's page is not written
+    // and the batch has a statement less (each costs a few µs). A batch's text takes one of a few
+    // shapes, each a statement SQLite prepares once and sqlx keeps.
+    if !r.prepaid_credit.is_zero() {
+        q.push("UPDATE accounts SET prepaid_balance_fen = prepaid_balance_fen + ")
+            .push_bind(r.prepaid_credit.fen())
+            .push(" WHERE id = ")
+            .push_bind(p.account_id)
+            .push(";\n");
+    }
     q.push(
         "INSERT INTO payments (event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen, change_fen,
                                voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason, prepaid_after_fen,
@@ -317,20 +319,22 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
     )
     .push_bind(serde_json::Value::Array(lines).to_string())
     .push(") j WHERE p.receipt_no = ")
-    .push_bind(p.receipt_no)
-    .push(";\n");
-    q.push(
-        "UPDATE bills SET paid_fen = paid_fen + v.principal, late_fee_received_fen = late_fee_received_fen + v.fee,
-                          late_fee_waived_fen = late_fee_waived_fen + v.waived, late_fee_owed_fen = v.owed,
-                          late_fee_from = MAX(late_fee_from, ",
-    )
-    .push_bind(r.today.format("%Y-%m-%d").to_string())
-    .push(
-        ") FROM (SELECT value ->> 0 AS id, value ->> 1 AS principal, value ->> 2 AS fee, value ->> 3 AS waived,
-                        value ->> 4 AS owed FROM json_each(",
-    )
-    .push_bind(changes)
-    .push(")) AS v WHERE bills.id = v.id");
+    .push_bind(p.receipt_no);
+    // A vend, or a payment on an account with nothing owed, updates no bill: no statement.
+    if !r.changes.is_empty() {
+        q.push(
+            ";\nUPDATE bills SET paid_fen = paid_fen + v.principal, late_fee_received_fen = late_fee_received_fen + v.fee,
+                              late_fee_waived_fen = late_fee_waived_fen + v.waived, late_fee_owed_fen = v.owed,
+                              late_fee_from = MAX(late_fee_from, ",
+        )
+        .push_bind(r.today.format("%Y-%m-%d").to_string())
+        .push(
+            ") FROM (SELECT value ->> 0 AS id, value ->> 1 AS principal, value ->> 2 AS fee, value ->> 3 AS waived,
+                            value ->> 4 AS owed FROM json_each(",
+        )
+        .push_bind(changes)
+        .push(")) AS v WHERE bills.id = v.id");
+    }
     if let Some(due) = r.holiday_due {
         q.push(";\nINSERT INTO holiday_cash (payment_id, terminal, amount_fen, taken_on, due_on) SELECT id, ");
         q.separated(", ")
