@@ -149,6 +149,26 @@ impl<'c> BatchedTx<'c> {
         self.open = false;
     }
 
+    /// End the transaction by what the caller's work returned: `Ok(Some(_))` means the batch with
+    /// [`BatchedTx::COMMIT`] ran; `Ok(None)` means nothing was written and the transaction is
+    /// rolled back; an error is rolled back and returned.
+    pub async fn finish<T>(self, done: Result<Option<T>>) -> Result<Option<T>> {
+        match done {
+            Ok(Some(v)) => {
+                self.committed();
+                Ok(Some(v))
+            }
+            Ok(None) => {
+                self.rollback().await;
+                Ok(None)
+            }
+            Err(e) => {
+                self.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
     /// Undo the transaction after an error. If it cannot be undone here (no transaction was
     /// begun, or the connection failed), the connection is closed instead.
     pub async fn rollback(mut self) {

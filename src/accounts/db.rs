@@ -86,10 +86,28 @@ fn bill_from(r: BillRaw) -> Result<Bill> {
     })
 }
 
+macro_rules! open_bill_columns {
+    () => {
+        "id, period, kwh, amount_fen, paid_fen, due_date, late_fee_from, late_fee_received_fen, \
+         late_fee_waived_fen, late_fee_owed_fen, written_off"
+    };
+}
+
 /// Bills with principal left, oldest first (served by the partial index `bills_open`); one
 /// parameter, the account id. Rows decode with [`open_bill_from_row`].
-pub const OPEN_BILLS: &str = "SELECT id, period, kwh, amount_fen, paid_fen, due_date, late_fee_from, late_fee_received_fen, \
-     late_fee_waived_fen, late_fee_owed_fen, written_off FROM bills WHERE account_id = ? AND paid_fen < amount_fen ORDER BY period";
+pub const OPEN_BILLS: &str = concat!(
+    "SELECT ",
+    open_bill_columns!(),
+    " FROM bills WHERE account_id = ? AND paid_fen < amount_fen ORDER BY period"
+);
+
+/// [`OPEN_BILLS`] by 户号 instead of account id, each row tagged with a last column `'b'` (for a
+/// caller batching statements; [`open_bill_from_row`] ignores it).
+pub const OPEN_BILLS_BY_NO_TAGGED: &str = concat!(
+    "SELECT ",
+    open_bill_columns!(),
+    ", 'b' FROM bills WHERE account_id = (SELECT id FROM accounts WHERE account_no = ?) AND paid_fen < amount_fen ORDER BY period"
+);
 
 /// Decode a row of [`OPEN_BILLS`].
 pub fn open_bill_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Bill> {

@@ -194,6 +194,87 @@ fn begin_and_read_sql(with_bills: bool) -> &'static str {
     if with_bills { &STATE_AND_BILLS } else { &STATE }
 }
 
+/// The state row of [`begin_check_and_read`], tagged `'r'`: the last receipt number of the year
+/// and the audit chain's head; parameters as the receipt prefix pair of [`state_sql`].
+fn receipts_and_audit_head_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT COALESCE((SELECT CAST(substr(receipt_no, -6) AS INTEGER) FROM payments
+                              WHERE receipt_no > ? AND receipt_no < ? ORDER BY receipt_no DESC LIMIT 1), 0),
+                    ({}), 'r'",
+            audit::HEAD
+        )
+    });
+    &SQL
+}
+
+/// What a payment reads in its one round trip before writing when nothing needs approving first
+/// ([`begin_check_and_read`]): the session's row (with the open shift) and the account's row, for
+/// the caller to check, and the rest of [`Before`].
+#[derive(Debug)]
+pub struct CheckedRead {
+    pub session: Option<sqlx::sqlite::SqliteRow>,
+    pub account: Option<sqlx::sqlite::SqliteRow>,
+    pub last_receipt: i64,
+    pub audit_head: String,
+    pub bills: Vec<Bill>,
+}
+
+/// Begin the payment's transaction and read, in one round trip, the session with its open shift
+/// at `terminal` (`session::USER_AND_OPEN_SHIFT`, rows tagged `'s'`), the account by number
+/// (tagged `'a'`), the last receipt number and the audit head, and (`with_bills`) the account's
+/// open bills. Under the write lock nothing read can change before the commit, so the caller's
+/// checks of the session and account hold for the write.
+pub async fn begin_check_and_read(
+    tx: &mut store::BatchedTx<'_>,
+    terminal: &str,
+    token_hash: String,
+    account_no: &str,
+    year: i32,
+    with_bills: bool,
+) -> Result<CheckedRead> {
+    static CHECKS: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{}SELECT q.*, 's' FROM ({}) AS q; SELECT q.*, 'a' FROM ({}) AS q; {}",
+            store::BatchedTx::BEGIN,
+            crate::users::session::USER_AND_OPEN_SHIFT,
+            accounts_db::BY_NO,
+            receipts_and_audit_head_sql(),
+        )
+    });
+    static CHECKS_AND_BILLS: LazyLock<String> =
+        LazyLock::new(|| format!("{}; {}", CHECKS.as_str(), accounts_db::OPEN_BILLS_BY_NO_TAGGED));
+    let sql = if with_bills { CHECKS_AND_BILLS.as_str() } else { CHECKS.as_str() };
+    let prefix = format!("{terminal}-{year}-");
+    let mut q = sqlx::query(sql)
+        .bind(terminal.to_string())
+        .bind(token_hash)
+        .bind(account_no.to_string())
+        .bind(prefix.clone())
+        .bind(format!("{prefix}:"));
+    if with_bills {
+        q = q.bind(account_no.to_string());
+    }
+    let rows = q.fetch_all(tx.conn()).await?;
+    let tag = |r: &sqlx::sqlite::SqliteRow| {
+        use sqlx::Row as _;
+        if r.is_empty() { None } else { r.try_get::<String, _>(r.len() - 1).ok() }
+    };
+    let (mut session, mut account, mut state, mut bills) = (None, None, None, Vec::new());
+    for row in rows {
+        match tag(&row).as_deref() {
+            Some("s") => session = Some(row),
+            Some("a") => account = Some(row),
+            Some("r") => state = Some(row),
+            Some("b") => bills.push(accounts_db::open_bill_from_row(&row)?),
+            _ => return Err(Error::Internal("an untagged row in the payment's read".into())),
+        }
+    }
+    let state = state.ok_or_else(|| Error::Internal("the payment's state row is missing".into()))?;
+    let (last_receipt, audit_head): (i64, String) = sqlx::FromRow::from_row(&state)?;
+    Ok(CheckedRead { session, account, last_receipt, audit_head, bills })
+}
+
 /// Begin the payment's transaction and read [`Before`], in one round trip (`BEGIN IMMEDIATE`
 /// and two or three statements). The write lock keeps every value current until commit.
 pub async fn before(

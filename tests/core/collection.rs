@@ -158,6 +158,30 @@ async fn a_payment_failing_inside_its_batch_leaves_nothing_and_the_next_one_comm
     assert_eq!(n, 1, "the next payment committed");
 }
 
+/// The checks of a payment run inside its transaction (session, shift, account, then the amount):
+/// each refusal rolls it back and leaves the writer free for the next payment.
+#[tokio::test]
+async fn refusals_inside_the_payments_transaction_leave_the_writer_usable() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    let other = login(&c, "super1").await;
+    c.desk.logout(TokenRequest { token: other.clone() }).await.unwrap();
+    let before = count(&c, PAYMENT_WRITES).await;
+    let refused = [
+        (cash(&other, "3100000001", "1.00", "1.00"), "SESSION_EXPIRED"),
+        (cash(&t, "3199999999", "1.00", "1.00"), "ACCOUNT_NOT_FOUND"),
+        (cash(&t, "3100000003", "1.00", "1.00"), "WRONG_BILLING_MODE"),
+        (cash(&t, "3100000001", "5.00", "1.00"), "TENDERED_TOO_LITTLE"),
+    ];
+    for (req, code) in refused {
+        assert_eq!(c.desk.collect(req).await.unwrap_err().code(), code);
+    }
+    assert_eq!(count(&c, PAYMENT_WRITES).await, before, "nothing written");
+    let done = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
+    assert_eq!(done.receipt_no, "GY01-03-2026-000001");
+}
+
 /// A payment abandoned while it waits for SQLite's write lock (the future dropped, as when a
 /// caller times out) does not leave the writer's connection inside a transaction either.
 #[tokio::test]
