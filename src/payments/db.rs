@@ -1,10 +1,11 @@
-//! The `payments`, `payment_lines`, `vouchers`, `voids` and `holiday_cash` tables. Every function
-//! runs inside the caller's transaction.
+//! The `payments`, `vouchers`, `voids` and `holiday_cash` tables. Every function runs inside the
+//! caller's transaction.
 //!
 //! Invariants: payment rows are never deleted (a trigger refuses it), so the last receipt number
 //! of a terminal and year is the largest `receipt_no` with that prefix, read off its UNIQUE index
 //! ([`before`]); numbers have a fixed width of six digits ([`receipt_no`] refuses more), so text
-//! order is number order. `payments.bills_before` holds, for a void, each touched bill's state
+//! order is number order. `payments.lines` holds the allocation: a JSON array of `[kind, bill id,
+//! period, amount_fen]` in allocation order. `payments.bills_before` holds, for a void, each touched bill's state
 //! before the payment: a JSON array of `[bill id, paid_fen, late_fee_from, late_fee_owed_fen,
 //! late_fee_received_fen, late_fee_waived_fen]`.
 
@@ -321,8 +322,8 @@ pub struct Record<'a> {
     pub holiday_due: Option<NaiveDate>,
 }
 
-/// Add a payment's writes to a batch: the prepaid balance, the payment row (with each touched
-/// bill's state before it), its allocation lines, each bill's change, and its holiday-cash
+/// Add a payment's writes to a batch: the prepaid balance, the payment row (with its allocation
+/// lines and each touched bill's state before it), each bill's change, and its holiday-cash
 /// obligation; statements separated by `;`, none after the last, and none for what does not
 /// change. Lines and changes travel as JSON arrays read with `json_each`, so the batch's SQL text
 /// does not depend on how many there are: it takes one of a few shapes, which SQLite prepares once
@@ -359,8 +360,14 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
     q.push(
         "INSERT INTO payments (event_id, receipt_no, kind, shift_id, account_id, method, amount_fen, tendered_fen, change_fen,
                                voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason, prepaid_after_fen,
-                               verification_code, created_at, receipt, bills_before) VALUES (",
+                               verification_code, created_at, receipt, lines, bills_before) VALUES (",
     );
+    // [kind, bill id, period, amount], in allocation order.
+    let lines: Vec<serde_json::Value> = r
+        .lines
+        .iter()
+        .map(|l| serde_json::json!([l.kind.as_str(), l.bill_id, l.period.map(|p| p.number()), l.amount.fen()]))
+        .collect();
     q.separated(", ")
         .push_bind(p.event_id)
         .push_bind(p.receipt_no)
@@ -379,7 +386,8 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
         .push_bind(p.prepaid_after.fen())
         .push_bind(p.verification_code)
         .push_bind(p.created_at.to_rfc3339())
-        .push_bind(p.receipt);
+        .push_bind(p.receipt)
+        .push_bind(serde_json::Value::Array(lines).to_string());
     // The bills as they are now, before this batch's update below (the module docs give the layout).
     q.push(
         ", (SELECT json_group_array(json_array(b.id, b.paid_fen, b.late_fee_from, b.late_fee_owed_fen,
@@ -387,20 +395,7 @@ pub fn push_record(q: &mut QueryBuilder<Sqlite>, r: &Record<'_>) {
             FROM bills b WHERE b.id IN (SELECT value ->> 0 FROM json_each(",
     )
     .push_bind(changes.clone())
-    .push("))));\n");
-    // [kind, bill id, period, amount]; `key` is the line's position.
-    let lines: Vec<serde_json::Value> = r
-        .lines
-        .iter()
-        .map(|l| serde_json::json!([l.kind.as_str(), l.bill_id, l.period.map(|p| p.number()), l.amount.fen()]))
-        .collect();
-    q.push(
-        "INSERT INTO payment_lines (payment_id, seq, kind, bill_id, period, amount_fen)
-         SELECT p.id, j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM payments p, json_each(",
-    )
-    .push_bind(serde_json::Value::Array(lines).to_string())
-    .push(") j WHERE p.receipt_no = ")
-    .push_bind(p.receipt_no);
+    .push("))))");
     // A vend, or a payment on an account with nothing owed, updates no bill: no statement.
     if !r.changes.is_empty() {
         q.push(
@@ -493,7 +488,8 @@ pub async fn by_receipt(conn: &mut SqliteConnection, receipt_no: &str) -> Result
 /// The prepaid part of a payment.
 pub async fn prepaid_credit(conn: &mut SqliteConnection, payment_id: i64) -> Result<Yuan> {
     let (fen,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM payment_lines WHERE payment_id = ? AND kind = 'prepaid'",
+        "SELECT COALESCE(SUM(j.value ->> 3), 0) FROM payments p, json_each(p.lines) j
+         WHERE p.id = ? AND j.value ->> 0 = 'prepaid'",
     )
     .bind(payment_id)
     .fetch_one(conn)

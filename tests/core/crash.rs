@@ -84,8 +84,11 @@ async fn kill_during_payments_leaves_nothing_half_done() {
     let payments = scalar(pool, "SELECT COUNT(*) FROM payments").await;
     assert!(payments >= 6, "the children took some payments before being killed ({payments})");
     assert_eq!(
-        scalar(pool, "SELECT COUNT(*) FROM payments p WHERE amount_fen <> (SELECT SUM(amount_fen) FROM payment_lines l WHERE l.payment_id = p.id)")
-            .await,
+        scalar(
+            pool,
+            "SELECT COUNT(*) FROM payments p WHERE amount_fen <> (SELECT SUM(value ->> 3) FROM json_each(p.lines))"
+        )
+        .await,
         0,
         "every payment has all its allocation lines"
     );
@@ -113,9 +116,16 @@ async fn kill_during_payments_leaves_nothing_half_done() {
     // The money on the bills and balances is exactly what the payments' lines say.
     let bills_after = scalar(pool, "SELECT SUM(paid_fen + late_fee_received_fen) FROM bills").await;
     let balance_after = scalar(pool, "SELECT SUM(prepaid_balance_fen) FROM accounts").await;
-    let to_bills = scalar(pool, "SELECT COALESCE(SUM(amount_fen), 0) FROM payment_lines WHERE kind <> 'prepaid'").await;
-    let to_prepaid =
-        scalar(pool, "SELECT COALESCE(SUM(amount_fen), 0) FROM payment_lines WHERE kind = 'prepaid'").await;
+    let to_bills = scalar(
+        pool,
+        "SELECT COALESCE(SUM(j.value ->> 3), 0) FROM payments p, json_each(p.lines) j WHERE j.value ->> 0 <> 'prepaid'",
+    )
+    .await;
+    let to_prepaid = scalar(
+        pool,
+        "SELECT COALESCE(SUM(j.value ->> 3), 0) FROM payments p, json_each(p.lines) j WHERE j.value ->> 0 = 'prepaid'",
+    )
+    .await;
     assert_eq!((bills_after - bills_before, balance_after - balance_before), (to_bills, to_prepaid));
     // Receipt numbers 1..=N with no gap (the next number is read off the largest one).
     let numbers: Vec<(String,)> =

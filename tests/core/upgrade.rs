@@ -11,15 +11,14 @@ use crate::{
     common::{at, with_accounts},
 };
 
-/// Every row of the tables migrations 20261206000006 and 20261206000007 rebuild, as JSON, in order.
+/// Every row of the tables migrations 20261206000006 to 20261206000008 rebuild, as JSON, in order.
 async fn payment_rows(pool: &sqlx::SqlitePool) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT json_array('payment', id, event_id, receipt_no, kind, shift_id, account_id, method, amount_fen,
                            tendered_fen, change_fen, voucher_id, holiday_cash, approved_by, waived_fen, waiver_reason,
                            prepaid_after_fen, verification_code, created_at, reprints, voided, receipt, printed_at,
-                           bills_before)
+                           lines, bills_before)
          FROM payments
-         UNION ALL SELECT json_array('line', payment_id, seq, kind, bill_id, period, amount_fen) FROM payment_lines
          UNION ALL SELECT json_array('event', seq, event_id, kind, terminal, payload, payload_sha256, created_at, pushed_at)
          FROM outbox ORDER BY 1",
     )
@@ -33,7 +32,7 @@ async fn scalar(pool: &sqlx::SqlitePool, sql: &'static str) -> i64 {
 }
 
 /// The payment tables as builds before migration 20261206000006 had them: rowid tables with
-/// composite keys, `receipt_counters`, `payment_bill_before`, a second unique index on the
+/// composite keys, `receipt_counters`, `payment_lines`, `payment_bill_before`, a second unique index on the
 /// payment's event id, an index of payments by shift and no payment range on shifts, an outbox
 /// with AUTOINCREMENT and an index of waiting events, no push mark.
 /// Columns, keys and indexes as they were; CHECK constraints are left out (they do not change what
@@ -55,13 +54,12 @@ CREATE TABLE payment_bill_before (
 INSERT INTO payment_bill_before
     SELECT p.id, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5
     FROM payments p, json_each(p.bills_before) j;
-CREATE TEMP TABLE pl AS SELECT * FROM payment_lines;
-DROP TABLE payment_lines;
 CREATE TABLE payment_lines (
     payment_id INTEGER NOT NULL REFERENCES payments (id), seq INTEGER NOT NULL, kind TEXT NOT NULL,
     bill_id INTEGER REFERENCES bills (id), period INTEGER, amount_fen INTEGER NOT NULL,
     PRIMARY KEY (payment_id, seq)) STRICT;
-INSERT INTO payment_lines SELECT * FROM temp.pl;
+INSERT INTO payment_lines
+    SELECT p.id, j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM payments p, json_each(p.lines) j;
 CREATE TEMP TABLE pc AS SELECT * FROM payments;
 DROP TABLE payments;
 CREATE TABLE payments (
@@ -90,14 +88,13 @@ CREATE INDEX outbox_unpushed ON outbox (seq) WHERE pushed_at IS NULL;
 ALTER TABLE sync_state DROP COLUMN push_from;
 ALTER TABLE shifts DROP COLUMN payments_from;
 ALTER TABLE shifts DROP COLUMN payments_to;
-DROP TABLE temp.pl;
 DROP TABLE temp.pc;
 DROP TABLE temp.oc;
-DELETE FROM _sqlx_migrations WHERE version IN (20261206000006, 20261206000007);
+DELETE FROM _sqlx_migrations WHERE version IN (20261206000006, 20261206000007, 20261206000008);
 COMMIT;
 ";
 
-/// A counter upgraded from a build before migrations 20261206000006 and 20261206000007: every
+/// A counter upgraded from a build before migrations 20261206000006 to 20261206000008: every
 /// row survives the rebuilds, foreign keys still hold, each shift gets the range of its payments,
 /// a void restores the bills exactly from the moved before-state, the same events wait, and seq
 /// and receipt numbers go on from where they were.
@@ -161,12 +158,11 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
     assert_eq!(
         scalar(
             pool,
-            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('receipt_counters', 'payment_bill_before')
-             OR (name LIKE 'sqlite_autoindex_%' AND tbl_name = 'payment_lines')"
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('receipt_counters', 'payment_bill_before', 'payment_lines')"
         )
         .await,
         0,
-        "the counter and the before-state live in payments; the lines are one b-tree"
+        "the counter, the lines and the before-state live in payments"
     );
     assert_eq!(scalar(pool, "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'outbox'").await, 0);
     assert_eq!(
