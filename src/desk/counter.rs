@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::LazyLock;
 
-use sqlx::{Row as _, Sqlite, SqliteConnection, pool::PoolConnection, sqlite::SqliteRow};
+use sqlx::{Sqlite, SqliteConnection, pool::PoolConnection, sqlite::SqliteRow};
 
 use super::{Desk, Session, TokenRequest, verify_blocking};
 use crate::{
@@ -300,13 +300,6 @@ impl Desk {
         account_no: &str,
         mode: BillingMode,
     ) -> Result<(Session, shifts_db::OpenShift, Account)> {
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "SELECT q.*, 's' FROM ({}) AS q; SELECT q.*, 'a' FROM ({}) AS q",
-                session::USER_AND_OPEN_SHIFT,
-                accounts_db::BY_NO
-            )
-        });
         let no = match crate::accounts::AccountNo::parse(account_no) {
             Ok(no) => no,
             // The session is checked first, as everywhere.
@@ -315,14 +308,13 @@ impl Desk {
                 return Err(e);
             }
         };
-        let rows = sqlx::query(SQL.as_str())
+        let rows = sqlx::query(pay_db::session_and_account_sql())
             .bind(self.terminal().as_str())
             .bind(session::token_param(token)?)
             .bind(no.as_str())
             .fetch_all(conn)
             .await?;
-        let tagged =
-            |tag: &str| rows.iter().find(|r| r.len() > 1 && r.try_get::<&str, _>(r.len() - 1).ok() == Some(tag));
+        let tagged = |tag: &str| rows.iter().find(|r| pay_db::row_tag(r) == Some(tag));
         let (s, shift) = self.collector_from(tagged("s"))?;
         let account = check_account(tagged("a").map(accounts_db::account_from_row).transpose()?, &no, mode)?;
         Ok((s, shift, account))

@@ -171,14 +171,44 @@ pub struct Before {
     pub bills: Vec<Bill>,
 }
 
-/// The state row of [`before`]; parameters: shift id, the year's receipt prefix `TERMINAL-YEAR-`
-/// and that prefix followed by `:` (the character after the digits), account id.
+/// The last receipt number of a year (0 before the first), off the receipt-number index (module
+/// docs); two parameters, [`receipt_prefixes`]: the year's prefix `TERMINAL-YEAR-` and that prefix
+/// followed by `:`, the character after the digits.
+const LAST_RECEIPT: &str = "COALESCE((SELECT CAST(substr(receipt_no, -6) AS INTEGER) FROM payments
+     WHERE receipt_no > ? AND receipt_no < ? ORDER BY receipt_no DESC LIMIT 1), 0)";
+
+/// The two parameters of [`LAST_RECEIPT`].
+fn receipt_prefixes(terminal: &str, year: i32) -> (String, String) {
+    let prefix = format!("{terminal}-{year}-");
+    let after = format!("{prefix}:");
+    (prefix, after)
+}
+
+/// The checks in front of a payment: the session with its open shift
+/// (`session::USER_AND_OPEN_SHIFT`; parameters terminal, token hash), its row tagged `'s'`, then the
+/// account by number (`accounts::db::BY_NO`), its row tagged `'a'`. Tell rows apart with [`row_tag`].
+pub fn session_and_account_sql() -> &'static str {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT q.*, 's' FROM ({}) AS q; SELECT q.*, 'a' FROM ({}) AS q",
+            crate::users::session::USER_AND_OPEN_SHIFT,
+            accounts_db::BY_NO
+        )
+    });
+    &SQL
+}
+
+/// The tag in the last column of a row from a batch of tagged statements.
+pub fn row_tag(row: &sqlx::sqlite::SqliteRow) -> Option<&str> {
+    use sqlx::Row as _;
+    row.len().checked_sub(1).and_then(|last| row.try_get::<&str, _>(last).ok())
+}
+
+/// The state row of [`before`]; parameters: shift id, the two of [`LAST_RECEIPT`], account id.
 fn state_sql() -> &'static str {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ? AND closed_at IS NULL),
-                    COALESCE((SELECT CAST(substr(receipt_no, -6) AS INTEGER) FROM payments
-                              WHERE receipt_no > ? AND receipt_no < ? ORDER BY receipt_no DESC LIMIT 1), 0),
+            "SELECT EXISTS (SELECT 1 FROM shifts WHERE id = ? AND closed_at IS NULL), {LAST_RECEIPT},
                     (SELECT prepaid_balance_fen FROM accounts WHERE id = ?), ({})",
             audit::HEAD
         )
@@ -196,16 +226,9 @@ fn begin_and_read_sql(with_bills: bool) -> &'static str {
 }
 
 /// The state row of [`begin_check_and_read`], tagged `'r'`: the last receipt number of the year
-/// and the audit chain's head; parameters as the receipt prefix pair of [`state_sql`].
+/// and the audit chain's head; parameters those of [`LAST_RECEIPT`].
 fn receipts_and_audit_head_sql() -> &'static str {
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "SELECT COALESCE((SELECT CAST(substr(receipt_no, -6) AS INTEGER) FROM payments
-                              WHERE receipt_no > ? AND receipt_no < ? ORDER BY receipt_no DESC LIMIT 1), 0),
-                    ({}), 'r'",
-            audit::HEAD
-        )
-    });
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {LAST_RECEIPT}, ({}), 'r'", audit::HEAD));
     &SQL
 }
 
@@ -235,35 +258,26 @@ pub async fn begin_check_and_read(
     with_bills: bool,
 ) -> Result<CheckedRead> {
     static CHECKS: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "{}SELECT q.*, 's' FROM ({}) AS q; SELECT q.*, 'a' FROM ({}) AS q; {}",
-            store::BatchedTx::BEGIN,
-            crate::users::session::USER_AND_OPEN_SHIFT,
-            accounts_db::BY_NO,
-            receipts_and_audit_head_sql(),
-        )
+        format!("{}{}; {}", store::BatchedTx::BEGIN, session_and_account_sql(), receipts_and_audit_head_sql())
     });
     static CHECKS_AND_BILLS: LazyLock<String> =
         LazyLock::new(|| format!("{}; {}", CHECKS.as_str(), accounts_db::OPEN_BILLS_BY_NO_TAGGED));
     let sql = if with_bills { CHECKS_AND_BILLS.as_str() } else { CHECKS.as_str() };
-    let prefix = format!("{terminal}-{year}-");
+    let (prefix, after) = receipt_prefixes(terminal, year);
     let mut q = sqlx::query(sql)
         .bind(terminal.to_string())
         .bind(token_hash)
         .bind(account_no.to_string())
-        .bind(prefix.clone())
-        .bind(format!("{prefix}:"));
+        .bind(prefix)
+        .bind(after);
     if with_bills {
         q = q.bind(account_no.to_string());
     }
     let rows = q.fetch_all(tx.conn()).await?;
-    let tag = |r: &sqlx::sqlite::SqliteRow| {
-        use sqlx::Row as _;
-        if r.is_empty() { None } else { r.try_get::<String, _>(r.len() - 1).ok() }
-    };
     let (mut session, mut account, mut state, mut bills) = (None, None, None, Vec::new());
     for row in rows {
-        match tag(&row).as_deref() {
+        let tag = row_tag(&row).map(str::to_owned);
+        match tag.as_deref() {
             Some("s") => session = Some(row),
             Some("a") => account = Some(row),
             Some("r") => state = Some(row),
@@ -287,8 +301,8 @@ pub async fn before(
     with_bills: bool,
 ) -> Result<Before> {
     let sql = begin_and_read_sql(with_bills);
-    let prefix = format!("{terminal}-{year}-");
-    let mut q = sqlx::query(sql).bind(shift_id).bind(prefix.clone()).bind(format!("{prefix}:")).bind(account_id);
+    let (prefix, after) = receipt_prefixes(terminal, year);
+    let mut q = sqlx::query(sql).bind(shift_id).bind(prefix).bind(after).bind(account_id);
     if with_bills {
         q = q.bind(account_id);
     }

@@ -121,6 +121,16 @@ impl CjkFont {
         }
     }
 
+    /// The face to set a document in: [`CjkFont::for_text`] of everything it prints, which is in its
+    /// fields (the fixed labels are in every face). A document that cannot be read as text goes to
+    /// the face with the wider coverage, so it cannot print boxes for want of looking.
+    pub fn for_document(&self, doc: &impl serde::Serialize) -> &CjkFont {
+        match serde_json::to_string(doc) {
+            Ok(text) => self.for_text(&text),
+            Err(_) => self.fallback().unwrap_or(self),
+        }
+    }
+
     /// The fallback face, if one was found (module docs).
     pub fn fallback(&self) -> Option<&CjkFont> {
         self.fallback.as_deref()

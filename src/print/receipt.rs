@@ -108,8 +108,7 @@ const VEND_RULE: &str = "购电金额全部计入预存电费（预存余额）"
 /// Renders `r` on `paper` as a PDF: one sheet per copy on A4/A5, one impression on the continuous
 /// form. Refuses a receipt whose amounts do not add up.
 pub fn render_receipt(r: &Receipt, paper: PaperMode, font: &CjkFont) -> Result<Vec<u8>, PrintError> {
-    // Every character the receipt prints comes from its fields (the labels are in every face).
-    let font = font.for_text(&serde_json::to_string(r).unwrap_or_default());
+    let font = font.for_document(r);
     let sheets = layout_receipt(r, paper, font)?;
     let title = format!("{} {}", doc_title(r.kind), clean(&r.receipt_no));
     Ok(sheets_to_pdf(&title, &sheets, font))
@@ -1022,13 +1021,13 @@ mod tests {
     /// A character outside the first face found (a rare character in a name) sends the whole
     /// receipt to the fallback face, which prints it; an everyday receipt stays in the first face.
     #[test]
-    fn a_name_the_first_face_cannot_print_is_set_in_the_fallback_face() {
+    fn a_name_the_first_face_cannot_print_is_set_in_the_fallback_face() -> Result<(), String> {
         let font = font();
-        let fallback = font.fallback().expect("make installs two CJK fonts: one is the fallback");
+        let fallback = font.fallback().ok_or("make installs two CJK fonts: one is the fallback")?;
         let rare = ['㐀', '䶮', '鿰', '𠀀']
             .into_iter()
             .find(|&c| font.for_text(&c.to_string()).path() == fallback.path())
-            .expect("a character the fallback has and the first face lacks");
+            .ok_or("a character the fallback has and the first face lacks")?;
         let face_name =
             |out: &Rendered| poppler("pdffonts", &[], &out.path).lines().nth(2).unwrap_or_default().to_string();
         let everyday = render(&payment(), PaperMode::A5);
@@ -1038,6 +1037,7 @@ mod tests {
         assert_ne!(face_name(&everyday), face_name(&rare_out), "the rare name changes the face");
         assert!(rare_out.text().contains(&format!("王{rare}")), "the fallback prints the name");
         assert!(std::ptr::eq(font.for_text("收费收据 0123456789 ¥"), font), "everyday text stays in the first face");
+        Ok(())
     }
 
     #[test]

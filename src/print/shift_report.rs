@@ -124,8 +124,7 @@ pub struct ShiftReport {
 /// Renders the shift report as an A4 portrait PDF of as many sheets as it needs. Refuses a report
 /// whose figures do not agree.
 pub fn render_shift_report(r: &ShiftReport, font: &CjkFont) -> Result<Vec<u8>, PrintError> {
-    // Every character the report prints comes from its fields (the labels are in every face).
-    let font = font.for_text(&serde_json::to_string(r).unwrap_or_default());
+    let font = font.for_document(r);
     let sheets = layout_report(r, font)?;
     let title = format!("收费日报 {} 第{}班", clean(&r.terminal), r.shift_id);
     Ok(sheets_to_pdf(&title, &sheets, font))

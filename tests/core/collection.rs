@@ -36,6 +36,21 @@ pub(crate) async fn open(c: &Counter, token: &str, float: &str) {
     c.desk.open_shift(OpenShiftRequest { token: token.into(), float: float.into() }).await.unwrap();
 }
 
+/// A counter with accounts at `now` and `cashier1` on an open shift with no float: the cashier's token.
+pub(crate) async fn on_shift(now: &str) -> (Counter, String) {
+    let c = with_accounts(now).await;
+    let t = login(&c, "cashier1").await;
+    open(&c, &t, "0").await;
+    (c, t)
+}
+
+/// Restart the counter (its database closed and opened again) and count its payments.
+async fn payments_after_restart(c: &Counter) -> i64 {
+    let desk = restart(c).await;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments").fetch_one(desk.pool()).await.unwrap();
+    n
+}
+
 pub(crate) fn approval(user: &str, pw: &str) -> Option<ApprovalInput> {
     Some(ApprovalInput { username: user.into(), password: pw.into() })
 }
@@ -136,9 +151,7 @@ const PAYMENT_WRITES: &str = "SELECT (SELECT COUNT(*) FROM payments) + (SELECT C
 /// inside the transaction: the next payment commits on its own and survives a restart.
 #[tokio::test]
 async fn a_payment_failing_inside_its_batch_leaves_nothing_and_the_next_one_commits() {
-    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
-    let t = login(&c, "cashier1").await;
-    open(&c, &t, "0").await;
+    let (c, t) = on_shift("2026-01-10T09:00:00+08:00").await;
     // Fail the batch at its last insert, after the payment row, the bills and the audit entry.
     sqlx::raw_sql(
         "CREATE TRIGGER fail_event BEFORE INSERT ON outbox WHEN NEW.payload LIKE '%\"amount\":\"12.34\"%'
@@ -153,18 +166,14 @@ async fn a_payment_failing_inside_its_batch_leaves_nothing_and_the_next_one_comm
     assert_eq!(count(&c, PAYMENT_WRITES).await, before, "nothing of the failed payment is left");
     let done = c.desk.collect(cash(&t, "3100000001", "300.00", "300.00")).await.unwrap();
     assert_eq!(done.receipt_no, "GY01-03-2026-000001", "the failed payment used no number");
-    let desk = restart(&c).await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments").fetch_one(desk.pool()).await.unwrap();
-    assert_eq!(n, 1, "the next payment committed");
+    assert_eq!(payments_after_restart(&c).await, 1, "the next payment committed");
 }
 
 /// The checks of a payment run inside its transaction (session, shift, account, then the amount):
 /// each refusal rolls it back and leaves the writer free for the next payment.
 #[tokio::test]
 async fn refusals_inside_the_payments_transaction_leave_the_writer_usable() {
-    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
-    let t = login(&c, "cashier1").await;
-    open(&c, &t, "0").await;
+    let (c, t) = on_shift("2026-01-10T09:00:00+08:00").await;
     let other = login(&c, "super1").await;
     c.desk.logout(TokenRequest { token: other.clone() }).await.unwrap();
     let before = count(&c, PAYMENT_WRITES).await;
@@ -186,9 +195,7 @@ async fn refusals_inside_the_payments_transaction_leave_the_writer_usable() {
 /// caller times out) does not leave the writer's connection inside a transaction either.
 #[tokio::test]
 async fn a_payment_dropped_while_waiting_for_the_lock_leaves_the_writer_usable() {
-    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
-    let t = login(&c, "cashier1").await;
-    open(&c, &t, "0").await;
+    let (c, t) = on_shift("2026-01-10T09:00:00+08:00").await;
     // Another process holds the write lock.
     let mut other =
         <sqlx::SqliteConnection as sqlx::Connection>::connect_with(c.desk.pool().connect_options().as_ref())
@@ -204,9 +211,7 @@ async fn a_payment_dropped_while_waiting_for_the_lock_leaves_the_writer_usable()
     sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
     let done = c.desk.collect(cash(&t, "3100000001", "10.00", "10.00")).await.unwrap();
     assert_eq!(done.receipt_no, "GY01-03-2026-000001");
-    let desk = restart(&c).await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments").fetch_one(desk.pool()).await.unwrap();
-    assert_eq!(n, 1, "exactly the payment that returned");
+    assert_eq!(payments_after_restart(&c).await, 1, "exactly the payment that returned");
 }
 
 #[tokio::test]
@@ -478,20 +483,16 @@ async fn receipt_numbers_continue_across_restarts() {
 /// nothing, and a new year starts again at 000001.
 #[tokio::test]
 async fn receipt_numbers_stop_at_999999_and_start_again_each_year() {
-    let c = with_accounts("2026-12-31T23:55:00+08:00").await;
-    let t = login(&c, "cashier1").await;
-    open(&c, &t, "0").await;
+    let (c, t) = on_shift("2026-12-31T23:55:00+08:00").await;
     c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
     sqlx::query("UPDATE payments SET receipt_no = 'GY01-03-2026-999998'").execute(c.desk.pool()).await.unwrap();
     let done = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
     assert_eq!(done.receipt_no, "GY01-03-2026-999999");
-    let writes =
-        "SELECT (SELECT COUNT(*) FROM payments) + (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM audit_log)";
-    let before = count(&c, writes).await;
+    let before = count(&c, PAYMENT_WRITES).await;
     let err = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap_err();
     assert_eq!(err.code(), "RECEIPT_NUMBERS_USED_UP", "{err}");
     assert_eq!((err.params()["terminal"].as_str(), err.params()["year"].as_str()), ("GY01-03", "2026"));
-    assert_eq!(count(&c, writes).await, before, "nothing written");
+    assert_eq!(count(&c, PAYMENT_WRITES).await, before, "nothing written");
     c.clock.set(at("2027-01-01T00:05:00+08:00"));
     let done = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
     assert_eq!(done.receipt_no, "GY01-03-2027-000001");

@@ -7,8 +7,8 @@ use cashdesk::{
 };
 
 use crate::{
-    collection::{approval, cash, login, login_on, open, restart},
-    common::{at, with_accounts},
+    collection::{approval, cash, login_on, on_shift, open, restart},
+    common::at,
 };
 
 /// Every row of the tables migrations 20261206000006 to 20261206000008 rebuild, as JSON, in order.
@@ -100,10 +100,8 @@ COMMIT;
 /// and receipt numbers go on from where they were.
 #[tokio::test]
 async fn the_payment_table_rebuilds_keep_a_counters_data() {
-    let c = with_accounts("2026-01-18T10:00:00+08:00").await;
-    let t = login(&c, "cashier1").await;
     // A closed shift with one payment, then the open shift the rest happens in.
-    open(&c, &t, "0").await;
+    let (c, t) = on_shift("2026-01-18T10:00:00+08:00").await;
     c.desk.collect(cash(&t, "3100000002", "5.00", "5.00")).await.unwrap();
     let five = vec![DenominationCount { denomination: "5".into(), count: 1 }];
     c.desk
