@@ -1,6 +1,10 @@
 //! 导入: accounts and bills from the province's CSV files, in the same formats as `cashdeskctl import`
 //! (parsed by the core's `accounts::import`). All or nothing: one transaction, and a file with any bad
 //! row, a 户号 already present or a bill for an unknown account changes nothing.
+//!
+//! After an import the table's planner statistics are refreshed (`ANALYZE`) rather than left to
+//! autovacuum: a first import takes a table from empty to a million rows, and until then PostgreSQL
+//! plans every query as if it were still empty.
 
 use cashdesk::accounts::import::{parse_accounts, parse_bills};
 use rust_decimal::Decimal;
@@ -53,6 +57,7 @@ pub async fn accounts(pool: &PgPool, bytes: &[u8]) -> Result<u64, LedgerError> {
         n += res.rows_affected();
     }
     tx.commit().await?;
+    sqlx::query("ANALYZE accounts").execute(pool).await?;
     Ok(n)
 }
 
@@ -99,5 +104,6 @@ pub async fn bills(pool: &PgPool, bytes: &[u8]) -> Result<u64, LedgerError> {
         n += res.rows_affected();
     }
     tx.commit().await?;
+    sqlx::query("ANALYZE bills").execute(pool).await?;
     Ok(n)
 }

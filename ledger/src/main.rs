@@ -8,6 +8,10 @@ use anyhow::Context;
 use cashdesk_ledger::{api, changes, config::Config, db, demo, import, policy, reports, terminals, tls};
 use clap::{Parser, Subcommand};
 
+/// See `mimalloc` in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "cashdesk-ledger", version, about = "Cashdesk central ledger")]
 struct Cli {

@@ -9,7 +9,10 @@
 //! - Every error is an [`ApiError`] body: a stable code, a message, and whether retrying may help.
 //!
 //! Every request but enrol carries `Authorization: Bearer TOKEN`. The payload of a pushed event is
-//! the outbox's exact text, so `payload_sha256` can be checked byte for byte.
+//! the outbox's exact text, so `payload_sha256` can be checked byte for byte. It travels as the JSON
+//! object it is, not as a string holding it ([`raw_payload`]): the counter does not escape it and
+//! the ledger does not unescape it (a fifth of the ledger's CPU in a push went to that), and the
+//! ledger still receives the exact text.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,10 +61,41 @@ pub struct PushEvent {
     pub seq: i64,
     pub kind: String,
     pub terminal: String,
-    /// The outbox payload, exactly as stored (a JSON object as text).
+    /// The outbox payload, exactly as stored: a JSON object, sent as is (a string holding the text
+    /// is accepted too).
+    #[serde(with = "raw_payload")]
+    #[schema(value_type = Object)]
     pub payload: String,
     pub payload_sha256: String,
     pub created_at: String,
+}
+
+/// An event payload on the wire: the JSON value itself, whose exact text the receiver gets back.
+///
+/// - Sent raw when the text is one JSON value with nothing around it that is not a string
+///   (always so for the counter's payloads, which `serde_json` wrote); otherwise as a JSON string,
+///   so a payload that is not JSON still reaches the ledger, which refuses it with a message.
+/// - Received: a JSON string is unescaped (an older counter, or the case above); any other value
+///   is taken as the exact text between its first and last byte.
+pub mod raw_payload {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+    use serde_json::value::RawValue;
+
+    pub fn serialize<S: Serializer>(payload: &str, s: S) -> Result<S::Ok, S::Error> {
+        match serde_json::from_str::<&RawValue>(payload) {
+            Ok(raw) if raw.get().len() == payload.len() && !payload.starts_with('"') => raw.serialize(s),
+            _ => s.serialize_str(payload),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        if raw.get().starts_with('"') {
+            serde_json::from_str(raw.get()).map_err(D::Error::custom)
+        } else {
+            Ok(String::from(Box::<str>::from(raw)))
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -235,6 +269,44 @@ pub struct VoidPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pushed(payload: &str) -> PushEvent {
+        PushEvent {
+            event_id: "0192d5d2-7b4e-7c6a-9f00-000000000001".into(),
+            seq: 1,
+            kind: "payment".into(),
+            terminal: "DEMO-01".into(),
+            payload: payload.into(),
+            payload_sha256: String::new(),
+            created_at: "2026-12-06T09:00:00+08:00".into(),
+        }
+    }
+
+    #[rstest::rstest]
+    #[case::object(r#"{"amount":"12.30","account_no":"3100000001","lines":[]}"#, true)]
+    #[case::spaces_and_chinese(r#"{ "name" : "张三\n", "x": [1, 2.50, null] }"#, true)]
+    #[case::escapes_kept_as_written(r#"{"a":"\u5f20\"q\"","b":"\/"}"#, true)]
+    #[case::not_json("{not json", false)]
+    #[case::whitespace_around(" {\"a\":1} ", false)]
+    #[case::a_json_string(r#""{\"a\":1}""#, false)]
+    #[case::empty("", false)]
+    fn a_payload_arrives_byte_for_byte(#[case] payload: &str, #[case] raw: bool) -> Result<(), serde_json::Error> {
+        let text = serde_json::to_string(&pushed(payload))?;
+        assert_eq!(text.contains(&format!("\"payload\":{payload},")), raw, "{text}");
+        let back: PushEvent = serde_json::from_str(&text)?;
+        assert_eq!(back.payload, payload);
+        Ok(())
+    }
+
+    #[test]
+    fn a_payload_sent_as_a_string_is_accepted() -> Result<(), serde_json::Error> {
+        let text = r#"{"event_id":"e","seq":1,"kind":"payment","terminal":"T","payload":"{\"a\": \"\u5f20\"}","payload_sha256":"","created_at":""}"#;
+        let e: PushEvent = serde_json::from_str(text)?;
+        assert_eq!(e.payload, "{\"a\": \"张\"}");
+        let bad = r#"{"event_id":"e","seq":1,"kind":"payment","terminal":"T","payload":{"a":1,"payload_sha256":"","created_at":""}"#;
+        assert!(serde_json::from_str::<PushEvent>(bad).is_err());
+        Ok(())
+    }
 
     #[test]
     fn changes_are_tagged_and_money_is_a_string() {

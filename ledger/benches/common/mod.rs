@@ -14,6 +14,11 @@
 // Timing figures, never money: floats are fine here.
 #![allow(clippy::float_arithmetic, clippy::disallowed_types, clippy::cast_precision_loss)]
 
+/// The service's allocator (`cashdesk-ledger` sets the same one): the benches run the ledger in
+/// their own process and measure it as it is deployed.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../../tests/support/pg.rs"]
 pub mod pg;
 #[path = "../../tests/support/served.rs"]

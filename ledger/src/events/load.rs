@@ -8,8 +8,13 @@ use super::*;
 pub async fn load_policy(conn: &mut PgConnection) -> Result<Policy, LedgerError> {
     let row: Option<(String,)> =
         sqlx::query_as("SELECT body FROM policy WHERE id = 1").fetch_optional(&mut *conn).await?;
-    match row {
-        Some((body,)) => {
+    policy_from(row.map(|r| r.0))
+}
+
+/// The policy stored as `body` (the shipped default when there is none).
+pub(super) fn policy_from(body: Option<String>) -> Result<Policy, LedgerError> {
+    match body {
+        Some(body) => {
             Policy::from_json(&body).map_err(|e| LedgerError::Internal(format!("the stored policy is invalid: {e}")))
         }
         None => Ok(Policy::default()),

@@ -28,7 +28,7 @@ pub use load::load_policy;
 use self::{
     apply::{apply_taking, apply_void},
     check::check,
-    load::{load_accounts, load_applied, load_bills, load_vouchers},
+    load::{load_accounts, load_applied, load_bills, load_vouchers, policy_from},
     write::write_all,
 };
 
@@ -162,6 +162,19 @@ struct Writes {
     rejects: Vec<usize>,
 }
 
+/// Begins a push: the terminal's lock, plans by index for the rest of the transaction, and the
+/// policy (its body, if one is stored).
+///
+/// Every statement of a push reads or changes a few hundred rows by key (500 accounts of a million,
+/// their open bills, the bills a payment settled). PostgreSQL's cost model prefers a sequential
+/// scan, or a hash join over one, when the table is small or its statistics are stale (measured:
+/// 11.6 ms to find 500 accounts' open bills among 48,000 by scanning them all, 1.9 ms by the index;
+/// 22.7 ms against 8.0 ms to update 600 bills). Such a plan costs a push in proportion to the whole
+/// table. `SET LOCAL` (`set_config(.., true)`) ends with the transaction.
+const TAKE_TERMINAL: &str = "SELECT pg_advisory_xact_lock(hashtext('terminal:' || $1)),
+        set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
+        set_config('enable_mergejoin', 'off', true), (SELECT body FROM policy WHERE id = 1)";
+
 /// Store and apply a terminal's batch; one result per event, in order.
 pub async fn push(pool: &PgPool, terminal: &str, events: &[PushEvent]) -> Result<Vec<EventResult>, LedgerError> {
     let checked = check(terminal, events)?;
@@ -169,8 +182,9 @@ pub async fn push(pool: &PgPool, terminal: &str, events: &[PushEvent]) -> Result
         return Ok(Vec::new());
     }
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('terminal:' || $1))").bind(terminal).execute(&mut *tx).await?;
-    let results = apply_batch(&mut tx, terminal, &checked).await?;
+    let (.., policy): ((), String, String, String, Option<String>) =
+        sqlx::query_as(TAKE_TERMINAL).bind(terminal).fetch_one(&mut *tx).await?;
+    let results = apply_batch(&mut tx, terminal, &checked, &policy_from(policy)?).await?;
     tx.commit().await?;
     Ok(results)
 }
@@ -179,6 +193,7 @@ async fn apply_batch(
     conn: &mut PgConnection,
     terminal: &str,
     checked: &[Checked<'_>],
+    policy: &Policy,
 ) -> Result<Vec<EventResult>, LedgerError> {
     let ids: Vec<Uuid> = checked.iter().map(|c| c.id).collect();
     let seen: HashMap<Uuid, String> =
@@ -188,7 +203,6 @@ async fn apply_batch(
             .await?
             .into_iter()
             .collect();
-    let policy = load_policy(&mut *conn).await?;
 
     // Which events are new, and what they touch.
     let mut fresh = Vec::new();
@@ -256,7 +270,7 @@ async fn apply_batch(
                     *vend,
                     p,
                     *on,
-                    &policy,
+                    policy,
                     &mut accounts,
                     &mut bills,
                     &mut dirty_bills,

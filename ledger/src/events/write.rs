@@ -2,6 +2,26 @@
 
 use super::*;
 
+/// $1 terminal, $2 its last seq in the batch; $3..$12 the new events; $13, $14 the accounts'
+/// prepaid balances; $15..$20 the bills a payment or void changed.
+const STORE_AND_APPLY: &str = "WITH stored AS (
+    INSERT INTO events (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome, effect)
+    SELECT e.id, $1, e.seq, e.kind, e.payload, e.sha, e.created, e.account_no, e.amount, e.outcome, e.effect
+    FROM UNNEST($3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[],
+                $11::text[], $12::text[])
+         AS e(id, seq, kind, payload, sha, created, account_no, amount, outcome, effect)
+), balances AS (
+    UPDATE accounts SET prepaid_balance = v.prepaid FROM UNNEST($13::bigint[], $14::numeric[]) AS v(id, prepaid)
+    WHERE accounts.id = v.id
+), settled AS (
+    UPDATE bills SET paid = v.paid, late_fee_from = v.late_fee_from, late_fee_received = v.received,
+                     late_fee_waived = v.waived, late_fee_owed = v.owed
+    FROM UNNEST($15::bigint[], $16::numeric[], $17::date[], $18::numeric[], $19::numeric[], $20::numeric[])
+         AS v(id, paid, late_fee_from, received, waived, owed)
+    WHERE bills.id = v.id
+)
+UPDATE terminals SET last_seq = GREATEST(last_seq, $2), last_seen_at = now() WHERE code = $1";
+
 pub(super) async fn write_all(
     conn: &mut PgConnection,
     terminal: &str,
@@ -11,65 +31,34 @@ pub(super) async fn write_all(
     bills: &HashMap<i64, Vec<Bill>>,
     dirty_bills: &HashSet<i64>,
 ) -> Result<(), LedgerError> {
-    if !w.events.is_empty() {
-        let rows: Vec<&Checked<'_>> = w.events.iter().map(|(_, i, _)| &checked[*i]).collect();
-        let ids: Vec<Uuid> = w.events.iter().map(|e| e.0).collect();
-        let seqs: Vec<i64> = rows.iter().map(|c| c.raw.seq).collect();
-        let kinds: Vec<&str> = rows.iter().map(|c| c.raw.kind.as_str()).collect();
-        let payloads: Vec<&str> = rows.iter().map(|c| c.raw.payload.as_str()).collect();
-        let hashes: Vec<&str> = rows.iter().map(|c| c.raw.payload_sha256.as_str()).collect();
-        let created: Vec<&str> = rows.iter().map(|c| c.raw.created_at.as_str()).collect();
-        let account_nos: Vec<Option<&str>> = rows.iter().map(|c| c.account_no.as_deref()).collect();
-        let amounts: Vec<Decimal> = rows.iter().map(|c| c.amount.decimal()).collect();
-        let outcomes: Vec<&str> = w.events.iter().map(|e| e.2).collect();
-        let effects = w
-            .events
-            .iter()
-            .map(|e| w.effects.get(&e.0).map(serde_json::to_string).transpose())
-            .collect::<Result<Vec<Option<String>>, _>>()
-            .map_err(|e| LedgerError::Internal(format!("cannot write an event's effect: {e}")))?;
-        sqlx::query(
-            "INSERT INTO events (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome, effect)
-             SELECT e.id, $1, e.seq, e.kind, e.payload, e.sha, e.created, e.account_no, e.amount, e.outcome, e.effect
-             FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::text[],
-                         $11::text[])
-                  AS e(id, seq, kind, payload, sha, created, account_no, amount, outcome, effect)",
-        )
-        .bind(terminal)
-        .bind(&ids)
-        .bind(&seqs)
-        .bind(&kinds)
-        .bind(&payloads)
-        .bind(&hashes)
-        .bind(&created)
-        .bind(&account_nos)
-        .bind(&amounts)
-        .bind(&outcomes)
-        .bind(&effects)
-        .execute(&mut *conn)
-        .await?;
-    }
+    // The events, the balances and bills they changed, and the terminal's last seq: one statement
+    // (data-modifying CTEs), one round trip. An empty array makes its part a no-op.
+    let rows: Vec<&Checked<'_>> = w.events.iter().map(|(_, i, _)| &checked[*i]).collect();
+    let effects = w
+        .events
+        .iter()
+        .map(|e| w.effects.get(&e.0).map(serde_json::to_string).transpose())
+        .collect::<Result<Vec<Option<String>>, _>>()
+        .map_err(|e| LedgerError::Internal(format!("cannot write an event's effect: {e}")))?;
     let (acc_ids, acc_prepaid): (Vec<i64>, Vec<Decimal>) =
         accounts.values().filter(|a| a.dirty).map(|a| (a.id, a.prepaid.decimal())).unzip();
-    if !acc_ids.is_empty() {
-        sqlx::query(
-            "UPDATE accounts SET prepaid_balance = v.prepaid FROM UNNEST($1::bigint[], $2::numeric[]) AS v(id, prepaid)
-             WHERE accounts.id = v.id",
-        )
+    let changed: Vec<&Bill> = bills.values().flatten().filter(|b| dirty_bills.contains(&b.id)).collect();
+    let last_seq = checked.iter().map(|c| c.raw.seq).max().unwrap_or(0);
+    sqlx::query(STORE_AND_APPLY)
+        .bind(terminal)
+        .bind(last_seq)
+        .bind(w.events.iter().map(|e| e.0).collect::<Vec<Uuid>>())
+        .bind(rows.iter().map(|c| c.raw.seq).collect::<Vec<i64>>())
+        .bind(rows.iter().map(|c| c.raw.kind.as_str()).collect::<Vec<&str>>())
+        .bind(rows.iter().map(|c| c.raw.payload.as_str()).collect::<Vec<&str>>())
+        .bind(rows.iter().map(|c| c.raw.payload_sha256.as_str()).collect::<Vec<&str>>())
+        .bind(rows.iter().map(|c| c.raw.created_at.as_str()).collect::<Vec<&str>>())
+        .bind(rows.iter().map(|c| c.account_no.as_deref()).collect::<Vec<Option<&str>>>())
+        .bind(rows.iter().map(|c| c.amount.decimal()).collect::<Vec<Decimal>>())
+        .bind(w.events.iter().map(|e| e.2).collect::<Vec<&str>>())
+        .bind(&effects)
         .bind(&acc_ids)
         .bind(&acc_prepaid)
-        .execute(&mut *conn)
-        .await?;
-    }
-    let changed: Vec<&Bill> = bills.values().flatten().filter(|b| dirty_bills.contains(&b.id)).collect();
-    if !changed.is_empty() {
-        sqlx::query(
-            "UPDATE bills SET paid = v.paid, late_fee_from = v.late_fee_from, late_fee_received = v.received,
-                              late_fee_waived = v.waived, late_fee_owed = v.owed
-             FROM UNNEST($1::bigint[], $2::numeric[], $3::date[], $4::numeric[], $5::numeric[], $6::numeric[])
-                  AS v(id, paid, late_fee_from, received, waived, owed)
-             WHERE bills.id = v.id",
-        )
         .bind(changed.iter().map(|b| b.id).collect::<Vec<_>>())
         .bind(changed.iter().map(|b| b.paid.decimal()).collect::<Vec<_>>())
         .bind(changed.iter().map(|b| b.late_fee_from).collect::<Vec<_>>())
@@ -78,7 +67,6 @@ pub(super) async fn write_all(
         .bind(changed.iter().map(|b| b.late_fee_owed.decimal()).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
-    }
     if !w.vouchers_freed.is_empty() {
         sqlx::query("DELETE FROM vouchers WHERE event_id = ANY($1)")
             .bind(&w.vouchers_freed)
@@ -188,11 +176,5 @@ pub(super) async fn write_all(
             _ => {}
         }
     }
-    let last_seq = checked.iter().map(|c| c.raw.seq).max().unwrap_or(0);
-    sqlx::query("UPDATE terminals SET last_seq = GREATEST(last_seq, $2), last_seen_at = now() WHERE code = $1")
-        .bind(terminal)
-        .bind(last_seq)
-        .execute(&mut *conn)
-        .await?;
     Ok(())
 }
