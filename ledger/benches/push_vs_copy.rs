@@ -13,13 +13,14 @@
 //! ledger has answered the last), so a lone terminal keeps at most one core busy at a time: client,
 //! ledger and PostgreSQL take turns. A province's ledger is pushed to by many terminals at once.
 //!
-//! Against each run, in the same run, on a fresh ledger database where nothing else runs:
-//! - the reference: a raw `COPY ... FROM STDIN` of the very rows the push stored, every column,
-//!   as `COPY ... TO` writes them out, into the ledger's `events` table (the `effect` a push works
-//!   out for each event, which a void reverses, makes a stored row about 40% longer than what the
-//!   counter sent);
-//! - for comparison: a raw COPY of only the columns the counter sends (no `effect`) into a table
-//!   made `LIKE events INCLUDING ALL` (the same indexes).
+//! Against each run, in the same run, like for like: as many raw `COPY ... FROM STDIN` streams at
+//! once as terminals pushed (one connection each), on a fresh ledger database, after the push's
+//! database has been vacuumed:
+//! - the reference: the very rows the push stored, every column, as `COPY ... TO` writes them out,
+//!   into the ledger's `events` table (the `effect` a push works out for each event, which a void
+//!   reverses, makes a stored row about 40% longer than what the counter sent);
+//! - for comparison: only the columns a counter sends (no `effect`) into a table made `LIKE events
+//!   INCLUDING ALL` (the same indexes).
 //!
 //! Target from the issue: push ≥ 0.3× a raw COPY of the same rows.
 //!
@@ -48,7 +49,6 @@ use cashdesk::{
 use cashdesk_ledger::{config::DEFAULT_MAX_CONNECTIONS, import};
 use common::{Ledger, Sim, ms, quantile, table};
 use futures_util::TryStreamExt;
-use sqlx::Acquire;
 
 /// The terminal whose real counter checks the payloads' layout.
 const TERMINAL: &str = "BENCH-01";
@@ -172,14 +172,25 @@ async fn push_all(
     Ok((per_batch, not_applied))
 }
 
-/// `COPY ... FROM STDIN` of `rows` (COPY's text format) on a connection of its own; how long it took.
-async fn copy_in(pool: &sqlx::PgPool, statement: &'static str, rows: &[u8], expect: usize) -> anyhow::Result<Duration> {
-    let mut conn = pool.acquire().await?;
-    let conn = conn.acquire().await?;
+/// `COPY ... FROM STDIN` of each part (COPY's text format) at once, each on a connection of its
+/// own (taken before the clock starts); how long until the last finished.
+async fn copy_in(
+    pool: &sqlx::PgPool,
+    statement: &'static str,
+    parts: &[Vec<u8>],
+    expect: usize,
+) -> anyhow::Result<Duration> {
+    let mut conns = Vec::new();
+    for _ in parts {
+        conns.push(pool.acquire().await?);
+    }
     let t = Instant::now();
-    let mut copy = conn.copy_in_raw(statement).await?;
-    copy.send(rows).await?;
-    let copied = copy.finish().await?;
+    let copies = conns.iter_mut().zip(parts).map(|(conn, rows)| async move {
+        let mut copy = conn.copy_in_raw(statement).await?;
+        copy.send(rows.as_slice()).await?;
+        copy.finish().await
+    });
+    let copied: u64 = futures_util::future::try_join_all(copies).await?.into_iter().sum();
     let took = t.elapsed();
     anyhow::ensure!(copied as usize == expect, "COPY stored {copied} rows, not {expect}");
     Ok(took)
@@ -196,6 +207,7 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
     let import_time = t.elapsed();
 
     // Each terminal its own share of the accounts; the synthetic payloads have the real counter's layout.
+    anyhow::ensure!(accounts.len() >= terminals * 100, "give each terminal at least 100 accounts");
     let share = accounts.len().div_ceil(terminals);
     let mut streams = Vec::new();
     for (t, own) in accounts.chunks(share).enumerate() {
@@ -221,13 +233,17 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
     let payload_bytes: usize = events.iter().map(|e| e.payload.len()).sum();
     let payments = events.iter().filter(|e| e.kind == "payment").count();
 
-    // COPY's text of the columns the counter sends, built beforehand as the requests are.
-    let rows = copy_rows(&events);
+    // COPY's text of the columns the counter sends, one part per terminal, built beforehand as the
+    // requests are.
+    let sent_parts: Vec<Vec<u8>> =
+        streams.iter().map(|(_, evs)| copy_rows(&evs.iter().collect::<Vec<_>>()).into_bytes()).collect();
+    let sent_bytes: usize = sent_parts.iter().map(Vec::len).sum();
 
     // The same events through the HTTP API: each terminal MAX_BATCH at a time, in seq order. The
     // requests are built beforehand, as the COPY's text is.
     let mut ledger = Ledger::serve(pool.clone()).await?;
     let mut pushes = Vec::new();
+    let codes: Vec<String> = streams.iter().map(|s| s.0.clone()).collect();
     for (code, events) in streams {
         let token = ledger.enrol(&code).await?;
         let requests: Vec<PushRequest> =
@@ -246,29 +262,33 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
     }
     let push_time = t.elapsed();
 
-    // The references, on a fresh database of their own where nothing else runs (the push's
-    // database may be vacuuming what the push changed):
+    // The references, like for like: as many COPY streams at once as terminals pushed (one
+    // connection each), on a fresh database of their own, after the push's database has been
+    // vacuumed (so that autovacuum is not working through the push's changes meanwhile):
     // - the very rows the push stored (every column, as PostgreSQL writes them out), COPYed raw
     //   into the ledger's own `events` table: the reference for the ratio;
     // - only the columns a counter sends (no `effect`, which only applying an event produces),
     //   into a table made like it.
-    let stored_rows = {
+    let mut stored_parts = Vec::new();
+    for code in &codes {
         let mut conn = pool.acquire().await?;
         let chunks: Vec<bytes::Bytes> = conn
-            .copy_out_raw("COPY (SELECT * FROM events ORDER BY terminal, seq) TO STDOUT")
+            .copy_out_raw(&format!("COPY (SELECT * FROM events WHERE terminal = '{code}' ORDER BY seq) TO STDOUT"))
             .await?
             .try_collect()
             .await?;
-        chunks.concat()
-    };
-    let reference = Ledger::database(2).await?;
-    let copy_time = copy_in(&reference, "COPY events FROM STDIN", &stored_rows, n_events).await?;
+        stored_parts.push(chunks.concat());
+    }
+    let stored_bytes: usize = stored_parts.iter().map(Vec::len).sum();
+    sqlx::query("VACUUM (ANALYZE)").execute(&pool).await?;
+    let reference = Ledger::database(u32::try_from(terminals)? + 1).await?;
+    let copy_time = copy_in(&reference, "COPY events FROM STDIN", &stored_parts, n_events).await?;
     sqlx::query("CREATE TABLE events_sent (LIKE events INCLUDING ALL)").execute(&reference).await?;
     let sent_time = copy_in(
         &reference,
         "COPY events_sent (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome)
          FROM STDIN",
-        rows.as_bytes(),
+        &sent_parts,
         n_events,
     )
     .await?;
@@ -309,7 +329,7 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
                     "{:.2} s  {:>9.0} events/s  ({} bytes a row)",
                     copy_time.as_secs_f64(),
                     rate(copy_time),
-                    stored_rows.len() / n_events.max(1)
+                    stored_bytes / n_events.max(1)
                 ),
             ),
             (
@@ -318,7 +338,7 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
                     "{:.2} s  {:>9.0} events/s  ({} bytes a row; push is {:.2}x this)",
                     sent_time.as_secs_f64(),
                     rate(sent_time),
-                    rows.len() / n_events.max(1),
+                    sent_bytes / n_events.max(1),
                     sent_time.as_secs_f64() / push_time.as_secs_f64()
                 ),
             ),

@@ -15,3 +15,6 @@ ALTER TABLE accounts ALTER COLUMN account_no TYPE TEXT COLLATE "C";
 
 -- A conflict is listed once per (kind, event, detail): the check looks the event up by this.
 CREATE INDEX conflicts_event ON conflicts (event_id);
+
+-- A void frees its payment's bank slip by the payment's event id.
+CREATE INDEX vouchers_event ON vouchers (event_id);

@@ -18,6 +18,15 @@ fn bad(e: impl std::fmt::Display) -> LedgerError {
     LedgerError::BadRequest(e.to_string())
 }
 
+/// Refresh a table's planner statistics after an import (`sql` is `ANALYZE table`). The import is
+/// committed by then: a failure here is logged, not returned, so that nobody imports the same file
+/// again.
+async fn analyze(pool: &PgPool, sql: &'static str) {
+    if let Err(e) = sqlx::query(sql).execute(pool).await {
+        tracing::warn!(statement = sql, error = %e, "imported, but the statistics were not refreshed; autovacuum will");
+    }
+}
+
 /// Import accounts; returns how many.
 pub async fn accounts(pool: &PgPool, bytes: &[u8]) -> Result<u64, LedgerError> {
     let rows = parse_accounts(bytes).map_err(bad)?;
@@ -57,7 +66,7 @@ pub async fn accounts(pool: &PgPool, bytes: &[u8]) -> Result<u64, LedgerError> {
         n += res.rows_affected();
     }
     tx.commit().await?;
-    sqlx::query("ANALYZE accounts").execute(pool).await?;
+    analyze(pool, "ANALYZE accounts").await;
     Ok(n)
 }
 
@@ -104,6 +113,6 @@ pub async fn bills(pool: &PgPool, bytes: &[u8]) -> Result<u64, LedgerError> {
         n += res.rows_affected();
     }
     tx.commit().await?;
-    sqlx::query("ANALYZE bills").execute(pool).await?;
+    analyze(pool, "ANALYZE bills").await;
     Ok(n)
 }
