@@ -129,7 +129,7 @@ fn copy_field(out: &mut String, s: &str) {
     }
 }
 
-fn copy_rows(events: &[&PushEvent]) -> String {
+fn copy_rows(events: &[PushEvent]) -> String {
     let mut out = String::with_capacity(events.iter().map(|e| e.payload.len() + 200).sum());
     for e in events {
         let json: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
@@ -196,8 +196,8 @@ async fn copy_in(
     Ok(took)
 }
 
-/// One run on a fresh database: import, COPY the events' rows, then push the same events from
-/// `terminals` terminals at once; prints the figures and returns the ratio push / COPY.
+/// One run on a fresh database: import, push the events from `terminals` terminals at once, then
+/// COPY the same rows (see the module docs); prints the figures and returns the ratio push / COPY.
 async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Result<f64> {
     let pool = Ledger::database(DEFAULT_MAX_CONNECTIONS).await?;
     let (accounts, accounts_csv, bills_csv) = common::province(0, n_accounts, 7)?;
@@ -235,12 +235,10 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
 
     // COPY's text of the columns the counter sends, one part per terminal, built beforehand as the
     // requests are.
-    let sent_parts: Vec<Vec<u8>> =
-        streams.iter().map(|(_, evs)| copy_rows(&evs.iter().collect::<Vec<_>>()).into_bytes()).collect();
+    let sent_parts: Vec<Vec<u8>> = streams.iter().map(|(_, evs)| copy_rows(evs).into_bytes()).collect();
     let sent_bytes: usize = sent_parts.iter().map(Vec::len).sum();
 
-    // The same events through the HTTP API: each terminal MAX_BATCH at a time, in seq order. The
-    // requests are built beforehand, as the COPY's text is.
+    // The same events through the HTTP API: each terminal MAX_BATCH at a time, in seq order.
     let mut ledger = Ledger::serve(pool.clone()).await?;
     let mut pushes = Vec::new();
     let codes: Vec<String> = streams.iter().map(|s| s.0.clone()).collect();

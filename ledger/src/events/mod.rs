@@ -167,12 +167,15 @@ struct Writes {
 ///
 /// Every statement of a push reads or changes a few hundred rows by key (500 accounts of a million,
 /// their open bills, the bills a payment settled). PostgreSQL's cost model prefers a sequential
-/// scan, or a hash join over one, when the table is small or its statistics are stale (measured:
-/// 11.6 ms to find 500 accounts' open bills among 48,000 by scanning them all, 1.9 ms by the index;
-/// 22.7 ms against 8.0 ms to update 600 bills). Such a plan costs a push in proportion to the whole
-/// table. `SET LOCAL` (`set_config(.., true)`) ends with the transaction. The policy is read in
-/// the statement's snapshot, taken before the lock is granted: a push that waited applies the
-/// policy in force when it arrived (pushes were never ordered against policy changes).
+/// scan, or a hash join over one, when the table is small or its statistics are stale: after an
+/// import of 48,000 bills it scanned all of them to find 500 accounts' open bills and to update
+/// 600. On a table that size the scan costs about what the index does; on a province's ten million
+/// bills it would cost a push seconds, in proportion to the whole table, so a push does not leave
+/// the choice to the statistics. `SET LOCAL` (`set_config(.., true)`) ends with the transaction.
+///
+/// The policy is read in the statement's snapshot, taken before the lock is granted: a push that
+/// waited applies the policy in force when it arrived (pushes were never ordered against policy
+/// changes).
 const TAKE_TERMINAL: &str = "SELECT pg_advisory_xact_lock(hashtext('terminal:' || $1)),
         set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
         set_config('enable_mergejoin', 'off', true), (SELECT body FROM policy WHERE id = 1)";
