@@ -108,6 +108,13 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     let log: Vec<(String, i64, String, i64)> =
         sqlx::query_as(CHANGES_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
     let full = log.len() as i64 >= limit;
+    // When the log had more than this page read, nothing after its last entry read may go in the
+    // page (a policy or calendar change after it would move the cursor past log entries never read).
+    let bound = if full {
+        log.last().map(|(x, rev, ..)| txid(x).map(|t| Cursor { txid: t, rev: *rev })).transpose()?
+    } else {
+        None
+    };
     let bill_ids: Vec<i64> = log.iter().filter(|e| e.2 == "b").map(|e| e.3).collect();
     let mut bills: HashMap<i64, (i64, WireBill)> = HashMap::new();
     if !bill_ids.is_empty() {
@@ -189,6 +196,9 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     let mut cursor = from;
     let mut taken = 0;
     for (at, entry) in &all {
+        if bound.is_some_and(|b| *at > b) {
+            break;
+        }
         let mut these: Vec<(Option<i64>, Option<i64>, Change)> = Vec::new();
         let account = |id: i64, these: &mut Vec<(Option<i64>, Option<i64>, Change)>| {
             if !sent_accounts.contains(&id)

@@ -446,3 +446,44 @@ async fn a_bill_brings_its_account_even_when_the_accounts_entry_comes_later() {
         assert_eq!((accounts.len(), bills), (3, 6), "limit {limit}");
     }
 }
+
+/// A page never moves the cursor past log entries it did not read. Here the log's first page-full
+/// is two changes of one account (the second adds nothing to the page), and a policy change comes
+/// after another account's change that the page did not read: the policy must wait for the next
+/// page, or that account's change would be skipped.
+#[tokio::test]
+async fn a_page_never_passes_log_entries_it_did_not_read() {
+    use cashdesk::sync::wire::Change;
+    use cashdesk_ledger::pull;
+    let pool = ledger_with_generated_accounts(3).await;
+    support::ledger::settled(&pool).await;
+    let seen = pull::changes(&pool, "", None).await.unwrap();
+    for (no, name) in [("3900000001", "改名一"), ("3900000001", "改名二"), ("3900000002", "改名三")] {
+        sqlx::query("UPDATE accounts SET name = $1 WHERE account_no = $2")
+            .bind(name)
+            .bind(no)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE policy SET body = body WHERE id = 1").execute(&pool).await.unwrap();
+    support::ledger::settled(&pool).await;
+
+    let (mut cursor, mut got) = (seen.cursor, Vec::new());
+    loop {
+        let page = pull::changes(&pool, &cursor, Some(2)).await.unwrap();
+        for change in page.changes {
+            match change {
+                Change::Account(a) => got.push(format!("{} {}", a.account_no, a.name)),
+                Change::Policy(_) => got.push("policy".into()),
+                _ => {}
+            }
+        }
+        if !page.more {
+            break;
+        }
+        cursor = page.cursor;
+    }
+    assert!(got.contains(&"3900000002 改名三".to_string()), "the second account's change was skipped: {got:?}");
+    assert!(got.contains(&"policy".to_string()), "{got:?}");
+}
