@@ -24,8 +24,13 @@
 //!
 //! Target from the issue: push ≥ 0.3× a raw COPY of the same rows.
 //!
+//! Rounds (`BENCH_PUSH_ROUNDS`) repeat both runs, each time on fresh databases; the summary gives
+//! each ratio's median and range
+//! over the rounds (one run of a few seconds on a virtual machine varies by ±10%).
+//!
 //! Environment: `BENCH_PUSH_EVENTS` (default 100000; 10000 with `CASHDESK_BENCH_QUICK=1`),
-//! `BENCH_PUSH_ACCOUNTS` (default 20000; 4000 quick), `BENCH_PUSH_TERMINALS` (default 4).
+//! `BENCH_PUSH_ACCOUNTS` (default 20000; 4000 quick), `BENCH_PUSH_TERMINALS` (default 4),
+//! `BENCH_PUSH_ROUNDS` (default 3; 1 quick).
 
 // Timing figures (seconds, rates, ratios), never money: floats are fine here.
 #![allow(clippy::float_arithmetic, clippy::disallowed_types, clippy::cast_precision_loss)]
@@ -362,17 +367,42 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
     Ok(ratio)
 }
 
+/// The median and the range of some ratios, as "median 0.32x (0.30-0.34x, 3 rounds)".
+fn summary(ratios: &mut [f64]) -> String {
+    ratios.sort_by(f64::total_cmp);
+    let (lo, hi) = (ratios.first().copied().unwrap_or(0.0), ratios.last().copied().unwrap_or(0.0));
+    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    format!(
+        "median {median:.2}x ({lo:.2}-{hi:.2}x, {} round{})",
+        ratios.len(),
+        if ratios.len() == 1 { "" } else { "s" }
+    )
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let n_events = common::env_num("BENCH_PUSH_EVENTS", 100_000, 10_000) as usize;
     let n_accounts = common::env_num("BENCH_PUSH_ACCOUNTS", 20_000, 4_000);
     let terminals = common::env_num("BENCH_PUSH_TERMINALS", 4, 4).max(1) as usize;
-    println!("push_vs_copy: {n_events} events, {n_accounts} accounts, batches of {}", wire::MAX_BATCH);
-    let one = run(n_events, n_accounts, 1).await?;
-    let many = if terminals > 1 { Some(run(n_events, n_accounts, terminals).await?) } else { None };
+    let rounds = common::env_num("BENCH_PUSH_ROUNDS", 3, 1).max(1);
     println!(
-        "\nratio push / COPY: one terminal {one:.2}x{}",
-        many.map(|r| format!(", {terminals} terminals {r:.2}x")).unwrap_or_default()
+        "push_vs_copy: {n_events} events, {n_accounts} accounts, batches of {}, {rounds} round{}",
+        wire::MAX_BATCH,
+        if rounds == 1 { "" } else { "s" }
     );
+    // Each round measures both ways, one after the other, so that the machine's own drift (a
+    // virtual machine's CPU and disk vary from minute to minute) falls on both alike.
+    let (mut one, mut many) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        one.push(run(n_events, n_accounts, 1).await?);
+        if terminals > 1 {
+            many.push(run(n_events, n_accounts, terminals).await?);
+        }
+    }
+    println!("\nratio push / COPY of the rows as stored (target >= 0.30x):");
+    println!("  one terminal      {}", summary(&mut one));
+    if terminals > 1 {
+        println!("  {terminals} terminals at once {}", summary(&mut many));
+    }
     Ok(())
 }

@@ -1,10 +1,13 @@
-//! 变更日志: the log pulls read accounts' and bills' changes from (table `changes`, written by
-//! statement-level triggers; see the ledger migration and `pull`).
+//! 变更日志: the log pulls read accounts' and bills' changes from: table `changes` (one entry per
+//! changed row, written by statement-level triggers) and table `change_sets` (one entry per push,
+//! with the ids it changed); see the ledger migrations and `pull`.
 //!
-//! Invariant: compaction never hides a row from a counter. It drops an entry only when a later
-//! entry (in (txid, rev) order) of the same row exists, and a pull sends a row as it is now, so a
-//! counter whose cursor is before the dropped entry still gets the row's current state from the
-//! later one. What stays is one entry per row, and a first pull reads each row once.
+//! Invariant: compaction never hides a row from a counter. It drops a log entry only when a later
+//! entry (in (txid, rev) order) of the same row exists, in the log or in a set, and a set only when
+//! every row in it has a later entry; a pull sends a row as it is now, so a counter whose cursor is
+//! before the dropped entry still gets the row's current state from the later one. What stays is at
+//! most one log entry per row, and the sets that still hold some row's latest change (whole: a set
+//! holds the account of each of its bills).
 
 use std::time::Duration;
 
@@ -12,20 +15,33 @@ use sqlx::PgPool;
 
 use crate::api::LedgerError;
 
-/// Drop every log entry that a later entry of the same row supersedes; returns how many.
+/// Drop every log entry, and every change set, that later entries supersede; returns how many.
 pub async fn compact(pool: &PgPool) -> Result<u64, LedgerError> {
-    let done = sqlx::query(
-        "DELETE FROM changes c USING (
-             SELECT txid, rev FROM (
-                 SELECT txid, rev, row_number() OVER (PARTITION BY kind, row_id ORDER BY txid DESC, rev DESC) AS newer
-                 FROM changes
-             ) AS ranked WHERE newer > 1
-         ) AS old
-         WHERE c.txid = old.txid AND c.rev = old.rev",
+    let (dropped,): (i64,) = sqlx::query_as(
+        "WITH entries AS (
+             SELECT txid, rev, kind, row_id, false AS in_set FROM changes
+             UNION ALL SELECT txid, rev, 'a'::\"char\", UNNEST(account_ids), true FROM change_sets
+             UNION ALL SELECT txid, rev, 'b'::\"char\", UNNEST(bill_ids), true FROM change_sets
+         ), ranked AS (
+             SELECT txid, rev, in_set,
+                    row_number() OVER (PARTITION BY kind, row_id ORDER BY txid DESC, rev DESC) AS newer
+             FROM entries
+         ), rows_dropped AS (
+             DELETE FROM changes c USING ranked r
+             WHERE NOT r.in_set AND r.newer > 1 AND c.txid = r.txid AND c.rev = r.rev
+             RETURNING 1
+         ), sets_dropped AS (
+             DELETE FROM change_sets s USING (
+                 SELECT txid, rev FROM ranked WHERE in_set GROUP BY txid, rev HAVING min(newer) > 1
+             ) AS old
+             WHERE s.txid = old.txid AND s.rev = old.rev
+             RETURNING 1
+         )
+         SELECT (SELECT COUNT(*) FROM rows_dropped) + (SELECT COUNT(*) FROM sets_dropped)",
     )
-    .execute(pool)
+    .fetch_one(pool)
     .await?;
-    Ok(done.rows_affected())
+    Ok(u64::try_from(dropped).unwrap_or(0))
 }
 
 /// Compact the log every `every` while the server runs (`compact_every_minutes` in the

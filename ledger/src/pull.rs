@@ -1,11 +1,12 @@
 //! 下发: accounts, bills, policy and calendar years changed after a counter's cursor, paged.
 //!
 //! Invariant: a cursor `TXID.REV` never skips a change. Changes (the `changes` log for accounts and
-//! bills, `rev`/`txid` on the row for policy and calendar years; see the ledger migration) are
-//! ordered by (txid, rev) and a page holds only those whose writing transaction is older than every
-//! transaction still running (`pg_snapshot_xmin`), so a transaction that commits late cannot land
-//! behind a cursor already handed out. One REPEATABLE READ snapshot serves the whole page, and a
-//! row is sent as it is in that snapshot.
+//! bills, a push's `change_sets`, `rev`/`txid` on the row for policy and calendar years; see the
+//! ledger migrations) are ordered by (txid, rev) and a page holds only those whose writing
+//! transaction is older than every transaction still running (`pg_snapshot_xmin`), so a
+//! transaction that commits late cannot land behind a cursor already handed out. One REPEATABLE
+//! READ snapshot serves the whole page, and a row is sent as it is in that snapshot. A change set
+//! goes in one page whole (a page can exceed its limit only by its first entry).
 
 use cashdesk::{
     accounts::{BillingMode, Category, Period, RiskMark},
@@ -52,6 +53,15 @@ impl std::fmt::Display for Cursor {
 pub const CHANGES_PAGE: &str = "SELECT txid::text AS txid_text, rev, kind::text, row_id FROM changes
  WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4";
 
+/// The change sets after a cursor ($1 txid, $2 rev), below the horizon ($3), in order, as many as
+/// begin before the page's `limit` ($4) ids are reached (counted by `size`: the arrays of the sets
+/// left out are never read).
+pub const SETS_PAGE: &str = "SELECT txid::text AS txid_text, rev, size, account_ids, bill_ids FROM (
+    SELECT txid, rev, size, account_ids, bill_ids, SUM(size) OVER (ORDER BY txid, rev) - size AS before
+    FROM (SELECT txid, rev, size, account_ids, bill_ids FROM change_sets
+          WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4) AS s
+ ) AS w WHERE before < $4 ORDER BY txid, rev";
+
 const ACCOUNTS_BY_ID: &str =
     "SELECT id, account_no, name, address, category, billing_mode, meter_no, multiplier, phone,
         id_number, prepaid_balance, risk, closed
@@ -81,6 +91,8 @@ type AccountRow = (
     Option<String>,
     bool,
 );
+/// A change set: txid (text), rev, size, account ids, bill ids.
+type SetRow = (String, i64, i32, Vec<i64>, Vec<i64>);
 type BillRow = (i64, i64, String, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
 
 fn txid(s: &str) -> Result<u64, LedgerError> {
@@ -108,14 +120,23 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     let log: Vec<(String, i64, String, i64)> =
         sqlx::query_as(CHANGES_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
     let full = log.len() as i64 >= limit;
-    // When the log had more than this page read, nothing after its last entry read may go in the
-    // page (a policy or calendar change after it would move the cursor past log entries never read).
-    let bound = if full {
-        log.last().map(|(x, rev, ..)| txid(x).map(|t| Cursor { txid: t, rev: *rev })).transpose()?
-    } else {
-        None
-    };
-    let bill_ids: Vec<i64> = log.iter().filter(|e| e.2 == "b").map(|e| e.3).collect();
+    // Change sets (a push's changes, sent whole) until the page's ids are reached.
+    let sets: Vec<SetRow> =
+        sqlx::query_as(SETS_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
+    let sets_full = sets.iter().map(|s| i64::from(s.2)).sum::<i64>() >= limit;
+    // When the log or the sets had more than this page read, nothing after the last entry read
+    // from them may go in the page (a later entry from elsewhere would move the cursor past entries
+    // never read).
+    let mut bound: Option<Cursor> = None;
+    if full && let Some((x, rev, ..)) = log.last() {
+        bound = Some(Cursor { txid: txid(x)?, rev: *rev });
+    }
+    if sets_full && let Some((x, rev, ..)) = sets.last() {
+        let at = Cursor { txid: txid(x)?, rev: *rev };
+        bound = Some(bound.map_or(at, |b| b.min(at)));
+    }
+    let mut bill_ids: Vec<i64> = log.iter().filter(|e| e.2 == "b").map(|e| e.3).collect();
+    bill_ids.extend(sets.iter().flat_map(|s| s.4.iter().copied()));
     let mut bills: HashMap<i64, (i64, WireBill)> = HashMap::new();
     if !bill_ids.is_empty() {
         let rows: Vec<BillRow> = sqlx::query_as(BILLS_BY_ID).bind(&bill_ids).fetch_all(&mut *conn).await?;
@@ -129,7 +150,10 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     // compaction never drops a latest entry). Otherwise (after compaction an account's only entry
     // can come after its bills') the account goes just before the bill, unless the page already
     // sent it.
-    let mut bill_accounts: Vec<i64> = bills.values().map(|(a, _)| *a).collect();
+    // (A change set holds the accounts of its bills itself.)
+    let logged_bills: HashSet<i64> = log.iter().filter(|e| e.2 == "b").map(|e| e.3).collect();
+    let mut bill_accounts: Vec<i64> =
+        bills.iter().filter(|(id, _)| logged_bills.contains(id)).map(|(_, (a, _))| *a).collect();
     bill_accounts.sort_unstable();
     bill_accounts.dedup();
     let mut latest: HashMap<i64, Cursor> = HashMap::new();
@@ -146,6 +170,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
         bill_accounts.into_iter().filter(|id| latest.get(id).is_none_or(|at| *at > from)).collect();
     let mut account_ids: Vec<i64> = log.iter().filter(|e| e.2 == "a").map(|e| e.3).collect();
     account_ids.extend(unseen.iter().copied());
+    account_ids.extend(sets.iter().flat_map(|s| s.3.iter().copied()));
     account_ids.sort_unstable();
     account_ids.dedup();
     let mut accounts: HashMap<i64, WireAccount> = HashMap::new();
@@ -160,6 +185,9 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     for (x, rev, kind, id) in log {
         let entry = if kind == "a" { Entry::Account(id) } else { Entry::Bill(id) };
         all.push((Cursor { txid: txid(&x)?, rev }, entry));
+    }
+    for (x, rev, _, account_ids, bill_ids) in sets {
+        all.push((Cursor { txid: txid(&x)?, rev }, Entry::Set(account_ids, bill_ids)));
     }
     let policies: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT txid::text, rev, body FROM policy WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8",
@@ -207,16 +235,26 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
                 these.push((Some(id), None, Change::Account(a.clone())));
             }
         };
+        let bill = |id: i64, these: &mut Vec<(Option<i64>, Option<i64>, Change)>| {
+            if !sent_bills.contains(&id)
+                && let Some((account_id, bill)) = bills.get(&id)
+            {
+                if unseen.contains(account_id) {
+                    account(*account_id, these);
+                }
+                these.push((None, Some(id), Change::Bill(bill.clone())));
+            }
+        };
         match entry {
             Entry::Account(id) => account(*id, &mut these),
-            Entry::Bill(id) => {
-                if !sent_bills.contains(id)
-                    && let Some((account_id, bill)) = bills.get(id)
-                {
-                    if unseen.contains(account_id) {
-                        account(*account_id, &mut these);
-                    }
-                    these.push((None, Some(*id), Change::Bill(bill.clone())));
+            Entry::Bill(id) => bill(*id, &mut these),
+            // A set's accounts first (they include every account whose bill it holds), then its bills.
+            Entry::Set(account_ids, bill_ids) => {
+                for id in account_ids {
+                    account(*id, &mut these);
+                }
+                for id in bill_ids {
+                    bill(*id, &mut these);
                 }
             }
             Entry::Ready(change) => these.push((None, None, change.clone())),
@@ -232,7 +270,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
         cursor = *at;
         taken += 1;
     }
-    let more = full || taken < all.len();
+    let more = full || sets_full || taken < all.len();
     Ok(PullResponse { changes, cursor: cursor.to_string(), more })
 }
 
@@ -241,6 +279,8 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
 enum Entry {
     Account(i64),
     Bill(i64),
+    /// A push's change set: its accounts, then its bills.
+    Set(Vec<i64>, Vec<i64>),
     Ready(Change),
 }
 

@@ -11,6 +11,8 @@ use cashdesk::{
     sync::wire::Outcome,
     users::approval::ApprovalInput,
 };
+use std::collections::BTreeMap;
+
 use cashdesk_ledger::{reports, terminals};
 use support::ledger::{Counter, Ledger, cash, counter, push, push_raw};
 
@@ -486,4 +488,98 @@ async fn a_page_never_passes_log_entries_it_did_not_read() {
     }
     assert!(got.contains(&"3900000002 改名三".to_string()), "the second account's change was skipped: {got:?}");
     assert!(got.contains(&"policy".to_string()), "{got:?}");
+}
+
+/// Accounts (户号 → prepaid balance) and bills ((户号, period) → paid) as a counter receives them.
+type Pulled = (BTreeMap<String, String>, BTreeMap<(String, String), String>);
+
+/// Everything a counter gets when it pulls from `cursor` with pages of `limit`, checking that each
+/// bill comes after its account.
+async fn pull_all(pool: &sqlx::PgPool, cursor: &str, limit: i64) -> Pulled {
+    use cashdesk::sync::wire::Change;
+    let (mut cursor, mut pulled) = (cursor.to_string(), Pulled::default());
+    loop {
+        let page = cashdesk_ledger::pull::changes(pool, &cursor, Some(limit)).await.unwrap();
+        for change in page.changes {
+            match change {
+                Change::Account(a) => {
+                    pulled.0.insert(a.account_no, a.prepaid_balance.to_string());
+                }
+                Change::Bill(b) => {
+                    assert!(
+                        pulled.0.contains_key(&b.account_no),
+                        "limit {limit}: bill of {} before its account",
+                        b.account_no
+                    );
+                    pulled.1.insert((b.account_no, b.period), b.paid.to_string());
+                }
+                _ => {}
+            }
+        }
+        if !page.more {
+            break;
+        }
+        assert_ne!(page.cursor, cursor, "limit {limit}: the cursor moves");
+        cursor = page.cursor;
+    }
+    pulled
+}
+
+/// A push logs what it changed as one change set, not one log entry per row; other counters' pulls
+/// get the set whole (each bill after its account, whatever the page size), and compaction drops a
+/// set only when later changes cover every row in it, and log entries that a set supersedes.
+#[tokio::test]
+async fn a_push_reaches_pulls_as_one_change_set_and_compaction_keeps_the_latest() {
+    use cashdesk_ledger::changes;
+    let mut ledger = Ledger::start().await;
+    let token = ledger.token_for("GY01-01").await;
+    support::ledger::settled(&ledger.pool).await;
+    let before = cashdesk_ledger::pull::changes(&ledger.pool, "", None).await.unwrap();
+    let logged = ledger.count("SELECT COUNT(*) FROM changes").await;
+
+    let c = counter("GY01-01", "2026-01-10T10:00:00+08:00", true).await;
+    let mut sent = 0;
+    for (no, amount) in [("3100000001", "10.00"), ("3100000004", "6000.00"), ("3100000001", "5.00")] {
+        pay(&c, no, amount).await;
+        let events = c.outbox(false).await;
+        let reply = push(&ledger.url, &token, &events[sent..]).await;
+        assert!(reply.results.iter().all(|r| r.outcome == Outcome::Applied), "{reply:?}");
+        sent = events.len();
+    }
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM change_sets").await, 3, "one set per push that changed something");
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM changes").await, logged, "a push adds no per-row entries");
+    support::ledger::settled(&ledger.pool).await;
+
+    // What the ledger holds now, as a counter should come to hold it.
+    let (mut want_accounts, mut want_bills) = Pulled::default();
+    for no in ["3100000001", "3100000002", "3100000003", "3100000004"] {
+        let v = reports::account(&ledger.pool, no).await.unwrap().unwrap();
+        want_accounts.insert(no.to_string(), v.prepaid_balance.to_string());
+        for b in v.bills {
+            want_bills.insert((no.to_string(), b.period.to_string()), b.paid.to_string());
+        }
+    }
+    // A counter that had everything before the pushes gets what they changed.
+    for limit in [1, 2, 5000] {
+        let (accounts, bills) = pull_all(&ledger.pool, &before.cursor, limit).await;
+        assert_eq!(accounts.keys().collect::<Vec<_>>(), ["3100000001", "3100000004"], "limit {limit}");
+        for (key, paid) in &bills {
+            assert_eq!(want_bills.get(key), Some(paid), "limit {limit}: bill {key:?}");
+        }
+        assert_eq!(bills.len(), 3, "limit {limit}: {bills:?}");
+    }
+
+    // The first set's rows (0001 and its first bill) all changed again in the third: it goes, with
+    // the import's entries of every row a set holds; the second and third sets stay.
+    let dropped = changes::compact(&ledger.pool).await.unwrap();
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM change_sets").await, 2);
+    assert_eq!(dropped, 1 + 5, "the first set, and the entries of two accounts and three bills");
+    assert_eq!(changes::compact(&ledger.pool).await.unwrap(), 0);
+    // A new counter still gets every row as it is now, whatever the page size.
+    for limit in [1, 2, 3, 5000] {
+        let (accounts, bills) = pull_all(&ledger.pool, "", limit).await;
+        assert_eq!(accounts, want_accounts, "limit {limit}");
+        assert_eq!(bills, want_bills, "limit {limit}");
+    }
+    ledger.stop().await;
 }

@@ -15,6 +15,10 @@
 //!   offline) the ledger's result stands (the excess becomes prepaid) and a conflict is listed. Money
 //!   for an unknown or closed account goes to suspense (挂账), listed too.
 //!
+//! - What a batch changed reaches the counters' pulls as one change set (`change_sets`: the
+//!   accounts it changed or whose bills it changed, and the bills), written by the same statement
+//!   as the changes; the per-row log triggers skip a push's transaction.
+//!
 //! Layout: `check` validates a batch, `load` reads and locks what it touches, `apply` works out each
 //! event's effect in memory with the core's rules, `write` stores it all with a few bulk statements.
 
@@ -173,12 +177,16 @@ struct Writes {
 /// bills it would cost a push seconds, in proportion to the whole table, so a push does not leave
 /// the choice to the statistics. `SET LOCAL` (`set_config(.., true)`) ends with the transaction.
 ///
+/// The push logs what it changes as one change set (`write`), so the log triggers skip its
+/// statements (`cashdesk.change_set`, for this transaction only).
+///
 /// The policy is read in the statement's snapshot, taken before the lock is granted: a push that
 /// waited applies the policy in force when it arrived (pushes were never ordered against policy
 /// changes).
 const TAKE_TERMINAL: &str = "SELECT pg_advisory_xact_lock(hashtext('terminal:' || $1)),
         set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
-        set_config('enable_mergejoin', 'off', true), (SELECT body FROM policy WHERE id = 1)";
+        set_config('enable_mergejoin', 'off', true), set_config('cashdesk.change_set', 'on', true),
+        (SELECT body FROM policy WHERE id = 1)";
 
 /// Store and apply a terminal's batch; one result per event, in order.
 pub async fn push(pool: &PgPool, terminal: &str, events: &[PushEvent]) -> Result<Vec<EventResult>, LedgerError> {
@@ -187,7 +195,7 @@ pub async fn push(pool: &PgPool, terminal: &str, events: &[PushEvent]) -> Result
         return Ok(Vec::new());
     }
     let mut tx = pool.begin().await?;
-    let (.., policy): ((), String, String, String, Option<String>) =
+    let (.., policy): ((), String, String, String, String, Option<String>) =
         sqlx::query_as(TAKE_TERMINAL).bind(terminal).fetch_one(&mut *tx).await?;
     let results = apply_batch(&mut tx, terminal, &checked, &policy_from(policy)?).await?;
     tx.commit().await?;

@@ -3,7 +3,8 @@
 use super::*;
 
 /// $1 terminal, $2 its last seq in the batch; $3..$12 the new events; $13, $14 the accounts'
-/// prepaid balances; $15..$20 the bills a payment or void changed.
+/// prepaid balances; $15..$20 the bills a payment or void changed; $21, $22 the change set's
+/// accounts and bills (`change_sets`, none when both are empty).
 const STORE_AND_APPLY: &str = "WITH stored AS (
     INSERT INTO events (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome, effect)
     SELECT e.id, $1, e.seq, e.kind, e.payload, e.sha, e.created, e.account_no, e.amount, e.outcome, e.effect
@@ -19,6 +20,10 @@ const STORE_AND_APPLY: &str = "WITH stored AS (
     FROM UNNEST($15::bigint[], $16::numeric[], $17::date[], $18::numeric[], $19::numeric[], $20::numeric[])
          AS v(id, paid, late_fee_from, received, waived, owed)
     WHERE bills.id = v.id
+), change_set AS (
+    INSERT INTO change_sets (txid, rev, size, account_ids, bill_ids)
+    SELECT pg_current_xact_id(), nextval('change_rev'), cardinality($21::bigint[]) + cardinality($22::bigint[]), $21, $22
+    WHERE cardinality($21::bigint[]) + cardinality($22::bigint[]) > 0
 )
 UPDATE terminals SET last_seq = GREATEST(last_seq, $2), last_seen_at = now() WHERE code = $1";
 
@@ -43,6 +48,15 @@ pub(super) async fn write_all(
     let (acc_ids, acc_prepaid): (Vec<i64>, Vec<Decimal>) =
         accounts.values().filter(|a| a.dirty).map(|a| (a.id, a.prepaid.decimal())).unzip();
     let changed: Vec<&Bill> = bills.values().flatten().filter(|b| dirty_bills.contains(&b.id)).collect();
+    // The change set: the accounts changed and those whose bills changed (a pull sends a bill's
+    // account with it), and the bills; each sorted, once.
+    let mut set_accounts: Vec<i64> = acc_ids.clone();
+    set_accounts
+        .extend(bills.iter().filter(|(_, list)| list.iter().any(|b| dirty_bills.contains(&b.id))).map(|(id, _)| *id));
+    set_accounts.sort_unstable();
+    set_accounts.dedup();
+    let mut set_bills: Vec<i64> = changed.iter().map(|b| b.id).collect();
+    set_bills.sort_unstable();
     let last_seq = checked.iter().map(|c| c.raw.seq).max().unwrap_or(0);
     sqlx::query(STORE_AND_APPLY)
         .bind(terminal)
@@ -65,6 +79,8 @@ pub(super) async fn write_all(
         .bind(changed.iter().map(|b| b.late_fee_received.decimal()).collect::<Vec<_>>())
         .bind(changed.iter().map(|b| b.late_fee_waived.decimal()).collect::<Vec<_>>())
         .bind(changed.iter().map(|b| b.late_fee_owed.decimal()).collect::<Vec<_>>())
+        .bind(&set_accounts)
+        .bind(&set_bills)
         .execute(&mut *conn)
         .await?;
     if !w.vouchers_freed.is_empty() {

@@ -179,7 +179,7 @@ pub async fn settled(pool: &sqlx::PgPool) {
     loop {
         let (done,): (bool,) = sqlx::query_as(
             "SELECT pg_snapshot_xmin(pg_current_snapshot()) > ALL (
-                 SELECT txid FROM changes UNION ALL SELECT txid FROM policy UNION ALL SELECT txid FROM calendar_years)",
+                 SELECT txid FROM changes UNION ALL SELECT txid FROM change_sets UNION ALL SELECT txid FROM policy UNION ALL SELECT txid FROM calendar_years)",
         )
         .fetch_one(pool)
         .await
