@@ -25,8 +25,7 @@
 //! Target from the issue: push ≥ 0.3× a raw COPY of the same rows.
 //!
 //! Rounds (`BENCH_PUSH_ROUNDS`) repeat both runs, each time on fresh databases; the summary gives
-//! each ratio's median and range
-//! over the rounds (one run of a few seconds on a virtual machine varies by ±10%).
+//! each ratio's median and range over the rounds (one run of a few seconds on a virtual machine varies by ±10%).
 //!
 //! Environment: `BENCH_PUSH_EVENTS` (default 100000; 10000 with `CASHDESK_BENCH_QUICK=1`),
 //! `BENCH_PUSH_ACCOUNTS` (default 20000; 4000 quick), `BENCH_PUSH_TERMINALS` (default 4),
