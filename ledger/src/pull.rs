@@ -54,11 +54,11 @@ pub const CHANGES_PAGE: &str = "SELECT txid::text AS txid_text, rev, kind::text,
  WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4";
 
 /// The change sets after a cursor ($1 txid, $2 rev), below the horizon ($3), in order, as many as
-/// begin before the page's `limit` ($4) ids are reached (counted by `size`: the arrays of the sets
-/// left out are never read).
-pub const SETS_PAGE: &str = "SELECT txid::text AS txid_text, rev, size, account_ids, bill_ids FROM (
-    SELECT txid, rev, size, account_ids, bill_ids, SUM(size) OVER (ORDER BY txid, rev) - size AS before
-    FROM (SELECT txid, rev, size, account_ids, bill_ids FROM change_sets
+/// begin before the page's `limit` ($4) ids are reached (counted by `size`, so the arrays of the
+/// sets left out are not sent back).
+pub const SETS_PAGE: &str = "SELECT txid::text AS txid_text, rev, rev_last, size, account_ids, bill_ids FROM (
+    SELECT txid, rev, rev_last, size, account_ids, bill_ids, SUM(size) OVER (ORDER BY txid, rev) - size AS before
+    FROM (SELECT txid, rev, rev_last, size, account_ids, bill_ids FROM change_sets
           WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4) AS s
  ) AS w WHERE before < $4 ORDER BY txid, rev";
 
@@ -91,8 +91,8 @@ type AccountRow = (
     Option<String>,
     bool,
 );
-/// A change set: txid (text), rev, size, account ids, bill ids.
-type SetRow = (String, i64, i32, Vec<i64>, Vec<i64>);
+/// A change set: txid (text), rev, rev_last, size, account ids, bill ids.
+type SetRow = (String, i64, i64, i32, Vec<i64>, Vec<i64>);
 type BillRow = (i64, i64, String, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
 
 fn txid(s: &str) -> Result<u64, LedgerError> {
@@ -123,7 +123,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     // Change sets (a push's changes, sent whole) until the page's ids are reached.
     let sets: Vec<SetRow> =
         sqlx::query_as(SETS_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
-    let sets_full = sets.iter().map(|s| i64::from(s.2)).sum::<i64>() >= limit;
+    let sets_full = sets.iter().map(|s| i64::from(s.3)).sum::<i64>() >= limit;
     // When the log or the sets had more than this page read, nothing after the last entry read
     // from them may go in the page (a later entry from elsewhere would move the cursor past entries
     // never read).
@@ -136,7 +136,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
         bound = Some(bound.map_or(at, |b| b.min(at)));
     }
     let mut bill_ids: Vec<i64> = log.iter().filter(|e| e.2 == "b").map(|e| e.3).collect();
-    bill_ids.extend(sets.iter().flat_map(|s| s.4.iter().copied()));
+    bill_ids.extend(sets.iter().flat_map(|s| s.5.iter().copied()));
     let mut bills: HashMap<i64, (i64, WireBill)> = HashMap::new();
     if !bill_ids.is_empty() {
         let rows: Vec<BillRow> = sqlx::query_as(BILLS_BY_ID).bind(&bill_ids).fetch_all(&mut *conn).await?;
@@ -150,10 +150,9 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     // compaction never drops a latest entry). Otherwise (after compaction an account's only entry
     // can come after its bills') the account goes just before the bill, unless the page already
     // sent it.
-    // (A change set holds the accounts of its bills itself.)
-    let logged_bills: HashSet<i64> = log.iter().filter(|e| e.2 == "b").map(|e| e.3).collect();
-    let mut bill_accounts: Vec<i64> =
-        bills.iter().filter(|(id, _)| logged_bills.contains(id)).map(|(_, (a, _))| *a).collect();
+    // (A change set holds the accounts of its bills, as they were when it was written; a bill moved
+    // to another account since is checked like any other.)
+    let mut bill_accounts: Vec<i64> = bills.values().map(|(a, _)| *a).collect();
     bill_accounts.sort_unstable();
     bill_accounts.dedup();
     let mut latest: HashMap<i64, Cursor> = HashMap::new();
@@ -170,7 +169,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
         bill_accounts.into_iter().filter(|id| latest.get(id).is_none_or(|at| *at > from)).collect();
     let mut account_ids: Vec<i64> = log.iter().filter(|e| e.2 == "a").map(|e| e.3).collect();
     account_ids.extend(unseen.iter().copied());
-    account_ids.extend(sets.iter().flat_map(|s| s.3.iter().copied()));
+    account_ids.extend(sets.iter().flat_map(|s| s.4.iter().copied()));
     account_ids.sort_unstable();
     account_ids.dedup();
     let mut accounts: HashMap<i64, WireAccount> = HashMap::new();
@@ -181,13 +180,17 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
             accounts.insert(id, account);
         }
     }
-    let mut all: Vec<(Cursor, Entry)> = Vec::with_capacity(log.len() + 3);
+    // Each entry at its place, and where the cursor goes once it is sent (a set owns its
+    // transaction's numbers up to `rev_last`, see the migration).
+    let mut all: Vec<(Cursor, Cursor, Entry)> = Vec::with_capacity(log.len() + sets.len() + 3);
     for (x, rev, kind, id) in log {
         let entry = if kind == "a" { Entry::Account(id) } else { Entry::Bill(id) };
-        all.push((Cursor { txid: txid(&x)?, rev }, entry));
+        let at = Cursor { txid: txid(&x)?, rev };
+        all.push((at, at, entry));
     }
-    for (x, rev, _, account_ids, bill_ids) in sets {
-        all.push((Cursor { txid: txid(&x)?, rev }, Entry::Set(account_ids, bill_ids)));
+    for (x, rev, rev_last, _, account_ids, bill_ids) in sets {
+        let t = txid(&x)?;
+        all.push((Cursor { txid: t, rev }, Cursor { txid: t, rev: rev_last }, Entry::Set(account_ids, bill_ids)));
     }
     let policies: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT txid::text, rev, body FROM policy WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8",
@@ -200,7 +203,8 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     for (x, rev, body) in policies {
         let policy = Policy::from_json(&body)
             .map_err(|e| LedgerError::Internal(format!("the stored policy is invalid: {e}")))?;
-        all.push((Cursor { txid: txid(&x)?, rev }, Entry::Ready(Change::Policy(PolicyChange { policy }))));
+        let at = Cursor { txid: txid(&x)?, rev };
+        all.push((at, at, Entry::Ready(Change::Policy(PolicyChange { policy }))));
     }
     let years: Vec<(String, i64, String)> = sqlx::query_as(
         "SELECT txid::text, rev, notice FROM calendar_years WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8",
@@ -213,9 +217,10 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     for (x, rev, notice) in years {
         let notice = YearCalendar::from_json(&notice)
             .map_err(|e| LedgerError::Internal(format!("a stored calendar year is invalid: {e}")))?;
-        all.push((Cursor { txid: txid(&x)?, rev }, Entry::Ready(Change::Calendar(CalendarChange { notice }))));
+        let at = Cursor { txid: txid(&x)?, rev };
+        all.push((at, at, Entry::Ready(Change::Calendar(CalendarChange { notice }))));
     }
-    all.sort_by_key(|(c, _)| *c);
+    all.sort_by_key(|(c, ..)| *c);
     // Entries in order while the page has room (the first always goes, even when it brings its
     // account: a page of 2 for a limit of 1); each row at most once.
     let n = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -223,7 +228,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     let mut changes: Vec<Change> = Vec::new();
     let mut cursor = from;
     let mut taken = 0;
-    for (at, entry) in &all {
+    for (at, after, entry) in &all {
         if bound.is_some_and(|b| *at > b) {
             break;
         }
@@ -267,7 +272,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
             sent_bills.extend(b);
             changes.push(change);
         }
-        cursor = *at;
+        cursor = *after;
         taken += 1;
     }
     let more = full || sets_full || taken < all.len();

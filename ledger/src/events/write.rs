@@ -1,11 +1,39 @@
 //! Storing a batch's effects with a few bulk statements.
 
+use std::collections::BTreeMap;
+
 use super::*;
 
+/// Ids in one change set, at most: a pull sends a set whole, and a counter takes pages of at most
+/// `wire::MAX_PAGE` changes.
+pub(super) const SET_MAX: usize = 1000;
+
+/// Inserts one change set (`$a` its accounts, `$b` its bills; nothing when both are empty). The
+/// set takes as many numbers from `change_rev` as it holds ids and sits at the first (`rev`); no
+/// other entry of this transaction falls in `rev..=rev_last`, so that compaction can turn the set
+/// into one log entry per row at those very places (`changes::compact`).
+macro_rules! insert_set {
+    ($a:literal, $b:literal) => {
+        concat!(
+            "INSERT INTO change_sets (txid, rev, rev_last, size, account_ids, bill_ids)
+             SELECT pg_current_xact_id(), min(r.v), max(r.v), count(*), ",
+            $a,
+            ", ",
+            $b,
+            " FROM (SELECT nextval('change_rev') AS v FROM generate_series(1, cardinality(",
+            $a,
+            "::bigint[]) + cardinality(",
+            $b,
+            "::bigint[]))) AS r HAVING count(*) > 0"
+        )
+    };
+}
+
 /// $1 terminal, $2 its last seq in the batch; $3..$12 the new events; $13, $14 the accounts'
-/// prepaid balances; $15..$20 the bills a payment or void changed; $21, $22 the change set's
-/// accounts and bills (`change_sets`, none when both are empty).
-const STORE_AND_APPLY: &str = "WITH stored AS (
+/// prepaid balances; $15..$20 the bills a payment or void changed; $21, $22 the first change set's
+/// accounts and bills.
+const STORE_AND_APPLY: &str = concat!(
+    "WITH stored AS (
     INSERT INTO events (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome, effect)
     SELECT e.id, $1, e.seq, e.kind, e.payload, e.sha, e.created, e.account_no, e.amount, e.outcome, e.effect
     FROM UNNEST($3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[],
@@ -21,11 +49,35 @@ const STORE_AND_APPLY: &str = "WITH stored AS (
          AS v(id, paid, late_fee_from, received, waived, owed)
     WHERE bills.id = v.id
 ), change_set AS (
-    INSERT INTO change_sets (txid, rev, size, account_ids, bill_ids)
-    SELECT pg_current_xact_id(), nextval('change_rev'), cardinality($21::bigint[]) + cardinality($22::bigint[]), $21, $22
-    WHERE cardinality($21::bigint[]) + cardinality($22::bigint[]) > 0
+    ",
+    insert_set!("$21", "$22"),
+    "
 )
-UPDATE terminals SET last_seq = GREATEST(last_seq, $2), last_seen_at = now() WHERE code = $1";
+UPDATE terminals SET last_seq = GREATEST(last_seq, $2), last_seen_at = now() WHERE code = $1"
+);
+
+/// A push's change sets: each account with the bills of it that changed (none when only its
+/// balance did), in sets of at most `max` ids, so that a set always holds the account of each of its
+/// bills; an account with more bills than a set holds goes in several sets, each with the account.
+pub(super) fn change_sets(groups: &BTreeMap<i64, Vec<i64>>, max: usize) -> Vec<(Vec<i64>, Vec<i64>)> {
+    let max = max.max(2);
+    let mut out = Vec::new();
+    let mut set: (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
+    for (&account, bills) in groups {
+        let pieces: Vec<&[i64]> = if bills.is_empty() { vec![&[]] } else { bills.chunks(max - 1).collect() };
+        for piece in pieces {
+            if !set.0.is_empty() && set.0.len() + set.1.len() + 1 + piece.len() > max {
+                out.push(std::mem::take(&mut set));
+            }
+            set.0.push(account);
+            set.1.extend_from_slice(piece);
+        }
+    }
+    if !set.0.is_empty() {
+        out.push(set);
+    }
+    out
+}
 
 pub(super) async fn write_all(
     conn: &mut PgConnection,
@@ -48,15 +100,20 @@ pub(super) async fn write_all(
     let (acc_ids, acc_prepaid): (Vec<i64>, Vec<Decimal>) =
         accounts.values().filter(|a| a.dirty).map(|a| (a.id, a.prepaid.decimal())).unzip();
     let changed: Vec<&Bill> = bills.values().flatten().filter(|b| dirty_bills.contains(&b.id)).collect();
-    // The change set: the accounts changed and those whose bills changed (a pull sends a bill's
-    // account with it), and the bills; each sorted, once.
-    let mut set_accounts: Vec<i64> = acc_ids.clone();
-    set_accounts
-        .extend(bills.iter().filter(|(_, list)| list.iter().any(|b| dirty_bills.contains(&b.id))).map(|(id, _)| *id));
-    set_accounts.sort_unstable();
-    set_accounts.dedup();
-    let mut set_bills: Vec<i64> = changed.iter().map(|b| b.id).collect();
-    set_bills.sort_unstable();
+    // The change sets: each changed account, and each account whose bills changed with those bills.
+    let mut groups: BTreeMap<i64, Vec<i64>> = acc_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (account, list) in bills {
+        let ids: Vec<i64> = list.iter().filter(|b| dirty_bills.contains(&b.id)).map(|b| b.id).collect();
+        if !ids.is_empty() {
+            groups.entry(*account).or_default().extend(ids);
+        }
+    }
+    for ids in groups.values_mut() {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    let mut sets = change_sets(&groups, SET_MAX).into_iter();
+    let (set_accounts, set_bills) = sets.next().unwrap_or_default();
     let last_seq = checked.iter().map(|c| c.raw.seq).max().unwrap_or(0);
     sqlx::query(STORE_AND_APPLY)
         .bind(terminal)
@@ -83,6 +140,10 @@ pub(super) async fn write_all(
         .bind(&set_bills)
         .execute(&mut *conn)
         .await?;
+    // A batch that changed more rows than a set holds (rare: 500 payments each settling many bills).
+    for (accounts, bills) in sets {
+        sqlx::query(insert_set!("$1", "$2")).bind(&accounts).bind(&bills).execute(&mut *conn).await?;
+    }
     if !w.vouchers_freed.is_empty() {
         sqlx::query("DELETE FROM vouchers WHERE event_id = ANY($1)")
             .bind(&w.vouchers_freed)
@@ -193,4 +254,31 @@ pub(super) async fn write_all(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_sets_hold_each_bills_account_and_stay_under_the_limit() {
+        let groups: BTreeMap<i64, Vec<i64>> =
+            [(1, vec![]), (2, vec![20, 21]), (3, (300..310).collect()), (4, vec![40])].into_iter().collect();
+        let sets = change_sets(&groups, 4);
+        for (accounts, bills) in &sets {
+            assert!(accounts.len() + bills.len() <= 4, "{sets:?}");
+            for b in bills {
+                let owner = groups.iter().find(|(_, list)| list.contains(b)).map(|(a, _)| *a);
+                assert!(owner.is_some_and(|a| accounts.contains(&a)), "bill {b} without its account: {sets:?}");
+            }
+        }
+        let all_bills: Vec<i64> = sets.iter().flat_map(|s| s.1.clone()).collect();
+        assert_eq!(all_bills.len(), 13);
+        let mut all_accounts: Vec<i64> = sets.iter().flat_map(|s| s.0.clone()).collect();
+        all_accounts.dedup();
+        assert_eq!(all_accounts, [1, 2, 3, 4]);
+        // One set when everything fits, none when nothing changed.
+        assert_eq!(change_sets(&groups, SET_MAX), vec![(vec![1, 2, 3, 4], all_bills)]);
+        assert!(change_sets(&BTreeMap::new(), SET_MAX).is_empty());
+    }
 }
