@@ -7,13 +7,13 @@
 -- send a bill's account before the bill), and the bills. `size` is the number of ids, so a pull
 -- can fill a page without reading arrays it will not send.
 --
--- Positions: a set takes as many numbers from `change_rev` as it has ids, sits at the first
--- (`rev`) and owns the range up to the last (`rev_last`): no other entry of its transaction lies
--- in between (the push writes no `changes` rows). A pull that sends a set moves the cursor to
--- (txid, rev_last). Compaction turns each set into `changes` rows at (txid, rev), (txid, rev + 1),
--- ... inside that range and deletes it, in one statement, then drops superseded log entries as
--- before: a counter whose cursor was before the set gets the rows, one whose cursor was at or
--- after it already had them, and the log is back to one entry per row.
+-- Positions: a push's transaction writes no `changes` rows, so the positions of its transaction are
+-- its sets' own: set k of a push sits at rev 1 + 1000k (`rev`) and owns the numbers up to
+-- `rev_last` = rev + size - 1 (a set holds at most 1,000 ids). A pull that sends a set moves the
+-- cursor to (txid, rev_last). Compaction turns each set into `changes` rows at (txid, rev),
+-- (txid, rev + 1), ... inside that range and deletes it, in one statement, then drops superseded
+-- log entries as before: a counter whose cursor was before the set gets the rows, one whose cursor
+-- was at or after it already had them, and the log is back to one entry per row.
 CREATE TABLE change_sets (
     txid        xid8     NOT NULL,
     rev         BIGINT   NOT NULL,
@@ -22,7 +22,7 @@ CREATE TABLE change_sets (
     account_ids BIGINT[] NOT NULL,
     bill_ids    BIGINT[] NOT NULL,
     PRIMARY KEY (txid, rev),
-    CHECK (rev_last - rev + 1 >= size)
+    CHECK (rev_last - rev + 1 = size)
 );
 
 -- The log's update triggers become row-level triggers with a condition: a push, which writes its

@@ -19,8 +19,8 @@ use crate::api::LedgerError;
 /// row supersedes; returns how many entries went.
 pub async fn compact(pool: &PgPool) -> Result<u64, LedgerError> {
     let mut tx = pool.begin().await?;
-    // Accounts first, then bills, at rev, rev + 1, ... (the set owns rev..=rev_last, and holds
-    // at most that many ids: a CHECK on the table).
+    // Accounts first, then bills, at rev, rev + 1, ..., rev_last (the set owns those numbers of its
+    // transaction, one per id: a CHECK on the table).
     sqlx::query(
         "WITH gone AS (DELETE FROM change_sets RETURNING txid, rev, account_ids, bill_ids)
          INSERT INTO changes (txid, rev, kind, row_id)

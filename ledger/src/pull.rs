@@ -114,9 +114,10 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     let (horizon,): (String,) =
         sqlx::query_as("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetch_one(&mut *conn).await?;
     let t = from.txid.to_string();
-    // The log gives at most `limit` entries after the cursor, and the policy and calendar tables
-    // their few changed rows; the merged first entries are the page. The rows are read as they are
-    // in this snapshot: a row changed twice after the cursor is sent once, at its first entry.
+    // The log gives at most `limit` entries after the cursor, the change sets those that begin
+    // within `limit` ids, and the policy and calendar tables their few changed rows; the merged
+    // first entries are the page. The rows are read as they are in this snapshot: a row changed
+    // twice after the cursor is sent once, at its first entry.
     let log: Vec<(String, i64, String, i64)> =
         sqlx::query_as(CHANGES_PAGE).bind(&t).bind(from.rev).bind(&horizon).bind(limit).fetch_all(&mut *conn).await?;
     let full = log.len() as i64 >= limit;
@@ -145,13 +146,13 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
             bills.insert(id, (account_id, bill));
         }
     }
-    // The counter stores a bill under its account, which it has when that account's latest entry is
-    // at or before the cursor (an entry behind a cursor was there when the counter passed it, and
-    // compaction never drops a latest entry). Otherwise (after compaction an account's only entry
-    // can come after its bills') the account goes just before the bill, unless the page already
-    // sent it.
-    // (A change set holds the accounts of its bills, as they were when it was written; a bill moved
-    // to another account since is checked like any other.)
+    // The counter stores a bill under its account, which it has when that account's latest log
+    // entry is at or before the cursor (an entry behind a cursor was there when the counter passed
+    // it, and compaction never drops a latest entry). Otherwise (after compaction an account's only
+    // entry can come after its bills'; or its latest change is in a set, which this does not look
+    // in) the account goes just before the bill, unless the page already sent it: at worst once
+    // more than needed. A change set holds the accounts of its bills as they were when it was
+    // written, so its bills pass this check too (an administrator may have moved one since).
     let mut bill_accounts: Vec<i64> = bills.values().map(|(a, _)| *a).collect();
     bill_accounts.sort_unstable();
     bill_accounts.dedup();

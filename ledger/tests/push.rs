@@ -606,3 +606,81 @@ async fn a_push_reaches_pulls_as_one_change_set_and_compaction_keeps_one_entry_p
     }
     ledger.stop().await;
 }
+
+/// A batch that changes more rows than one change set holds (500 payments, each settling two
+/// bills: 1,500 ids) is logged as several sets, each under the limit and each with its bills'
+/// accounts; pulls get every row, and compaction turns the sets into one log entry per row
+/// (their places do not collide).
+#[tokio::test]
+async fn a_batch_larger_than_a_change_set_is_split_and_compacts_cleanly() {
+    use cashdesk_ledger::{changes, import};
+    let mut ledger = Ledger::start().await;
+    let token = ledger.token_for("GY01-01").await;
+    let c = counter("GY01-01", "2026-01-10T10:00:00+08:00", true).await;
+    let nos: Vec<String> = (1..=520).map(|i| format!("{}", 3_200_000_000u64 + i)).collect();
+    let mut accounts_csv = String::from(
+        "account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance\n",
+    );
+    let mut bills_csv = String::from("account_no,period,kwh,amount,due_date,paid\n");
+    for no in &nos {
+        accounts_csv.push_str(&format!("{no},测试户{no},示范市测试路{no}号,residential,postpaid,M{no},1,,,0\n"));
+        bills_csv.push_str(&format!("{no},202511,100,50.00,2026-02-20,0\n{no},202512,120,60.00,2026-02-20,0\n"));
+    }
+    import::accounts(&ledger.pool, accounts_csv.as_bytes()).await.unwrap();
+    import::bills(&ledger.pool, bills_csv.as_bytes()).await.unwrap();
+    c.desk.import_accounts("test", "more.csv", accounts_csv.as_bytes()).await.unwrap();
+    c.desk.import_bills("test", "more-bills.csv", bills_csv.as_bytes()).await.unwrap();
+    support::ledger::settled(&ledger.pool).await;
+    let before = cashdesk_ledger::pull::changes(&ledger.pool, "", None).await.unwrap();
+    assert!(!before.more);
+
+    for no in &nos {
+        pay(&c, no, "110.00").await;
+    }
+    let events = c.outbox(false).await;
+    for batch in events.chunks(cashdesk::sync::wire::MAX_BATCH) {
+        let reply = push(&ledger.url, &token, batch).await;
+        assert!(reply.results.iter().all(|r| r.outcome == Outcome::Applied), "{reply:?}");
+    }
+    let (sets, largest): (i64, i32) =
+        sqlx::query_as("SELECT COUNT(*), MAX(size) FROM change_sets").fetch_one(&ledger.pool).await.unwrap();
+    assert!(sets >= 3 && largest <= 1000, "{sets} sets, the largest of {largest} ids");
+    support::ledger::settled(&ledger.pool).await;
+
+    let want_bills: BTreeMap<(String, String), String> = nos
+        .iter()
+        .flat_map(|no| [((no.clone(), "202511".to_string()), "50.00"), ((no.clone(), "202512".to_string()), "60.00")])
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    for limit in [1, 7, 5000] {
+        let (accounts, bills) = pull_all(&ledger.pool, &before.cursor, limit).await;
+        assert_eq!(accounts.len(), 520, "limit {limit}");
+        assert_eq!(bills, want_bills, "limit {limit}");
+    }
+    let after_sets = cashdesk_ledger::pull::changes(&ledger.pool, &before.cursor, None).await.unwrap();
+    assert!(after_sets.changes.len() <= cashdesk::sync::wire::MAX_PAGE as usize);
+
+    changes::compact(&ledger.pool).await.unwrap();
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM change_sets").await, 0);
+    let (entries, rows): (i64, i64) = sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT (kind, row_id)) FROM changes")
+        .fetch_one(&ledger.pool)
+        .await
+        .unwrap();
+    assert_eq!(entries, rows, "one entry per row");
+    let (mut cursor, mut pages) = (before.cursor.clone(), 0);
+    loop {
+        let page = cashdesk_ledger::pull::changes(&ledger.pool, &cursor, None).await.unwrap();
+        pages += 1;
+        if !page.more {
+            break;
+        }
+        cursor = page.cursor;
+        assert!(pages < 10);
+    }
+    let (accounts, bills) = pull_all(&ledger.pool, "", 5000).await;
+    assert_eq!((accounts.len(), bills.len()), (524, 1045), "every account and bill, once compacted");
+    for (key, paid) in &want_bills {
+        assert_eq!(bills.get(key), Some(paid), "{key:?}");
+    }
+    ledger.stop().await;
+}

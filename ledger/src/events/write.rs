@@ -8,23 +8,28 @@ use super::*;
 /// `wire::MAX_PAGE` changes.
 pub(super) const SET_MAX: usize = 1000;
 
-/// Inserts one change set (`$a` its accounts, `$b` its bills; nothing when both are empty). The
-/// set takes as many numbers from `change_rev` as it holds ids and sits at the first (`rev`); no
-/// other entry of this transaction falls in `rev..=rev_last`, so that compaction can turn the set
-/// into one log entry per row at those very places (`changes::compact`).
+/// Inserts one change set (`$a` its accounts, `$b` its bills, `$r` its place; nothing when both are
+/// empty). A push's transaction writes no `changes` rows, only its sets, so its places are its own:
+/// set k of the batch sits at rev 1 + k × `SET_MAX` and owns the numbers up to
+/// `rev_last` = rev + size - 1, where compaction turns it into one log entry per row
+/// (`changes::compact`).
 macro_rules! insert_set {
-    ($a:literal, $b:literal) => {
+    ($a:literal, $b:literal, $r:literal) => {
         concat!(
             "INSERT INTO change_sets (txid, rev, rev_last, size, account_ids, bill_ids)
-             SELECT pg_current_xact_id(), min(r.v), max(r.v), count(*), ",
+             SELECT pg_current_xact_id(), ",
+            $r,
+            "::bigint, ",
+            $r,
+            "::bigint + s.n - 1, s.n, ",
             $a,
             ", ",
             $b,
-            " FROM (SELECT nextval('change_rev') AS v FROM generate_series(1, cardinality(",
+            " FROM (SELECT cardinality(",
             $a,
             "::bigint[]) + cardinality(",
             $b,
-            "::bigint[]))) AS r HAVING count(*) > 0"
+            "::bigint[]) AS n) AS s WHERE s.n > 0"
         )
     };
 }
@@ -50,7 +55,7 @@ const STORE_AND_APPLY: &str = concat!(
     WHERE bills.id = v.id
 ), change_set AS (
     ",
-    insert_set!("$21", "$22"),
+    insert_set!("$21", "$22", "1"),
     "
 )
 UPDATE terminals SET last_seq = GREATEST(last_seq, $2), last_seen_at = now() WHERE code = $1"
@@ -141,8 +146,9 @@ pub(super) async fn write_all(
         .execute(&mut *conn)
         .await?;
     // A batch that changed more rows than a set holds (rare: 500 payments each settling many bills).
-    for (accounts, bills) in sets {
-        sqlx::query(insert_set!("$1", "$2")).bind(&accounts).bind(&bills).execute(&mut *conn).await?;
+    for (k, (accounts, bills)) in (1i64..).zip(sets) {
+        let rev = 1 + k * SET_MAX as i64;
+        sqlx::query(insert_set!("$1", "$2", "$3")).bind(&accounts).bind(&bills).bind(rev).execute(&mut *conn).await?;
     }
     if !w.vouchers_freed.is_empty() {
         sqlx::query("DELETE FROM vouchers WHERE event_id = ANY($1)")
