@@ -25,7 +25,8 @@
 //! Target from the issue: push ≥ 0.3× a raw COPY of the same rows.
 //!
 //! Rounds (`BENCH_PUSH_ROUNDS`) repeat both runs, each time on fresh databases; the summary gives
-//! each ratio's median and range over the rounds (one run of a few seconds on a virtual machine varies by ±10%).
+//! each ratio's median and range over the rounds (one run of a few seconds on a virtual machine
+//! varies by ±10%).
 //!
 //! Environment: `BENCH_PUSH_EVENTS` (default 100000; 10000 with `CASHDESK_BENCH_QUICK=1`),
 //! `BENCH_PUSH_ACCOUNTS` (default 20000; 4000 quick), `BENCH_PUSH_TERMINALS` (default 4),
@@ -370,7 +371,12 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
 fn summary(ratios: &mut [f64]) -> String {
     ratios.sort_by(f64::total_cmp);
     let (lo, hi) = (ratios.first().copied().unwrap_or(0.0), ratios.last().copied().unwrap_or(0.0));
-    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    let mid = ratios.len() / 2;
+    let median = match ratios.len() {
+        0 => 0.0,
+        n if n % 2 == 0 => (ratios[mid - 1] + ratios[mid]) / 2.0,
+        _ => ratios[mid],
+    };
     format!(
         "median {median:.2}x ({lo:.2}-{hi:.2}x, {} round{})",
         ratios.len(),
