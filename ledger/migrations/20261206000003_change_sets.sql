@@ -25,8 +25,8 @@ CREATE TABLE change_sets (
     CHECK (rev_last - rev + 1 = size)
 );
 
--- The log's update triggers become row-level triggers with a condition: a push, which writes its
--- own set, sets `cashdesk.change_set` for its transaction and they do not fire at all (a
+-- The log's update triggers (statement-level, with transition tables, in the first migration)
+-- become row-level triggers with a condition: a push, which writes its own sets, sets `cashdesk.change_set` for its transaction and they do not fire at all (a
 -- statement-level trigger with a transition table would still copy every changed row). Every
 -- other UPDATE of an account or a bill (an administrator's) is still logged, a row at a time (a
 -- mass correction of a million rows now takes tens of seconds). Only a push may set

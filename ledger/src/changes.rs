@@ -1,6 +1,7 @@
 //! 变更日志: the log pulls read accounts' and bills' changes from: table `changes` (one entry per
-//! changed row: imports and administrators' updates, by triggers) and table `change_sets` (a
-//! push's changed ids, one entry per set); see the ledger migrations and `pull`.
+//! changed row: imports and administrators' updates, by triggers, and pushes' sets once compacted)
+//! and table `change_sets` (a push's changed ids, one entry per set); see the ledger migrations and
+//! `pull`.
 //!
 //! Invariant: compaction never hides a row from a counter. It first turns every change set into
 //! log entries at the set's own places (the numbers the set owns, `rev..=rev_last` of its

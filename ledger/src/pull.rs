@@ -152,7 +152,7 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     // entry can come after its bills'; or its latest change is in a set, which this does not look
     // in) the account goes just before the bill, unless the page already sent it: at worst once
     // more than needed. A change set holds the accounts of its bills as they were when it was
-    // written, so its bills pass this check too (an administrator may have moved one since).
+    // written, so its bills pass this check too (an UPDATE outside a push may have moved one since).
     let mut bill_accounts: Vec<i64> = bills.values().map(|(a, _)| *a).collect();
     bill_accounts.sort_unstable();
     bill_accounts.dedup();

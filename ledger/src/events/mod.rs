@@ -14,10 +14,9 @@
 //!   ledger's bills; if that differs from the counter's allocation (two counters paid the same bill
 //!   offline) the ledger's result stands (the excess becomes prepaid) and a conflict is listed. Money
 //!   for an unknown or closed account goes to suspense (挂账), listed too.
-//!
-//! - What a batch changed reaches the counters' pulls as one change set (`change_sets`: the
-//!   accounts it changed or whose bills it changed, and the bills), written by the same statement
-//!   as the changes; the per-row log triggers skip a push's transaction.
+//! - What a batch changed reaches the counters' pulls as change sets (`change_sets`, at most 1,000
+//!   ids each: the accounts it changed or whose bills it changed, and the bills), the first written
+//!   by the same statement as the changes; the per-row log triggers skip a push's transaction.
 //!
 //! Layout: `check` validates a batch, `load` reads and locks what it touches, `apply` works out each
 //! event's effect in memory with the core's rules, `write` stores it all with a few bulk statements.
@@ -177,7 +176,7 @@ struct Writes {
 /// bills it would cost a push seconds, in proportion to the whole table, so a push does not leave
 /// the choice to the statistics. `SET LOCAL` (`set_config(.., true)`) ends with the transaction.
 ///
-/// The push logs what it changes as one change set (`write`), so the log triggers skip its
+/// The push logs what it changes as change sets (`write`), so the log triggers skip its
 /// statements (`cashdesk.change_set`, for this transaction only).
 ///
 /// The policy is read in the statement's snapshot, taken before the lock is granted: a push that

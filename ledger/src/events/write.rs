@@ -7,6 +7,8 @@ use super::*;
 /// Ids in one change set, at most: a pull sends a set whole, and a counter takes pages of at most
 /// `wire::MAX_PAGE` changes.
 pub(super) const SET_MAX: usize = 1000;
+// A page may start with a set and the account of each of its bills that moved since: twice a set.
+const _: () = assert!(2 * SET_MAX as i64 <= wire::MAX_PAGE);
 
 /// Inserts one change set (`$a` its accounts, `$b` its bills, `$r` its place; nothing when both are
 /// empty). A push's transaction writes no `changes` rows, only its sets, so its places are its own:
@@ -145,7 +147,7 @@ pub(super) async fn write_all(
         .bind(&set_bills)
         .execute(&mut *conn)
         .await?;
-    // A batch that changed more rows than a set holds (rare: 500 payments each settling many bills).
+    // A batch that changed more rows than a set holds (500 payments each settling two bills do).
     for (k, (accounts, bills)) in (1i64..).zip(sets) {
         let rev = 1 + k * SET_MAX as i64;
         sqlx::query(insert_set!("$1", "$2", "$3")).bind(&accounts).bind(&bills).bind(rev).execute(&mut *conn).await?;
