@@ -164,8 +164,10 @@ impl Desk {
 
     /// 重新上传: after the ledger was restored from a backup, mark every event acknowledged at or after
     /// `since` (RFC 3339) as waiting again, so the next round sends it again; the ledger answers
-    /// `duplicate` for what it still has and applies what it lost. Administrators only; audited.
-    /// Returns how many events wait again.
+    /// `duplicate` for what it still has and applies what it lost. The pull starts again from the
+    /// beginning too: a restored ledger reuses the transaction ids of what it lost, so a cursor handed
+    /// out after the backup would pass over changes made after the restore. Administrators only;
+    /// audited. Returns how many events wait again.
     pub async fn sync_resend(&self, token: &str, since: &str) -> Result<i64> {
         let s = self.session(token).await?;
         if s.user.role != Role::Admin {
@@ -195,13 +197,14 @@ impl Desk {
         if let Some(first) = again.iter().min() {
             crate::sync::outbox::lower_push_from(&mut tx, *first).await?;
         }
+        sqlx::query("UPDATE sync_state SET cursor = '' WHERE id = 1").execute(&mut *tx).await?;
         let n = i64::try_from(again.len()).unwrap_or(i64::MAX);
         self.audit(
             &mut tx,
             &s.user.username,
             "sync.resend",
             Some(self.terminal.as_str()),
-            serde_json::json!({"since": since.to_rfc3339(), "events": n}),
+            serde_json::json!({"since": since.to_rfc3339(), "events": n, "pull": "from the beginning"}),
         )
         .await?;
         tx.commit().await?;

@@ -357,6 +357,7 @@ async fn the_push_mark_follows_acknowledgements_and_resends() {
     assert!(again >= 5, "{again}");
     assert!(push_from(&c).await <= first, "{} <= {first}", push_from(&c).await);
     assert_eq!(waiting(&c).await, again);
+    assert_eq!(c.desk.sync_state().await.unwrap().cursor, "", "the pull starts again from the beginning");
     let report = c.desk.sync_once().await.unwrap();
     assert_eq!(i64::from(report.duplicate), again, "the ledger has them all");
     assert_eq!((push_from(&c).await, waiting(&c).await), (first + 5, 0));
