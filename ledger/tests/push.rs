@@ -525,6 +525,19 @@ async fn pull_all(pool: &sqlx::PgPool, cursor: &str, limit: i64) -> Pulled {
     pulled
 }
 
+/// Compacts the change log and checks what compaction leaves: no change set, one entry per row.
+/// Returns how many entries went.
+async fn compact_to_one_entry_per_row(ledger: &Ledger) -> u64 {
+    let dropped = cashdesk_ledger::changes::compact(&ledger.pool).await.unwrap();
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM change_sets").await, 0);
+    let (entries, rows): (i64, i64) = sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT (kind, row_id)) FROM changes")
+        .fetch_one(&ledger.pool)
+        .await
+        .unwrap();
+    assert_eq!(entries, rows, "one entry per row");
+    dropped
+}
+
 /// A push logs what it changed as one change set, not one log entry per row; other counters' pulls
 /// get the set whole (each bill after its account, whatever the page size). Compaction turns the
 /// sets into log entries at their own places: a counter past them gets nothing again, a new one
@@ -586,14 +599,8 @@ async fn a_push_reaches_pulls_as_one_change_set_and_compaction_keeps_one_entry_p
     }
 
     // Compaction turns the sets into log entries and keeps one entry per row.
-    let dropped = changes::compact(&ledger.pool).await.unwrap();
+    let dropped = compact_to_one_entry_per_row(&ledger).await;
     assert!(dropped >= 5, "the import's entries of the two accounts and three bills the sets changed: {dropped}");
-    assert_eq!(ledger.count("SELECT COUNT(*) FROM change_sets").await, 0);
-    let (entries, rows): (i64, i64) = sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT (kind, row_id)) FROM changes")
-        .fetch_one(&ledger.pool)
-        .await
-        .unwrap();
-    assert_eq!(entries, rows, "one entry per row");
     assert_eq!(changes::compact(&ledger.pool).await.unwrap(), 0);
     // A counter that had pulled up to the end of the sets gets nothing again.
     let (accounts, bills) = pull_all(&ledger.pool, &after_sets, 5000).await;
@@ -613,7 +620,7 @@ async fn a_push_reaches_pulls_as_one_change_set_and_compaction_keeps_one_entry_p
 /// (their places do not collide).
 #[tokio::test]
 async fn a_batch_larger_than_a_change_set_is_split_and_compacts_cleanly() {
-    use cashdesk_ledger::{changes, import};
+    use cashdesk_ledger::import;
     let mut ledger = Ledger::start().await;
     let token = ledger.token_for("GY01-01").await;
     let c = counter("GY01-01", "2026-01-10T10:00:00+08:00", true).await;
@@ -660,13 +667,7 @@ async fn a_batch_larger_than_a_change_set_is_split_and_compacts_cleanly() {
     let after_sets = cashdesk_ledger::pull::changes(&ledger.pool, &before.cursor, None).await.unwrap();
     assert!(after_sets.changes.len() <= cashdesk::sync::wire::MAX_PAGE as usize);
 
-    changes::compact(&ledger.pool).await.unwrap();
-    assert_eq!(ledger.count("SELECT COUNT(*) FROM change_sets").await, 0);
-    let (entries, rows): (i64, i64) = sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT (kind, row_id)) FROM changes")
-        .fetch_one(&ledger.pool)
-        .await
-        .unwrap();
-    assert_eq!(entries, rows, "one entry per row");
+    compact_to_one_entry_per_row(&ledger).await;
     let (mut cursor, mut pages) = (before.cursor.clone(), 0);
     loop {
         let page = cashdesk_ledger::pull::changes(&ledger.pool, &cursor, None).await.unwrap();

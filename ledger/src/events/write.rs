@@ -106,18 +106,15 @@ pub(super) async fn write_all(
         .map_err(|e| LedgerError::Internal(format!("cannot write an event's effect: {e}")))?;
     let (acc_ids, acc_prepaid): (Vec<i64>, Vec<Decimal>) =
         accounts.values().filter(|a| a.dirty).map(|a| (a.id, a.prepaid.decimal())).unzip();
-    let changed: Vec<&Bill> = bills.values().flatten().filter(|b| dirty_bills.contains(&b.id)).collect();
-    // The change sets: each changed account, and each account whose bills changed with those bills.
+    // The bills that changed, and the change sets' groups: each changed account, and each account
+    // whose bills changed with those bills.
+    let mut changed: Vec<&Bill> = Vec::new();
     let mut groups: BTreeMap<i64, Vec<i64>> = acc_ids.iter().map(|id| (*id, Vec::new())).collect();
     for (account, list) in bills {
-        let ids: Vec<i64> = list.iter().filter(|b| dirty_bills.contains(&b.id)).map(|b| b.id).collect();
-        if !ids.is_empty() {
-            groups.entry(*account).or_default().extend(ids);
+        for b in list.iter().filter(|b| dirty_bills.contains(&b.id)) {
+            changed.push(b);
+            groups.entry(*account).or_default().push(b.id);
         }
-    }
-    for ids in groups.values_mut() {
-        ids.sort_unstable();
-        ids.dedup();
     }
     let mut sets = change_sets(&groups, SET_MAX).into_iter();
     let (set_accounts, set_bills) = sets.next().unwrap_or_default();
