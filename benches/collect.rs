@@ -15,10 +15,9 @@ use std::time::{Duration, Instant};
 
 use cashdesk::{
     config::TerminalCode,
-    desk::{Desk, InitOptions, LoginRequest, counter::OpenShiftRequest},
+    desk::{Desk, InitOptions, LoginRequest, shift::OpenShiftRequest},
     payments::{CollectRequest, Method},
     store,
-    users::Role,
 };
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -86,6 +85,7 @@ fn request(token: &str, account_no: &str, i: usize) -> CollectRequest {
         method: Method::Cash,
         amount: format!("{}.{:02}", 50 + i % 300, i % 100),
         tendered: Some("1000.00".into()),
+        confirm_large: false,
         voucher: None,
         waive_late_fee: None,
         approval: None,
@@ -112,10 +112,9 @@ async fn main() -> anyhow::Result<()> {
     // A throwaway data key next to the database, never the OS keyring.
     .with_data_key_source(cashdesk::datakey::KeySource::File(dir.path().join("counter.sqlite.datakey")));
     let mut seeded = desk.clone();
-    seeded.seed_demo("bench").await?;
-    desk.add_user("bench", "benchcashier", None, Role::Cashier, "Bench#2026").await?;
-    let token =
-        desk.login(LoginRequest { username: "benchcashier".into(), password: "Bench#2026".into() }).await?.token;
+    seeded.seed_demo().await?;
+    // The demo's own cashier (`demo::USERS`).
+    let token = desk.login(LoginRequest { username: "cashier1".into(), password: "Cashier#2026".into() }).await?.token;
     desk.open_shift(OpenShiftRequest { token: token.clone(), float: "500".into() }).await?;
     let postpaid: Vec<(String,)> =
         sqlx::query_as("SELECT account_no FROM accounts WHERE billing_mode = 'postpaid' AND closed = 0 ORDER BY id")

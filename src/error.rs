@@ -14,14 +14,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("wrong user name or password; 5 wrong passwords in a row lock the user for 15 minutes")]
+    #[error(
+        "wrong user name or password; 5 wrong passwords in a row lock a user for 15 minutes (an administrator can unlock it)"
+    )]
     AuthInvalid,
-    #[error("this user is locked after repeated wrong passwords until {until}; try again then or ask an administrator")]
-    AuthLocked { until: String },
     #[error("this user is disabled; ask an administrator")]
     AuthDisabled,
     #[error("your session has ended; log in again")]
     SessionExpired,
+    #[error("the screen is locked: {username} unlocks it with their password, or logs out so that someone else can log in")]
+    SessionLocked { username: String },
+    #[error("this database already has an administrator: log in as one to change it")]
+    AlreadyInitialised,
+    #[error("no user {username}")]
+    UserNotFound { username: String },
     #[error("the role {role} may not {action}")]
     Forbidden { role: &'static str, action: &'static str },
     #[error("no account with 户号 {account_no}; check the number or search by name")]
@@ -52,11 +58,21 @@ pub enum Error {
     WrongBillingMode { account_no: String, mode: &'static str, use_instead: &'static str },
     #[error("the cash tendered {tendered} is less than the amount {amount}")]
     TenderedTooLittle { tendered: String, amount: String },
+    #[error("type the cash handed over (实收), or press F4 for exactly the amount due")]
+    TenderedMissing,
+    #[error("the cash handed over is more than {max}: check the amount typed (a forgotten decimal point?)")]
+    TenderedTooLarge { max: String },
+    #[error(
+        "check the amount: 实收 {tendered} ({tendered_words}), 找零 {change} ({change_words}); confirm it a second time if it is right"
+    )]
+    TenderedNeedsConfirmation { tendered: String, change: String, tendered_words: String, change_words: String },
+    #[error("{field} must be more than 0.00")]
+    AmountZero { field: &'static str },
     #[error(
         "this category pays for electricity by bank transfer first on working days (先银行后售电): register the customer's bank voucher"
     )]
     BankFirst,
-    #[error("holiday cash needs a supervisor's approval with the supervisor's own password")]
+    #[error("{action} needs a supervisor's approval, given with the supervisor's own user name and password")]
     ApprovalRequired { action: &'static str },
     #[error("holiday cash is at most {limit} per transaction")]
     HolidayCashLimit { limit: String },
@@ -84,10 +100,12 @@ pub enum Error {
     ReceiptNotFound { receipt_no: String },
     #[error("receipt {receipt_no} cannot be voided: {why}")]
     VoidRefused { receipt_no: String, why: String },
-    #[error("the drawer holds {available} by the records; a deposit of {amount} is more than that")]
-    DepositTooLarge { amount: String, available: String },
-    #[error("the count differs from the expected cash by {difference}: give a reason and a supervisor's approval")]
-    DifferenceNeedsApproval { difference: String },
+    #[error("a deposit of {amount} is more than the cash this drawer and the safe hold by the records: count the deposit again")]
+    DepositTooLarge { amount: String },
+    #[error(
+        "this close needs a reason and a supervisor's approval: the count does not match the records, or an earlier count of this shift did not"
+    )]
+    CountNeedsApproval,
     #[error("no printer is set for this counter: a supervisor sets it in Settings")]
     PrinterNotSet,
     #[error("{0}")]
@@ -145,9 +163,11 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::AuthInvalid => "AUTH_INVALID",
-            Error::AuthLocked { .. } => "AUTH_LOCKED",
             Error::AuthDisabled => "AUTH_DISABLED",
             Error::SessionExpired => "SESSION_EXPIRED",
+            Error::SessionLocked { .. } => "SESSION_LOCKED",
+            Error::AlreadyInitialised => "ALREADY_INITIALISED",
+            Error::UserNotFound { .. } => "USER_NOT_FOUND",
             Error::Forbidden { .. } => "FORBIDDEN",
             Error::AccountNotFound { .. } => "ACCOUNT_NOT_FOUND",
             Error::QueryEmpty => "QUERY_EMPTY",
@@ -163,6 +183,10 @@ impl Error {
             Error::AccountClosed { .. } => "ACCOUNT_CLOSED",
             Error::WrongBillingMode { .. } => "WRONG_BILLING_MODE",
             Error::TenderedTooLittle { .. } => "TENDERED_TOO_LITTLE",
+            Error::TenderedMissing => "TENDERED_MISSING",
+            Error::TenderedTooLarge { .. } => "TENDERED_TOO_LARGE",
+            Error::TenderedNeedsConfirmation { .. } => "TENDERED_CONFIRM",
+            Error::AmountZero { .. } => "AMOUNT_ZERO",
             Error::BankFirst => "BANK_FIRST",
             Error::ApprovalRequired { .. } => "APPROVAL_REQUIRED",
             Error::HolidayCashLimit { .. } => "HOLIDAY_CASH_LIMIT",
@@ -177,7 +201,7 @@ impl Error {
             Error::ReceiptNotFound { .. } => "RECEIPT_NOT_FOUND",
             Error::VoidRefused { .. } => "VOID_REFUSED",
             Error::DepositTooLarge { .. } => "DEPOSIT_TOO_LARGE",
-            Error::DifferenceNeedsApproval { .. } => "DIFFERENCE_NEEDS_APPROVAL",
+            Error::CountNeedsApproval => "COUNT_NEEDS_APPROVAL",
             Error::PrinterNotSet => "PRINTER_NOT_SET",
             Error::Print(e) => e.code(),
             Error::DatabaseTooNew { .. } => "DATABASE_TOO_NEW",
@@ -201,8 +225,8 @@ impl Error {
     pub fn params(&self) -> BTreeMap<String, String> {
         let mut p = BTreeMap::new();
         match self {
-            Error::AuthLocked { until } => {
-                p.insert("until".into(), until.clone());
+            Error::SessionLocked { username } | Error::UserNotFound { username } => {
+                p.insert("username".into(), username.clone());
             }
             Error::Forbidden { role, action } => {
                 p.insert("role".into(), (*role).into());
@@ -231,6 +255,22 @@ impl Error {
             Error::TenderedTooLittle { tendered, amount } => {
                 p.insert("tendered".into(), tendered.clone());
                 p.insert("amount".into(), amount.clone());
+            }
+            Error::TenderedTooLarge { max } => {
+                p.insert("max".into(), max.clone());
+            }
+            Error::TenderedNeedsConfirmation { tendered, change, tendered_words, change_words } => {
+                for (k, v) in [
+                    ("tendered", tendered),
+                    ("change", change),
+                    ("tendered_words", tendered_words),
+                    ("change_words", change_words),
+                ] {
+                    p.insert(k.into(), v.clone());
+                }
+            }
+            Error::AmountZero { field } => {
+                p.insert("field".into(), (*field).into());
             }
             Error::ApprovalRequired { action } => {
                 p.insert("action".into(), (*action).into());
@@ -268,12 +308,8 @@ impl Error {
                 p.insert("receipt_no".into(), receipt_no.clone());
                 p.insert("why".into(), why.clone());
             }
-            Error::DepositTooLarge { amount, available } => {
+            Error::DepositTooLarge { amount } => {
                 p.insert("amount".into(), amount.clone());
-                p.insert("available".into(), available.clone());
-            }
-            Error::DifferenceNeedsApproval { difference } => {
-                p.insert("difference".into(), difference.clone());
             }
             Error::SyncOffline { detail }
             | Error::SyncBadReply { detail }

@@ -39,6 +39,32 @@ pub struct Policy {
     /// Older policy files have no holiday-cash part: the shipped defaults apply.
     #[serde(default)]
     pub holiday_cash: HolidayCashPolicy,
+    /// Older policy files have no tendered-cash part: the shipped defaults apply.
+    #[serde(default)]
+    pub tendered: TenderedPolicy,
+}
+
+/// 实收 plausibility (DOMAIN.md "Shifts and cash"): what a cashier may type as cash handed over
+/// without a second look, and what is refused outright (`payments::tender`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenderedPolicy {
+    /// Change (找零) above this asks for a second confirmation (default 100.00).
+    pub confirm_change_above: Yuan,
+    /// Cash handed over above this many times the amount due asks for a second confirmation
+    /// (default 10).
+    pub confirm_times_due: u32,
+    /// Cash handed over above this is refused (default 100,000.00).
+    pub max_tendered: Yuan,
+}
+
+impl Default for TenderedPolicy {
+    fn default() -> TenderedPolicy {
+        TenderedPolicy {
+            confirm_change_above: Yuan::from_fen(10_000),
+            confirm_times_due: 10,
+            max_tendered: Yuan::from_fen(10_000_000),
+        }
+    }
 }
 
 /// 节假日现金售电 and 先银行后售电 (DOMAIN.md "Holiday cash", "Ways to pay").
@@ -78,6 +104,10 @@ pub enum PolicyError {
     RateOutOfRange { field: &'static str, value: Decimal },
     #[error("late_fee.minimum is {value}: the minimum late fee cannot be negative; use 0.00 for no minimum")]
     NegativeMinimum { value: Yuan },
+    #[error(
+        "tendered: max_tendered must be more than 0.00, confirm_change_above at least 0.00 and confirm_times_due at least 1"
+    )]
+    Tendered,
 }
 
 impl PolicyError {
@@ -101,6 +131,7 @@ impl Default for Policy {
                 minimum: Yuan::from_fen(100),
             },
             holiday_cash: HolidayCashPolicy::default(),
+            tendered: TenderedPolicy::default(),
         }
     }
 }
@@ -144,6 +175,10 @@ impl Policy {
         {
             return Err(PolicyError::NegativeMinimum { value: limit });
         }
+        let t = &self.tendered;
+        if !t.max_tendered.is_positive() || t.confirm_change_above.is_negative() || t.confirm_times_due < 1 {
+            return Err(PolicyError::Tendered);
+        }
         Ok(())
     }
 }
@@ -154,7 +189,7 @@ mod tests {
     use rstest::rstest;
     use rust_decimal_macros::dec;
 
-    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null}}"#;
+    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null},"tendered":{"confirm_change_above":"100.00","confirm_times_due":10,"max_tendered":"100000.00"}}"#;
     const FOUNDATION_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"}}"#;
 
     #[test]

@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use cashdesk::{
     config::TerminalCode,
-    desk::{Clock, Desk, InitOptions, LoginRequest, counter::OpenShiftRequest},
+    desk::{Clock, Desk, InitOptions, LoginRequest, shift::OpenShiftRequest, users::AddUserRequest},
     payments::{CollectRequest, Method, VendRequest},
     sync::{
         client::LedgerClient,
@@ -87,11 +87,20 @@ async fn real_counter_shapes(accounts_csv: &str, bills_csv: &str) -> anyhow::Res
     // A throwaway data key next to the database, never the OS keyring.
     .with_data_key_source(cashdesk::datakey::KeySource::File(dir.path().join("cashdesk.sqlite.datakey")))
     .with_clock(clock);
-    desk.add_user("bench", "cashier1", None, Role::Cashier, "Counter#1").await?;
+    desk.bootstrap_admin("admin", None, "Counter#2026").await?;
+    let admin = desk.login(LoginRequest { username: "admin".into(), password: "Counter#2026".into() }).await?.token;
+    desk.add_user(AddUserRequest {
+        token: admin.clone(),
+        username: "cashier1".into(),
+        display_name: None,
+        role: Role::Cashier,
+        password: "Counter#2026".into(),
+    })
+    .await?;
     let few = |csv: &str| csv.lines().take(11).collect::<Vec<_>>().join("\n") + "\n";
-    desk.import_accounts("bench", "accounts.csv", few(accounts_csv).as_bytes()).await?;
-    desk.import_bills("bench", "bills.csv", few(bills_csv).as_bytes()).await?;
-    let token = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await?.token;
+    desk.import_accounts(&admin, "accounts.csv", few(accounts_csv).as_bytes()).await?;
+    desk.import_bills(&admin, "bills.csv", few(bills_csv).as_bytes()).await?;
+    let token = desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await?.token;
     desk.open_shift(OpenShiftRequest { token: token.clone(), float: "500.00".into() }).await?;
     desk.collect(CollectRequest {
         token: token.clone(),
@@ -99,6 +108,7 @@ async fn real_counter_shapes(accounts_csv: &str, bills_csv: &str) -> anyhow::Res
         method: Method::Cash,
         amount: "123.45".into(),
         tendered: Some("200.00".into()),
+        confirm_large: false,
         voucher: None,
         waive_late_fee: None,
         approval: None,
@@ -110,6 +120,7 @@ async fn real_counter_shapes(accounts_csv: &str, bills_csv: &str) -> anyhow::Res
         method: Method::Cash,
         amount: "100.00".into(),
         tendered: Some("100.00".into()),
+        confirm_large: false,
         voucher: None,
         approval: None,
     })

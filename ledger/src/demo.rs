@@ -47,7 +47,7 @@ pub async fn seed(pool: &PgPool) -> Result<(usize, usize), LedgerError> {
         .await
         .map_err(internal)?
         .with_data_key_source(KeySource::File(KeySource::file_for(&path)));
-    desk.seed_demo("ledger").await.map_err(internal)?;
+    desk.seed_demo().await.map_err(internal)?;
     let key = desk.data_key().await.map_err(internal)?;
     let accounts: Vec<AccountRow> = sqlx::query_as(
         "SELECT account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number,

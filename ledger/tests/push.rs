@@ -6,7 +6,7 @@
 mod support;
 
 use cashdesk::{
-    desk::counter::VoidRequest,
+    desk::void::VoidRequest,
     payments::{Method, VendRequest, VoucherInput},
     sync::wire::Outcome,
     users::approval::ApprovalInput,
@@ -235,6 +235,7 @@ async fn vends_vouchers_voids_deposits_and_closed_accounts_land_as_at_the_counte
             method: Method::Transfer,
             amount: "3000.00".into(),
             tendered: None,
+            confirm_large: false,
             voucher: Some(voucher),
             approval: None,
         })
@@ -246,7 +247,7 @@ async fn vends_vouchers_voids_deposits_and_closed_accounts_land_as_at_the_counte
             token: c.cashier.clone(),
             receipt_no: voided,
             reason: "收错户号".into(),
-            approval: Some(ApprovalInput { username: "super1".into(), password: "Counter#1".into() }),
+            approval: Some(ApprovalInput { username: "super1".into(), password: "Counter#2026".into() }),
         })
         .await
         .unwrap();
@@ -284,6 +285,7 @@ async fn one_bank_slip_used_at_two_counters_and_pushed_at_the_same_moment_is_lis
                 method: Method::Transfer,
                 amount: "800.00".into(),
                 tendered: None,
+                confirm_large: false,
                 voucher: Some(VoucherInput {
                     bank: "中国工商银行".into(),
                     serial: "SAME-SLIP-1".into(),
@@ -635,8 +637,9 @@ async fn a_batch_larger_than_a_change_set_is_split_and_compacts_cleanly() {
     }
     import::accounts(&ledger.pool, accounts_csv.as_bytes()).await.unwrap();
     import::bills(&ledger.pool, bills_csv.as_bytes()).await.unwrap();
-    c.desk.import_accounts("test", "more.csv", accounts_csv.as_bytes()).await.unwrap();
-    c.desk.import_bills("test", "more-bills.csv", bills_csv.as_bytes()).await.unwrap();
+    let admin = support::ledger::admin_token(&c.desk).await;
+    c.desk.import_accounts(&admin, "more.csv", accounts_csv.as_bytes()).await.unwrap();
+    c.desk.import_bills(&admin, "more-bills.csv", bills_csv.as_bytes()).await.unwrap();
     support::ledger::settled(&ledger.pool).await;
     let before = cashdesk_ledger::pull::changes(&ledger.pool, "", None).await.unwrap();
     assert!(!before.more);

@@ -14,7 +14,8 @@ use std::{collections::BTreeMap, sync::Arc};
 use cashdesk::{
     desk::{
         SearchRequest,
-        counter::{DepositRequest, VoidRequest},
+        shift::DepositRequest,
+        void::VoidRequest,
     },
     money::Yuan,
     payments::{CollectRequest, Method, VendRequest},
@@ -130,6 +131,7 @@ async fn a_new_counter_pulls_accounts_bills_and_policy_then_its_payment_reaches_
             method: Method::Cash,
             amount: "400.00".into(),
             tendered: Some("500.00".into()),
+            confirm_large: false,
             voucher: None,
             waive_late_fee: None,
             approval: None,
@@ -230,7 +232,7 @@ async fn random_event(d: &mut Desk<'_>, rng: &mut StdRng) {
                 token: c.cashier.clone(),
                 receipt_no: receipt,
                 reason: "收错金额".into(),
-                approval: Some(ApprovalInput { username: "super1".into(), password: "Counter#1".into() }),
+                approval: Some(ApprovalInput { username: "super1".into(), password: "Counter#2026".into() }),
             })
             .await;
         return;
@@ -257,6 +259,7 @@ async fn random_event(d: &mut Desk<'_>, rng: &mut StdRng) {
                 method: Method::Cash,
                 amount: amount.clone(),
                 tendered: Some(amount),
+                confirm_large: false,
                 voucher: None,
                 approval: None,
             })
@@ -414,7 +417,7 @@ async fn after_the_ledger_is_restored_from_a_backup_a_resend_brings_back_exactly
     // An administrator resends everything acknowledged since the backup.
     let admin_token = c
         .desk
-        .login(cashdesk::desk::LoginRequest { username: "admin".into(), password: "Counter#1".into() })
+        .login(cashdesk::desk::LoginRequest { username: "admin".into(), password: "Counter#2026".into() })
         .await
         .unwrap()
         .token;

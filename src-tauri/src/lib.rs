@@ -58,7 +58,7 @@ pub async fn open_desk(startup: &Startup) -> anyhow::Result<Desk> {
     let mut desk = Desk::open(&path, InitOptions { terminal, utility: None })
         .await
         .with_context(|| format!("cannot open the counter database {}", path.display()))?;
-    if startup.demo && desk.seed_demo("cashdesk-app").await? {
+    if startup.demo && desk.seed_demo().await? {
         println!("Cashdesk demo counter {} seeded at {}.", desk.terminal(), path.display());
     }
     if startup.demo {

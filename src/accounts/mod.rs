@@ -34,6 +34,11 @@ impl AccountNo {
         }
     }
 
+    /// A 户号 as a person typed it: full-width digits, spaces and hyphens forgiven (`input`).
+    pub fn typed(s: &str) -> Result<AccountNo> {
+        AccountNo::parse(&crate::input::number(s))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -12,9 +12,12 @@ use serde_json::Value;
 
 use super::{
     AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest,
-    counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
     printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
+    session::{SetCounterSettingsRequest, UnlockRequest},
+    shift::{CloseShiftRequest, DepositRequest, OpenShiftRequest},
     sync::SyncEnrolRequest,
+    users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserRequest},
+    void::VoidRequest,
 };
 use crate::payments::{CollectRequest, VendRequest};
 use crate::{Error, ErrorBody};
@@ -24,6 +27,10 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("app_info", "Record<string, never>", "AppInfo"),
     ("login", "LoginRequest", "LoginResult"),
     ("logout", "TokenRequest", "null"),
+    ("lock_session", "TokenRequest", "null"),
+    ("unlock_session", "UnlockRequest", "UserInfo"),
+    ("counter_settings", "TokenRequest", "CounterSettings"),
+    ("set_counter_settings", "SetCounterSettingsRequest", "CounterSettings"),
     ("search_accounts", "SearchRequest", "Array<AccountHit>"),
     ("account_view", "AccountRequest", "AccountView"),
     ("current_shift", "TokenRequest", "ShiftInfo | null"),
@@ -42,6 +49,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("sync_enrol", "SyncEnrolRequest", "SyncStatus"),
     ("sync_now", "TokenRequest", "SyncReport"),
     ("sync_flagged", "TokenRequest", "Array<FlaggedEvent>"),
+    ("list_users", "TokenRequest", "Array<UserListing>"),
+    ("add_user", "AddUserRequest", "UserInfo"),
+    ("disable_user", "UserRequest", "UserListing"),
+    ("enable_user", "UserRequest", "UserListing"),
+    ("unlock_user", "UserRequest", "UserListing"),
+    ("reset_password", "ResetPasswordRequest", "UserListing"),
+    ("change_role", "ChangeRoleRequest", "UserListing"),
 ];
 
 fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
@@ -53,92 +67,57 @@ fn reply<T: Serialize>(r: Result<T, Error>) -> Result<Value, Error> {
     serde_json::to_value(v).map_err(|e| Error::Internal(format!("cannot encode the reply: {e}")))
 }
 
+/// One arm per command: parse the request as its type, call the method, encode the reply.
+macro_rules! dispatch {
+    ($cmd:expr, $req:ident; $($name:literal: $ty:ty => |$r:ident| $call:expr;)*) => {
+        match $cmd {
+            $($name => match parse::<$ty>($req) {
+                Ok($r) => reply($call.await),
+                Err(e) => Err(e),
+            },)*
+            other => Err(Error::invalid("cmd", format!("unknown command '{other}'"))),
+        }
+    };
+}
+
 /// Run one command. Errors come back as the body the UI shows.
 pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody> {
-    let result = match cmd {
-        "app_info" => reply(Ok(desk.app_info())),
-        "login" => match parse::<LoginRequest>(req) {
-            Ok(r) => reply(desk.login(r).await),
-            Err(e) => Err(e),
-        },
-        "logout" => match parse::<TokenRequest>(req) {
-            Ok(r) => reply(desk.logout(r).await),
-            Err(e) => Err(e),
-        },
-        "search_accounts" => match parse::<SearchRequest>(req) {
-            Ok(r) => reply(desk.search_accounts(r).await),
-            Err(e) => Err(e),
-        },
-        "account_view" => match parse::<AccountRequest>(req) {
-            Ok(r) => reply(desk.account_view(r).await),
-            Err(e) => Err(e),
-        },
-        "current_shift" => match parse::<TokenRequest>(req) {
-            Ok(r) => reply(desk.current_shift(r).await),
-            Err(e) => Err(e),
-        },
-        "open_shift" => match parse::<OpenShiftRequest>(req) {
-            Ok(r) => reply(desk.open_shift(r).await),
-            Err(e) => Err(e),
-        },
-        "collect" => match parse::<CollectRequest>(req) {
-            Ok(r) => reply(desk.collect(r).await),
-            Err(e) => Err(e),
-        },
-        "vend" => match parse::<VendRequest>(req) {
-            Ok(r) => reply(desk.vend(r).await),
-            Err(e) => Err(e),
-        },
-        "void_payment" => match parse::<VoidRequest>(req) {
-            Ok(r) => reply(desk.void_payment(r).await),
-            Err(e) => Err(e),
-        },
-        "deposit" => match parse::<DepositRequest>(req) {
-            Ok(r) => reply(desk.deposit(r).await),
-            Err(e) => Err(e),
-        },
-        "close_shift" => match parse::<CloseShiftRequest>(req) {
-            Ok(r) => reply(desk.close_shift(r).await),
-            Err(e) => Err(e),
-        },
-        "print_settings" => match parse::<TokenRequest>(req) {
-            Ok(r) => reply(desk.print_settings(r).await),
-            Err(e) => Err(e),
-        },
-        "set_print_settings" => match parse::<SetPrintSettingsRequest>(req) {
-            Ok(r) => reply(desk.set_print_settings(r).await),
-            Err(e) => Err(e),
-        },
-        "receipt_pdf" => match parse::<ReceiptRequest>(req) {
-            Ok(r) => reply(desk.receipt_pdf(r).await),
-            Err(e) => Err(e),
-        },
-        "print_receipt" => match parse::<ReceiptRequest>(req) {
-            Ok(r) => reply(desk.print_receipt(r).await),
-            Err(e) => Err(e),
-        },
-        "shift_report" => match parse::<ShiftReportRequest>(req) {
-            Ok(r) => reply(desk.shift_report_pdf(r).await),
-            Err(e) => Err(e),
-        },
-        "sync_status" => match parse::<TokenRequest>(req) {
-            Ok(r) => reply(desk.sync_status(r).await),
-            Err(e) => Err(e),
-        },
-        "sync_enrol" => match parse::<SyncEnrolRequest>(req) {
-            Ok(r) => reply(desk.sync_enrol(r).await),
-            Err(e) => Err(e),
-        },
-        "sync_flagged" => match parse::<TokenRequest>(req) {
-            Ok(r) => reply(desk.sync_review(r).await),
-            Err(e) => Err(e),
-        },
-        "sync_now" => match parse::<TokenRequest>(req) {
-            Ok(r) => reply(desk.sync_now(r).await),
-            Err(e) => Err(e),
-        },
-        other => Err(Error::invalid("cmd", format!("unknown command '{other}'"))),
-    };
+    if cmd == "app_info" {
+        return reply(Ok(desk.app_info())).map_err(|e| e.body());
+    }
+    let result = dispatch!(cmd, req;
+        "login": LoginRequest => |r| desk.login(r);
+        "logout": TokenRequest => |r| desk.logout(r);
+        "lock_session": TokenRequest => |r| desk.lock_session(r);
+        "unlock_session": UnlockRequest => |r| desk.unlock_session(r);
+        "counter_settings": TokenRequest => |r| desk.counter_settings(r);
+        "set_counter_settings": SetCounterSettingsRequest => |r| desk.set_counter_settings(r);
+        "search_accounts": SearchRequest => |r| desk.search_accounts(r);
+        "account_view": AccountRequest => |r| desk.account_view(r);
+        "current_shift": TokenRequest => |r| desk.current_shift(r);
+        "open_shift": OpenShiftRequest => |r| desk.open_shift(r);
+        "collect": CollectRequest => |r| desk.collect(r);
+        "vend": VendRequest => |r| desk.vend(r);
+        "void_payment": VoidRequest => |r| desk.void_payment(r);
+        "deposit": DepositRequest => |r| desk.deposit(r);
+        "close_shift": CloseShiftRequest => |r| desk.close_shift(r);
+        "print_settings": TokenRequest => |r| desk.print_settings(r);
+        "set_print_settings": SetPrintSettingsRequest => |r| desk.set_print_settings(r);
+        "receipt_pdf": ReceiptRequest => |r| desk.receipt_pdf(r);
+        "print_receipt": ReceiptRequest => |r| desk.print_receipt(r);
+        "shift_report": ShiftReportRequest => |r| desk.shift_report_pdf(r);
+        "sync_status": TokenRequest => |r| desk.sync_status(r);
+        "sync_enrol": SyncEnrolRequest => |r| desk.sync_enrol(r);
+        "sync_flagged": TokenRequest => |r| desk.sync_review(r);
+        "sync_now": TokenRequest => |r| desk.sync_now(r);
+        "list_users": TokenRequest => |r| desk.list_users(r);
+        "add_user": AddUserRequest => |r| desk.add_user(r);
+        "disable_user": UserRequest => |r| desk.disable_user(r);
+        "enable_user": UserRequest => |r| desk.enable_user(r);
+        "unlock_user": UserRequest => |r| desk.unlock_user(r);
+        "reset_password": ResetPasswordRequest => |r| desk.reset_password(r);
+        "change_role": ChangeRoleRequest => |r| desk.change_role(r);
+    );
     result.map_err(|e| e.body())
 }
 
@@ -186,16 +165,19 @@ mod bindings {
         },
         desk::{
             AccountRequest, AccountView, AppInfo, LoginRequest, LoginResult, Notice, SearchRequest, TokenRequest,
-            counter::{CloseShiftRequest, DepositDone, DepositRequest, OpenShiftRequest, VoidDone, VoidRequest},
             printing::{
                 DocumentPdf, PrintSettings, Printed, ReceiptPdf, ReceiptRequest, SetPrintSettingsRequest,
                 ShiftReportRequest,
             },
+            session::{CounterSettings, SetCounterSettingsRequest, UnlockRequest},
+            shift::{CloseShiftRequest, DepositDone, DepositRequest, OpenShiftRequest},
             sync::{SyncEnrolRequest, SyncStatus},
+            users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserListing, UserRequest},
+            void::{VoidDone, VoidRequest},
         },
         payments::{CollectRequest, PaymentDone, VendRequest},
         print::PaperMode,
-        shifts::{CloseOutcome, DenominationCount, HolidayCashDue, ShiftInfo},
+        shifts::{CloseOutcome, CountAttempt, DenominationCount, HolidayCashDue, ShiftInfo},
         sync::{
             SyncReport,
             state::{FlaggedEvent, SyncErrorInfo},
@@ -253,7 +235,16 @@ mod bindings {
             SyncErrorInfo,
             SyncEnrolRequest,
             SyncReport,
-            FlaggedEvent
+            FlaggedEvent,
+            UnlockRequest,
+            CounterSettings,
+            SetCounterSettingsRequest,
+            UserListing,
+            AddUserRequest,
+            UserRequest,
+            ResetPasswordRequest,
+            ChangeRoleRequest,
+            CountAttempt
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

@@ -18,29 +18,35 @@ macro_rules! redact_token_debug {
     )*};
 }
 
+pub mod accounts;
+pub mod audit;
 pub mod commands;
-pub mod counter;
+pub mod data;
 pub mod printing;
+pub mod session;
+pub mod shift;
 pub mod sync;
+pub mod take;
+pub mod users;
+pub mod void;
 
 use std::{
     path::Path,
     sync::{Arc, Mutex},
 };
 
-use chrono::{DateTime, Datelike, FixedOffset, Local, NaiveDate};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
 use crate::{
     Error, Result,
-    accounts::{AccountDetail, AccountHit, AccountNo, db as accounts_db, import, quote::Quote},
-    audit,
+    accounts::{AccountDetail, quote::Quote},
     calendar::{Calendar, YearCalendar},
     config::{self, TerminalCode},
     policy::Policy,
     store,
-    users::{self, Permission, Role, UserInfo, db as users_db, lockout, password, session},
+    users::{Action, UserInfo, db as users_db, password},
 };
 
 pub(crate) const SETTING_POLICY: &str = "policy";
@@ -116,6 +122,8 @@ pub struct LoginResult {
     pub token: String,
     pub user: UserInfo,
     pub notices: Vec<Notice>,
+    /// The screen locks after this many minutes without a key or a click (a counter setting).
+    pub idle_lock_minutes: u32,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -152,16 +160,6 @@ pub struct AccountView {
 pub struct Session {
     pub user_id: i64,
     pub user: UserInfo,
-}
-
-/// A user as `cashdeskctl user list` shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct UserListing {
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub locked_until: Option<String>,
-    pub disabled: bool,
 }
 
 /// Options for creating or opening a counter database.
@@ -256,6 +254,13 @@ impl Desk {
             }
         }
         if let Some(u) = &init.utility {
+            // The utility's name is printed on every receipt: once a counter has users, it is
+            // changed only by an administrator who logged in, never by a bare `init`.
+            let mut conn = pool.acquire().await?;
+            if users_db::count(&mut conn).await? > 0 {
+                return Err(Error::AlreadyInitialised);
+            }
+            drop(conn);
             let u = u.trim();
             if u.is_empty() || u.chars().count() > 60 {
                 return Err(Error::invalid("utility", "give the utility's name, 1-60 characters"));
@@ -391,9 +396,9 @@ impl Desk {
         subject: Option<&str>,
         detail: serde_json::Value,
     ) -> Result<()> {
-        audit::append(
+        crate::audit::append(
             conn,
-            audit::Entry { at: self.now(), terminal: self.terminal.as_str(), actor, action, subject, detail },
+            crate::audit::Entry { at: self.now(), terminal: self.terminal.as_str(), actor, action, subject, detail },
         )
         .await
     }
@@ -412,137 +417,6 @@ impl Desk {
         Ok(())
     }
 
-    /// 登录. Every attempt is audited; five failures in a row lock the user for 15 minutes, and the
-    /// fifth failure itself answers `AUTH_LOCKED`.
-    pub async fn login(&self, req: LoginRequest) -> Result<LoginResult> {
-        let now = self.now();
-        let username = req.username.trim().to_string();
-        let mut conn = self.pool.acquire().await?;
-        let user = users_db::by_name(&mut conn, &username).await?;
-        drop(conn);
-        let Some(user) = user else {
-            // Same work as a real check, so timing does not tell which names exist.
-            let _ = verify_blocking(req.password, DUMMY_HASH.to_string()).await;
-            // A name that is no user may be a password typed in the wrong field: keep only a hash.
-            self.audit_alone(
-                UNKNOWN_USER,
-                "login.failed",
-                None,
-                serde_json::json!({"reason": "unknown user", "name": name_digest(&username)}),
-            )
-            .await?;
-            return Err(Error::AuthInvalid);
-        };
-        if user.disabled {
-            self.audit_alone(&username, "login.failed", Some(&username), serde_json::json!({"reason": "disabled"}))
-                .await?;
-            return Err(Error::AuthDisabled);
-        }
-        if let Some(until) = lockout::locked(user.locked_until, now) {
-            self.audit_alone(
-                &username,
-                "login.refused",
-                Some(&username),
-                serde_json::json!({"reason": "locked", "until": until.to_rfc3339()}),
-            )
-            .await?;
-            return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
-        }
-        let ok = verify_blocking(req.password, user.password_hash.clone()).await?;
-        let mut tx = store::write_tx(&self.writer).await?;
-        if !ok {
-            // Read the count again under the write lock: parallel wrong guesses each count.
-            let fresh = users_db::by_id(&mut tx, user.id).await?.ok_or(Error::AuthInvalid)?;
-            let (failed, locked_until) = lockout::after_failure(fresh.failed_attempts, fresh.locked_until, now);
-            users_db::set_failures(&mut tx, user.id, failed, locked_until).await?;
-            self.audit(
-                &mut tx,
-                &username,
-                "login.failed",
-                Some(&username),
-                serde_json::json!({"reason": "wrong password", "failed_attempts": failed}),
-            )
-            .await?;
-            if let Some(until) = locked_until {
-                self.audit(
-                    &mut tx,
-                    &username,
-                    "user.locked",
-                    Some(&username),
-                    serde_json::json!({"until": until.to_rfc3339()}),
-                )
-                .await?;
-                tx.commit().await?;
-                tracing::warn!(user = %username, "user locked after repeated wrong passwords");
-                return Err(Error::AuthLocked { until: until.format("%H:%M").to_string() });
-            }
-            tx.commit().await?;
-            return Err(Error::AuthInvalid);
-        }
-        users_db::set_failures(&mut tx, user.id, 0, None).await?;
-        let token = session::create(&mut tx, user.id, self.terminal.as_str(), now).await?;
-        self.audit(&mut tx, &username, "login.ok", Some(&username), serde_json::json!({"role": user.info.role}))
-            .await?;
-        tx.commit().await?;
-        tracing::info!(user = %username, "logged in");
-        let notices = self.notices_for(user.info.role).await?;
-        Ok(LoginResult { token, notices, user: user.info })
-    }
-
-    /// Notices shown after log-in. Everyone at this terminal is told about holiday cash due at the
-    /// bank (and overdue); supervisors and administrators are told when the holiday calendar of this
-    /// year, or from November on of next year, is not loaded; administrators when the data key had to
-    /// go to a file (no OS keyring).
-    async fn notices_for(&self, role: Role) -> Result<Vec<Notice>> {
-        let today = self.today();
-        let mut notices = Vec::new();
-        for h in self.holiday_cash_due().await? {
-            let overdue = h.due_on < today;
-            notices.push(Notice {
-                code: if overdue { "HOLIDAY_CASH_OVERDUE" } else { "HOLIDAY_CASH_DUE" }.into(),
-                message: format!(
-                    "holiday cash of receipt {} ({}) is due at the bank on {}{}",
-                    h.receipt_no,
-                    h.amount_left,
-                    h.due_on,
-                    if overdue {
-                        " and is overdue: no holiday cash can be taken here until it is deposited"
-                    } else {
-                        ""
-                    }
-                ),
-                params: [
-                    ("receipt_no".to_string(), h.receipt_no.clone()),
-                    ("amount".to_string(), h.amount_left.to_string()),
-                    ("due_on".to_string(), h.due_on.to_string()),
-                ]
-                .into(),
-            });
-        }
-        if matches!(role, Role::Supervisor | Role::Admin) {
-            let last = if today.month() >= 11 { today.year() + 1 } else { today.year() };
-            notices.extend(self.calendar().missing_years(today.year(), last).into_iter().map(|year| Notice {
-                code: "CALENDAR_MISSING".into(),
-                message: format!("the holiday calendar for {year} is not loaded: weekends count as days off until it is; ask an administrator to load it"),
-                params: [("year".to_string(), year.to_string())].into(),
-            }));
-        }
-        if role == Role::Admin
-            && store::setting(&self.pool, crate::datakey::SETTING_KEY_KEPT).await?.as_deref() == Some("file")
-        {
-            notices.push(Notice {
-                code: "DATA_KEY_IN_FILE".into(),
-                message: format!(
-                    "this computer has no OS keyring: the data key that encrypts ID-card numbers is in {}; keep that file out of backups of the database",
-                    crate::datakey::KeySource::file_for(&self.db_path).display()
-                ),
-                params: [("file".to_string(), crate::datakey::KeySource::file_for(&self.db_path).display().to_string())]
-                    .into(),
-            });
-        }
-        Ok(notices)
-    }
-
     /// The person behind a session token.
     pub async fn session(&self, token: &str) -> Result<Session> {
         let mut conn = self.pool.acquire().await?;
@@ -551,167 +425,50 @@ impl Desk {
 
     /// The person behind a session token, read on a connection the caller holds.
     async fn session_on(&self, conn: &mut sqlx::SqliteConnection, token: &str) -> Result<Session> {
-        let (user_id, user) = session::user_of(conn, token, self.now()).await?;
+        let (user_id, user) = crate::users::session::user_of(conn, token, self.now()).await?;
         Ok(Session { user_id, user })
     }
 
-    /// 退出.
-    pub async fn logout(&self, req: TokenRequest) -> Result<()> {
-        let s = self.session(&req.token).await?;
-        let mut tx = store::write_tx(&self.writer).await?;
-        session::end(&mut tx, &req.token, self.now()).await?;
-        self.audit(&mut tx, &s.user.username, "logout", Some(&s.user.username), serde_json::json!({})).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// 查找用户: by 户号, meter number, or part of a name or address. Searches are not audited
-    /// (each keystroke may search); opening an account is.
-    pub async fn search_accounts(&self, req: SearchRequest) -> Result<Vec<AccountHit>> {
-        let s = self.session(&req.token).await?;
-        s.user.role.require(Permission::ViewAccounts, "look up accounts")?;
-        if req.query.chars().count() > 100 {
-            return Err(Error::invalid("query", "type at most 100 characters"));
-        }
-        let mut conn = self.pool.acquire().await?;
-        accounts_db::search(&mut conn, &req.query).await
-    }
-
-    /// 用户信息与欠费: the account card and what it owes today. Audited.
-    pub async fn account_view(&self, req: AccountRequest) -> Result<AccountView> {
-        let s = self.session(&req.token).await?;
-        s.user.role.require(Permission::ViewAccounts, "look up accounts")?;
-        let no = AccountNo::parse(&req.account_no)?;
-        let view = self.view(&no, self.today()).await?;
-        self.audit_alone(
-            &s.user.username,
-            "account.view",
-            Some(no.as_str()),
-            serde_json::json!({"total": view.quote.total}),
-        )
-        .await?;
-        Ok(view)
-    }
-
-    async fn view(&self, no: &AccountNo, on: NaiveDate) -> Result<AccountView> {
-        let mut conn = self.pool.acquire().await?;
-        let account = accounts_db::by_no(&mut conn, no)
-            .await?
-            .ok_or_else(|| Error::AccountNotFound { account_no: no.to_string() })?;
-        let bills = accounts_db::open_bills(&mut conn, account.id).await?;
-        let quote = crate::accounts::quote::quote(no, account.category, &bills, on, &self.policy().late_fee);
-        Ok(AccountView { account: AccountDetail::from(&account), quote })
-    }
-
-    /// What an account owes on `on`, for operations staff (`cashdeskctl quote`). Audited.
-    pub async fn quote(&self, actor: &str, account_no: &str, on: NaiveDate) -> Result<Quote> {
-        let no = AccountNo::parse(account_no)?;
-        let view = self.view(&no, on).await?;
-        self.audit_alone(
-            actor,
-            "account.quote",
-            Some(no.as_str()),
-            serde_json::json!({"on": on, "total": view.quote.total}),
-        )
-        .await?;
-        Ok(view.quote)
-    }
-
-    /// Add a user (administration through `cashdeskctl`).
-    pub async fn add_user(
+    /// A supervisor's approval of `action` asked by `requester` (`users::approval`).
+    pub(crate) async fn approve(
         &self,
-        actor: &str,
-        username: &str,
-        display_name: Option<&str>,
-        role: Role,
-        password: &str,
-    ) -> Result<UserInfo> {
-        let username = users::validate_username(username)?;
-        password::validate_new(password)?;
-        let display_name = display_name.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(&username).to_string();
-        if display_name.chars().count() > 40 {
-            return Err(Error::invalid("display_name", "use at most 40 characters"));
-        }
-        let hash = hash_blocking(password.to_string()).await?;
-        let info = UserInfo { username: username.clone(), display_name, role };
-        let mut tx = store::write_tx(&self.writer).await?;
-        users_db::insert(&mut tx, &info, &hash, self.now()).await?;
-        self.audit(&mut tx, actor, "user.add", Some(&username), serde_json::json!({"role": role})).await?;
-        tx.commit().await?;
-        Ok(info)
+        input: Option<&crate::users::approval::ApprovalInput>,
+        requester: &Session,
+        action: &'static str,
+    ) -> Result<crate::users::approval::Approver> {
+        crate::users::approval::check(
+            &self.pool,
+            &self.writer,
+            input,
+            crate::users::approval::Request {
+                requester_id: requester.user_id,
+                requester: &requester.user.username,
+                action,
+                terminal: self.terminal.as_str(),
+                now: self.now(),
+            },
+        )
+        .await
     }
 
-    pub async fn list_users(&self) -> Result<Vec<UserListing>> {
-        let mut conn = self.pool.acquire().await?;
-        let now = self.now();
-        Ok(users_db::list(&mut conn)
-            .await?
-            .into_iter()
-            .map(|u| UserListing {
-                locked_until: lockout::locked(u.locked_until, now).map(|t| t.to_rfc3339()),
-                username: u.info.username,
-                display_name: u.info.display_name,
-                role: u.info.role,
-                disabled: u.disabled,
-            })
-            .collect())
+    /// The person behind a session token, if their role may do `action` (the role matrix,
+    /// `users::rights`).
+    pub async fn authorise(&self, token: &str, action: Action) -> Result<Session> {
+        let s = self.session(token).await?;
+        s.user.role.require(action)?;
+        Ok(s)
     }
 
-    /// Import an accounts CSV, all or nothing. Returns the number of accounts imported.
-    pub async fn import_accounts(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
-        let rows = import::parse_accounts(bytes)?;
-        let key = self.data_key().await?;
-        let mut tx = store::write_tx(&self.writer).await?;
-        let n = import::write_accounts(&mut tx, &rows, &self.now().to_rfc3339(), &key).await?;
-        self.audit(&mut tx, actor, "import.accounts", None, serde_json::json!({"file": source, "rows": n})).await?;
-        tx.commit().await?;
-        Ok(n)
-    }
+}
 
-    /// Import a bills CSV, all or nothing. Returns the number of bills imported.
-    pub async fn import_bills(&self, actor: &str, source: &str, bytes: &[u8]) -> Result<u64> {
-        let rows = import::parse_bills(bytes)?;
-        let mut tx = store::write_tx(&self.writer).await?;
-        let n = import::write_bills(&mut tx, &rows).await?;
-        self.audit(&mut tx, actor, "import.bills", None, serde_json::json!({"file": source, "rows": n})).await?;
-        tx.commit().await?;
-        Ok(n)
+/// A free-text field a person typed: trimmed, `min..=max` characters, no control characters.
+pub(crate) fn text(field: &'static str, s: &str, min: usize, max: usize) -> Result<String> {
+    let t = s.trim();
+    let n = t.chars().count();
+    if n < min || n > max || t.chars().any(char::is_control) {
+        return Err(Error::invalid(field, format!("give {min}-{max} characters")));
     }
-
-    /// Seed the demo data if the database holds no accounts and no users yet. Returns whether it did.
-    pub async fn seed_demo(&mut self, actor: &str) -> Result<bool> {
-        let key = self.data_key().await?;
-        let mut tx = store::write_tx(&self.writer).await?;
-        let (accounts, _) = accounts_db::count(&mut tx).await?;
-        let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
-        if accounts > 0 || users > 0 {
-            return Ok(false);
-        }
-        crate::demo::seed(&mut tx, self.today(), &self.now().to_rfc3339(), &key).await?;
-        self.audit(&mut tx, actor, "demo.seed", None, serde_json::json!({"accounts": crate::demo::ACCOUNTS})).await?;
-        tx.commit().await?;
-        self.demo = true;
-        Ok(true)
-    }
-
-    /// Load a year's holiday notice (JSON, see `calendar::YearCalendar`). Replaces that year.
-    pub async fn load_calendar_year(&self, actor: &str, json: &str) -> Result<i32> {
-        let year = YearCalendar::from_json(json)?;
-        let y = year.year;
-        let mut tx = store::write_tx(&self.writer).await?;
-        sqlx::query("INSERT INTO calendar_years (year, notice, loaded_at) VALUES (?, ?, ?) ON CONFLICT (year) DO UPDATE SET notice = excluded.notice, loaded_at = excluded.loaded_at")
-            .bind(y)
-            .bind(json)
-            .bind(self.now().to_rfc3339())
-            .execute(&mut *tx)
-            .await?;
-        self.audit(&mut tx, actor, "calendar.load", Some(&y.to_string()), serde_json::json!({})).await?;
-        tx.commit().await?;
-        let mut calendar = (*self.calendar()).clone();
-        calendar.insert_year(year)?;
-        self.calendar.set(calendar);
-        Ok(y)
-    }
+    Ok(t.to_string())
 }
 
 async fn load_policy(pool: &SqlitePool) -> Result<Policy> {
@@ -749,26 +506,7 @@ async fn load_calendar(pool: &SqlitePool) -> Result<Calendar> {
     Ok(calendar)
 }
 
-/// The audit actor for a name that is no user.
-pub(crate) const UNKNOWN_USER: &str = "(unknown)";
-
-/// What the audit trail keeps of a name that is no user: the first 12 hex digits of its SHA-256.
-pub(crate) fn name_digest(name: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(name.as_bytes()))[..12].to_string()
-}
-
-/// A valid argon2id hash of a random string, checked against when the user does not exist.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5bq8cGSmp0D6FvZhZ8bTd/bbdU9hEnCq45Yk4mzBIO8";
-
-async fn verify_blocking(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || password::verify(&password, &hash))
-        .await
-        .map_err(|e| Error::Internal(format!("password check did not finish: {e}")))
-}
-
-async fn hash_blocking(pw: String) -> Result<String> {
+pub(crate) async fn hash_blocking(pw: String) -> Result<String> {
     tokio::task::spawn_blocking(move || password::hash(&pw))
         .await
         .map_err(|e| Error::Internal(format!("password hashing did not finish: {e}")))?

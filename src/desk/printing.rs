@@ -20,7 +20,7 @@ use crate::{
     payments::db as pay_db,
     print::{self, CjkFont, PaperMode, Receipt},
     store,
-    users::{Permission, Role},
+    users::{Action, Role},
 };
 
 const SETTING_PRINT: &str = "print";
@@ -87,7 +87,7 @@ impl Desk {
     }
 
     pub async fn print_settings(&self, req: TokenRequest) -> Result<PrintSettings> {
-        self.session(&req.token).await?;
+        self.authorise(&req.token, Action::ViewPrintSettings).await?;
         self.load_print_settings().await
     }
 
@@ -102,10 +102,7 @@ impl Desk {
 
     /// Set the printer and paper (supervisors and administrators).
     pub async fn set_print_settings(&self, req: SetPrintSettingsRequest) -> Result<PrintSettings> {
-        let s = self.session(&req.token).await?;
-        if !matches!(s.user.role, Role::Supervisor | Role::Admin) {
-            return Err(Error::Forbidden { role: s.user.role.as_str(), action: "change the printer settings" });
-        }
+        let s = self.authorise(&req.token, Action::SetPrintSettings).await?;
         let printer = req.printer.map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
         if let Some(p) = &printer
             && (p.chars().count() > 127 || p.chars().any(char::is_control))
@@ -160,8 +157,7 @@ impl Desk {
     /// The PDF of a receipt as the next print would show it (a preview prints nothing and counts
     /// nothing).
     pub async fn receipt_pdf(&self, req: ReceiptRequest) -> Result<ReceiptPdf> {
-        let s = self.session(&req.token).await?;
-        s.user.role.require(Permission::Collect, "see receipts")?;
+        self.authorise(&req.token, Action::ViewReceipt).await?;
         let (p, mut receipt, printed_at, reprints) = self.stored_receipt(&req.receipt_no).await?;
         if printed_at.is_some() {
             receipt.reprint = Some(u32::try_from(reprints + 1).unwrap_or(u32::MAX));
@@ -174,8 +170,7 @@ impl Desk {
     /// Print a receipt on the configured printer: the original the first time, a counted and
     /// audited reprint (重打) after that.
     pub async fn print_receipt(&self, req: ReceiptRequest) -> Result<Printed> {
-        let s = self.session(&req.token).await?;
-        s.user.role.require(Permission::Collect, "print receipts")?;
+        let s = self.authorise(&req.token, Action::PrintReceipt).await?;
         let settings = self.load_print_settings().await?;
         let printer = settings.printer.clone().ok_or(Error::PrinterNotSet)?;
         let (pdf, receipt_no, reprint) = self.record_print(&s.user.username, &req.receipt_no, settings.paper).await?;
@@ -201,12 +196,13 @@ impl Desk {
     /// audited like any print.
     pub async fn print_receipt_to_file(
         &self,
-        actor: &str,
+        token: &str,
         receipt_no: &str,
         out: &std::path::Path,
     ) -> Result<Option<u32>> {
+        let s = self.authorise(token, Action::PrintReceipt).await?;
         let paper = self.load_print_settings().await?.paper;
-        let (pdf, _, reprint) = self.record_print(actor, receipt_no, paper).await?;
+        let (pdf, _, reprint) = self.record_print(&s.user.username, receipt_no, paper).await?;
         tokio::fs::write(out, pdf).await?;
         Ok(reprint)
     }
@@ -271,7 +267,7 @@ pub struct DocumentPdf {
 }
 
 /// `2026-03-01T10:00:00+08:00` → `2026-03-01 10:00:00` (the counter's own time, as stored).
-fn local_time(rfc3339: &str) -> String {
+pub(super) fn local_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|_| rfc3339.to_string())
@@ -279,9 +275,11 @@ fn local_time(rfc3339: &str) -> String {
 
 impl Desk {
     /// 收费日报: the report of one shift (every transaction, totals by method, deposits, the cash
-    /// reconciliation and the count). Cashiers see their own shifts; supervisors and finance any.
+    /// reconciliation, every count). Cashiers see their own shifts; supervisors and finance any. A
+    /// cashier's report of their still-open shift leaves out the expected cash and whether a count
+    /// matched: the count is blind until the close.
     pub async fn shift_report_pdf(&self, req: ShiftReportRequest) -> Result<DocumentPdf> {
-        let s = self.session(&req.token).await?;
+        let s = self.authorise(&req.token, Action::ShiftReport).await?;
         let mut conn = self.pool().acquire().await?;
         let shift_id = match req.shift_id {
             Some(id) => id,
@@ -330,7 +328,7 @@ impl Desk {
             reason,
             approved_by,
         ) = row.ok_or_else(|| Error::invalid("shift_id", format!("there is no shift {shift_id}")))?;
-        if owner != s.user_id && !matches!(s.user.role, Role::Supervisor | Role::Finance) {
+        if owner != s.user_id && s.user.role == Role::Cashier {
             return Err(Error::Forbidden { role: s.user.role.as_str(), action: "see another cashier's shift report" });
         }
         type TxRow = (String, String, String, String, String, String, i64, i64, i64);
@@ -350,6 +348,11 @@ impl Desk {
         let cash_kept: i64 = txs.iter().filter(|t| t.5 == "cash" && t.7 == 0).map(|t| t.6).sum();
         let from_drawer: i64 = deps.iter().map(|d| d.3).sum();
         let expected = Yuan::from_fen(expected.unwrap_or(float + cash_kept - from_drawer));
+        let blind = closed_at.is_none() && s.user.role == Role::Cashier;
+        let mut count_attempts = super::shift::attempts_of(crate::shifts::db::counts_of(&mut conn, id).await?);
+        if blind {
+            count_attempts.iter_mut().for_each(|a| a.matches = None);
+        }
         let counted = counted.map(Yuan::from_fen);
         let count: Vec<(String, u32)> = match &count_detail {
             Some(json) => {
@@ -405,12 +408,13 @@ impl Desk {
                     at: local_time(&at),
                 })
                 .collect(),
-            expected_cash: expected,
+            expected_cash: (!blind).then_some(expected),
             counted_cash: counted,
             difference: counted.map(|c| c - expected),
             difference_reason: reason,
             approved_by,
             count,
+            count_attempts,
             printed_at: self.now().format("%Y-%m-%d %H:%M:%S").to_string(),
         };
         drop(conn);

@@ -20,7 +20,7 @@ use crate::{
         runner::{Runner, RunnerConfig},
         state::{self, FlaggedEvent, SyncErrorInfo},
     },
-    users::Role,
+    users::Action,
 };
 
 /// What the status bar and `cashdeskctl sync status` show.
@@ -74,7 +74,8 @@ impl Desk {
             .with_clock(self.clock.clone())
     }
 
-    /// The sync state, for operations staff (no session; `cashdeskctl sync status`).
+    /// The sync state, read for no person (the shell's own checks); a person asks through
+    /// [`Self::sync_status`].
     pub async fn sync_state(&self) -> Result<SyncStatus> {
         let mut conn = self.pool.acquire().await?;
         let st = state::load(&mut conn).await?;
@@ -116,38 +117,24 @@ impl Desk {
         }
     }
 
-    /// 同步状态 for the status bar: any logged-in user.
+    /// 同步状态 for the status bar and `cashdeskctl sync status`: any logged-in user.
     pub async fn sync_status(&self, req: TokenRequest) -> Result<SyncStatus> {
-        self.session(&req.token).await?;
+        self.authorise(&req.token, Action::SyncStatus).await?;
         self.sync_state().await
-    }
-
-    /// Events the ledger flagged, for review (supervisors; operations staff through the CLI).
-    pub async fn sync_flagged(&self) -> Result<Vec<FlaggedEvent>> {
-        let mut conn = self.pool.acquire().await?;
-        state::flagged(&mut conn).await
     }
 
     /// 待复核: the events the ledger flagged, for supervisors, finance reviewers and administrators
     /// (a cashier sees only that there are some).
     pub async fn sync_review(&self, req: TokenRequest) -> Result<Vec<FlaggedEvent>> {
-        let s = self.session(&req.token).await?;
-        if s.user.role == Role::Cashier {
-            return Err(crate::Error::Forbidden { role: s.user.role.as_str(), action: "review flagged events" });
-        }
-        self.sync_flagged().await
+        self.authorise(&req.token, Action::SyncFlagged).await?;
+        let mut conn = self.pool.acquire().await?;
+        state::flagged(&mut conn).await
     }
 
     /// 终端注册: an administrator gives the ledger's URL and the one-time code; the token goes into
     /// the keyring. Audited (`sync.enrol`, with the URL; never the token or the code).
     pub async fn sync_enrol(&self, req: SyncEnrolRequest) -> Result<SyncStatus> {
-        let s = self.session(&req.token).await?;
-        if s.user.role != Role::Admin {
-            return Err(crate::Error::Forbidden {
-                role: s.user.role.as_str(),
-                action: "enrol this terminal with the ledger",
-            });
-        }
+        let s = self.authorise(&req.token, Action::SyncEnrol).await?;
         let url = LedgerUrl::parse(&req.url)?;
         self.sync_engine().enrol(&url, &req.code).await?;
         self.token_seen.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -169,10 +156,7 @@ impl Desk {
     /// out after the backup would pass over changes made after the restore. Administrators only;
     /// audited. Returns how many events wait again.
     pub async fn sync_resend(&self, token: &str, since: &str) -> Result<i64> {
-        let s = self.session(token).await?;
-        if s.user.role != Role::Admin {
-            return Err(crate::Error::Forbidden { role: s.user.role.as_str(), action: "resend events to the ledger" });
-        }
+        let s = self.authorise(token, Action::SyncResend).await?;
         let since = chrono::DateTime::parse_from_rfc3339(since.trim()).map_err(|_| {
             crate::Error::invalid("since", "give a time like 2026-11-20T00:00:00+08:00 (before the ledger's backup)")
         })?;
@@ -211,8 +195,8 @@ impl Desk {
         Ok(n)
     }
 
-    /// One sync round now, without a session (the background runner and `cashdeskctl sync now`).
-    /// Afterwards the policy and calendar in force are the ones the ledger sent.
+    /// One sync round now, without a session (the background runner; a person goes through
+    /// [`Self::sync_now`]). Afterwards the policy and calendar in force are the ones the ledger sent.
     pub async fn sync_once(&self) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_lock.lock().await;
         let report = self.sync_engine().sync_once().await?;
@@ -224,7 +208,7 @@ impl Desk {
 
     /// 立即同步 from the status bar: any logged-in user.
     pub async fn sync_now(&self, req: TokenRequest) -> Result<SyncReport> {
-        self.session(&req.token).await?;
+        self.authorise(&req.token, Action::SyncNow).await?;
         self.sync_once().await
     }
 

@@ -14,6 +14,7 @@ pub mod allocation;
 pub mod banks;
 pub mod db;
 pub mod settle;
+pub mod tender;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -89,15 +90,16 @@ pub fn bank_of(typed: &str) -> Result<(&'static str, &'static str)> {
     })
 }
 
-/// Parse a money field of a request, naming the field in the error.
+/// Parse a money field a person typed (full-width digits read as digits, see `input`), naming the
+/// field in the error.
 pub fn money_field(field: &'static str, s: &str) -> Result<Yuan> {
-    Yuan::parse(s).map_err(|source| Error::MoneyField { field, source })
+    Yuan::parse(&crate::input::amount(s)).map_err(|source| Error::MoneyField { field, source })
 }
 
 /// Parse a positive money field.
 pub fn positive_money(field: &'static str, s: &str) -> Result<Yuan> {
     let y = money_field(field, s)?;
-    if y.is_positive() { Ok(y) } else { Err(Error::invalid(field, "must be more than 0.00")) }
+    if y.is_positive() { Ok(y) } else { Err(Error::AmountZero { field }) }
 }
 
 impl Voucher {
@@ -141,8 +143,10 @@ pub struct CollectRequest {
     pub method: Method,
     /// The amount to apply (cash); for a transfer it must be empty or equal the voucher's amount.
     pub amount: String,
-    /// Cash handed over (cash only).
+    /// Cash handed over (实收; cash only, required: the UI's exact-amount key types the amount).
     pub tendered: Option<String>,
+    /// The cashier confirmed a large 实收 or 找零 a second time (`payments::tender`).
+    pub confirm_large: bool,
     pub voucher: Option<VoucherInput>,
     /// Waive the late fee of the bills settled (supervisor's approval and a reason).
     pub waive_late_fee: Option<String>,
@@ -158,6 +162,8 @@ pub struct VendRequest {
     pub method: Method,
     pub amount: String,
     pub tendered: Option<String>,
+    /// As for a payment.
+    pub confirm_large: bool,
     pub voucher: Option<VoucherInput>,
     /// Holiday cash needs a supervisor.
     pub approval: Option<ApprovalInput>,

@@ -104,8 +104,9 @@ pub struct ShiftReport {
     pub transactions: Vec<ShiftTransaction>,
     /// Every deposit (解款) of the shift, in order.
     pub deposits: Vec<ShiftDeposit>,
-    /// 应有现金: float + non-voided cash − the deposits' drawer part.
-    pub expected_cash: Yuan,
+    /// 应有现金: float + non-voided cash − the deposits' drawer part; `None` on a report of an
+    /// open shift printed for its cashier (the count is blind: printed 交班后显示).
+    pub expected_cash: Option<Yuan>,
     /// 实点现金: the blind count at close; `None` before the count.
     pub counted_cash: Option<Yuan>,
     /// 差额 = counted − expected: positive 长款, negative 短款; `Some` exactly when counted.
@@ -117,6 +118,9 @@ pub struct ShiftReport {
     /// The count by denomination: label as in [`crate::shifts::CashCount::to_json`] (`"100.00"`)
     /// and pieces, largest first; empty before the count.
     pub count: Vec<(String, u32)>,
+    /// 盲点记录: every count submitted at close, the first first; `matches` is `None` where the
+    /// reader may not know it yet (a cashier, before the close).
+    pub count_attempts: Vec<crate::shifts::CountAttempt>,
     /// 打印时间, `YYYY-MM-DD HH:MM:SS`.
     pub printed_at: String,
 }
@@ -193,11 +197,16 @@ fn check_amounts(r: &ShiftReport) -> Result<Totals, PrintError> {
         t.from_drawer += d.from_drawer;
     }
     let expected = r.float + t.cash.sum - t.from_drawer;
-    if expected != r.expected_cash {
+    if let Some(stated) = r.expected_cash
+        && expected != stated
+    {
         return Err(inconsistent(format!(
-            "float {} + cash {} − deposited {} = {expected} ≠ expected cash {}",
-            r.float, t.cash.sum, t.from_drawer, r.expected_cash
+            "float {} + cash {} − deposited {} = {expected} ≠ expected cash {stated}",
+            r.float, t.cash.sum, t.from_drawer
         )));
+    }
+    if r.expected_cash.is_none() && r.counted_cash.is_some() {
+        return Err(inconsistent("a closed shift's report states its expected cash".into()));
     }
     let mut count_fen: i64 = 0;
     for (label, pieces) in &r.count {
@@ -222,11 +231,8 @@ fn check_amounts(r: &ShiftReport) -> Result<Totals, PrintError> {
                     t.count_total
                 )));
             }
-            if counted - r.expected_cash != difference {
-                return Err(inconsistent(format!(
-                    "counted {counted} − expected {} ≠ difference {difference}",
-                    r.expected_cash
-                )));
+            if counted - expected != difference {
+                return Err(inconsistent(format!("counted {counted} − expected {expected} ≠ difference {difference}")));
             }
         }
         (counted, difference) => {
@@ -740,11 +746,19 @@ fn reconciliation(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<B
         b.items.push(Draw::Text { x, top: *y, size: BODY, text: value.to_string(), ink });
         *y += line_height(BODY) + mm(1);
     };
-    line(&mut b, &mut y, "", "备用金", &money(r.float), Ink::Fill);
-    line(&mut b, &mut y, "＋", "现金实收（不含作废）", &money(t.cash.sum), Ink::Fill);
-    line(&mut b, &mut y, "－", "解款（出自本班钱箱）", &money(t.from_drawer), Ink::Fill);
-    b.hline(label_x, left_right, y - mm(1) / 2, 15);
-    line(&mut b, &mut y, "＝", "应有现金", &money(r.expected_cash), Ink::Heavy);
+    match r.expected_cash {
+        Some(expected) => {
+            line(&mut b, &mut y, "", "备用金", &money(r.float), Ink::Fill);
+            line(&mut b, &mut y, "＋", "现金实收（不含作废）", &money(t.cash.sum), Ink::Fill);
+            line(&mut b, &mut y, "－", "解款（出自本班钱箱）", &money(t.from_drawer), Ink::Fill);
+            b.hline(label_x, left_right, y - mm(1) / 2, 15);
+            line(&mut b, &mut y, "＝", "应有现金", &money(expected), Ink::Heavy);
+        }
+        None => {
+            b.text(LEFT, y, BODY, "应有现金：交班盲点后显示");
+            y += line_height(BODY) + mm(1);
+        }
+    }
     y += mm(2);
     match (r.counted_cash, r.difference) {
         (Some(counted), Some(difference)) => {
@@ -772,6 +786,22 @@ fn reconciliation(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<B
             b.text(LEFT, y, BODY, "实点现金：未盘点（班次未结）");
             y += line_height(BODY) + mm(1);
         }
+    }
+    if !r.count_attempts.is_empty() {
+        y += mm(1);
+        b.text(LEFT, y, SMALL, "盲点记录：");
+        y += line_height(SMALL);
+        for a in &r.count_attempts {
+            let verdict = match a.matches {
+                Some(true) => "相符",
+                Some(false) => "不符",
+                None => "",
+            };
+            let text = format!("第{}次  {}  实点 {}  {verdict}", a.attempt, clean(&a.counted_at), money(a.counted));
+            let fitted = fit(font, &text, left_right - LEFT, &[SMALL, MIN], 1);
+            y += b.lines(LEFT + mm(3), y, &fitted);
+        }
+        y += mm(1);
     }
     let left_height = y;
 
@@ -894,7 +924,7 @@ mod tests {
                 from_drawer: y("1000.00"),
                 at: "2026-10-03 12:05:00".into(),
             }],
-            expected_cash: y("3823.30"),
+            expected_cash: Some(y("3823.30")),
             counted_cash: Some(y("3811.30")),
             difference: Some(y("-12.00")),
             difference_reason: Some("找零时多付客户拾元一张、壹元两枚".into()),
@@ -909,6 +939,20 @@ mod tests {
                 ("0.50", 0),
                 ("0.10", 3),
             ]),
+            count_attempts: vec![
+                crate::shifts::CountAttempt {
+                    attempt: 1,
+                    counted: y("3801.30"),
+                    counted_at: "2026-10-03 17:20:00".into(),
+                    matches: Some(false),
+                },
+                crate::shifts::CountAttempt {
+                    attempt: 2,
+                    counted: y("3811.30"),
+                    counted_at: "2026-10-03 17:25:00".into(),
+                    matches: Some(false),
+                },
+            ],
             printed_at: "2026-10-03 17:32:00".into(),
         }
     }
@@ -930,8 +974,8 @@ mod tests {
             .collect();
         r.deposits.clear();
         let kept = (n - n / 10) * 100;
-        r.expected_cash = y(&(500 + kept).to_string());
-        r.counted_cash = Some(r.expected_cash);
+        r.expected_cash = Some(y(&(500 + kept).to_string()));
+        r.counted_cash = r.expected_cash;
         r.difference = Some(Yuan::ZERO);
         r.difference_reason = None;
         r.approved_by = None;
@@ -1144,10 +1188,10 @@ mod tests {
         long.approved_by = Some("欧阳".repeat(30));
         let mut huge = many(3);
         huge.transactions[0].amount = y("999999999999.99");
-        huge.expected_cash = huge.float + y("999999999999.99") + y("200.00");
+        huge.expected_cash = Some(huge.float + y("999999999999.99") + y("200.00"));
         huge.count = count(&[("100.00", 10_000_000), ("0.10", 0)]);
         huge.counted_cash = Some(y("1000000000.00"));
-        huge.difference = Some(y("1000000000.00") - huge.expected_cash);
+        huge.difference = huge.expected_cash.map(|e| y("1000000000.00") - e);
         let mut many_deposits = many(60);
         many_deposits.deposits = (0..30)
             .map(|i| ShiftDeposit {
@@ -1158,7 +1202,7 @@ mod tests {
                 at: "2026-10-03 12:00:00".into(),
             })
             .collect();
-        many_deposits.expected_cash -= y("300.00");
+        many_deposits.expected_cash = many_deposits.expected_cash.map(|e| e - y("300.00"));
         many_deposits.difference = Some(y("300.00"));
         vec![("long texts", long), ("huge amounts", huge), ("many deposits", many_deposits), ("many", many(250))]
     }
@@ -1197,8 +1241,8 @@ mod tests {
     }
 
     #[rstest]
-    #[case::expected_off_by_a_fen(|r: &mut ShiftReport| r.expected_cash = y("3823.31"), "expected cash")]
-    #[case::voided_cash_counted(|r: &mut ShiftReport| r.expected_cash = y("4033.30"), "expected cash")]
+    #[case::expected_off_by_a_fen(|r: &mut ShiftReport| r.expected_cash = Some(y("3823.31")), "expected cash")]
+    #[case::voided_cash_counted(|r: &mut ShiftReport| r.expected_cash = Some(y("4033.30")), "expected cash")]
     #[case::deposit_ignored(|r: &mut ShiftReport| r.deposits.clear(), "expected cash")]
     #[case::count_does_not_add_up(|r: &mut ShiftReport| r.count[0].1 = 37, "by denomination")]
     #[case::wrong_difference(|r: &mut ShiftReport| r.difference = Some(y("12.00")), "difference")]
@@ -1234,7 +1278,7 @@ mod tests {
         // Yuan reads only what a cashier may type, never a minus: a report comes back from JSON
         // only with a 长款 or no difference.
         let mut r = report();
-        r.counted_cash = Some(r.expected_cash);
+        r.counted_cash = r.expected_cash;
         r.difference = Some(Yuan::ZERO);
         r.count = count(&[("100.00", 38), ("10.00", 2), ("1.00", 3), ("0.10", 3)]);
         let json = serde_json::to_value(&r).unwrap();

@@ -169,3 +169,70 @@ pub async fn info(conn: &mut SqliteConnection, shift_id: i64) -> Result<ShiftInf
     .await?;
     Ok(ShiftInfo { id, terminal, cashier, opened_at, float: Yuan::from_fen(float), closed_at })
 }
+
+/// A count of a shift's drawer as stored (`shift_counts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCount {
+    pub attempt: u32,
+    pub counted: Yuan,
+    /// `{"100.00":12,...}`, as `CashCount::to_json`.
+    pub detail: String,
+    pub matches: bool,
+    pub counted_at: String,
+}
+
+/// Every count of a shift, the first first.
+pub async fn counts_of(conn: &mut SqliteConnection, shift_id: i64) -> Result<Vec<StoredCount>> {
+    let rows: Vec<(i64, i64, String, i64, String)> = sqlx::query_as(
+        "SELECT attempt, counted_fen, count_detail, matches, counted_at FROM shift_counts WHERE shift_id = ? ORDER BY attempt",
+    )
+    .bind(shift_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(attempt, counted, detail, matches, counted_at)| StoredCount {
+            attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+            counted: Yuan::from_fen(counted),
+            detail,
+            matches: matches != 0,
+            counted_at,
+        })
+        .collect())
+}
+
+/// Keep a count of a shift's drawer as its next attempt, unless it is the very count of the last
+/// attempt (the same count sent again, e.g. with the supervisor's approval). Returns the attempt's
+/// number and whether it was new.
+pub async fn record_count(
+    conn: &mut SqliteConnection,
+    shift_id: i64,
+    counted: Yuan,
+    detail: &str,
+    matches: bool,
+    at: DateTime<FixedOffset>,
+) -> Result<(u32, bool)> {
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT attempt, count_detail FROM shift_counts WHERE shift_id = ? ORDER BY attempt DESC LIMIT 1")
+            .bind(shift_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((attempt, last_detail)) = &last
+        && last_detail == detail
+    {
+        return Ok((u32::try_from(*attempt).unwrap_or(u32::MAX), false));
+    }
+    let attempt = last.map(|(a, _)| a).unwrap_or(0) + 1;
+    sqlx::query(
+        "INSERT INTO shift_counts (shift_id, attempt, counted_fen, count_detail, matches, counted_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(shift_id)
+    .bind(attempt)
+    .bind(counted.fen())
+    .bind(detail)
+    .bind(i64::from(matches))
+    .bind(at.to_rfc3339())
+    .execute(conn)
+    .await?;
+    Ok((u32::try_from(attempt).unwrap_or(u32::MAX), true))
+}

@@ -102,3 +102,39 @@ pub async fn set_failures(
         .await?;
     Ok(())
 }
+
+/// Disable or enable a user.
+pub async fn set_disabled(conn: &mut SqliteConnection, id: i64, disabled: bool) -> Result<()> {
+    sqlx::query("UPDATE users SET disabled = ? WHERE id = ?").bind(i64::from(disabled)).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Give a user another role.
+pub async fn set_role(conn: &mut SqliteConnection, id: i64, role: Role) -> Result<()> {
+    sqlx::query("UPDATE users SET role = ? WHERE id = ?").bind(role.as_str()).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Replace a user's password hash; the failure count and any lock go with the old password.
+pub async fn set_password(conn: &mut SqliteConnection, id: i64, password_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?")
+        .bind(password_hash)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many administrators are enabled.
+pub async fn enabled_admins(conn: &mut SqliteConnection) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0")
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}
+
+/// How many users there are (any role, enabled or not).
+pub async fn count(conn: &mut SqliteConnection) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(conn).await?;
+    Ok(n)
+}

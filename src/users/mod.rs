@@ -1,15 +1,22 @@
 //! 用户与角色: users, roles and what each role may do.
 //!
 //! Roles: cashier 收费员, supervisor 值班长, finance 财务复核, admin 管理员. Permissions are checked
-//! in the core (`Role::permits`) for every operation, whatever the UI shows. Each person has their
-//! own password (argon2id, `password`); five wrong passwords in a row lock the user for 15 minutes
-//! (`lockout`). Sessions (`session`) are opaque random tokens of which only a hash is stored.
+//! in the core for every operation against one table (`rights`), whatever the UI shows. Each person
+//! has their own password (argon2id, `password`); five wrong passwords in a row lock the user for 15
+//! minutes (`lockout`), and a password is checked only after the attempt has been counted
+//! (`credentials`), so parallel guesses never exceed that count. Sessions (`session`) are opaque
+//! random tokens of which only a hash is stored; an idle counter locks its session until the same
+//! user's password unlocks it. Approvals (`approval`) take the approver's own credentials.
 
 pub mod approval;
+pub mod credentials;
 pub mod db;
 pub mod lockout;
 pub mod password;
+pub mod rights;
 pub mod session;
+
+pub use rights::Action;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,17 +33,6 @@ pub enum Role {
     Finance,
     /// 系统管理员
     Admin,
-}
-
-/// Something a role may be allowed to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Look up accounts and what they owe.
-    ViewAccounts,
-    /// Open and close a shift, take money, deposit cash (收费).
-    Collect,
-    /// Approve exceptions: holiday cash, waivers, shift differences, voids.
-    Approve,
 }
 
 impl Role {
@@ -71,20 +67,6 @@ impl Role {
             Role::Admin => "管理员",
         }
     }
-
-    /// The permission matrix. Administrators run the system but do not see customers' accounts
-    /// (least privilege); everyone who serves or checks customers does.
-    pub fn permits(self, p: Permission) -> bool {
-        match p {
-            Permission::ViewAccounts => matches!(self, Role::Cashier | Role::Supervisor | Role::Finance),
-            Permission::Collect => matches!(self, Role::Cashier | Role::Supervisor),
-            Permission::Approve => matches!(self, Role::Supervisor),
-        }
-    }
-
-    pub fn require(self, p: Permission, action: &'static str) -> Result<()> {
-        if self.permits(p) { Ok(()) } else { Err(Error::Forbidden { role: self.as_str(), action }) }
-    }
 }
 
 /// A user as the UI sees it.
@@ -111,13 +93,6 @@ pub fn validate_username(s: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn admin_does_not_see_customers() {
-        assert!(!Role::Admin.permits(Permission::ViewAccounts));
-        assert!(Role::Cashier.permits(Permission::ViewAccounts));
-        assert!(matches!(Role::Admin.require(Permission::ViewAccounts, "view accounts"), Err(Error::Forbidden { .. })));
-    }
 
     #[test]
     fn usernames() {

@@ -1,4 +1,4 @@
-//! Password hashing with argon2id (the `argon2` crate's defaults: m = 19 MiB, t = 2, p = 1, a random
+//! Passwords: the policy for a new one, and hashing with argon2id (the `argon2` crate's defaults: m = 19 MiB, t = 2, p = 1, a random
 //! salt per hash, PHC string format). Passwords are never logged or stored in clear.
 
 use argon2::{
@@ -8,13 +8,52 @@ use argon2::{
 
 use crate::{Error, Result};
 
-/// Minimum policy for a new password: 8 characters or more, not all digits.
-pub fn validate_new(password: &str) -> Result<()> {
-    if password.chars().count() < 8 {
-        return Err(Error::invalid("password", "use at least 8 characters"));
+/// Common passwords of 10 characters or more, lower case: the first ones an attacker tries (the
+/// published lists of leaked passwords, Chinese ones included, and the demo's own pattern). A new
+/// password is compared in lower case.
+const COMMON: &[&str] = &[
+    "1234567890", "0123456789", "0987654321", "9876543210", "1111111111", "1234512345", "1122334455",
+    "1234567890a", "a1234567890", "a123456789", "123456789a", "1234qwer", "qwertyuiop", "qwertyuiop123",
+    "1qaz2wsx3edc", "1q2w3e4r5t", "1q2w3e4r5t6y", "q1w2e3r4t5", "zaq12wsxcde3", "qazwsxedcrfv",
+    "asdfghjkl;", "asdfghjkl1", "zxcvbnm123", "qwe1234567", "qwe123456789", "abc1234567", "abcd123456",
+    "abcdefghij", "abcdefg123", "password12", "password123", "password1234", "password!", "p@ssw0rd123",
+    "p@ssword123", "passw0rd123", "admin12345", "admin123456", "administrator", "admin@1234", "admin#1234",
+    "root123456", "iloveyou12", "iloveyou123", "woaini1314", "woaini520", "woaini5201314", "5201314520",
+    "1314520520", "aini1314520", "woaiwojia", "zhang123456", "wang123456", "li123456789", "liu123456",
+    "chen123456", "huang123456", "zhongguo123", "beijing2008", "changeme123", "welcome123", "letmein123",
+    "football123", "baseball123", "sunshine12", "princess12", "dragon1234", "monkey1234", "master1234",
+    "shadow1234", "superman123", "trustno1234", "cashdesk123", "cashier123", "cashier#2026", "super#2026",
+    "finance#2026", "admin#2026", "guest12345", "test123456", "testtest12", "qq123456789",
+];
+
+/// Policy for a new password (DOMAIN.md "Users, roles and security"): at least 10 characters, not
+/// only digits, not one character repeated, not the user name (in any case, nor containing it),
+/// and not one of the common passwords above.
+pub fn validate_new(username: &str, password: &str) -> Result<()> {
+    let n = password.chars().count();
+    if n < 10 {
+        return Err(Error::invalid("password", "use at least 10 characters"));
+    }
+    if n > 128 {
+        return Err(Error::invalid("password", "use at most 128 characters"));
+    }
+    if password.chars().any(char::is_control) {
+        return Err(Error::invalid("password", "use letters, digits and symbols, no control characters"));
     }
     if password.chars().all(|c| c.is_ascii_digit()) {
         return Err(Error::invalid("password", "use letters or symbols as well as digits"));
+    }
+    let lower = password.to_lowercase();
+    let first = lower.chars().next();
+    if lower.chars().all(|c| Some(c) == first) {
+        return Err(Error::invalid("password", "use more than one character, repeated"));
+    }
+    let name = username.trim().to_lowercase();
+    if !name.is_empty() && lower.contains(&name) {
+        return Err(Error::invalid("password", "the password must not contain the user name"));
+    }
+    if COMMON.contains(&lower.as_str()) {
+        return Err(Error::invalid("password", "this password is on the list of common passwords: choose another"));
     }
     Ok(())
 }
@@ -48,10 +87,22 @@ mod tests {
         assert!(!verify("x", "not a hash"));
     }
 
+    #[rstest::rstest]
+    #[case::short("Counter#1", "at least 10")]
+    #[case::digits("12345678901", "digits")]
+    #[case::repeated("xxxxxxxxxxxx", "repeated")]
+    #[case::user_name("wangfang2026!", "user name")]
+    #[case::user_name_in_capitals("WANGFANG#2026", "user name")]
+    #[case::common("Password123", "common")]
+    #[case::demo_pattern("Cashier#2026", "common")]
+    fn weak_passwords_are_refused(#[case] pw: &str, #[case] why: &str) {
+        let e = validate_new("wangfang", pw).unwrap_err();
+        assert!(e.to_string().contains(why), "{pw}: {e}");
+    }
+
     #[test]
-    fn new_password_policy() {
-        assert!(validate_new("short").is_err());
-        assert!(validate_new("12345678").is_err());
-        assert!(validate_new("Counter#1").is_ok());
+    fn a_good_password_is_accepted() {
+        assert!(validate_new("wangfang", "Counter#2026x").is_ok());
+        assert!(validate_new("wangfang", "柜台收费二零二六年十二月").is_ok(), "Chinese characters count as characters");
     }
 }

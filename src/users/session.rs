@@ -1,6 +1,11 @@
 //! 登录会话: sessions. A log-in returns a random 256-bit token; the database keeps only its SHA-256,
 //! so a copy of the database cannot be used to act as a logged-in cashier. A session lasts at most
-//! 12 hours (a long shift) and ends at log-out.
+//! 12 hours (a long shift) and ends at log-out, or when an administrator disables the user, resets
+//! their password or changes their role.
+//!
+//! 锁屏: an idle counter locks its session (`lock`): every call with a locked session answers
+//! `SESSION_LOCKED` until the same user's password unlocks it (`unlock`, checked like a log-in), or
+//! the session is ended (log-out, so that another person can log in; the shift stays open).
 
 use chrono::{DateTime, Duration, FixedOffset};
 use rand::RngCore;
@@ -39,14 +44,14 @@ pub async fn create(
 
 macro_rules! session_select {
     () => {
-        "SELECT s.user_id, s.expires_at, s.ended_at, u.username, u.display_name, u.role, u.disabled"
+        "SELECT s.user_id, s.expires_at, s.ended_at, u.username, u.display_name, u.role, u.disabled, s.locked_at"
     };
 }
-type SessionRow = (i64, String, Option<String>, String, String, String, i64);
+type SessionRow = (i64, String, Option<String>, String, String, String, i64, Option<String>);
 
-/// The user of a session row, or `SessionExpired` (none, ended, expired, or user disabled).
-fn live(row: Option<SessionRow>, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo)> {
-    let Some((user_id, expires_at, ended_at, username, display_name, role, disabled)) = row else {
+/// A session as it stands, before asking whether it may act.
+fn state(row: Option<SessionRow>, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo, bool)> {
+    let Some((user_id, expires_at, ended_at, username, display_name, role, disabled, locked_at)) = row else {
         return Err(Error::SessionExpired);
     };
     let expires =
@@ -54,22 +59,75 @@ fn live(row: Option<SessionRow>, now: DateTime<FixedOffset>) -> Result<(i64, Use
     if ended_at.is_some() || expires <= now || disabled != 0 {
         return Err(Error::SessionExpired);
     }
-    Ok((user_id, UserInfo { username, display_name, role: Role::parse(&role)? }))
+    Ok((user_id, UserInfo { username, display_name, role: Role::parse(&role)? }, locked_at.is_some()))
 }
 
-/// The user of a live session, or `SessionExpired` (ended, expired, unknown, or user disabled).
-pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo)> {
+/// The user of a session row, or `SessionExpired` (none, ended, expired, or user disabled) or
+/// `SessionLocked` (the screen is locked).
+fn live(row: Option<SessionRow>, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo)> {
+    let (user_id, user, locked) = state(row, now)?;
+    if locked {
+        return Err(Error::SessionLocked { username: user.username });
+    }
+    Ok((user_id, user))
+}
+
+async fn row_of(conn: &mut SqliteConnection, token: &str) -> Result<Option<SessionRow>> {
     if token.len() != 64 {
         return Err(Error::SessionExpired);
     }
-    let row: Option<SessionRow> = sqlx::query_as(concat!(
+    Ok(sqlx::query_as(concat!(
         session_select!(),
         " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?"
     ))
     .bind(token_hash(token))
     .fetch_optional(conn)
-    .await?;
-    live(row, now)
+    .await?)
+}
+
+/// The user of a live session, or `SessionExpired` (ended, expired, unknown, or user disabled) or
+/// `SessionLocked`.
+pub async fn user_of(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<(i64, UserInfo)> {
+    live(row_of(conn, token).await?, now)
+}
+
+/// The user of a session that has not ended, locked or not (to unlock it, or to log it out), and
+/// whether it is locked.
+pub async fn user_of_any(
+    conn: &mut SqliteConnection,
+    token: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(i64, UserInfo, bool)> {
+    state(row_of(conn, token).await?, now)
+}
+
+/// Lock a session (an idle counter). Locking a locked session keeps the first time.
+pub async fn lock(conn: &mut SqliteConnection, token: &str, now: DateTime<FixedOffset>) -> Result<()> {
+    sqlx::query("UPDATE sessions SET locked_at = COALESCE(locked_at, ?) WHERE token_hash = ? AND ended_at IS NULL")
+        .bind(now.to_rfc3339())
+        .bind(token_hash(token))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Unlock a session (after its user's password was checked).
+pub async fn unlock(conn: &mut SqliteConnection, token: &str) -> Result<()> {
+    sqlx::query("UPDATE sessions SET locked_at = NULL WHERE token_hash = ? AND ended_at IS NULL")
+        .bind(token_hash(token))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// End every session of a user (disabled, password reset, role changed). Returns how many.
+pub async fn end_all_of(conn: &mut SqliteConnection, user_id: i64, now: DateTime<FixedOffset>) -> Result<u64> {
+    let res = sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
+        .bind(now.to_rfc3339())
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(res.rows_affected())
 }
 
 /// An open shift's columns: id, opened_at, float in fen.
@@ -98,13 +156,26 @@ pub fn user_and_open_shift_from(
     row: Option<&sqlx::sqlite::SqliteRow>,
     now: DateTime<FixedOffset>,
 ) -> Result<(i64, UserInfo, Option<ShiftColumns>)> {
-    type Row = (i64, String, Option<String>, String, String, String, i64, Option<i64>, Option<String>, Option<i64>);
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+    );
     let Some(row) = row else {
         return Err(Error::SessionExpired);
     };
-    let (user_id, expires_at, ended_at, username, display_name, role, disabled, id, opened_at, float): Row =
+    let (user_id, expires_at, ended_at, username, display_name, role, disabled, locked_at, id, opened_at, float): Row =
         sqlx::FromRow::from_row(row)?;
-    let (user_id, user) = live(Some((user_id, expires_at, ended_at, username, display_name, role, disabled)), now)?;
+    let (user_id, user) =
+        live(Some((user_id, expires_at, ended_at, username, display_name, role, disabled, locked_at)), now)?;
     let shift = match (id, opened_at, float) {
         (Some(id), Some(opened_at), Some(float)) => Some((id, opened_at, float)),
         _ => None,

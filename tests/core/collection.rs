@@ -4,7 +4,8 @@ use cashdesk::{
     Error,
     desk::{
         Desk, InitOptions, LoginRequest, TokenRequest,
-        counter::{CloseShiftRequest, DepositRequest, OpenShiftRequest, VoidRequest},
+        shift::{CloseShiftRequest, DepositRequest, OpenShiftRequest},
+        void::VoidRequest,
     },
     money::Yuan,
     payments::{CollectRequest, LineKind, Method, VendRequest, VoucherInput},
@@ -23,7 +24,7 @@ pub(crate) async fn login(c: &Counter, user: &str) -> String {
 }
 
 pub(crate) async fn login_on(desk: &Desk, user: &str) -> String {
-    desk.login(LoginRequest { username: user.into(), password: "Counter#1".into() }).await.unwrap().token
+    desk.login(LoginRequest { username: user.into(), password: "Counter#2026".into() }).await.unwrap().token
 }
 
 /// Close the counter's database and open it again, as after a restart (migrations run again).
@@ -62,6 +63,7 @@ pub(crate) fn cash(token: &str, account: &str, amount: &str, tendered: &str) -> 
         method: Method::Cash,
         amount: amount.into(),
         tendered: Some(tendered.into()),
+        confirm_large: false,
         voucher: None,
         waive_late_fee: None,
         approval: None,
@@ -84,7 +86,8 @@ fn vend_cash(token: &str, amount: &str, approval: Option<ApprovalInput>) -> Vend
         account_no: "3100000003".into(),
         method: Method::Cash,
         amount: amount.into(),
-        tendered: None,
+        tendered: Some(amount.into()),
+        confirm_large: false,
         voucher: None,
         approval,
     }
@@ -135,7 +138,7 @@ async fn a_cash_payment_settles_oldest_first_and_writes_everything_in_one_go() {
     );
     assert_eq!(done.prepaid_after, y("69.12"));
     assert_eq!(done.amount_words, "人民币叁佰元整");
-    let q = c.desk.quote("test", "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await.unwrap();
+    let q = c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await.unwrap();
     assert!(q.bills.is_empty(), "everything is settled");
     assert_eq!(count(&c, "SELECT COUNT(*) FROM outbox WHERE kind = 'payment'").await, 1);
     assert_eq!(count(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'payment.cash'").await, 1);
@@ -221,12 +224,12 @@ async fn a_partial_payment_pays_the_fee_first_and_leaves_the_rest_owed() {
     open(&c, &t, "0").await;
     c.desk.collect(cash(&t, "3100000001", "2.00", "2.00")).await.unwrap();
     // Of the 3.33 fee, 2.00 was received and 1.33 stays owed; the principal is untouched.
-    let q = c.desk.quote("test", "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await.unwrap();
+    let q = c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await.unwrap();
     assert_eq!(q.bills[0].principal, y("158.49"));
     assert_eq!(q.bills[0].late_fee, y("1.33"), "the fee not yet paid is carried, not recomputed from the due date");
     // Five days later, 5 more days accrue on the unpaid principal: 0.79, not raised to another
     // 1.00, because the 1-yuan minimum is a minimum of the bill's total and 3.33 was charged already.
-    let q = c.desk.quote("test", "3100000001", at("2026-01-15T09:00:00+08:00").date_naive()).await.unwrap();
+    let q = c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000001", at("2026-01-15T09:00:00+08:00").date_naive()).await.unwrap();
     assert_eq!(q.bills[0].late_fee, y("2.12"));
 }
 
@@ -263,6 +266,7 @@ async fn a_bank_voucher_pays_once_and_the_refusal_names_the_first_use() {
         method: Method::Transfer,
         amount: String::new(),
         tendered: None,
+        confirm_large: false,
         voucher: Some(voucher(serial, "10700.00")),
         waive_late_fee: None,
         approval: None,
@@ -295,7 +299,7 @@ async fn holiday_cash_on_a_sunday_with_a_supervisor_up_to_5000() {
     open(&c, &t, "500").await;
     let none = c.desk.vend(vend_cash(&t, "100.00", None)).await.unwrap_err();
     assert_eq!(none.code(), "APPROVAL_REQUIRED");
-    let over = c.desk.vend(vend_cash(&t, "5000.01", approval("super1", "Counter#1"))).await.unwrap_err();
+    let over = c.desk.vend(vend_cash(&t, "5000.01", approval("super1", "Counter#2026"))).await.unwrap_err();
     assert_eq!(over.code(), "HOLIDAY_CASH_LIMIT", "5,000.01 is over the limit");
     let wrong = c.desk.vend(vend_cash(&t, "5000.00", approval("super1", "wrong-password"))).await.unwrap_err();
     assert_eq!(wrong.code(), "APPROVAL_INVALID");
@@ -304,9 +308,9 @@ async fn holiday_cash_on_a_sunday_with_a_supervisor_up_to_5000() {
         1,
         "the wrong approver password counts"
     );
-    let not_sup = c.desk.vend(vend_cash(&t, "5000.00", approval("finance1", "Counter#1"))).await.unwrap_err();
+    let not_sup = c.desk.vend(vend_cash(&t, "5000.00", approval("finance1", "Counter#2026"))).await.unwrap_err();
     assert_eq!(not_sup.code(), "APPROVAL_ROLE");
-    let done = c.desk.vend(vend_cash(&t, "5000.00", approval("super1", "Counter#1"))).await.unwrap();
+    let done = c.desk.vend(vend_cash(&t, "5000.00", approval("super1", "Counter#2026"))).await.unwrap();
     assert_eq!(done.holiday_cash_due.unwrap().to_string(), "2026-03-02", "due at the bank the next working day");
     assert_eq!(done.prepaid_after, y("10000.00"));
     assert_eq!(done.approved_by.as_deref(), Some("super1"));
@@ -323,13 +327,13 @@ async fn holiday_cash_on_a_sunday_with_a_supervisor_up_to_5000() {
     // Monday: everyone logging in at this terminal is told it is due; Tuesday it is overdue and blocks.
     c.clock.set(at("2026-03-02T08:30:00+08:00"));
     let monday =
-        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap();
+        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap();
     assert_eq!(monday.notices.iter().map(|n| n.code.as_str()).collect::<Vec<_>>(), ["HOLIDAY_CASH_DUE"]);
     c.clock.set(at("2026-03-07T10:00:00+08:00"));
     let saturday =
-        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap();
+        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap();
     assert_eq!(saturday.notices[0].code, "HOLIDAY_CASH_OVERDUE");
-    let blocked = c.desk.vend(vend_cash(&saturday.token, "10.00", approval("super1", "Counter#1"))).await.unwrap_err();
+    let blocked = c.desk.vend(vend_cash(&saturday.token, "10.00", approval("super1", "Counter#2026"))).await.unwrap_err();
     assert_eq!(blocked.code(), "HOLIDAY_CASH_OVERDUE");
     c.desk
         .deposit(DepositRequest {
@@ -341,7 +345,7 @@ async fn holiday_cash_on_a_sunday_with_a_supervisor_up_to_5000() {
         .await
         .unwrap();
     c.desk
-        .vend(vend_cash(&saturday.token, "10.00", approval("super1", "Counter#1")))
+        .vend(vend_cash(&saturday.token, "10.00", approval("super1", "Counter#2026")))
         .await
         .expect("deposited: holiday cash allowed again");
 }
@@ -351,7 +355,7 @@ async fn bank_first_categories_cannot_buy_with_cash_on_a_working_day() {
     let c = with_accounts("2026-03-02T10:00:00+08:00").await;
     let t = login(&c, "cashier1").await;
     open(&c, &t, "0").await;
-    let e = c.desk.vend(vend_cash(&t, "100.00", approval("super1", "Counter#1"))).await.unwrap_err();
+    let e = c.desk.vend(vend_cash(&t, "100.00", approval("super1", "Counter#2026"))).await.unwrap_err();
     assert_eq!(e.code(), "BANK_FIRST");
     let by_voucher = VendRequest {
         token: t.clone(),
@@ -359,6 +363,7 @@ async fn bank_first_categories_cannot_buy_with_cash_on_a_working_day() {
         method: Method::Transfer,
         amount: String::new(),
         tendered: None,
+        confirm_large: false,
         voucher: Some(VoucherInput { transfer_date: "2026-03-02".into(), ..voucher("SN777777", "3000.00") }),
         approval: None,
     };
@@ -373,7 +378,7 @@ async fn nobody_approves_their_own_request() {
     let c = with_accounts("2026-03-01T10:00:00+08:00").await;
     let t = login(&c, "super1").await;
     open(&c, &t, "0").await;
-    let e = c.desk.vend(vend_cash(&t, "100.00", approval("super1", "Counter#1"))).await.unwrap_err();
+    let e = c.desk.vend(vend_cash(&t, "100.00", approval("super1", "Counter#2026"))).await.unwrap_err();
     assert_eq!(e.code(), "APPROVAL_SELF");
     assert_eq!(count(&c, "SELECT COUNT(*) FROM payments").await, 0);
 }
@@ -394,7 +399,7 @@ async fn a_void_restores_the_exact_previous_state() {
     };
     assert_eq!(c.desk.void_payment(no_approval.clone()).await.unwrap_err().code(), "APPROVAL_REQUIRED");
     c.desk
-        .void_payment(VoidRequest { approval: approval("super1", "Counter#1"), ..no_approval.clone() })
+        .void_payment(VoidRequest { approval: approval("super1", "Counter#2026"), ..no_approval.clone() })
         .await
         .unwrap();
     assert_eq!(state(&c).await, before, "bills and balances are exactly as before the payment");
@@ -405,7 +410,7 @@ async fn a_void_restores_the_exact_previous_state() {
     );
     let twice = c
         .desk
-        .void_payment(VoidRequest { approval: approval("super1", "Counter#1"), ..no_approval })
+        .void_payment(VoidRequest { approval: approval("super1", "Counter#2026"), ..no_approval })
         .await
         .unwrap_err();
     assert_eq!(twice.code(), "VOID_REFUSED");
@@ -458,7 +463,7 @@ async fn shift_close_is_a_blind_count_and_a_difference_needs_a_supervisor() {
             token: t.clone(),
             counts: exact,
             reason: Some("找零误差".into()),
-            approval: approval("super1", "Counter#1"),
+            approval: approval("super1", "Counter#2026"),
         })
         .await
         .unwrap();
@@ -506,12 +511,12 @@ async fn a_waiver_covers_only_the_bills_the_payment_reaches() {
     open(&c, &t, "0").await;
     let req = CollectRequest {
         waive_late_fee: Some("困难用户，经批准减免".into()),
-        approval: approval("super1", "Counter#1"),
+        approval: approval("super1", "Counter#2026"),
         ..cash(&t, "3100000004", "500.00", "500.00")
     };
     let done = c.desk.collect(req).await.unwrap();
     assert_eq!(done.late_fee_waived, y("108.00"), "only 202512's fee: the payment does not reach 202601");
-    let q = c.desk.quote("test", "3100000004", at("2026-01-18T10:00:00+08:00").date_naive()).await.unwrap();
+    let q = c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000004", at("2026-01-18T10:00:00+08:00").date_naive()).await.unwrap();
     assert_eq!(q.bills[1].late_fee, y("18.00"), "202601 keeps its late fee");
     assert_eq!(q.bills[0].late_fee, Yuan::ZERO, "202512's fee was waived");
 }

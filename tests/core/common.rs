@@ -1,6 +1,6 @@
 use cashdesk::{
     config::TerminalCode,
-    desk::{Clock, Desk, InitOptions},
+    desk::{Clock, Desk, InitOptions, LoginRequest, users::AddUserRequest},
     users::Role,
 };
 use chrono::{DateTime, FixedOffset};
@@ -59,14 +59,37 @@ pub async fn counter(now: &str) -> Counter {
     Counter { desk, clock, dir }
 }
 
-/// A counter with one user of each role, password `Counter#1`.
+/// The test staff's password.
+pub const PW: &str = "Counter#2026";
+
+/// A session of `user` (password [`PW`]).
+pub async fn token(desk: &Desk, user: &str) -> String {
+    desk.login(LoginRequest { username: user.into(), password: PW.into() }).await.unwrap().token
+}
+
+/// The first administrator `admin`, then one user of each other role, as a counter gets them:
+/// `init`, then the administrator adds the others.
+pub async fn add_staff(desk: &Desk) {
+    desk.bootstrap_admin("admin", None, PW).await.unwrap();
+    let admin = token(desk, "admin").await;
+    for (name, role) in [("cashier1", Role::Cashier), ("super1", Role::Supervisor), ("finance1", Role::Finance)] {
+        desk.add_user(AddUserRequest {
+            token: admin.clone(),
+            username: name.into(),
+            display_name: None,
+            role,
+            password: PW.into(),
+        })
+        .await
+        .unwrap();
+    }
+    desk.logout(cashdesk::desk::TokenRequest { token: admin }).await.unwrap();
+}
+
+/// A counter with one user of each role, password [`PW`].
 pub async fn staffed(now: &str) -> Counter {
     let c = counter(now).await;
-    for (name, role) in
-        [("cashier1", Role::Cashier), ("super1", Role::Supervisor), ("finance1", Role::Finance), ("admin", Role::Admin)]
-    {
-        c.desk.add_user("test", name, None, role, "Counter#1").await.unwrap();
-    }
+    add_staff(&c.desk).await;
     c
 }
 
@@ -87,7 +110,8 @@ pub const BILLS_CSV: &str = "account_no,period,kwh,amount,due_date,paid
 
 pub async fn with_accounts(now: &str) -> Counter {
     let c = staffed(now).await;
-    c.desk.import_accounts("test", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
-    c.desk.import_bills("test", "bills.csv", BILLS_CSV.as_bytes()).await.unwrap();
+    let admin = token(&c.desk, "admin").await;
+    c.desk.import_accounts(&admin, "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    c.desk.import_bills(&admin, "bills.csv", BILLS_CSV.as_bytes()).await.unwrap();
     c
 }

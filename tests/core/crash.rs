@@ -9,7 +9,7 @@
 use std::{process::Command, time::Duration};
 
 use cashdesk::{
-    desk::{Desk, InitOptions, LoginRequest, counter::OpenShiftRequest},
+    desk::{Desk, InitOptions, LoginRequest, shift::OpenShiftRequest},
     payments::{CollectRequest, Method},
 };
 use rand::{Rng, SeedableRng};
@@ -22,7 +22,7 @@ async fn worker() {
     let Some(path) = std::env::var_os(DB_VAR) else { return };
     let desk = Desk::open(std::path::Path::new(&path), InitOptions { terminal: None, utility: None }).await.unwrap();
     let token =
-        desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+        desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token;
     for i in 0u64.. {
         let amount = format!("{}.{:02}", 1 + i % 7, i % 100);
         let req = CollectRequest {
@@ -31,6 +31,7 @@ async fn worker() {
             method: Method::Cash,
             amount: amount.clone(),
             tendered: Some("100.00".into()),
+            confirm_large: false,
             voucher: None,
             waive_late_fee: None,
             approval: None,
@@ -48,7 +49,7 @@ async fn scalar(pool: &sqlx::SqlitePool, sql: &'static str) -> i64 {
 async fn kill_during_payments_leaves_nothing_half_done() {
     let c = crate::common::with_accounts("2026-01-10T09:00:00+08:00").await;
     let t =
-        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token;
     c.desk.open_shift(OpenShiftRequest { token: t, float: "0".into() }).await.unwrap();
     let path = c.db_path();
     let (bills_before, balance_before) = (

@@ -1,9 +1,9 @@
 use cashdesk::{
     Error,
-    desk::{AccountRequest, LoginRequest, SearchRequest, TokenRequest},
+    desk::{AccountRequest, LoginRequest, SearchRequest, TokenRequest, users::UserRequest},
 };
 
-use crate::common::{at, staffed, with_accounts};
+use crate::common::{PW, at, staffed, token, with_accounts};
 
 fn creds(u: &str, p: &str) -> LoginRequest {
     LoginRequest { username: u.into(), password: p.into() }
@@ -18,7 +18,7 @@ async fn audit_actions(c: &crate::common::Counter) -> Vec<String> {
 #[tokio::test]
 async fn good_password_logs_in_and_is_audited() {
     let c = staffed("2026-03-02T09:00:00+08:00").await;
-    let r = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
+    let r = c.desk.login(creds("cashier1", PW)).await.unwrap();
     assert_eq!(r.user.username, "cashier1");
     assert_eq!(r.token.len(), 64);
     assert_eq!(audit_actions(&c).await.last().unwrap(), "login.ok");
@@ -34,21 +34,24 @@ async fn good_password_logs_in_and_is_audited() {
 #[tokio::test]
 async fn five_wrong_passwords_lock_for_fifteen_minutes_then_it_expires() {
     let c = staffed("2026-03-02T09:00:00+08:00").await;
-    for attempt in 1..=4 {
+    for attempt in 1..=5 {
         let e = c.desk.login(creds("cashier1", "wrong-pass")).await.unwrap_err();
         assert!(matches!(e, Error::AuthInvalid), "attempt {attempt}: {e:?}");
     }
-    let e = c.desk.login(creds("cashier1", "wrong-pass")).await.unwrap_err();
-    match e {
-        Error::AuthLocked { until } => assert_eq!(until, "09:15", "locked for 15 minutes from 09:00"),
-        other => panic!("the fifth failure must lock: {other:?}"),
-    }
-    // Even the right password is refused while locked.
+    let (failed, until): (i64, Option<String>) =
+        sqlx::query_as("SELECT failed_attempts, locked_until FROM users WHERE username = 'cashier1'")
+            .fetch_one(c.desk.pool())
+            .await
+            .unwrap();
+    assert_eq!(failed, 5);
+    assert_eq!(until.as_deref(), Some("2026-03-02T09:15:00+08:00"), "locked for 15 minutes from 09:00");
+    // While locked even the right password is refused, with the answer a wrong one gets: the lock
+    // tells a guesser nothing, and the password is not even compared.
     c.clock.set(at("2026-03-02T09:14:00+08:00"));
-    assert!(matches!(c.desk.login(creds("cashier1", "Counter#1")).await, Err(Error::AuthLocked { .. })));
+    assert!(matches!(c.desk.login(creds("cashier1", PW)).await, Err(Error::AuthInvalid)));
     // After 15 minutes the right password works again and resets the count.
     c.clock.set(at("2026-03-02T09:15:00+08:00"));
-    c.desk.login(creds("cashier1", "Counter#1")).await.expect("the lock has expired");
+    c.desk.login(creds("cashier1", PW)).await.expect("the lock has expired");
     let (failed,): (i64,) = sqlx::query_as("SELECT failed_attempts FROM users WHERE username = 'cashier1'")
         .fetch_one(c.desk.pool())
         .await
@@ -60,13 +63,49 @@ async fn five_wrong_passwords_lock_for_fifteen_minutes_then_it_expires() {
     assert!(actions.contains(&"login.refused".to_string()));
 }
 
+/// Before the password is checked, nothing tells an unknown name, a locked user and a disabled
+/// user apart from a wrong password; only the right password of a disabled user says so.
+#[tokio::test]
+async fn a_refusal_does_not_tell_whether_a_name_exists_is_locked_or_disabled() {
+    let c = staffed("2026-03-02T09:00:00+08:00").await;
+    let admin = token(&c.desk, "admin").await;
+    c.desk.disable_user(UserRequest { token: admin, username: "finance1".into() }).await.unwrap();
+    for _ in 0..5 {
+        let _ = c.desk.login(creds("super1", "wrong-pass")).await;
+    }
+    for (who, pw) in [("nobody", "wrong-pass"), ("super1", "wrong-pass"), ("super1", PW), ("finance1", "wrong-pass")] {
+        let e = c.desk.login(creds(who, pw)).await.unwrap_err();
+        assert_eq!(e.code(), "AUTH_INVALID", "{who}/{pw}");
+        assert_eq!(e.body().message, Error::AuthInvalid.to_string(), "one message for all of them");
+    }
+    assert_eq!(c.desk.login(creds("finance1", PW)).await.unwrap_err().code(), "AUTH_DISABLED");
+}
+
+/// Twenty wrong passwords at once: each attempt is counted before it is checked, so no more than
+/// five are ever compared, and the right password among them does not get in once the lock holds.
+#[tokio::test]
+async fn parallel_wrong_passwords_cannot_exceed_the_lock_out_count() {
+    let c = staffed("2026-03-02T09:00:00+08:00").await;
+    let mut tries = Vec::new();
+    for i in 0..20 {
+        let desk = c.desk.clone();
+        tries.push(tokio::spawn(async move { desk.login(creds("cashier1", &format!("wrong-{i:02}-pass"))).await }));
+    }
+    for t in tries {
+        assert!(matches!(t.await.unwrap(), Err(Error::AuthInvalid)));
+    }
+    let compared: i64 = audit_actions(&c).await.iter().filter(|a| *a == "login.failed").count() as i64;
+    assert_eq!(compared, 5, "only five passwords were compared; the rest were refused by the lock");
+    assert!(matches!(c.desk.login(creds("cashier1", PW)).await, Err(Error::AuthInvalid)), "locked");
+}
+
 #[tokio::test]
 async fn a_success_resets_the_failure_count() {
     let c = staffed("2026-03-02T09:00:00+08:00").await;
     for _ in 0..4 {
         let _ = c.desk.login(creds("super1", "nope-nope")).await;
     }
-    c.desk.login(creds("super1", "Counter#1")).await.unwrap();
+    c.desk.login(creds("super1", PW)).await.unwrap();
     for _ in 0..4 {
         assert!(
             matches!(c.desk.login(creds("super1", "nope-nope")).await, Err(Error::AuthInvalid)),
@@ -85,7 +124,7 @@ async fn unknown_user_gets_the_same_answer_and_is_audited() {
 #[tokio::test]
 async fn logout_ends_the_session() {
     let c = with_accounts("2026-03-02T09:00:00+08:00").await;
-    let r = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
+    let r = c.desk.login(creds("cashier1", PW)).await.unwrap();
     c.desk.logout(TokenRequest { token: r.token.clone() }).await.unwrap();
     let e = c.desk.search_accounts(SearchRequest { token: r.token, query: "310".into() }).await.unwrap_err();
     assert!(matches!(e, Error::SessionExpired));
@@ -94,7 +133,7 @@ async fn logout_ends_the_session() {
 #[tokio::test]
 async fn sessions_expire_after_twelve_hours() {
     let c = with_accounts("2026-03-02T07:00:00+08:00").await;
-    let r = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
+    let r = c.desk.login(creds("cashier1", PW)).await.unwrap();
     c.clock.set(at("2026-03-02T19:00:01+08:00"));
     assert!(matches!(
         c.desk.search_accounts(SearchRequest { token: r.token, query: "310".into() }).await,
@@ -105,7 +144,7 @@ async fn sessions_expire_after_twelve_hours() {
 #[tokio::test]
 async fn administrators_do_not_see_customer_accounts() {
     let c = with_accounts("2026-03-02T09:00:00+08:00").await;
-    let r = c.desk.login(creds("admin", "Counter#1")).await.unwrap();
+    let r = c.desk.login(creds("admin", PW)).await.unwrap();
     let e = c.desk.account_view(AccountRequest { token: r.token, account_no: "3100000001".into() }).await.unwrap_err();
     assert_eq!(e.code(), "FORBIDDEN", "enforced in the core, not only hidden in the UI");
 }
@@ -113,11 +152,11 @@ async fn administrators_do_not_see_customer_accounts() {
 #[tokio::test]
 async fn supervisors_are_told_when_next_years_calendar_is_missing() {
     let c = staffed("2026-11-23T09:00:00+08:00").await;
-    let sup = c.desk.login(creds("super1", "Counter#1")).await.unwrap();
+    let sup = c.desk.login(creds("super1", PW)).await.unwrap();
     let codes: Vec<(String, Option<String>)> =
         sup.notices.iter().map(|n| (n.code.clone(), n.params.get("year").cloned())).collect();
     assert_eq!(codes, [("CALENDAR_MISSING".to_string(), Some("2027".to_string()))]);
-    let cashier = c.desk.login(creds("cashier1", "Counter#1")).await.unwrap();
+    let cashier = c.desk.login(creds("cashier1", PW)).await.unwrap();
     assert!(cashier.notices.is_empty(), "only supervisors and administrators are warned");
 }
 
@@ -126,13 +165,13 @@ async fn supervisors_are_told_when_next_years_calendar_is_missing() {
 #[tokio::test]
 async fn administrators_are_told_when_the_data_key_is_kept_in_a_file() {
     let c = with_accounts("2026-03-02T09:00:00+08:00").await;
-    let admin = c.desk.login(creds("admin", "Counter#1")).await.unwrap();
+    let admin = c.desk.login(creds("admin", PW)).await.unwrap();
     let notice = admin.notices.iter().find(|n| n.code == "DATA_KEY_IN_FILE").expect("the administrator is told");
     let file = notice.params.get("file").unwrap();
     assert!(file.ends_with("cashdesk.sqlite.datakey"), "{file}");
     assert!(std::path::Path::new(file).exists());
     for who in ["cashier1", "super1"] {
-        let other = c.desk.login(creds(who, "Counter#1")).await.unwrap();
+        let other = c.desk.login(creds(who, PW)).await.unwrap();
         assert!(other.notices.iter().all(|n| n.code != "DATA_KEY_IN_FILE"), "{who}");
     }
 }

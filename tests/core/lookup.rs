@@ -7,7 +7,7 @@ use cashdesk::{
 use crate::common::with_accounts;
 
 async fn token(c: &crate::common::Counter) -> String {
-    c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token
+    c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token
 }
 
 fn y(s: &str) -> Yuan {
@@ -75,7 +75,7 @@ async fn account_view_shows_arrears_with_late_fees_and_words() {
 #[tokio::test]
 async fn commercial_bill_across_the_year_boundary() {
     let c = with_accounts("2026-01-10T09:00:00+08:00").await;
-    let q = c.desk.quote("test", "3100000002", chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()).await.unwrap();
+    let q = c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000002", chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()).await.unwrap();
     assert_eq!(q.late_fee_total, y("620.00"), "DOMAIN.md: 16 days at 2‰ + 10 days at 3‰ on 10,000.00");
 }
 
@@ -93,8 +93,8 @@ async fn unknown_account_is_a_clear_error() {
 #[tokio::test]
 async fn the_demo_has_what_the_issue_asks_for() {
     let mut c = crate::common::counter("2026-11-23T09:00:00+08:00").await;
-    assert!(c.desk.seed_demo("test").await.unwrap());
-    assert!(!c.desk.seed_demo("test").await.unwrap(), "seeding twice adds nothing");
+    assert!(c.desk.seed_demo().await.unwrap());
+    assert!(!c.desk.seed_demo().await.unwrap(), "seeding twice adds nothing");
     let pool = c.desk.pool();
     let (accounts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts").fetch_one(pool).await.unwrap();
     assert!(accounts >= 200);

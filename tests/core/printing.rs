@@ -3,7 +3,8 @@
 use cashdesk::{
     desk::{
         LoginRequest,
-        counter::{OpenShiftRequest, VoidRequest},
+        shift::OpenShiftRequest,
+        void::VoidRequest,
         printing::{ReceiptRequest, SetPrintSettingsRequest},
     },
     payments::{CollectRequest, Method, VendRequest},
@@ -26,7 +27,7 @@ fn pdftotext(path: &std::path::Path) -> String {
 
 async fn paid(c: &Counter) -> (String, String) {
     let t =
-        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token;
     c.desk.open_shift(OpenShiftRequest { token: t.clone(), float: "500".into() }).await.unwrap();
     let req = CollectRequest {
         token: t.clone(),
@@ -34,6 +35,7 @@ async fn paid(c: &Counter) -> (String, String) {
         method: Method::Cash,
         amount: "300.00".into(),
         tendered: Some("400.00".into()),
+        confirm_large: false,
         voucher: None,
         waive_late_fee: None,
         approval: None,
@@ -56,7 +58,7 @@ async fn the_receipt_has_three_copies_the_words_and_reprints_are_marked_and_audi
     let (_, receipt_no) = paid(&c).await;
     let first = c.dir.path().join("first.pdf");
     assert_eq!(
-        c.desk.print_receipt_to_file("cashier1", &receipt_no, &first).await.unwrap(),
+        c.desk.print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &receipt_no, &first).await.unwrap(),
         None,
         "the first print is the original"
     );
@@ -70,7 +72,7 @@ async fn the_receipt_has_three_copies_the_words_and_reprints_are_marked_and_audi
     assert!(!text.contains("重打"), "an original is not marked as a reprint");
 
     let again = c.dir.path().join("again.pdf");
-    assert_eq!(c.desk.print_receipt_to_file("cashier1", &receipt_no, &again).await.unwrap(), Some(1));
+    assert_eq!(c.desk.print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &receipt_no, &again).await.unwrap(), Some(1));
     let text = pdftotext(&again);
     assert!(text.contains("重打"), "{text}");
     assert_eq!(actions(&c).await, ["receipt.print", "receipt.reprint"]);
@@ -85,7 +87,7 @@ async fn a_reprint_shows_the_original_even_after_the_account_changes() {
         .await
         .unwrap();
     let out = c.dir.path().join("r.pdf");
-    c.desk.print_receipt_to_file("cashier1", &receipt_no, &out).await.unwrap();
+    c.desk.print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &receipt_no, &out).await.unwrap();
     let text = pdftotext(&out);
     assert!(text.contains("张建国") && !text.contains("李四"), "the receipt is a snapshot of the payment");
 }
@@ -94,13 +96,13 @@ async fn a_reprint_shows_the_original_even_after_the_account_changes() {
 async fn a_voided_receipt_prints_void() {
     let c = with_accounts("2026-01-10T09:00:00+08:00").await;
     let (t, receipt_no) = paid(&c).await;
-    let approval = Some(ApprovalInput { username: "super1".into(), password: "Counter#1".into() });
+    let approval = Some(ApprovalInput { username: "super1".into(), password: "Counter#2026".into() });
     c.desk
         .void_payment(VoidRequest { token: t, receipt_no: receipt_no.clone(), reason: "收错户号".into(), approval })
         .await
         .unwrap();
     let out = c.dir.path().join("void.pdf");
-    c.desk.print_receipt_to_file("cashier1", &receipt_no, &out).await.unwrap();
+    c.desk.print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &receipt_no, &out).await.unwrap();
     assert!(pdftotext(&out).contains("作废"));
 }
 
@@ -108,21 +110,22 @@ async fn a_voided_receipt_prints_void() {
 async fn a_vend_slip_has_two_copies() {
     let c = with_accounts("2026-03-01T10:00:00+08:00").await;
     let t =
-        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token;
     c.desk.open_shift(OpenShiftRequest { token: t.clone(), float: "0".into() }).await.unwrap();
-    let approval = Some(ApprovalInput { username: "super1".into(), password: "Counter#1".into() });
+    let approval = Some(ApprovalInput { username: "super1".into(), password: "Counter#2026".into() });
     let req = VendRequest {
         token: t,
         account_no: "3100000003".into(),
         method: Method::Cash,
         amount: "800.00".into(),
-        tendered: None,
+        tendered: Some("800.00".into()),
+        confirm_large: false,
         voucher: None,
         approval,
     };
     let done = c.desk.vend(req).await.unwrap();
     let out = c.dir.path().join("vend.pdf");
-    c.desk.print_receipt_to_file("cashier1", &done.receipt_no, &out).await.unwrap();
+    c.desk.print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &done.receipt_no, &out).await.unwrap();
     let text = pdftotext(&out);
     assert!(
         text.contains("第一联") && text.contains("第二联") && !text.contains("第三联"),
@@ -152,7 +155,7 @@ async fn printing_needs_a_configured_printer_and_only_supervisors_configure_it()
         .await
         .unwrap_err();
     assert_eq!(e.code(), "FORBIDDEN", "a cashier does not change the printer");
-    let s = c.desk.login(LoginRequest { username: "super1".into(), password: "Counter#1".into() }).await.unwrap().token;
+    let s = c.desk.login(LoginRequest { username: "super1".into(), password: "Counter#2026".into() }).await.unwrap().token;
     let set = c
         .desk
         .set_print_settings(SetPrintSettingsRequest {
@@ -173,7 +176,7 @@ async fn printing_needs_a_configured_printer_and_only_supervisors_configure_it()
 async fn the_shift_report_lists_every_transaction_and_the_shortage() {
     use base64::Engine;
     use cashdesk::{
-        desk::{counter::CloseShiftRequest, printing::ShiftReportRequest},
+        desk::{printing::ShiftReportRequest, shift::CloseShiftRequest},
         shifts::DenominationCount,
     };
     let c = with_accounts("2026-01-10T09:00:00+08:00").await;
@@ -183,7 +186,7 @@ async fn the_shift_report_lists_every_transaction_and_the_shortage() {
         DenominationCount { denomination: "100".into(), count: 7 },
         DenominationCount { denomination: "10".into(), count: 9 },
     ];
-    let approval = Some(ApprovalInput { username: "super1".into(), password: "Counter#1".into() });
+    let approval = Some(ApprovalInput { username: "super1".into(), password: "Counter#2026".into() });
     c.desk
         .close_shift(CloseShiftRequest { token: t.clone(), counts, reason: Some("找零误差".into()), approval })
         .await
@@ -196,7 +199,7 @@ async fn the_shift_report_lists_every_transaction_and_the_shortage() {
         assert!(text.contains(want), "{want} missing:\n{text}");
     }
     let f =
-        c.desk.login(LoginRequest { username: "finance1".into(), password: "Counter#1".into() }).await.unwrap().token;
+        c.desk.login(LoginRequest { username: "finance1".into(), password: "Counter#2026".into() }).await.unwrap().token;
     assert!(
         c.desk.shift_report_pdf(ShiftReportRequest { token: f, shift_id: Some(1) }).await.is_ok(),
         "finance reviews any shift"

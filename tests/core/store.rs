@@ -94,7 +94,7 @@ async fn two_processes_appending_keep_one_audit_chain() {
     for round in 0..3 {
         for desk in [&c.desk, &other] {
             let r = desk
-                .login(cashdesk::desk::LoginRequest { username: "cashier1".into(), password: "Counter#1".into() })
+                .login(cashdesk::desk::LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() })
                 .await;
             assert!(r.is_ok(), "round {round}");
         }

@@ -2,7 +2,7 @@
 //! rebuild its tables, and works on afterwards (numbering, voids, sync).
 
 use cashdesk::{
-    desk::counter::{CloseShiftRequest, VoidRequest},
+    desk::{shift::CloseShiftRequest, void::VoidRequest},
     shifts::DenominationCount,
 };
 
@@ -110,7 +110,7 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
         .unwrap();
     open(&c, &t, "0").await;
     let day = at("2026-01-18T10:00:00+08:00").date_naive();
-    let owed_at_first = c.desk.quote("test", "3100000004", day).await.unwrap();
+    let owed_at_first = c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000004", day).await.unwrap();
     // 3100000004 owes two overdue periods: the payment settles bills and records their state before.
     let first = c.desk.collect(cash(&t, "3100000004", "2500.00", "2500.00")).await.unwrap();
     let second = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();
@@ -118,7 +118,7 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
         token: token.into(),
         receipt_no: receipt_no.into(),
         reason: "金额录错".into(),
-        approval: approval("super1", "Counter#1"),
+        approval: approval("super1", "Counter#2026"),
     };
     c.desk.void_payment(void(&t, &second.receipt_no)).await.unwrap();
     let pool = c.desk.pool();

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use cashdesk::{
     config::TerminalCode,
-    desk::{Clock, Desk, InitOptions, LoginRequest, counter::OpenShiftRequest},
+    desk::{Clock, Desk, InitOptions, LoginRequest, shift::OpenShiftRequest, users::AddUserRequest},
     payments::{CollectRequest, Method},
     sync::wire::{PushEvent, PushRequest, PushResponse},
     users::Role,
@@ -40,6 +40,7 @@ pub fn cash(token: &str, account: &str, amount: &str) -> CollectRequest {
         method: Method::Cash,
         amount: amount.into(),
         tendered: Some(amount.into()),
+        confirm_large: false,
         voucher: None,
         waive_late_fee: None,
         approval: None,
@@ -95,12 +96,17 @@ impl Ledger {
     }
 }
 
-/// A counter for `terminal` with the test staff (password `Counter#1`) and the test accounts.
+/// A counter for `terminal` with the test staff (password `Counter#2026`) and the test accounts.
 pub struct Counter {
     pub desk: Desk,
     pub clock: Clock,
     pub dir: tempfile::TempDir,
     pub cashier: String,
+}
+
+/// A session of the counter's administrator.
+pub async fn admin_token(desk: &Desk) -> String {
+    desk.login(LoginRequest { username: "admin".into(), password: "Counter#2026".into() }).await.unwrap().token
 }
 
 pub async fn counter(terminal: &str, now: &str, with_accounts: bool) -> Counter {
@@ -113,15 +119,25 @@ pub async fn counter(terminal: &str, now: &str, with_accounts: bool) -> Counter 
         // The data key in a file in the test's directory, never in the developer's own keyring.
         .with_data_key_source(cashdesk::datakey::KeySource::File(cashdesk::datakey::KeySource::file_for(&path)))
         .with_clock(clock.clone());
-    for (name, role) in [("cashier1", Role::Cashier), ("super1", Role::Supervisor), ("admin", Role::Admin)] {
-        desk.add_user("test", name, None, role, "Counter#1").await.unwrap();
+    desk.bootstrap_admin("admin", None, "Counter#2026").await.unwrap();
+    let admin = admin_token(&desk).await;
+    for (name, role) in [("cashier1", Role::Cashier), ("super1", Role::Supervisor)] {
+        desk.add_user(AddUserRequest {
+            token: admin.clone(),
+            username: name.into(),
+            display_name: None,
+            role,
+            password: "Counter#2026".into(),
+        })
+        .await
+        .unwrap();
     }
     if with_accounts {
-        desk.import_accounts("test", "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
-        desk.import_bills("test", "bills.csv", BILLS_CSV.as_bytes()).await.unwrap();
+        desk.import_accounts(&admin, "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+        desk.import_bills(&admin, "bills.csv", BILLS_CSV.as_bytes()).await.unwrap();
     }
     let cashier =
-        desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#1".into() }).await.unwrap().token;
+        desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token;
     desk.open_shift(OpenShiftRequest { token: cashier.clone(), float: "500.00".into() }).await.unwrap();
     Counter { desk, clock, dir, cashier }
 }

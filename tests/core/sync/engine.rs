@@ -46,7 +46,7 @@ async fn waiting(c: &Counter) -> i64 {
 }
 
 async fn login(c: &Counter, user: &str) -> String {
-    c.desk.login(LoginRequest { username: user.into(), password: "Counter#1".into() }).await.unwrap().token
+    c.desk.login(LoginRequest { username: user.into(), password: "Counter#2026".into() }).await.unwrap().token
 }
 
 /// A staffed counter with a memory token store, enrolled with a fresh fake ledger by the admin.
@@ -147,7 +147,8 @@ async fn push_marks_only_what_the_ledger_acknowledged() {
     let report = c.desk.sync_once().await.unwrap();
     assert_eq!((report.applied, report.duplicate, report.flagged), (0, 2, 1), "the scrambled push stored {more:?}");
     assert_eq!(waiting(&c).await, 0);
-    let flagged = c.desk.sync_flagged().await.unwrap();
+    let sup = crate::common::token(&c.desk, "super1").await;
+    let flagged = c.desk.sync_review(cashdesk::desk::TokenRequest { token: sup }).await.unwrap();
     assert_eq!(flagged.len(), 1);
     assert_eq!(flagged[0].event_id, suspense[0]);
     assert!(flagged[0].reason.contains("suspense"), "{:?}", flagged[0]);

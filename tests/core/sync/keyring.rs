@@ -101,7 +101,7 @@ async fn keyring_child() {
     let c = staffed("2026-11-23T10:00:00+08:00").await;
     let desk = c.desk.clone().with_token_store(Arc::new(KeyringStore));
     let admin =
-        desk.login(LoginRequest { username: "admin".into(), password: "Counter#1".into() }).await.unwrap().token;
+        desk.login(LoginRequest { username: "admin".into(), password: "Counter#2026".into() }).await.unwrap().token;
     desk.sync_enrol(SyncEnrolRequest { token: admin, url: url.clone(), code: CODE.into() }).await.unwrap();
     assert_eq!(KeyringStore.get("GY01-03").unwrap(), Some(Token::new(TOKEN).unwrap()));
     desk.sync_once().await.unwrap();

@@ -4,6 +4,6 @@ import type { DenominationCount } from "./DenominationCount";
 
 export type CloseShiftRequest = { token: string, counts: Array<DenominationCount>, 
 /**
- * Why the count differs (长款/短款), when it does.
+ * Why the close needs approval (长款/短款), when it does.
  */
 reason: string | null, approval: ApprovalInput | null, };

@@ -12,9 +12,13 @@ export type CollectRequest = { token: string, account_no: string, method: Method
  */
 amount: string, 
 /**
- * Cash handed over (cash only).
+ * Cash handed over (实收; cash only, required: the UI's exact-amount key types the amount).
  */
-tendered: string | null, voucher: VoucherInput | null, 
+tendered: string | null, 
+/**
+ * The cashier confirmed a large 实收 or 找零 a second time (`payments::tender`).
+ */
+confirm_large: boolean, voucher: VoucherInput | null, 
 /**
  * Waive the late fee of the bills settled (supervisor's approval and a reason).
  */

@@ -2,4 +2,8 @@
 import type { Notice } from "./Notice";
 import type { UserInfo } from "./UserInfo";
 
-export type LoginResult = { token: string, user: UserInfo, notices: Array<Notice>, };
+export type LoginResult = { token: string, user: UserInfo, notices: Array<Notice>, 
+/**
+ * The screen locks after this many minutes without a key or a click (a counter setting).
+ */
+idle_lock_minutes: number, };

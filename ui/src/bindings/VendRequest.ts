@@ -6,7 +6,11 @@ import type { VoucherInput } from "./VoucherInput";
 /**
  * Sell electricity to a prepaid account (F7).
  */
-export type VendRequest = { token: string, account_no: string, method: Method, amount: string, tendered: string | null, voucher: VoucherInput | null, 
+export type VendRequest = { token: string, account_no: string, method: Method, amount: string, tendered: string | null, 
+/**
+ * As for a payment.
+ */
+confirm_large: boolean, voucher: VoucherInput | null, 
 /**
  * Holiday cash needs a supervisor.
  */

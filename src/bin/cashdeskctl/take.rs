@@ -1,0 +1,229 @@
+//! `cashdeskctl collect|vend|void|deposit`: money at the counter from the command line. The
+//! cashier's password is the first line of standard input, a supervisor's the second with
+//! `--approver`.
+
+use std::path::PathBuf;
+
+use cashdesk::{
+    Error,
+    desk::{Desk, shift::DepositRequest, void::VoidRequest},
+    payments::{CollectRequest, Method, PaymentDone, VendRequest, VoucherInput},
+};
+use chrono::NaiveDate;
+
+use crate::Ctx;
+
+/// How the customer pays: shared by `collect` and `vend`.
+#[derive(Debug, clap::Args)]
+pub struct PayArgs {
+    #[arg(long, default_value = "")]
+    amount: String,
+    #[arg(long, value_parser = ["cash", "transfer"], default_value = "cash")]
+    method: String,
+    /// Cash handed over (实收); required for cash unless --exact.
+    #[arg(long)]
+    tendered: Option<String>,
+    /// The cash handed over is exactly the amount (no change).
+    #[arg(long, conflicts_with = "tendered")]
+    exact: bool,
+    /// Confirm a large 实收 or 找零 (above the policy's amounts) a second time.
+    #[arg(long)]
+    confirm_large: bool,
+    #[arg(long)]
+    bank: Option<String>,
+    #[arg(long)]
+    serial: Option<String>,
+    #[arg(long)]
+    payer: Option<String>,
+    #[arg(long)]
+    transfer_date: Option<String>,
+    /// A supervisor approving (holiday cash, waiver); their password is the second line of stdin.
+    #[arg(long)]
+    approver: Option<String>,
+    /// Write the receipt (the original print) to this PDF file.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CollectArgs {
+    account_no: String,
+    #[command(flatten)]
+    pay: PayArgs,
+    /// Waive the late fee, with this reason (needs --approver).
+    #[arg(long)]
+    waive: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VendArgs {
+    account_no: String,
+    #[command(flatten)]
+    pay: PayArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VoidArgs {
+    receipt_no: String,
+    #[arg(long)]
+    reason: String,
+    #[arg(long)]
+    approver: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DepositArgs {
+    #[arg(long)]
+    amount: String,
+    #[arg(long)]
+    bank: String,
+    #[arg(long)]
+    slip: String,
+}
+
+impl PayArgs {
+    fn voucher(&self, today: NaiveDate) -> Option<VoucherInput> {
+        (self.method == "transfer").then(|| VoucherInput {
+            bank: self.bank.clone().unwrap_or_default(),
+            serial: self.serial.clone().unwrap_or_default(),
+            payer: self.payer.clone().unwrap_or_default(),
+            amount: self.amount.clone(),
+            transfer_date: self.transfer_date.clone().unwrap_or_else(|| today.to_string()),
+        })
+    }
+
+    fn method(&self) -> Method {
+        if self.method == "transfer" { Method::Transfer } else { Method::Cash }
+    }
+
+    /// 实收 as typed, or the amount with --exact.
+    fn tendered(&self) -> Option<String> {
+        if self.exact { Some(self.amount.clone()) } else { self.tendered.clone() }
+    }
+}
+
+fn print_payment(ctx: &Ctx, done: &PaymentDone) -> Result<(), Error> {
+    let json = serde_json::json!({
+        "receipt_no": done.receipt_no,
+        "lines": done.lines.iter().map(|l| serde_json::json!({
+            "period": l.period.map(|p| p.to_string()), "kind": l.kind, "amount": l.amount,
+        })).collect::<Vec<_>>(),
+        "amount": done.amount,
+        "change": done.change,
+        "prepaid_after": done.prepaid_after,
+        "holiday_cash_due": done.holiday_cash_due,
+    });
+    ctx.print(&json, |_| {
+        println!("收据 {}  {} {}  {}", done.receipt_no, done.account_no, done.name, done.amount_words);
+        for l in &done.lines {
+            println!(
+                "  {:<8} {:<10} {:>12}",
+                l.period.map(|p| p.to_string()).unwrap_or_default(),
+                l.kind.label_zh(),
+                l.amount.to_string()
+            );
+        }
+        if let Some(change) = done.change {
+            println!("找零 {change}");
+        }
+        println!("预存余额 {}  校验码 {}", done.prepaid_after, done.verification_code);
+        if let Some(due) = done.holiday_cash_due {
+            println!("节假日现金: due at the bank on {due}");
+        }
+    })
+}
+
+/// After money was taken: the receipt to a file when asked, and what was taken.
+async fn finish(ctx: &Ctx, desk: &Desk, token: &str, done: &PaymentDone, pdf: Option<&PathBuf>) -> Result<(), Error> {
+    if let Some(out) = pdf {
+        desk.print_receipt_to_file(token, &done.receipt_no, out).await?;
+    }
+    print_payment(ctx, done)
+}
+
+pub async fn collect(ctx: &mut Ctx, args: CollectArgs) -> Result<(), Error> {
+    let desk = ctx.desk().await?;
+    let login = ctx.login(&desk).await?;
+    let approval = ctx.approval(args.pay.approver.as_deref());
+    let token = login.token.clone();
+    let result = async {
+        let req = CollectRequest {
+            token: token.clone(),
+            account_no: args.account_no.clone(),
+            method: args.pay.method(),
+            amount: args.pay.amount.clone(),
+            tendered: args.pay.tendered(),
+            confirm_large: args.pay.confirm_large,
+            voucher: args.pay.voucher(desk.today()),
+            waive_late_fee: args.waive.clone(),
+            approval: approval?,
+        };
+        let done = desk.collect(req).await?;
+        finish(ctx, &desk, &token, &done, args.pay.pdf.as_ref()).await
+    }
+    .await;
+    login.end(&desk, result).await
+}
+
+pub async fn vend(ctx: &mut Ctx, args: VendArgs) -> Result<(), Error> {
+    let desk = ctx.desk().await?;
+    let login = ctx.login(&desk).await?;
+    let approval = ctx.approval(args.pay.approver.as_deref());
+    let token = login.token.clone();
+    let result = async {
+        let req = VendRequest {
+            token: token.clone(),
+            account_no: args.account_no.clone(),
+            method: args.pay.method(),
+            amount: args.pay.amount.clone(),
+            tendered: args.pay.tendered(),
+            confirm_large: args.pay.confirm_large,
+            voucher: args.pay.voucher(desk.today()),
+            approval: approval?,
+        };
+        let done = desk.vend(req).await?;
+        finish(ctx, &desk, &token, &done, args.pay.pdf.as_ref()).await
+    }
+    .await;
+    login.end(&desk, result).await
+}
+
+pub async fn void(ctx: &mut Ctx, args: VoidArgs) -> Result<(), Error> {
+    let desk = ctx.desk().await?;
+    let login = ctx.login(&desk).await?;
+    let approval = ctx.approval(Some(&args.approver));
+    let result = match approval {
+        Ok(approval) => {
+            desk.void_payment(VoidRequest {
+                token: login.token.clone(),
+                receipt_no: args.receipt_no.clone(),
+                reason: args.reason.clone(),
+                approval,
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let done = login.end(&desk, result).await?;
+    ctx.print(&done, |d| println!("Receipt {} ({}) is void, approved by {}.", d.receipt_no, d.amount, d.approved_by))
+}
+
+pub async fn deposit(ctx: &mut Ctx, args: DepositArgs) -> Result<(), Error> {
+    let desk = ctx.desk().await?;
+    let login = ctx.login(&desk).await?;
+    let done = desk
+        .deposit(DepositRequest {
+            token: login.token.clone(),
+            amount: args.amount,
+            bank: args.bank,
+            slip_no: args.slip,
+        })
+        .await;
+    let done = login.end(&desk, done).await?;
+    ctx.print(&done, |d| {
+        println!(
+            "Deposited {} at {} (slip {}); holiday cash covered: {}.",
+            d.amount, d.bank, d.slip_no, d.holiday_cash_covered
+        )
+    })
+}

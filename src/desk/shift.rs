@@ -1,0 +1,335 @@
+//! 开班、解款、交班: a shift at this terminal — opened with a float, cash taken to the bank, closed
+//! with a blind count — and the checks every money operation of a shift starts with (the cashier
+//! and their open shift).
+//!
+//! Each operation runs in one transaction with its audit entry and its outbox event. The blind
+//! count (`shifts` module docs): every count submitted at close is kept and audited in its own
+//! transaction *before* anything is answered, with its denominations; a count that differs, or any
+//! count after one that differed, is refused with `COUNT_NEEDS_APPROVAL`, which carries no amount
+//! (nor does any log line); the close then needs a reason and a supervisor. Expected cash, the
+//! difference and every attempt are answered only once the shift is closed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{SqliteConnection, sqlite::SqliteRow};
+use std::sync::LazyLock;
+
+use super::{Desk, Session, TokenRequest, text};
+use crate::{
+    Error, Result,
+    money::Yuan,
+    payments::{money_field, positive_money},
+    shifts::{
+        self, CashCount, CloseOutcome, CountAttempt, DenominationCount, HolidayCashDue, ShiftInfo, db as shifts_db,
+        deposit,
+    },
+    store,
+    sync::outbox,
+    users::{Action, approval::ApprovalInput, session},
+};
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct OpenShiftRequest {
+    pub token: String,
+    /// 备用金
+    pub float: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct CloseShiftRequest {
+    pub token: String,
+    pub counts: Vec<DenominationCount>,
+    /// Why the close needs approval (长款/短款), when it does.
+    pub reason: Option<String>,
+    pub approval: Option<ApprovalInput>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct DepositRequest {
+    pub token: String,
+    pub amount: String,
+    pub bank: String,
+    pub slip_no: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DepositDone {
+    pub amount: Yuan,
+    pub bank: String,
+    pub slip_no: String,
+    /// Holiday cash this deposit covered.
+    pub holiday_cash_covered: Yuan,
+}
+
+redact_token_debug!(OpenShiftRequest, CloseShiftRequest, DepositRequest);
+
+/// Inside a write transaction: the shift checked before it (and before any approval) is still
+/// open. Closing it in between must not leave money in a closed shift.
+pub(super) async fn still_open(conn: &mut SqliteConnection, shift_id: i64) -> Result<()> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM shifts WHERE id = ? AND closed_at IS NULL")
+        .bind(shift_id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|_| ()).ok_or(Error::ShiftNotOpen)
+}
+
+/// Expected cash in a shift's drawer now (never answered to a cashier before the close).
+async fn drawer_expected(conn: &mut SqliteConnection, shift: &shifts_db::OpenShift) -> Result<Yuan> {
+    let kept = shifts_db::cash_kept(conn, shift.id).await?;
+    let deposited = shifts_db::deposited(conn, shift.id).await?;
+    Ok(shifts::expected_cash(shift.float, kept, deposited))
+}
+
+pub(super) fn attempts_of(counts: Vec<shifts_db::StoredCount>) -> Vec<CountAttempt> {
+    counts
+        .into_iter()
+        .map(|c| CountAttempt {
+            attempt: c.attempt,
+            counted: c.counted,
+            counted_at: super::printing::local_time(&c.counted_at),
+            matches: Some(c.matches),
+        })
+        .collect()
+}
+
+impl Desk {
+    /// The person behind `token`, allowed to do `action`, and their open shift here.
+    pub(super) async fn collector(&self, token: &str, action: Action) -> Result<(Session, shifts_db::OpenShift)> {
+        let mut conn = self.pool().acquire().await?;
+        self.collector_on(&mut conn, token, action).await
+    }
+
+    /// [`Self::collector`], read on the caller's connection.
+    pub(super) async fn collector_on(
+        &self,
+        conn: &mut SqliteConnection,
+        token: &str,
+        action: Action,
+    ) -> Result<(Session, shifts_db::OpenShift)> {
+        let row = sqlx::query(session::USER_AND_OPEN_SHIFT)
+            .bind(self.terminal().as_str())
+            .bind(session::token_param(token)?)
+            .fetch_optional(conn)
+            .await?;
+        self.collector_from(row.as_ref(), action)
+    }
+
+    /// Decode a row of `session::USER_AND_OPEN_SHIFT` and check the role and the open shift.
+    pub(super) fn collector_from(
+        &self,
+        row: Option<&SqliteRow>,
+        action: Action,
+    ) -> Result<(Session, shifts_db::OpenShift)> {
+        let (user_id, user, shift) = session::user_and_open_shift_from(row, self.now())?;
+        user.role.require(action)?;
+        let (id, opened_at, float) = shift.ok_or(Error::ShiftNotOpen)?;
+        let terminal = self.terminal().as_str().to_string();
+        let shift = shifts_db::OpenShift { id, user_id, terminal, opened_at, float: Yuan::from_fen(float) };
+        Ok((Session { user_id, user }, shift))
+    }
+
+    /// 开班: open a shift at this terminal with a float.
+    pub async fn open_shift(&self, req: OpenShiftRequest) -> Result<ShiftInfo> {
+        let s = self.authorise(&req.token, Action::OpenShift).await?;
+        let float = money_field("float", &req.float)?;
+        let now = self.now();
+        let mut tx = store::write_tx(self.writer()).await?;
+        let id = shifts_db::insert(&mut tx, s.user_id, self.terminal().as_str(), float, now).await?;
+        let info = shifts_db::info(&mut tx, id).await?;
+        let event_id = outbox::new_event_id();
+        self.audit(&mut tx, &s.user.username, "shift.open", Some(&id.to_string()), json!({"float": float})).await?;
+        let payload = json!({"event_id": event_id, "shift": id, "cashier": s.user.username, "float": float, "opened_at": info.opened_at});
+        outbox::append(&mut tx, &event_id, "shift.open", self.terminal().as_str(), &payload, now).await?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    /// The caller's open shift at this terminal, if any.
+    pub async fn current_shift(&self, req: TokenRequest) -> Result<Option<ShiftInfo>> {
+        let s = self.authorise(&req.token, Action::CurrentShift).await?;
+        let mut conn = self.pool().acquire().await?;
+        match shifts_db::open_of(&mut conn, s.user_id, self.terminal().as_str()).await? {
+            Some(open) => Ok(Some(shifts_db::info(&mut conn, open.id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// 解款: cash taken to the bank with its slip number (`shifts::deposit` says what it covers).
+    pub async fn deposit(&self, req: DepositRequest) -> Result<DepositDone> {
+        let (s, shift) = self.collector(&req.token, Action::Deposit).await?;
+        let amount = positive_money("amount", &req.amount)?;
+        // Stored by bank code, like vouchers, so one slip cannot be recorded twice under two spellings.
+        let (bank, bank_name) = crate::payments::bank_of(&req.bank)?;
+        let bank = bank.to_string();
+        let slip_no = text("slip_no", &crate::input::half_width(&req.slip_no), 4, 40)?;
+        let now = self.now();
+        let terminal = self.terminal().as_str();
+        let mut tx = store::write_tx(self.writer()).await?;
+        still_open(&mut tx, shift.id).await?;
+        let waiting: Vec<deposit::Waiting> = shifts_db::holiday_cash_rows(&mut tx, terminal)
+            .await?
+            .into_iter()
+            .map(|h| deposit::Waiting { payment_id: h.payment_id, shift_id: h.shift_id, left: h.due.amount_left })
+            .collect();
+        let in_drawer = drawer_expected(&mut tx, &shift).await?;
+        let cover = deposit::cover(amount, &waiting, shift.id, in_drawer)?;
+        for (payment_id, take) in &cover.holiday {
+            sqlx::query("UPDATE holiday_cash SET deposited_fen = deposited_fen + ? WHERE payment_id = ?")
+                .bind(take.fen())
+                .bind(payment_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let event_id = outbox::new_event_id();
+        let res = sqlx::query(
+            "INSERT INTO deposits (event_id, shift_id, amount_fen, from_drawer_fen, bank, slip_no, deposited_by, deposited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&event_id)
+        .bind(shift.id)
+        .bind(amount.fen())
+        .bind(cover.from_drawer.fen())
+        .bind(&bank)
+        .bind(&slip_no)
+        .bind(s.user_id)
+        .bind(now.to_rfc3339())
+        .execute(&mut *tx)
+        .await;
+        match res {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                return Err(Error::invalid("slip_no", "this bank slip is already recorded for a deposit"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.audit(
+            &mut tx,
+            &s.user.username,
+            "deposit",
+            Some(&slip_no),
+            json!({"amount": amount, "bank": bank, "holiday_cash_covered": cover.covered}),
+        )
+        .await?;
+        let payload = json!({
+            "event_id": event_id, "shift": shift.id, "cashier": s.user.username, "amount": amount, "from_drawer": cover.from_drawer,
+            "bank": bank, "slip_no": slip_no, "holiday_cash_covered": cover.covered, "at": now.to_rfc3339(),
+        });
+        outbox::append(&mut tx, &event_id, "deposit", terminal, &payload, now).await?;
+        tx.commit().await?;
+        Ok(DepositDone { amount, bank: bank_name.to_string(), slip_no, holiday_cash_covered: cover.covered })
+    }
+
+    /// 交班: close the shift with a blind count by denomination (see the module docs).
+    pub async fn close_shift(&self, req: CloseShiftRequest) -> Result<CloseOutcome> {
+        let (s, shift) = self.collector(&req.token, Action::CloseShift).await?;
+        let count = CashCount::parse(&req.counts)?;
+        let counted = count.total();
+        let detail = count.to_json();
+        let now = self.now();
+        // Keep and audit this count before answering anything about it.
+        let mut tx = store::write_tx(self.writer()).await?;
+        still_open(&mut tx, shift.id).await?;
+        let expected = drawer_expected(&mut tx, &shift).await?;
+        let earlier_differed = shifts_db::counts_of(&mut tx, shift.id).await?.iter().any(|c| !c.matches);
+        let judged = shifts::judge_count(counted, expected, earlier_differed);
+        let (attempt, new) =
+            shifts_db::record_count(&mut tx, shift.id, counted, &detail.to_string(), judged.matches, now).await?;
+        if new {
+            self.audit(
+                &mut tx,
+                &s.user.username,
+                "shift.count",
+                Some(&shift.id.to_string()),
+                json!({"attempt": attempt, "counted": counted, "count": detail, "matches": judged.matches}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        let (reason, approver) = if judged.needs_approval {
+            let reason = match req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                Some(r) => text("reason", r, 2, 200)?,
+                None => return Err(Error::CountNeedsApproval),
+            };
+            if req.approval.is_none() {
+                return Err(Error::CountNeedsApproval);
+            }
+            let approver = self.approve(req.approval.as_ref(), &s, "shift close").await?;
+            (Some(reason), Some(approver))
+        } else {
+            (None, None)
+        };
+        let now = self.now();
+        let mut tx = store::write_tx(self.writer()).await?;
+        still_open(&mut tx, shift.id).await?;
+        if drawer_expected(&mut tx, &shift).await? != expected {
+            return Err(Error::invalid("counts", "money moved in this shift while counting: count again"));
+        }
+        let attempts = attempts_of(shifts_db::counts_of(&mut tx, shift.id).await?);
+        let difference = counted - expected;
+        static CLOSE: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE shifts SET closed_at = ?, expected_fen = ?, counted_fen = ?, count_detail = ?, difference_reason = ?,
+                                   approved_by = ?, {}
+                 WHERE id = ? AND closed_at IS NULL",
+                shifts_db::CLOSE_RANGE
+            )
+        });
+        sqlx::query(CLOSE.as_str())
+            .bind(now.to_rfc3339())
+            .bind(expected.fen())
+            .bind(counted.fen())
+            .bind(detail.to_string())
+            .bind(&reason)
+            .bind(approver.as_ref().map(|a| a.user_id))
+            .bind(shift.id)
+            .execute(&mut *tx)
+            .await?;
+        let attempts_json: Vec<serde_json::Value> = attempts
+            .iter()
+            .map(|a| json!({"attempt": a.attempt, "counted": a.counted, "matches": a.matches}))
+            .collect();
+        self.audit(
+            &mut tx,
+            &s.user.username,
+            "shift.close",
+            Some(&shift.id.to_string()),
+            json!({"expected": expected, "counted": counted, "difference": difference, "reason": reason, "attempts": attempts_json}),
+        )
+        .await?;
+        if let Some(a) = &approver {
+            self.audit(
+                &mut tx,
+                &a.username,
+                "approval.granted",
+                Some(&shift.id.to_string()),
+                json!({"action": "shift close", "requester": s.user.username}),
+            )
+            .await?;
+        }
+        let event_id = outbox::new_event_id();
+        let payload = json!({
+            "event_id": event_id, "shift": shift.id, "cashier": s.user.username, "float": shift.float, "expected": expected,
+            "counted": counted, "difference": difference, "count": detail, "reason": reason, "count_attempts": attempts_json,
+            "approved_by": approver.as_ref().map(|a| a.username.clone()), "at": now.to_rfc3339(),
+        });
+        outbox::append(&mut tx, &event_id, "shift.close", self.terminal().as_str(), &payload, now).await?;
+        tx.commit().await?;
+        let mut conn = self.pool().acquire().await?;
+        Ok(CloseOutcome {
+            shift: shifts_db::info(&mut conn, shift.id).await?,
+            expected,
+            counted,
+            difference,
+            approved_by: approver.map(|a| a.display_name),
+            attempts,
+        })
+    }
+
+    /// Holiday cash of this terminal waiting for the bank (for the log-in notice and the UI).
+    pub async fn holiday_cash_due(&self) -> Result<Vec<HolidayCashDue>> {
+        let mut conn = self.pool().acquire().await?;
+        shifts_db::holiday_cash_open(&mut conn, self.terminal().as_str()).await
+    }
+}
