@@ -113,6 +113,9 @@ impl Desk {
     /// 初始化: the first administrator of a counter, on a database that has none. Nobody is
     /// logged in yet: the audit entry's actor is `bootstrap`.
     pub async fn bootstrap_admin(&self, username: &str, display_name: Option<&str>, pw: &str) -> Result<UserInfo> {
+        if self.has_admin().await? {
+            return Err(Error::AlreadyInitialised);
+        }
         let username = users::validate_username(username)?;
         password::validate_new(&username, pw)?;
         let display_name = display_name_of(&username, display_name)?;
@@ -128,6 +131,14 @@ impl Desk {
         self.audit(&mut tx, "bootstrap", "user.add", Some(&username), json!({"role": Role::Admin})).await?;
         tx.commit().await?;
         Ok(info)
+    }
+
+    /// Whether this counter has its first administrator (then `bootstrap_admin` is refused).
+    pub async fn has_admin(&self) -> Result<bool> {
+        let mut conn = self.pool.acquire().await?;
+        let (admins,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetch_one(&mut *conn).await?;
+        Ok(admins > 0)
     }
 
     /// Add a user (administrators).

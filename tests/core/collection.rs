@@ -436,38 +436,37 @@ async fn shift_close_is_a_blind_count_and_a_difference_needs_a_supervisor() {
             DenominationCount { denomination: "0.1".into(), count: 0 },
         ]
     };
-    // Expected 731.55; counting 631.50 is short by 100.05 and needs a reason and an approval.
+    // Expected 731.55; counting 631.50 is short by 100.05: refused without saying by how much.
     let short = c
         .desk
         .close_shift(CloseShiftRequest { token: t.clone(), counts: counts(6), reason: None, approval: None })
         .await
         .unwrap_err();
-    assert_eq!(short.code(), "DIFFERENCE_NEEDS_APPROVAL");
-    assert_eq!(short.params().get("difference").map(String::as_str), Some("-100.05"));
-    let mut exact = counts(7);
-    exact.push(DenominationCount { denomination: "0.05".into(), count: 1 });
+    assert_eq!(short.code(), "COUNT_NEEDS_APPROVAL");
+    assert!(short.params().is_empty(), "no amount in the refusal: {:?}", short.params());
+    let mut bad = counts(7);
+    bad.push(DenominationCount { denomination: "2".into(), count: 1 });
     assert!(
         c.desk
-            .close_shift(CloseShiftRequest { token: t.clone(), counts: exact, reason: None, approval: None })
+            .close_shift(CloseShiftRequest { token: t.clone(), counts: bad, reason: None, approval: None })
             .await
             .is_err(),
-        "no 0.05 denomination"
+        "no 2-yuan denomination"
     );
-    let mut exact = counts(7);
-    exact.retain(|d| d.denomination != "0.1");
-    exact.push(DenominationCount { denomination: "0.1".into(), count: 0 });
     // 700 + 20 + 10 + 1 + 0.5 = 731.50: still 0.05 short, so approve it.
     let out = c
         .desk
         .close_shift(CloseShiftRequest {
             token: t.clone(),
-            counts: exact,
+            counts: counts(7),
             reason: Some("找零误差".into()),
             approval: approval("super1", "Counter#2026"),
         })
         .await
         .unwrap();
     assert_eq!((out.expected, out.counted, out.difference), (y("731.55"), y("731.50"), Yuan::from_fen(-5)));
+    let kept: Vec<(String, Option<bool>)> = out.attempts.iter().map(|a| (a.counted.to_string(), a.matches)).collect();
+    assert_eq!(kept, [("631.50".to_string(), Some(false)), ("731.50".to_string(), Some(false))], "both counts kept");
     assert!(c.desk.current_shift(TokenRequest { token: t.clone() }).await.unwrap().is_none());
     assert_eq!(count(&c, "SELECT COUNT(*) FROM outbox WHERE kind IN ('shift.open', 'shift.close')").await, 2);
 }

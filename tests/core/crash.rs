@@ -30,7 +30,7 @@ async fn worker() {
             account_no: if i % 2 == 0 { "3100000002" } else { "3100000004" }.into(),
             method: Method::Cash,
             amount: amount.clone(),
-            tendered: Some("100.00".into()),
+            tendered: Some(amount.clone()),
             confirm_large: false,
             voucher: None,
             waive_late_fee: None,

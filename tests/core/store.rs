@@ -59,7 +59,11 @@ async fn a_database_without_terminal_code_says_how_to_set_it() {
 async fn the_audit_trail_is_append_only_and_chained() {
     let c = crate::common::staffed("2026-01-10T09:00:00+08:00").await;
     let mut conn = c.desk.pool().acquire().await.unwrap();
-    assert_eq!(cashdesk::audit::verify(&mut conn).await.unwrap(), 4, "one entry per user added");
+    assert_eq!(
+        cashdesk::audit::verify(&mut conn).await.unwrap(),
+        6,
+        "the first administrator, their log-in, three users added, their log-out"
+    );
     let update = sqlx::query("UPDATE audit_log SET actor = 'mallory'").execute(&mut *conn).await;
     assert!(update.is_err(), "UPDATE must be refused by the trigger");
     let delete = sqlx::query("DELETE FROM audit_log").execute(&mut *conn).await;
@@ -102,7 +106,7 @@ async fn two_processes_appending_keep_one_audit_chain() {
     let mut conn = c.desk.pool().acquire().await.unwrap();
     assert_eq!(
         cashdesk::audit::verify(&mut conn).await.unwrap(),
-        4 + 6,
-        "4 users added, 6 log-ins, one unbroken chain"
+        6 + 6,
+        "6 entries of the staff set-up, 6 log-ins, one unbroken chain"
     );
 }

@@ -184,7 +184,7 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
     assert_eq!(next.receipt_no, "GY01-03-2026-000004", "numbering continues after the rebuild");
     assert_eq!(scalar(pool, "SELECT MAX(seq) FROM outbox").await, newest + 1, "seq continues");
     desk.void_payment(void(&t, &first.receipt_no)).await.unwrap();
-    let owed_after_void = desk.quote("test", "3100000004", day).await.unwrap();
+    let owed_after_void = desk.quote(&t, "3100000004", day).await.unwrap();
     assert_eq!(
         format!("{owed_after_void:?}"),
         format!("{owed_at_first:?}"),

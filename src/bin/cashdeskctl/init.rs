@@ -41,6 +41,9 @@ pub async fn run(ctx: &mut Ctx, args: Args) -> Result<(), Error> {
         }
         return Ok(());
     }
+    if desk.has_admin().await? {
+        return Err(Error::AlreadyInitialised);
+    }
     let password = ctx.secret("the new administrator's password")?;
     let admin = desk.bootstrap_admin(&args.admin, args.display_name.as_deref(), &password).await?;
     println!(
