@@ -22,7 +22,9 @@ pub enum Error {
     AuthDisabled,
     #[error("your session has ended; log in again")]
     SessionExpired,
-    #[error("the screen is locked: {username} unlocks it with their password, or logs out so that someone else can log in")]
+    #[error(
+        "the screen is locked: {username} unlocks it with their password, or logs out so that someone else can log in"
+    )]
     SessionLocked { username: String },
     #[error("this database already has an administrator: log in as one to change it")]
     AlreadyInitialised,
@@ -100,7 +102,9 @@ pub enum Error {
     ReceiptNotFound { receipt_no: String },
     #[error("receipt {receipt_no} cannot be voided: {why}")]
     VoidRefused { receipt_no: String, why: String },
-    #[error("a deposit of {amount} is more than the cash this drawer and the safe hold by the records: count the deposit again")]
+    #[error(
+        "a deposit of {amount} is more than the cash this drawer and the safe hold by the records: count the deposit again"
+    )]
     DepositTooLarge { amount: String },
     #[error(
         "this close needs a reason and a supervisor's approval: the count does not match the records, or an earlier count of this shift did not"

@@ -37,7 +37,11 @@ pub fn amount(s: &str) -> String {
 pub fn number(s: &str) -> String {
     let half = half_width(s);
     let squeezed: String = half.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    if !squeezed.is_empty() && squeezed.bytes().all(|b| b.is_ascii_digit()) { squeezed } else { half.trim().to_string() }
+    if !squeezed.is_empty() && squeezed.bytes().all(|b| b.is_ascii_digit()) {
+        squeezed
+    } else {
+        half.trim().to_string()
+    }
 }
 
 #[cfg(test)]

@@ -12,11 +12,7 @@ mod support;
 use std::{collections::BTreeMap, sync::Arc};
 
 use cashdesk::{
-    desk::{
-        SearchRequest,
-        shift::DepositRequest,
-        void::VoidRequest,
-    },
+    desk::{SearchRequest, shift::DepositRequest, void::VoidRequest},
     money::Yuan,
     payments::{CollectRequest, Method, VendRequest},
     sync::{client::LedgerUrl, engine::Engine, token::MemoryStore},

@@ -458,7 +458,6 @@ impl Desk {
         s.user.role.require(action)?;
         Ok(s)
     }
-
 }
 
 /// A free-text field a person typed: trimmed, `min..=max` characters, no control characters.

@@ -95,8 +95,14 @@ impl Desk {
                 )
                 .await?;
                 if let Some(until) = locked_until {
-                    self.audit(&mut tx, &username, "user.locked", Some(&username), json!({"until": until.to_rfc3339()}))
-                        .await?;
+                    self.audit(
+                        &mut tx,
+                        &username,
+                        "user.locked",
+                        Some(&username),
+                        json!({"until": until.to_rfc3339()}),
+                    )
+                    .await?;
                     tracing::warn!(user = %username, "user locked after repeated wrong passwords");
                 }
                 tx.commit().await?;
@@ -172,7 +178,6 @@ impl Desk {
         }
         Ok(notices)
     }
-
 
     /// 退出. A locked session may be logged out (so that someone else can log in).
     pub async fn logout(&self, req: TokenRequest) -> Result<()> {
@@ -254,8 +259,14 @@ impl Desk {
         let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
         let mut tx = store::write_tx(&self.writer).await?;
         store::set_setting(&mut *tx, SETTING_COUNTER, &json).await?;
-        self.audit(&mut tx, &s.user.username, "settings.counter", None, json!({"idle_lock_minutes": req.idle_lock_minutes}))
-            .await?;
+        self.audit(
+            &mut tx,
+            &s.user.username,
+            "settings.counter",
+            None,
+            json!({"idle_lock_minutes": req.idle_lock_minutes}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(settings)
     }

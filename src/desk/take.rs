@@ -232,7 +232,10 @@ impl Desk {
                 (None, Yuan::ZERO)
             } else {
                 let due = shifts_db::holiday_cash_open(&mut conn, self.terminal().as_str()).await?;
-                (due.into_iter().find(|h| h.due_on < today), shifts_db::holiday_cash_in_shift(&mut conn, shift.id).await?)
+                (
+                    due.into_iter().find(|h| h.due_on < today),
+                    shifts_db::holiday_cash_in_shift(&mut conn, shift.id).await?,
+                )
             };
             holiday::admit(
                 &holiday::Case { working_day, amount: tender.amount, overdue: overdue.as_ref(), taken_in_shift },

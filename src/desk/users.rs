@@ -236,7 +236,8 @@ impl Desk {
         self.audit(&mut tx, &s.user.username, change.audit_action(), Some(&user.info.username), detail).await?;
         tx.commit().await?;
         let mut conn = self.pool.acquire().await?;
-        let u = users_db::by_id(&mut conn, user.id).await?.ok_or_else(|| Error::Internal("the user vanished".into()))?;
+        let u =
+            users_db::by_id(&mut conn, user.id).await?.ok_or_else(|| Error::Internal("the user vanished".into()))?;
         Ok(UserListing {
             locked_until: lockout::locked(u.locked_until, now).map(|t| t.to_rfc3339()),
             username: u.info.username,
@@ -247,7 +248,13 @@ impl Desk {
     }
 
     /// The guards of the module docs, read under the write lock.
-    async fn guard(&self, conn: &mut sqlx::SqliteConnection, by: &Session, user: &UserRow, change: &Change) -> Result<()> {
+    async fn guard(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        by: &Session,
+        user: &UserRow,
+        change: &Change,
+    ) -> Result<()> {
         let demotes = matches!(change, Change::Role(r) if *r != Role::Admin);
         if user.id == by.user_id && (matches!(change, Change::Disable) || demotes) {
             return Err(Error::invalid("username", "you cannot disable yourself or take away your own role"));

@@ -72,10 +72,17 @@ pub fn tender(t: Typed<'_>, today: NaiveDate, policy: &TenderedPolicy) -> Result
                 None => return Err(Error::TenderedMissing),
             };
             plausible(amount, tendered, policy, t.confirm_large)?;
-            Ok(Tender { method: t.method, amount, tendered: Some(tendered), change: Some(tendered - amount), voucher: None })
+            Ok(Tender {
+                method: t.method,
+                amount,
+                tendered: Some(tendered),
+                change: Some(tendered - amount),
+                voucher: None,
+            })
         }
         Method::Transfer => {
-            let v = t.voucher.ok_or_else(|| Error::invalid("voucher", "a transfer needs the bank voucher's details"))?;
+            let v =
+                t.voucher.ok_or_else(|| Error::invalid("voucher", "a transfer needs the bank voucher's details"))?;
             let v = Voucher::parse(v, today)?;
             if !crate::input::amount(t.amount).is_empty() && positive_money("amount", t.amount)? != v.amount {
                 return Err(Error::invalid(
@@ -122,8 +129,13 @@ mod tests {
 
     #[test]
     fn the_confirmation_shows_both_amounts_in_figures_and_words() {
-        let e = plausible(y("1884.29"), y("188429.00"), &TenderedPolicy { max_tendered: y("1000000.00"), ..TenderedPolicy::default() }, false)
-            .unwrap_err();
+        let e = plausible(
+            y("1884.29"),
+            y("188429.00"),
+            &TenderedPolicy { max_tendered: y("1000000.00"), ..TenderedPolicy::default() },
+            false,
+        )
+        .unwrap_err();
         let p = e.params();
         assert_eq!(p["tendered"], "188429.00");
         assert_eq!(p["change"], "186544.71");

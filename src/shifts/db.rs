@@ -212,11 +212,12 @@ pub async fn record_count(
     matches: bool,
     at: DateTime<FixedOffset>,
 ) -> Result<(u32, bool)> {
-    let last: Option<(i64, String)> =
-        sqlx::query_as("SELECT attempt, count_detail FROM shift_counts WHERE shift_id = ? ORDER BY attempt DESC LIMIT 1")
-            .bind(shift_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let last: Option<(i64, String)> = sqlx::query_as(
+        "SELECT attempt, count_detail FROM shift_counts WHERE shift_id = ? ORDER BY attempt DESC LIMIT 1",
+    )
+    .bind(shift_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     if let Some((attempt, last_detail)) = &last
         && last_detail == detail
     {

@@ -186,7 +186,17 @@ mod tests {
     #[test]
     fn a_takings_to_the_fen_can_be_counted_exactly() {
         // 12,793.38 = 127 × 100 + 1 × 50 + ... down to the fen coins.
-        let c = CashCount::parse(&[dc("100", 127), dc("50", 1), dc("20", 2), dc("1", 3), dc("0.1", 3), dc("0.05", 1), dc("0.02", 1), dc("0.01", 1)]).unwrap();
+        let c = CashCount::parse(&[
+            dc("100", 127),
+            dc("50", 1),
+            dc("20", 2),
+            dc("1", 3),
+            dc("0.1", 3),
+            dc("0.05", 1),
+            dc("0.02", 1),
+            dc("0.01", 1),
+        ])
+        .unwrap();
         assert_eq!(c.total(), Yuan::parse("12793.38").unwrap());
     }
 

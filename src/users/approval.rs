@@ -55,7 +55,13 @@ pub struct Request<'a> {
     pub now: DateTime<FixedOffset>,
 }
 
-async fn audit_alone(writer: &SqlitePool, r: &Request<'_>, actor: &str, action: &str, detail: serde_json::Value) -> Result<()> {
+async fn audit_alone(
+    writer: &SqlitePool,
+    r: &Request<'_>,
+    actor: &str,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
     let mut tx = store::write_tx(writer).await?;
     audit::append(
         &mut tx,
@@ -67,7 +73,12 @@ async fn audit_alone(writer: &SqlitePool, r: &Request<'_>, actor: &str, action: 
 }
 
 /// The one approval check: `input` is what the dialog sent (see the module docs).
-pub async fn check(pool: &SqlitePool, writer: &SqlitePool, input: Option<&ApprovalInput>, r: Request<'_>) -> Result<Approver> {
+pub async fn check(
+    pool: &SqlitePool,
+    writer: &SqlitePool,
+    input: Option<&ApprovalInput>,
+    r: Request<'_>,
+) -> Result<Approver> {
     let input = input.ok_or(Error::ApprovalRequired { action: r.action })?;
     let name = input.username.trim();
     let refused = |why: &str| json!({"action": r.action, "requester": r.requester, "why": why});

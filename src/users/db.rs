@@ -127,9 +127,8 @@ pub async fn set_password(conn: &mut SqliteConnection, id: i64, password_hash: &
 
 /// How many administrators are enabled.
 pub async fn enabled_admins(conn: &mut SqliteConnection) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0")
-        .fetch_one(conn)
-        .await?;
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0").fetch_one(conn).await?;
     Ok(n)
 }
 

@@ -92,10 +92,9 @@ fn init_import_quote_json_and_a_rejected_import() {
     ctl.ok(&as_user("admin", &["import", "bills", dir.join("b.csv").to_str().unwrap()]), &admin);
     let err = ctl.fails(&as_user("admin", &["quote", "3100000002"]), &admin);
     assert!(err.contains("FORBIDDEN"), "an administrator sees no customer's account: {err}");
-    let json: serde_json::Value = serde_json::from_str(&ctl.ok(
-        &as_user("wangfang", &["--json", "quote", "3100000002", "--on", "2026-01-10"]),
-        "Counter#2026\n",
-    ))
+    let json: serde_json::Value = serde_json::from_str(
+        &ctl.ok(&as_user("wangfang", &["--json", "quote", "3100000002", "--on", "2026-01-10"]), "Counter#2026\n"),
+    )
     .unwrap();
     assert_eq!(
         json,
@@ -142,10 +141,8 @@ fn a_cash_payment_from_the_command_line() {
     let err = ctl.fails(&as_user("cashier1", &["collect", "3100000001", "--amount", "1", "--exact"]), "");
     assert!(err.contains("standard input"), "no password on stdin says where to put it: {err}");
     // A forgotten decimal point asks for a second confirmation, with both amounts in words.
-    let err = ctl.fails(
-        &as_user("cashier1", &["collect", "3100000001", "--amount", "188.43", "--tendered", "18843"]),
-        pw,
-    );
+    let err =
+        ctl.fails(&as_user("cashier1", &["collect", "3100000001", "--amount", "188.43", "--tendered", "18843"]), pw);
     assert!(err.contains("TENDERED_CONFIRM") && err.contains("壹万捌仟陆佰伍拾肆元伍角柒分"), "{err}");
     let ok = ctl.ok(
         &as_user(
@@ -204,7 +201,8 @@ fn users_are_managed_by_an_administrator_who_logged_in() {
     let admin = "Admin#2026\n";
     let err = ctl.fails(&as_user("cashier1", &["user", "list"]), "Cashier#2026\n");
     assert!(err.contains("FORBIDDEN"), "{err}");
-    let err = ctl.fails(&as_user("admin", &["user", "add", "wangfang", "--role", "cashier"]), &format!("{admin}wangfang2026\n"));
+    let err = ctl
+        .fails(&as_user("admin", &["user", "add", "wangfang", "--role", "cashier"]), &format!("{admin}wangfang2026\n"));
     assert!(err.contains("user name"), "the password policy: {err}");
     ctl.ok(&as_user("admin", &["user", "add", "wangfang", "--role", "cashier"]), &format!("{admin}Counter#2026\n"));
     ctl.ok(&as_user("wangfang", &["sync", "status"]), "Counter#2026\n");
@@ -216,7 +214,8 @@ fn users_are_managed_by_an_administrator_who_logged_in() {
     ctl.fails(&as_user("wangfang", &["sync", "status"]), "Counter#2026\n");
     ctl.ok(&as_user("wangfang", &["sync", "status"]), "Counter#2027x\n");
     ctl.ok(&as_user("admin", &["user", "role", "wangfang", "--role", "supervisor"]), admin);
-    let list: serde_json::Value = serde_json::from_str(&ctl.ok(&as_user("admin", &["--json", "user", "list"]), admin)).unwrap();
+    let list: serde_json::Value =
+        serde_json::from_str(&ctl.ok(&as_user("admin", &["--json", "user", "list"]), admin)).unwrap();
     let wf = list.as_array().unwrap().iter().find(|u| u["username"] == "wangfang").unwrap().clone();
     assert_eq!((wf["role"].as_str(), wf["disabled"].as_bool()), (Some("supervisor"), Some(false)));
     let err = ctl.fails(&as_user("admin", &["user", "disable", "admin"]), admin);

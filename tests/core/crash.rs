@@ -48,8 +48,12 @@ async fn scalar(pool: &sqlx::SqlitePool, sql: &'static str) -> i64 {
 #[tokio::test]
 async fn kill_during_payments_leaves_nothing_half_done() {
     let c = crate::common::with_accounts("2026-01-10T09:00:00+08:00").await;
-    let t =
-        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token;
+    let t = c
+        .desk
+        .login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() })
+        .await
+        .unwrap()
+        .token;
     c.desk.open_shift(OpenShiftRequest { token: t, float: "0".into() }).await.unwrap();
     let path = c.db_path();
     let (bills_before, balance_before) = (

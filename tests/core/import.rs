@@ -22,7 +22,11 @@ async fn one_bad_row_rejects_the_whole_file_and_changes_nothing() {
 3100000010,赵敏,示范市城关区和平路1号,residential,postpaid,0110000000010,1,,,0
 3100000011,钱多多,示范市城关区和平路2号,household,postpaid,0110000000011,1,,,12.345
 ";
-    let e = c.desk.import_accounts(&crate::common::token(&c.desk, "admin").await, "bad.csv", csv.as_bytes()).await.unwrap_err();
+    let e = c
+        .desk
+        .import_accounts(&crate::common::token(&c.desk, "admin").await, "bad.csv", csv.as_bytes())
+        .await
+        .unwrap_err();
     let Error::Import(ImportError::Rejected(rows)) = &e else { panic!("{e:?}") };
     let where_: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.column.as_str())).collect();
     assert_eq!(where_, [(3, "category"), (3, "prepaid_balance")]);
@@ -33,7 +37,11 @@ async fn one_bad_row_rejects_the_whole_file_and_changes_nothing() {
 async fn an_account_already_stored_rejects_the_file() {
     let c = with_accounts("2026-01-10T09:00:00+08:00").await;
     let before = snapshot(&c).await;
-    let e = c.desk.import_accounts(&crate::common::token(&c.desk, "admin").await, "again.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap_err();
+    let e = c
+        .desk
+        .import_accounts(&crate::common::token(&c.desk, "admin").await, "again.csv", ACCOUNTS_CSV.as_bytes())
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("already exists"), "{e}");
     assert_eq!(snapshot(&c).await, before);
 }
@@ -47,7 +55,11 @@ async fn bills_for_unknown_accounts_or_billed_periods_are_rejected() {
 3199999999,202601,100,75.20,2026-02-15,0
 3100000001,202511,300,158.49,2025-12-20,0
 ";
-    let e = c.desk.import_bills(&crate::common::token(&c.desk, "admin").await, "bills.csv", csv.as_bytes()).await.unwrap_err();
+    let e = c
+        .desk
+        .import_bills(&crate::common::token(&c.desk, "admin").await, "bills.csv", csv.as_bytes())
+        .await
+        .unwrap_err();
     let Error::Import(ImportError::Rejected(rows)) = &e else { panic!("{e:?}") };
     let where_: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.column.as_str())).collect();
     assert_eq!(where_, [(3, "account_no"), (4, "period")]);
@@ -57,7 +69,10 @@ async fn bills_for_unknown_accounts_or_billed_periods_are_rejected() {
 #[tokio::test]
 async fn imports_are_audited_without_personal_numbers() {
     let c = staffed("2026-01-10T09:00:00+08:00").await;
-    c.desk.import_accounts(&crate::common::token(&c.desk, "admin").await, "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    c.desk
+        .import_accounts(&crate::common::token(&c.desk, "admin").await, "accounts.csv", ACCOUNTS_CSV.as_bytes())
+        .await
+        .unwrap();
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT action, detail FROM audit_log WHERE action LIKE 'import.%'")
             .fetch_all(c.desk.pool())
@@ -74,7 +89,10 @@ async fn imports_are_audited_without_personal_numbers() {
 #[tokio::test]
 async fn imported_id_numbers_are_sealed_with_the_data_key() {
     let c = staffed("2026-01-10T09:00:00+08:00").await;
-    c.desk.import_accounts(&crate::common::token(&c.desk, "admin").await, "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    c.desk
+        .import_accounts(&crate::common::token(&c.desk, "admin").await, "accounts.csv", ACCOUNTS_CSV.as_bytes())
+        .await
+        .unwrap();
     let (stored,): (String,) = sqlx::query_as("SELECT id_number FROM accounts WHERE id_number IS NOT NULL LIMIT 1")
         .fetch_one(c.desk.pool())
         .await
@@ -97,7 +115,10 @@ async fn imported_id_numbers_are_sealed_with_the_data_key() {
 #[tokio::test]
 async fn the_upgrade_drops_id_numbers_an_earlier_build_kept_in_clear() {
     let c = staffed("2026-01-10T09:00:00+08:00").await;
-    c.desk.import_accounts(&crate::common::token(&c.desk, "admin").await, "accounts.csv", ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    c.desk
+        .import_accounts(&crate::common::token(&c.desk, "admin").await, "accounts.csv", ACCOUNTS_CSV.as_bytes())
+        .await
+        .unwrap();
     let pool = c.desk.pool();
     sqlx::query("UPDATE accounts SET id_number = '11010519491231002X' WHERE account_no = '3100000002'")
         .execute(pool)

@@ -75,7 +75,15 @@ async fn account_view_shows_arrears_with_late_fees_and_words() {
 #[tokio::test]
 async fn commercial_bill_across_the_year_boundary() {
     let c = with_accounts("2026-01-10T09:00:00+08:00").await;
-    let q = c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000002", chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()).await.unwrap();
+    let q = c
+        .desk
+        .quote(
+            &crate::common::token(&c.desk, "cashier1").await,
+            "3100000002",
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(q.late_fee_total, y("620.00"), "DOMAIN.md: 16 days at 2‰ + 10 days at 3‰ on 10,000.00");
 }
 

@@ -3,9 +3,9 @@
 use cashdesk::{
     desk::{
         LoginRequest,
+        printing::{ReceiptRequest, SetPrintSettingsRequest},
         shift::OpenShiftRequest,
         void::VoidRequest,
-        printing::{ReceiptRequest, SetPrintSettingsRequest},
     },
     payments::{CollectRequest, Method, VendRequest},
     print::PaperMode,
@@ -26,8 +26,12 @@ fn pdftotext(path: &std::path::Path) -> String {
 }
 
 async fn paid(c: &Counter) -> (String, String) {
-    let t =
-        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token;
+    let t = c
+        .desk
+        .login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() })
+        .await
+        .unwrap()
+        .token;
     c.desk.open_shift(OpenShiftRequest { token: t.clone(), float: "500".into() }).await.unwrap();
     let req = CollectRequest {
         token: t.clone(),
@@ -58,7 +62,10 @@ async fn the_receipt_has_three_copies_the_words_and_reprints_are_marked_and_audi
     let (_, receipt_no) = paid(&c).await;
     let first = c.dir.path().join("first.pdf");
     assert_eq!(
-        c.desk.print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &receipt_no, &first).await.unwrap(),
+        c.desk
+            .print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &receipt_no, &first)
+            .await
+            .unwrap(),
         None,
         "the first print is the original"
     );
@@ -72,7 +79,13 @@ async fn the_receipt_has_three_copies_the_words_and_reprints_are_marked_and_audi
     assert!(!text.contains("重打"), "an original is not marked as a reprint");
 
     let again = c.dir.path().join("again.pdf");
-    assert_eq!(c.desk.print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &receipt_no, &again).await.unwrap(), Some(1));
+    assert_eq!(
+        c.desk
+            .print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &receipt_no, &again)
+            .await
+            .unwrap(),
+        Some(1)
+    );
     let text = pdftotext(&again);
     assert!(text.contains("重打"), "{text}");
     assert_eq!(actions(&c).await, ["receipt.print", "receipt.reprint"]);
@@ -109,8 +122,12 @@ async fn a_voided_receipt_prints_void() {
 #[tokio::test]
 async fn a_vend_slip_has_two_copies() {
     let c = with_accounts("2026-03-01T10:00:00+08:00").await;
-    let t =
-        c.desk.login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() }).await.unwrap().token;
+    let t = c
+        .desk
+        .login(LoginRequest { username: "cashier1".into(), password: "Counter#2026".into() })
+        .await
+        .unwrap()
+        .token;
     c.desk.open_shift(OpenShiftRequest { token: t.clone(), float: "0".into() }).await.unwrap();
     let approval = Some(ApprovalInput { username: "super1".into(), password: "Counter#2026".into() });
     let req = VendRequest {
@@ -125,7 +142,10 @@ async fn a_vend_slip_has_two_copies() {
     };
     let done = c.desk.vend(req).await.unwrap();
     let out = c.dir.path().join("vend.pdf");
-    c.desk.print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &done.receipt_no, &out).await.unwrap();
+    c.desk
+        .print_receipt_to_file(&crate::common::token(&c.desk, "cashier1").await, &done.receipt_no, &out)
+        .await
+        .unwrap();
     let text = pdftotext(&out);
     assert!(
         text.contains("第一联") && text.contains("第二联") && !text.contains("第三联"),
@@ -155,7 +175,8 @@ async fn printing_needs_a_configured_printer_and_only_supervisors_configure_it()
         .await
         .unwrap_err();
     assert_eq!(e.code(), "FORBIDDEN", "a cashier does not change the printer");
-    let s = c.desk.login(LoginRequest { username: "super1".into(), password: "Counter#2026".into() }).await.unwrap().token;
+    let s =
+        c.desk.login(LoginRequest { username: "super1".into(), password: "Counter#2026".into() }).await.unwrap().token;
     let set = c
         .desk
         .set_print_settings(SetPrintSettingsRequest {
@@ -198,8 +219,12 @@ async fn the_shift_report_lists_every_transaction_and_the_shortage() {
     for want in ["收费日报", receipt_no.as_str(), "短款", "找零误差", "super1"] {
         assert!(text.contains(want), "{want} missing:\n{text}");
     }
-    let f =
-        c.desk.login(LoginRequest { username: "finance1".into(), password: "Counter#2026".into() }).await.unwrap().token;
+    let f = c
+        .desk
+        .login(LoginRequest { username: "finance1".into(), password: "Counter#2026".into() })
+        .await
+        .unwrap()
+        .token;
     assert!(
         c.desk.shift_report_pdf(ShiftReportRequest { token: f, shift_id: Some(1) }).await.is_ok(),
         "finance reviews any shift"

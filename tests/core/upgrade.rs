@@ -110,7 +110,8 @@ async fn the_payment_table_rebuilds_keep_a_counters_data() {
         .unwrap();
     open(&c, &t, "0").await;
     let day = at("2026-01-18T10:00:00+08:00").date_naive();
-    let owed_at_first = c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000004", day).await.unwrap();
+    let owed_at_first =
+        c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, "3100000004", day).await.unwrap();
     // 3100000004 owes two overdue periods: the payment settles bills and records their state before.
     let first = c.desk.collect(cash(&t, "3100000004", "2500.00", "2500.00")).await.unwrap();
     let second = c.desk.collect(cash(&t, "3100000001", "1.00", "1.00")).await.unwrap();

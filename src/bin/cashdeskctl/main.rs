@@ -29,8 +29,7 @@ mod user;
 use std::{io::BufRead, path::PathBuf, process::ExitCode};
 
 use cashdesk::{
-    Error,
-    config as paths,
+    Error, config as paths,
     desk::{Desk, InitOptions, LoginRequest, TokenRequest},
     users::approval::ApprovalInput,
 };
@@ -164,9 +163,10 @@ impl Ctx {
     /// The approval of `--approver NAME`, their password on the next line of standard input.
     fn approval(&mut self, approver: Option<&str>) -> Result<Option<ApprovalInput>, Error> {
         match approver {
-            Some(name) => {
-                Ok(Some(ApprovalInput { username: name.to_string(), password: self.secret("the approver's password")? }))
-            }
+            Some(name) => Ok(Some(ApprovalInput {
+                username: name.to_string(),
+                password: self.secret("the approver's password")?,
+            })),
             None => Ok(None),
         }
     }
