@@ -17,7 +17,7 @@ describe('money stays a string', () => {
   })
 })
 
-import { MoneyInputError, amountWords, formatFen, parseFen, subtract, tryParseFen } from './money'
+import { MoneyInputError, amountWords, formatFen, halfWidth, parseFen, plainAmount, subtract, tryParseFen } from './money'
 
 describe('money.ts parses like the core', () => {
   it.each([
@@ -60,6 +60,40 @@ describe('money.ts parses like the core', () => {
     expect(subtract('100.00', '100')).toBe('0.00')
     expect(subtract('1', '1.01')).toBe('-0.01')
     expect(subtract('999999999999.99', '0.01')).toBe('999999999999.98')
+  })
+})
+
+describe('全角 input is read as the core reads it (src/input.rs)', () => {
+  // The same cases as the core's `input::tests::amounts`.
+  it.each([
+    ['１８８４．２９', '1884.29'],
+    ['１８８４。２９', '1884.29'],
+    ['\u300012.30\u3000', '12.30'],
+    ['-1', '-1'],
+    ['－１', '-1'],
+    ['1 884.29', '1 884.29'],
+    ['0.01', '0.01'],
+  ])('%j is typed as %j', (typed, plain) => expect(plainAmount(typed)).toBe(plain))
+
+  it.each([
+    ['１８８４．２９', 188429n],
+    ['１８８４。２９', 188429n],
+    ['２０', 2000n],
+    ['\u3000５００\u3000', 50000n],
+    ['１２．３', 1230n],
+  ])('%j parses to %s 分', (typed, fen) => expect(parseFen(typed)).toBe(fen))
+
+  it.each([
+    ['－１', 'MONEY_NEGATIVE'],
+    ['1 884.29', 'MONEY_FORMAT'],
+    ['１２．３４５', 'MONEY_DECIMALS'],
+    ['\u3000', 'MONEY_EMPTY'],
+    ['￥１２', 'MONEY_FORMAT'],
+  ])('%j is still refused with %s', (typed, code) => expect(tryParseFen(typed)).toEqual({ ok: false, code }))
+
+  it('leaves everything else as typed', () => {
+    expect(halfWidth('户号３１００－００００　０１')).toBe('户号3100-0000 01')
+    expect(halfWidth('abc')).toBe('abc')
   })
 })
 

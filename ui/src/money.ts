@@ -16,6 +16,29 @@ export class MoneyInputError extends Error {
   }
 }
 
+/**
+ * What a person typed, made plain as the core does before any rule sees it (`src/input.rs`):
+ * full-width characters typed with a Chinese input method (全角, U+FF01–U+FF5E) become their
+ * half-width forms, the ideographic space a space and the ideographic full stop `。` a point. So
+ * `１８８４．２９` and `１８８４。２９` preview as 1884.29, exactly as the core will read them.
+ */
+export function halfWidth(input: string): string {
+  let out = ''
+  for (const c of input) {
+    const code = c.codePointAt(0)!
+    if (code >= 0xff01 && code <= 0xff5e) out += String.fromCodePoint(code - 0xfee0)
+    else if (c === '\u3000') out += ' '
+    else if (c === '。') out += '.'
+    else out += c
+  }
+  return out
+}
+
+/** A typed amount as the core reads it (`input::amount`): half-width, trimmed. */
+export function plainAmount(input: string): string {
+  return halfWidth(input).replace(/^\s+|\s+$/g, '')
+}
+
 /** Most integer digits an amount may have (as the core). */
 const MAX_INTEGER_DIGITS = 12
 
@@ -35,11 +58,12 @@ function check(s: string): MoneyCode | null {
 
 /**
  * Parse an amount as typed: 1–12 digits, optionally a point and 1–2 digits (`12.3`, `12.30`, `0`).
- * Surrounding spaces are ignored; signs, `¥`, commas, exponents, `.5` and `5.` are refused.
+ * Full-width digits and points are read as digits and points, surrounding spaces (of either width)
+ * are ignored (`plainAmount`); signs, `¥`, commas, exponents, `.5` and `5.` are refused.
  * Throws a MoneyInputError with the core's code.
  */
 export function parseFen(input: string): bigint {
-  const s = input.replace(/^[ \t\n\r\f]+|[ \t\n\r\f]+$/g, '')
+  const s = plainAmount(input)
   const code = check(s)
   if (code !== null) throw new MoneyInputError(code)
   const [integer, fraction = ''] = s.split('.')
