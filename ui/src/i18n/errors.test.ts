@@ -9,13 +9,16 @@ function translator(locale: 'zh-CN' | 'en') {
 }
 
 const samples: Record<string, Record<string, string>> = {
-  AUTH_LOCKED: { until: '14:05' },
+  SESSION_LOCKED: { username: 'cashier1' },
+  USER_NOT_FOUND: { username: 'nobody9' },
   DATA_KEY_MISMATCH: { expected: '0123456789abcdef', found: 'fedcba9876543210' },
   ACCOUNT_NOT_FOUND: { account_no: '3199999999' },
-  INPUT_INVALID: { field: 'password' },
+  INPUT_INVALID: { field: 'meter_no' },
   ACCOUNT_CLOSED: { account_no: '3100000042' },
   WRONG_BILLING_MODE: { account_no: '3100000042' },
   TENDERED_TOO_LITTLE: { tendered: '100.00', amount: '120.50' },
+  TENDERED_TOO_LARGE: { max: '100000.00' },
+  TENDERED_CONFIRM: { tendered: '18843.00', change: '18654.57', tendered_words: '人民币壹万捌仟捌佰肆拾叁元整', change_words: '人民币壹万捌仟陆佰伍拾肆元伍角柒分' },
   HOLIDAY_CASH_LIMIT: { limit: '5000.00' },
   HOLIDAY_CASH_SHIFT_LIMIT: { limit: '20000.00' },
   HOLIDAY_CASH_OVERDUE: { receipt_no: 'DEMO-01-2026-000007', due_on: '2026-03-02' },
@@ -24,8 +27,7 @@ const samples: Record<string, Record<string, string>> = {
   VOUCHER_MISMATCH: { bank: '中国农业银行', serial: 'ABC123', registered: '880.00', payer: '王建国' },
   RECEIPT_NOT_FOUND: { receipt_no: 'DEMO-01-2026-999999' },
   VOID_REFUSED: { receipt_no: 'DEMO-01-2026-000001' },
-  DEPOSIT_TOO_LARGE: { amount: '9000.00', available: '8123.40' },
-  DIFFERENCE_NEEDS_APPROVAL: { difference: '-12.30' },
+  DEPOSIT_TOO_LARGE: { amount: '9000.00' },
   USER_EXISTS: { username: 'cashier9' },
 }
 
@@ -72,13 +74,53 @@ describe.each(['zh-CN', 'en'] as const)('error texts in %s', (locale) => {
 
 describe('the wording a cashier sees (zh-CN)', () => {
   const t = translator('zh-CN')
-  it('AUTH_INVALID warns about the lock-out', () => {
-    expect(errorText(t, { code: 'AUTH_INVALID', message: '', params: {} })).toBe('用户名或密码错误；连续 5 次错误将锁定 15 分钟')
-  })
-  it('AUTH_LOCKED says until when', () => {
-    expect(errorText(t, { code: 'AUTH_LOCKED', message: '', params: { until: '14:05' } })).toBe(
-      '账户已锁定，请于 14:05 后再试或联系管理员',
+  it('AUTH_INVALID covers a wrong name, a wrong password and a locked user alike', () => {
+    expect(errorText(t, { code: 'AUTH_INVALID', message: '', params: {} })).toBe(
+      '用户名或密码错误；连续输错5次将锁定15分钟，可请管理员解锁',
     )
+  })
+  it('codes the core no longer sends are gone', () => {
+    expect(ERROR_CODES).not.toContain('AUTH_LOCKED')
+    expect(ERROR_CODES).not.toContain('DIFFERENCE_NEEDS_APPROVAL')
+    expect(messages['zh-CN'].errors).not.toHaveProperty('AUTH_LOCKED')
+    expect(messages['zh-CN'].errors).not.toHaveProperty('DIFFERENCE_NEEDS_APPROVAL')
+  })
+  it.each([
+    ['holiday cash', '节假日现金售电需要值班长授权'],
+    ['waive late fee', '减免违约金需要值班长授权'],
+    ['void', '作废收据需要值班长授权'],
+    ['shift close', '交班清点需要值班长授权'],
+  ])('APPROVAL_REQUIRED names the action %j', (action, text) => {
+    expect(errorText(t, { code: 'APPROVAL_REQUIRED', message: '', params: { action } })).toBe(text)
+  })
+  it('APPROVAL_REQUIRED without an action still reads as a sentence', () => {
+    expect(errorText(t, { code: 'APPROVAL_REQUIRED', message: '', params: {} })).toBe('此操作需要值班长授权')
+  })
+  it('the blind count: neither COUNT_NEEDS_APPROVAL nor DEPOSIT_TOO_LARGE shows what the drawer should hold', () => {
+    const count = errorText(t, { code: 'COUNT_NEEDS_APPROVAL', message: '', params: {} })
+    expect(count).toContain('值班长授权')
+    expect(count).not.toMatch(/\d|短款|长款|\{/)
+    // Even should a parameter come along, the text has no place for it.
+    const deposit = errorText(t, { code: 'DEPOSIT_TOO_LARGE', message: '', params: { amount: '9000.00', available: '8123.40' } })
+    expect(deposit).toContain('9000.00')
+    expect(deposit).not.toContain('8123.40')
+  })
+  it('TENDERED_CONFIRM shows both amounts in figures and 大写', () => {
+    expect(errorText(t, { code: 'TENDERED_CONFIRM', message: '', params: samples.TENDERED_CONFIRM! })).toBe(
+      '请核对：实收 18843.00（人民币壹万捌仟捌佰肆拾叁元整），找零 18654.57（人民币壹万捌仟陆佰伍拾肆元伍角柒分）；无误请再次确认',
+    )
+  })
+  it('TENDERED_MISSING names the exact-amount key, AMOUNT_ZERO the field', () => {
+    expect(errorText(t, { code: 'TENDERED_MISSING', message: '', params: {} })).toBe('请输入实收金额，或按 F4 按应收金额收取')
+    expect(errorText(t, { code: 'AMOUNT_ZERO', message: '', params: { field: 'amount' } })).toBe('金额必须大于 0.00')
+    expect(errorText(t, { code: 'AMOUNT_ZERO', message: '', params: {} })).toBe('金额必须大于 0.00')
+  })
+  it('INPUT_INVALID of a password states the policy in Chinese, not the core\'s English reason', () => {
+    const text = errorText(t, { code: 'INPUT_INVALID', message: 'password: use at least 10 characters', params: { field: 'password', reason: 'use at least 10 characters' } })
+    expect(text).toContain('10')
+    expect(text).toContain('不能包含用户名')
+    expect(text).toContain('常见密码')
+    expect(text).not.toContain('use at least')
   })
   it('CALENDAR_MISSING names the year', () => {
     expect(noticeText(t, { code: 'CALENDAR_MISSING', message: '', params: { year: '2027' } })).toBe(

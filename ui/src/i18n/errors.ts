@@ -6,9 +6,11 @@ import type { Notice } from '@/bindings/Notice'
 /** Every error code the UI translates (each must exist in zh-CN and en: see errors.test.ts). */
 export const ERROR_CODES = [
   'AUTH_INVALID',
-  'AUTH_LOCKED',
   'AUTH_DISABLED',
   'SESSION_EXPIRED',
+  'SESSION_LOCKED',
+  'ALREADY_INITIALISED',
+  'USER_NOT_FOUND',
   'FORBIDDEN',
   'ACCOUNT_NOT_FOUND',
   'QUERY_EMPTY',
@@ -21,6 +23,10 @@ export const ERROR_CODES = [
   'ACCOUNT_CLOSED',
   'WRONG_BILLING_MODE',
   'TENDERED_TOO_LITTLE',
+  'TENDERED_MISSING',
+  'TENDERED_TOO_LARGE',
+  'TENDERED_CONFIRM',
+  'AMOUNT_ZERO',
   'BANK_FIRST',
   'APPROVAL_REQUIRED',
   'HOLIDAY_CASH_LIMIT',
@@ -35,7 +41,7 @@ export const ERROR_CODES = [
   'RECEIPT_NOT_FOUND',
   'VOID_REFUSED',
   'DEPOSIT_TOO_LARGE',
-  'DIFFERENCE_NEEDS_APPROVAL',
+  'COUNT_NEEDS_APPROVAL',
   'MONEY_EMPTY',
   'MONEY_FORMAT',
   'MONEY_NEGATIVE',
@@ -84,22 +90,46 @@ function params(p: Record<string, string | undefined> | undefined): Record<strin
  */
 const NAMED: Record<string, string> = { field: 'fields.', mode: 'billingModes.', role: 'roles.' }
 
+/** What APPROVAL_REQUIRED's `action` names (the core's words), as the approval dialog calls it. */
+const APPROVAL_ACTIONS: Record<string, string> = {
+  'holiday cash': 'approval.actions.holidayCash',
+  'waive late fee': 'approval.actions.waiver',
+  void: 'approval.actions.void',
+  'shift close': 'approval.actions.shiftClose',
+}
+
+/** The text of `key`, or null when the tables have none (vue-i18n answers the key itself). */
+function known(t: Translate, key: string, named: Record<string, unknown> = {}): string | null {
+  const text = t(key, named)
+  return text === key ? null : text
+}
+
 function localized(t: Translate, code: string, p: Record<string, string>): Record<string, string> {
   const out = { ...p }
   // A money error without a field is about the amount being typed.
-  if (code.startsWith('MONEY_') && out.field === undefined) out.field = 'amount'
+  if ((code.startsWith('MONEY_') || code === 'AMOUNT_ZERO') && out.field === undefined) out.field = 'amount'
   for (const [param, table] of Object.entries(NAMED)) {
     const v = out[param]
     if (v === undefined) continue
-    const text = t(table + v, {})
-    if (text !== table + v) out[param] = text
+    out[param] = known(t, table + v) ?? v
+  }
+  if (code === 'APPROVAL_REQUIRED') {
+    const key = out.action === undefined ? undefined : APPROVAL_ACTIONS[out.action]
+    out.action = key ? t(key, {}) : (out.action ?? t('approval.actions.generic', {}))
   }
   return out
 }
 
 export function errorText(t: Translate, err: Pick<ApiError, 'code' | 'message' | 'params'>): string {
   if ((ERROR_CODES as readonly string[]).includes(err.code)) {
-    return t('errors.' + err.code, localized(t, err.code, params(err.params)))
+    const p = params(err.params)
+    // INPUT_INVALID's `reason` is the core's English; a field with a rule of its own says that
+    // rule in the cashier's language instead (e.g. the password policy).
+    if (err.code === 'INPUT_INVALID' && p.field !== undefined) {
+      const rule = known(t, 'inputInvalid.' + p.field)
+      if (rule !== null) return rule
+    }
+    return t('errors.' + err.code, localized(t, err.code, p))
   }
   return t('errors.UNKNOWN', { code: err.code, message: err.message })
 }
