@@ -7,7 +7,12 @@ function reply(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 }
 
-const LOGIN = { token: 'secret-token', user: { username: 'cashier1', display_name: '李收费', role: 'cashier' }, notices: [] }
+const LOGIN = {
+  token: 'secret-token',
+  user: { username: 'cashier1', display_name: '李收费', role: 'cashier' },
+  notices: [],
+  idle_lock_minutes: 7,
+}
 
 beforeEach(() => {
   setActivePinia(createPinia())
@@ -60,5 +65,108 @@ describe('session store', () => {
     expect(session.loggedIn).toBe(true)
     expect(account.error?.code).toBe('ACCOUNT_NOT_FOUND')
     expect(account.view).toBeNull()
+  })
+})
+
+describe('screen lock (锁屏)', () => {
+  function body(fetch: ReturnType<typeof vi.fn>, n: number) {
+    const [url, init] = fetch.mock.calls[n] as [string, RequestInit]
+    return { cmd: url.replace('/api/call/', ''), req: JSON.parse(init.body as string) }
+  }
+
+  it('takes the idle time from the log-in', async () => {
+    vi.stubGlobal('fetch', vi.fn().mockResolvedValue(reply(200, LOGIN)))
+    const session = useSessionStore()
+    expect(session.idleLockMinutes).toBe(10)
+    await session.login('cashier1', 'pw')
+    expect(session.idleLockMinutes).toBe(7)
+    expect(session.locked).toBe(false)
+  })
+
+  it('lock() covers the counter at once and locks the session in the core', async () => {
+    const fetch = vi.fn().mockResolvedValueOnce(reply(200, LOGIN)).mockResolvedValueOnce(reply(200, null))
+    vi.stubGlobal('fetch', fetch)
+    const session = useSessionStore()
+    await session.login('cashier1', 'pw')
+    const locking = session.lock()
+    expect(session.locked).toBe(true)
+    await locking
+    expect(body(fetch, 1)).toEqual({ cmd: 'lock_session', req: { token: 'secret-token' } })
+    await session.lock() // already locked: nothing more is sent
+    expect(fetch).toHaveBeenCalledTimes(2)
+    expect(session.loggedIn).toBe(true)
+  })
+
+  it('stays locked when the core cannot be reached', async () => {
+    vi.stubGlobal('fetch', vi.fn().mockResolvedValueOnce(reply(200, LOGIN)).mockRejectedValueOnce(new TypeError('down')))
+    const session = useSessionStore()
+    await session.login('cashier1', 'pw')
+    await session.lock()
+    expect(session.locked).toBe(true)
+  })
+
+  it('SESSION_LOCKED from any call shows the lock screen, and the caller still gets the error', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi
+        .fn()
+        .mockResolvedValueOnce(reply(200, LOGIN))
+        .mockResolvedValueOnce(reply(423, { code: 'SESSION_LOCKED', message: 'locked', params: { username: 'cashier1' } })),
+    )
+    const session = useSessionStore()
+    const account = useAccountStore()
+    await session.login('cashier1', 'pw')
+    await account.load('3100000001')
+    expect(session.locked).toBe(true)
+    expect(session.loggedIn).toBe(true)
+    expect(account.error?.code).toBe('SESSION_LOCKED')
+  })
+
+  it("unlock() with a wrong password stays locked; the user's own password opens it", async () => {
+    const fetch = vi
+      .fn()
+      .mockResolvedValueOnce(reply(200, LOGIN))
+      .mockResolvedValueOnce(reply(200, null))
+      .mockResolvedValueOnce(reply(401, { code: 'AUTH_INVALID', message: 'wrong', params: {} }))
+      .mockResolvedValueOnce(reply(200, LOGIN.user))
+    vi.stubGlobal('fetch', fetch)
+    const session = useSessionStore()
+    await session.login('cashier1', 'pw')
+    await session.lock()
+    await expect(session.unlock('wrong')).rejects.toMatchObject({ code: 'AUTH_INVALID' })
+    expect(session.locked).toBe(true)
+    await session.unlock('Cashier#2026')
+    expect(session.locked).toBe(false)
+    expect(body(fetch, 3)).toEqual({ cmd: 'unlock_session', req: { token: 'secret-token', password: 'Cashier#2026' } })
+  })
+
+  it('a session ended meanwhile (e.g. disabled by an administrator) goes back to log in', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi
+        .fn()
+        .mockResolvedValueOnce(reply(200, LOGIN))
+        .mockResolvedValueOnce(reply(200, null))
+        .mockResolvedValueOnce(reply(401, { code: 'SESSION_EXPIRED', message: 'gone', params: {} })),
+    )
+    const session = useSessionStore()
+    await session.login('cashier1', 'pw')
+    await session.lock()
+    await expect(session.unlock('Cashier#2026')).rejects.toMatchObject({ code: 'SESSION_EXPIRED' })
+    expect(session.loggedIn).toBe(false)
+    expect(session.locked).toBe(false)
+    expect(session.endedBy?.code).toBe('SESSION_EXPIRED')
+  })
+
+  it('log-out from the lock screen ends the session (someone else may log in)', async () => {
+    const fetch = vi.fn().mockResolvedValueOnce(reply(200, LOGIN)).mockResolvedValueOnce(reply(200, null)).mockResolvedValueOnce(reply(200, null))
+    vi.stubGlobal('fetch', fetch)
+    const session = useSessionStore()
+    await session.login('cashier1', 'pw')
+    await session.lock()
+    await session.logout()
+    expect(session.loggedIn).toBe(false)
+    expect(session.locked).toBe(false)
+    expect(body(fetch, 2)).toEqual({ cmd: 'logout', req: { token: 'secret-token' } })
   })
 })
