@@ -7,6 +7,9 @@ import { ApiError } from '@/api/call'
 import type { PrintSettings } from '@/bindings/PrintSettings'
 import type { SyncStatus } from '@/bindings/SyncStatus'
 import type { EnrolInput } from './LedgerSettings.vue'
+import type { UserListing } from '@/bindings/UserListing'
+import type { UserAdmin } from './UserSettings.vue'
+import type { CounterSettingsApi } from './CounterSettings.vue'
 
 const STORED: PrintSettings = { printer: 'counter-1', paper: 'a4' }
 
@@ -166,5 +169,203 @@ describe('SettingsDialog → 账务中心', () => {
     expect(wrapper.get('[data-testid="ledger-state"]').text()).toBe('已接入 https://ledger.example.cn:8443/')
     expect((wrapper.get('[data-testid="ledger-url"]').element as HTMLInputElement).value).toBe('https://ledger.example.cn:8443/')
     expect(wrapper.text()).toContain('重新注册会替换本终端的令牌')
+  })
+})
+
+describe('SettingsDialog → 用户 and 柜台 (administrators)', () => {
+  const USERS: UserListing[] = [
+    { username: 'admin', display_name: '系统管理员', role: 'admin', locked_until: null, disabled: false },
+    { username: 'cashier1', display_name: '李收费', role: 'cashier', locked_until: null, disabled: false },
+    { username: 'locktest', display_name: 'locktest', role: 'cashier', locked_until: '2026-03-02T10:15:00+08:00', disabled: false },
+    { username: 'old1', display_name: '老王', role: 'supervisor', locked_until: null, disabled: true },
+  ]
+
+  function userApi(overrides: Partial<UserAdmin> = {}): UserAdmin & Record<string, ReturnType<typeof vi.fn>> {
+    const listing = (username: string) => async () => USERS.find((u) => u.username === username)!
+    return {
+      list: vi.fn(async () => USERS),
+      add: vi.fn(async (i) => ({ username: i.username, display_name: i.display_name ?? i.username, role: i.role })),
+      disable: vi.fn(async (u: string) => listing(u)()),
+      enable: vi.fn(async (u: string) => listing(u)()),
+      unlock: vi.fn(async (u: string) => listing(u)()),
+      resetPassword: vi.fn(async (u: string) => listing(u)()),
+      changeRole: vi.fn(async (u: string) => listing(u)()),
+      ...overrides,
+    } as UserAdmin & Record<string, ReturnType<typeof vi.fn>>
+  }
+
+  function counterApi(): CounterSettingsApi & { save: ReturnType<typeof vi.fn> } {
+    return { load: vi.fn(async () => ({ idle_lock_minutes: 10 })), save: vi.fn(async (n: number) => ({ idle_lock_minutes: n })) }
+  }
+
+  function admin(users = userApi(), counter = counterApi(), isAdmin = true) {
+    const wrapper = mount(SettingsDialog, {
+      props: {
+        canEdit: true,
+        load: async () => STORED,
+        save: async (s: PrintSettings) => s,
+        canEnrol: isAdmin,
+        loadSync: async () => NOT_ENROLLED,
+        enrol: async () => ENROLLED,
+        isAdmin,
+        users,
+        counter,
+        me: 'admin',
+      },
+      global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })] },
+      attachTo: document.body,
+    })
+    return { wrapper, users, counter }
+  }
+
+  it('nobody but an administrator sees them', async () => {
+    const { wrapper, users } = admin(userApi(), counterApi(), false)
+    await flushPromises()
+    expect(wrapper.find('[data-testid="user-settings"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="counter-settings"]').exists()).toBe(false)
+    expect(users.list).not.toHaveBeenCalled()
+  })
+
+  it('lists the users with their state; nobody is offered to disable themselves', async () => {
+    const { wrapper } = admin()
+    await flushPromises()
+    const rows = wrapper.findAll('[data-testid="user-row"]')
+    expect(rows.map((r) => r.attributes('data-username'))).toEqual(['admin', 'cashier1', 'locktest', 'old1'])
+    const state = (name: string) => wrapper.get(`[data-username="${name}"] [data-testid="user-state"]`).text()
+    expect(state('cashier1')).toBe('正常')
+    expect(state('locktest')).toBe('锁定至 2026-03-02 10:15')
+    expect(state('old1')).toBe('已停用')
+    expect(wrapper.find('[data-testid="user-disable-admin"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="user-unlock-locktest"]').exists()).toBe(true)
+    expect(wrapper.find('[data-testid="user-unlock-cashier1"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="user-enable-old1"]').exists()).toBe(true)
+  })
+
+  it('every action is sent for that user, says what was done and reads the list again', async () => {
+    const { wrapper, users } = admin()
+    await flushPromises()
+    await wrapper.get('[data-testid="user-unlock-locktest"]').trigger('click')
+    await flushPromises()
+    expect(users.unlock).toHaveBeenCalledWith('locktest')
+    expect(wrapper.get('[data-testid="users-done"]').text()).toBe('已解锁 locktest')
+    await wrapper.get('[data-testid="user-disable-cashier1"]').trigger('click')
+    await flushPromises()
+    expect(users.disable).toHaveBeenCalledWith('cashier1')
+    await wrapper.get('[data-testid="user-enable-old1"]').trigger('click')
+    await flushPromises()
+    expect(users.enable).toHaveBeenCalledWith('old1')
+    await wrapper.get('[data-testid="user-role-cashier1"]').setValue('supervisor')
+    await wrapper.get('[data-testid="user-change-role-cashier1"]').trigger('click')
+    await flushPromises()
+    expect(users.changeRole).toHaveBeenCalledWith('cashier1', 'supervisor')
+    expect(wrapper.get('[data-testid="users-done"]').text()).toBe('已将 cashier1 改为值班长，其登录已结束')
+    expect(users.list).toHaveBeenCalledTimes(5)
+  })
+
+  it('adds a user only when the password was typed the same twice', async () => {
+    const { wrapper, users } = admin()
+    await flushPromises()
+    await wrapper.get('[data-testid="user-add-username"]').setValue(' cashier9 ')
+    await wrapper.get('[data-testid="user-add-display-name"]').setValue('张九')
+    await wrapper.get('[data-testid="user-add-role"]').setValue('supervisor')
+    await wrapper.get('[data-testid="user-add-password"]').setValue('Counter#20261')
+    await wrapper.get('[data-testid="user-add-password"]').trigger('keydown', { key: 'Enter' })
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="user-add-again"]').element)
+    await wrapper.get('[data-testid="user-add-again"]').setValue('Counter#20262')
+    await wrapper.get('[data-testid="user-add-again"]').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(users.add).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-testid="users-invalid"]').text()).toBe('两次输入的密码不一致')
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="user-add-again"]').element)
+
+    await wrapper.get('[data-testid="user-add-again"]').setValue('Counter#20261')
+    await wrapper.get('[data-testid="user-add"]').trigger('click')
+    await flushPromises()
+    expect(users.add).toHaveBeenCalledWith({ username: 'cashier9', display_name: '张九', role: 'supervisor', password: 'Counter#20261' })
+    expect(wrapper.get('[data-testid="users-done"]').text()).toBe('已添加用户 cashier9')
+    // Nothing of the passwords is kept.
+    expect((wrapper.get('[data-testid="user-add-password"]').element as HTMLInputElement).value).toBe('')
+    expect((wrapper.get('[data-testid="user-add-again"]').element as HTMLInputElement).value).toBe('')
+  })
+
+  it("the core's refusals are translated: the password policy, USER_EXISTS, the guards", async () => {
+    const refuse = (code: string, params: Record<string, string>) =>
+      vi.fn(async () => {
+        throw new ApiError({ code, message: 'english', params })
+      })
+    const users = userApi({
+      add: refuse('INPUT_INVALID', { field: 'password', reason: 'the password must not contain the user name' }),
+      disable: refuse('INPUT_INVALID', { field: 'username', reason: 'this is the last enabled administrator: add another one first' }),
+      changeRole: refuse('INPUT_INVALID', { field: 'role', reason: 'this user has an open shift' }),
+      unlock: refuse('USER_NOT_FOUND', { username: 'locktest' }),
+    })
+    const { wrapper } = admin(users)
+    await flushPromises()
+    const error = () => wrapper.get('[data-testid="users-error"]').text()
+
+    await wrapper.get('[data-testid="user-add-username"]').setValue('cashier9')
+    await wrapper.get('[data-testid="user-add-password"]').setValue('cashier9-pass')
+    await wrapper.get('[data-testid="user-add-again"]').setValue('cashier9-pass')
+    await wrapper.get('[data-testid="user-add"]').trigger('click')
+    await flushPromises()
+    expect(error()).toContain('不能包含用户名')
+    expect(error()).not.toContain('english')
+
+    await wrapper.get('[data-testid="user-disable-cashier1"]').trigger('click')
+    await flushPromises()
+    expect(error()).toContain('最后一位在用的系统管理员')
+
+    await wrapper.get('[data-testid="user-role-cashier1"]').setValue('finance')
+    await wrapper.get('[data-testid="user-change-role-cashier1"]').trigger('click')
+    await flushPromises()
+    expect(error()).toBe('该用户有未交班的班次：交班后才能改为不收费的角色')
+
+    await wrapper.get('[data-testid="user-unlock-locktest"]').trigger('click')
+    await flushPromises()
+    expect(error()).toBe('没有用户 locktest')
+
+    users.add = refuse('USER_EXISTS', { username: 'cashier9' })
+    await wrapper.setProps({ users: { ...users } })
+    await wrapper.get('[data-testid="user-add-password"]').setValue('Counter#20261')
+    await wrapper.get('[data-testid="user-add-again"]').setValue('Counter#20261')
+    await wrapper.get('[data-testid="user-add"]').trigger('click')
+    await flushPromises()
+    expect(error()).toBe('用户名 cashier9 已存在，请换一个')
+  })
+
+  it('resets a password, typed twice', async () => {
+    const { wrapper, users } = admin()
+    await flushPromises()
+    await wrapper.get('[data-testid="user-reset-cashier1"]').trigger('click')
+    await flushPromises()
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="user-reset-password"]').element)
+    await wrapper.get('[data-testid="user-reset-password"]').setValue('Another#20261')
+    await wrapper.get('[data-testid="user-reset-password"]').trigger('keydown', { key: 'Enter' })
+    await wrapper.get('[data-testid="user-reset-again"]').setValue('Another#20261')
+    await wrapper.get('[data-testid="user-reset-again"]').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(users.resetPassword).toHaveBeenCalledWith('cashier1', 'Another#20261')
+    expect(wrapper.find('[data-testid="user-reset-form"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="users-done"]').text()).toBe('已重置 cashier1 的密码，其登录已结束')
+  })
+
+  it('柜台: the idle minutes, 1–120, saved with Enter', async () => {
+    const { wrapper, counter } = admin()
+    await flushPromises()
+    const input = wrapper.get('[data-testid="counter-idle-lock"]')
+    expect((input.element as HTMLInputElement).value).toBe('10')
+    for (const bad of ['0', '121', '1.5', 'abc', '']) {
+      await input.setValue(bad)
+      await input.trigger('keydown', { key: 'Enter' })
+      await flushPromises()
+      expect(wrapper.get('[data-testid="counter-invalid"]').text(), bad).toBe('请输入 1–120 之间的整数')
+    }
+    expect(counter.save).not.toHaveBeenCalled()
+    await input.setValue('５')
+    await input.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(counter.save).toHaveBeenCalledWith(5)
+    expect(wrapper.get('[data-testid="counter-saved"]').text()).toBe('已保存')
+    expect((input.element as HTMLInputElement).value).toBe('5')
   })
 })
