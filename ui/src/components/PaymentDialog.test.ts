@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createI18n } from 'vue-i18n'
 import PaymentDialog from './PaymentDialog.vue'
 import ApprovalDialog from './ApprovalDialog.vue'
+import TenderConfirm from './TenderConfirm.vue'
 import { messages } from '@/i18n'
 import type { PaymentDone } from '@/bindings/PaymentDone'
 import type { PaymentInput } from '@/stores/payment'
@@ -80,6 +81,7 @@ describe('PaymentDialog (F5 cash)', () => {
       voucher: null,
       waive_late_fee: null,
       approval: null,
+      confirm_large: false,
     })
     expect(wrapper.emitted('done')).toEqual([[DONE]])
   })
@@ -99,6 +101,7 @@ describe('PaymentDialog (F5 cash)', () => {
         throw { code: 'SHIFT_NOT_OPEN', message: 'no shift', params: {} }
       },
     })
+    await wrapper.get('[data-testid="pay-tendered"]').setValue('2000')
     await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
     await flushPromises()
     expect(wrapper.get('[data-testid="payment-error"]').text()).toBe('尚未开班，请先输入备用金开班')
@@ -125,6 +128,7 @@ describe('approval', () => {
     const wrapper = setup({ kind: 'vend', proposed: '', submit })
     await wrapper.get('[data-testid="pay-amount"]').setValue('5000.00')
     await wrapper.get('[data-testid="pay-amount"]').trigger('keydown', { key: 'Enter' }) // → 实收
+    await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'F4' }) // exactly the amount
     await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
     await flushPromises()
 
@@ -162,6 +166,7 @@ describe('approval', () => {
       .mockRejectedValueOnce({ code: 'HOLIDAY_CASH_SHIFT_LIMIT', message: '', params: { limit: '20000.00' } })
     const wrapper = setup({ kind: 'vend', proposed: '', submit })
     await wrapper.get('[data-testid="pay-amount"]').setValue('100')
+    await wrapper.get('[data-testid="pay-tendered"]').setValue('100')
     await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
     await flushPromises()
     await wrapper.get('[data-testid="approval-username"]').setValue('super1')
@@ -176,10 +181,222 @@ describe('approval', () => {
     const submit = vi.fn<(i: PaymentInput) => Promise<PaymentDone>>().mockRejectedValueOnce({ code: 'APPROVAL_REQUIRED', message: '', params: {} })
     const wrapper = setup({ kind: 'vend', proposed: '', submit })
     await wrapper.get('[data-testid="pay-amount"]').setValue('100')
+    await wrapper.get('[data-testid="pay-tendered"]').setValue('100')
     await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
     await flushPromises()
     await wrapper.get('[data-testid="approval-username"]').trigger('keydown', { key: 'Escape' })
     expect(wrapper.findComponent(ApprovalDialog).exists()).toBe(false)
     expect(wrapper.emitted('close')).toBeUndefined()
+  })
+})
+
+describe('实收 is always typed (F4 for the exact amount)', () => {
+  it('Enter with 实收 empty sends nothing and says what to do at the field', async () => {
+    const submit = vi.fn(async () => DONE)
+    const wrapper = setup({ submit })
+    const tendered = wrapper.get('[data-testid="pay-tendered"]')
+    await tendered.trigger('keydown', { key: 'Enter' })
+    await tendered.trigger('keydown', { key: 'Enter', ctrlKey: true })
+    await flushPromises()
+    expect(submit).not.toHaveBeenCalled()
+    expect(wrapper.get('[data-testid="pay-tendered-error"]').text()).toBe('请输入实收金额，或按 F4 按应收金额收取')
+    expect(document.activeElement).toBe(tendered.element)
+    await tendered.setValue('2')
+    expect(wrapper.find('[data-testid="pay-tendered-error"]').exists()).toBe(false)
+  })
+
+  it('F4 types the amount due into 实收; Enter then takes it with 找零 0.00', async () => {
+    const submit = vi.fn(async () => DONE)
+    const wrapper = setup({ submit })
+    expect(wrapper.get('[data-testid="pay-keys"]').text()).toContain('F4 实收等于应收')
+    expect(wrapper.get('[data-testid="pay-exact-hint"]').text()).toBe('F4 实收等于应收')
+    const tendered = wrapper.get('[data-testid="pay-tendered"]')
+    await tendered.trigger('keydown', { key: 'F4' })
+    await flushPromises()
+    expect((tendered.element as HTMLInputElement).value).toBe('1680.32')
+    expect(wrapper.get('[data-testid="pay-change"]').text()).toBe('0.00')
+    expect(submit).not.toHaveBeenCalled() // F4 types; Enter confirms
+    expect(document.activeElement).toBe(tendered.element)
+    await tendered.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(submit).toHaveBeenCalledWith(expect.objectContaining({ amount: '1680.32', tendered: '1680.32', confirm_large: false }))
+  })
+
+  it('F4 from the amount field, after changing the amount, takes the new amount', async () => {
+    const wrapper = setup({ submit: vi.fn() })
+    const amount = wrapper.get('[data-testid="pay-amount"]')
+    await amount.setValue('１００')
+    await amount.trigger('keydown', { key: 'F4' })
+    await flushPromises()
+    expect((wrapper.get('[data-testid="pay-tendered"]').element as HTMLInputElement).value).toBe('100.00')
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="pay-tendered"]').element)
+  })
+
+  it('F4 with no valid amount points at the amount instead', async () => {
+    const wrapper = setup({ submit: vi.fn(), proposed: '' })
+    await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'F4' })
+    await flushPromises()
+    expect((wrapper.get('[data-testid="pay-tendered"]').element as HTMLInputElement).value).toBe('')
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="pay-amount"]').element)
+    expect(wrapper.get('[data-testid="pay-amount-error"]').text()).toContain('请输入金额')
+  })
+
+  it('全角 digits are read as digits, live and when sent', async () => {
+    const submit = vi.fn(async (_: PaymentInput) => DONE)
+    const wrapper = setup({ submit })
+    const tendered = wrapper.get('[data-testid="pay-tendered"]')
+    await tendered.setValue('２０００。００')
+    expect(wrapper.get('[data-testid="pay-change"]').text()).toBe('319.68')
+    expect(wrapper.find('[data-testid="pay-tendered-error"]').exists()).toBe(false)
+    await tendered.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(submit.mock.calls[0]![0]).toMatchObject({ tendered: '2000.00' })
+  })
+
+  it('0.00 is no payment: said at the field, nothing sent', async () => {
+    const submit = vi.fn(async () => DONE)
+    const wrapper = setup({ submit, kind: 'vend', proposed: '' })
+    await wrapper.get('[data-testid="pay-amount"]').setValue('0.00')
+    expect(wrapper.get('[data-testid="pay-amount-error"]').text()).toBe('金额必须大于 0.00')
+    await wrapper.get('[data-testid="pay-tendered"]').setValue('10')
+    await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(submit).not.toHaveBeenCalled()
+  })
+
+  it('AMOUNT_ZERO and TENDERED_TOO_LARGE from the core are said in words', async () => {
+    const submit = vi
+      .fn<(i: PaymentInput) => Promise<PaymentDone>>()
+      .mockRejectedValueOnce({ code: 'TENDERED_TOO_LARGE', message: '', params: { max: '100000.00' } })
+      .mockRejectedValueOnce({ code: 'AMOUNT_ZERO', message: '', params: { field: 'amount' } })
+    const wrapper = setup({ submit })
+    await wrapper.get('[data-testid="pay-tendered"]').setValue('188429')
+    await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="payment-error"]').text()).toBe(
+      '实收金额超过 100000.00 元，不能收取：请核对输入（是否漏输了小数点？）',
+    )
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="pay-tendered"]').element)
+    await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="payment-error"]').text()).toBe('金额必须大于 0.00')
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="pay-amount"]').element)
+  })
+})
+
+describe('a large 实收 is confirmed a second time (TENDERED_CONFIRM)', () => {
+  const CONFIRM = {
+    code: 'TENDERED_CONFIRM',
+    message: 'check the amount',
+    params: {
+      tendered: '18843.00',
+      change: '18654.57',
+      tendered_words: '人民币壹万捌仟捌佰肆拾叁元整',
+      change_words: '人民币壹万捌仟陆佰伍拾肆元伍角柒分',
+    },
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  async function typed(submit: (i: PaymentInput) => Promise<PaymentDone>) {
+    const wrapper = setup({ submit, proposed: '188.43' })
+    await wrapper.get('[data-testid="pay-tendered"]').setValue('18843') // the point forgotten
+    await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    return wrapper
+  }
+
+  it('shows 实收 and 找零 in figures and 大写, as the core sent them', async () => {
+    const wrapper = await typed(vi.fn<(i: PaymentInput) => Promise<PaymentDone>>().mockRejectedValueOnce(CONFIRM))
+    expect(wrapper.findComponent(TenderConfirm).exists()).toBe(true)
+    expect(wrapper.get('[data-testid="large-amount"]').text()).toBe('188.43')
+    expect(wrapper.get('[data-testid="large-tendered"]').text()).toBe('18843.00')
+    expect(wrapper.get('[data-testid="large-tendered-words"]').text()).toBe('人民币壹万捌仟捌佰肆拾叁元整')
+    expect(wrapper.get('[data-testid="large-change"]').text()).toBe('18654.57')
+    expect(wrapper.get('[data-testid="large-change-words"]').text()).toBe('人民币壹万捌仟陆佰伍拾肆元伍角柒分')
+    expect(wrapper.find('[data-testid="payment-error"]').exists()).toBe(false)
+  })
+
+  it('ignores Enter for its first second (a double Enter), and a held Enter; then Enter resubmits with confirm_large', async () => {
+    const submit = vi.fn<(i: PaymentInput) => Promise<PaymentDone>>().mockRejectedValueOnce(CONFIRM).mockResolvedValueOnce(DONE)
+    const wrapper = await typed(submit)
+    // The panel has the focus: the keys go to it.
+    const panel = wrapper.get('[data-testid="tender-confirm"] [tabindex="-1"]')
+    expect(document.activeElement).toBe(panel.element)
+    await panel.trigger('keydown', { key: 'Enter' }) // the second Enter of a double press
+    await flushPromises()
+    expect(submit).toHaveBeenCalledTimes(1)
+    expect((wrapper.get('[data-testid="large-confirm"]').element as HTMLButtonElement).disabled).toBe(true)
+    vi.advanceTimersByTime(999)
+    await panel.trigger('keydown', { key: 'Enter' })
+    expect(submit).toHaveBeenCalledTimes(1)
+    vi.advanceTimersByTime(1)
+    await flushPromises()
+    await panel.trigger('keydown', { key: 'Enter', repeat: true })
+    expect(submit).toHaveBeenCalledTimes(1)
+    await panel.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(submit).toHaveBeenCalledTimes(2)
+    expect(submit.mock.calls[1]![0]).toEqual({ ...submit.mock.calls[0]![0], confirm_large: true })
+    expect(submit.mock.calls[0]![0].confirm_large).toBe(false)
+    expect(wrapper.emitted('done')).toEqual([[DONE]])
+  })
+
+  it('Esc goes back to 实收 to correct it, and nothing is sent', async () => {
+    const submit = vi.fn<(i: PaymentInput) => Promise<PaymentDone>>().mockRejectedValueOnce(CONFIRM).mockResolvedValueOnce(DONE)
+    const wrapper = await typed(submit)
+    await wrapper.get('[data-testid="tender-confirm"]').trigger('keydown', { key: 'Escape' })
+    await flushPromises()
+    expect(wrapper.findComponent(TenderConfirm).exists()).toBe(false)
+    expect(wrapper.emitted('close')).toBeUndefined()
+    expect(submit).toHaveBeenCalledTimes(1)
+    const tendered = wrapper.get('[data-testid="pay-tendered"]')
+    expect(document.activeElement).toBe(tendered.element)
+    expect((tendered.element as HTMLInputElement).value).toBe('18843')
+    await tendered.setValue('188.43')
+    await tendered.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(submit.mock.calls[1]![0]).toMatchObject({ tendered: '188.43', confirm_large: false })
+  })
+
+  it('confirmed holiday cash still goes to the supervisor, confirmed', async () => {
+    const submit = vi
+      .fn<(i: PaymentInput) => Promise<PaymentDone>>()
+      .mockRejectedValueOnce(CONFIRM)
+      .mockRejectedValueOnce({ code: 'APPROVAL_REQUIRED', message: '', params: { action: 'holiday cash' } })
+      .mockResolvedValueOnce(DONE)
+    const wrapper = await typed(submit)
+    vi.advanceTimersByTime(1000)
+    await flushPromises()
+    await wrapper.get('[data-testid="large-confirm"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.findComponent(TenderConfirm).exists()).toBe(false)
+    await wrapper.get('[data-testid="approval-username"]').setValue('super1')
+    await wrapper.get('[data-testid="approval-password"]').setValue('Super#2026')
+    await wrapper.get('[data-testid="approval-password"]').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(submit.mock.calls[2]![0]).toMatchObject({ confirm_large: true, approval: { username: 'super1', password: 'Super#2026' } })
+  })
+})
+
+describe('F5/F6 on an account that owes nothing', () => {
+  it('says so in words, proposes no amount and starts at the amount', () => {
+    const wrapper = setup({ submit: vi.fn(), proposed: '', nothingOwed: true })
+    expect(wrapper.get('[data-testid="pay-nothing-owed"]').text()).toBe('该户今日无欠费；收取的金额将全部存入预存余额')
+    expect((wrapper.get('[data-testid="pay-amount"]').element as HTMLInputElement).value).toBe('')
+    expect(wrapper.text()).not.toContain('0.00')
+    expect(wrapper.text()).toContain('存入金额')
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="pay-amount"]').element)
+    expect(wrapper.find('[data-testid="pay-amount-error"]').exists()).toBe(false)
+  })
+
+  it('a transfer says it too', () => {
+    const wrapper = setup({ submit: vi.fn(), method: 'transfer', proposed: '', nothingOwed: true })
+    expect(wrapper.get('[data-testid="pay-nothing-owed"]').text()).toContain('预存余额')
   })
 })

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createI18n } from 'vue-i18n'
 import PaymentResult from './PaymentResult.vue'
@@ -105,5 +105,102 @@ describe('PaymentResult prints the receipt', () => {
     await flushPromises()
     expect(print).toHaveBeenCalledTimes(1)
     expect(wrapper.get('[data-testid="receipt-preview"]').text()).toContain('找不到中文字体')
+  })
+})
+
+describe('PaymentResult stays until acknowledged', () => {
+  type Panel = { key: (k: string) => string }
+  const panel = (w: ReturnType<typeof setup>) => w.vm as unknown as Panel
+  const printedOk = async (no: string): Promise<Printed> => ({ receipt_no: no, printer: 'counter-1', reprint: null })
+  const notPrinted = async (): Promise<Printed> => {
+    throw new ApiError({ code: 'PRINTER_NOT_SET', message: '', params: {} })
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('ignores every key in its first second (the second Enter of a double press)', async () => {
+    const print = vi.fn(printedOk)
+    const wrapper = setup(print)
+    await flushPromises()
+    for (const k of ['Enter', 'Escape', 'F2', 'p', 'P', 'F9', 'F8']) expect(panel(wrapper).key(k), k).toBe('ignored')
+    expect(print).toHaveBeenCalledTimes(1) // P did not reprint
+    expect(wrapper.get('[data-testid="payment-result"]').attributes('data-armed')).toBe('false')
+    vi.advanceTimersByTime(999)
+    expect(panel(wrapper).key('Enter')).toBe('ignored')
+    vi.advanceTimersByTime(1)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="payment-result"]').attributes('data-armed')).toBe('true')
+    expect(panel(wrapper).key('Enter')).toBe('finish')
+    expect(panel(wrapper).key('Escape')).toBe('finish')
+    expect(panel(wrapper).key('F2')).toBe('search')
+    expect(panel(wrapper).key('F9')).toBe('other')
+  })
+
+  it('a print failure is acknowledged by the first Enter/Esc alone; a later one finishes', async () => {
+    const wrapper = setup(vi.fn(notPrinted))
+    await flushPromises()
+    vi.advanceTimersByTime(1000)
+    await flushPromises()
+    const result = wrapper.get('[data-testid="payment-result"]')
+    expect(result.attributes('data-print-ack')).toBe('needed')
+    expect(wrapper.get('[data-testid="print-ack"]').text()).toBe('收据未打印 — 按 Enter 确认')
+    expect(panel(wrapper).key('Enter')).toBe('acknowledged')
+    await flushPromises()
+    expect(result.attributes('data-print-ack')).toBe('no')
+    expect(wrapper.find('[data-testid="print-ack"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="print-acked"]').text()).toBe('已确认收据未打印')
+    // The failure itself stays on screen.
+    expect(wrapper.get('[data-testid="print-error"]').text()).toContain('未设置打印机')
+    expect(panel(wrapper).key('Enter')).toBe('finish')
+  })
+
+  it('Esc and F2 acknowledge a print failure too, and only that', async () => {
+    for (const k of ['Escape', 'F2']) {
+      const wrapper = setup(vi.fn(notPrinted))
+      await flushPromises()
+      vi.advanceTimersByTime(1000)
+      expect(panel(wrapper).key(k), k).toBe('acknowledged')
+      expect(panel(wrapper).key(k), k).toBe(k === 'F2' ? 'search' : 'finish')
+      wrapper.unmount()
+    }
+  })
+
+  it('a reprint that fails again needs a new acknowledgement; one that prints needs none', async () => {
+    let fail = true
+    const print = vi.fn(async (no: string) => {
+      if (fail) return notPrinted()
+      return printedOk(no)
+    })
+    const wrapper = setup(print)
+    await flushPromises()
+    vi.advanceTimersByTime(1000)
+    expect(panel(wrapper).key('Enter')).toBe('acknowledged')
+    expect(panel(wrapper).key('p')).toBe('reprint')
+    await flushPromises()
+    expect(print).toHaveBeenCalledTimes(2)
+    expect(panel(wrapper).key('Enter')).toBe('acknowledged')
+    fail = false
+    expect(panel(wrapper).key('P')).toBe('reprint')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="printed-on"]').text()).toBe('已打印到 counter-1')
+    expect(panel(wrapper).key('Enter')).toBe('finish')
+  })
+
+  it('while the receipt is printing, Enter waits for its outcome', async () => {
+    let done: (p: Printed) => void = () => undefined
+    const print = vi.fn(() => new Promise<Printed>((r) => (done = r)))
+    const wrapper = setup(print)
+    await flushPromises()
+    vi.advanceTimersByTime(1000)
+    expect(wrapper.get('[data-testid="print-status"]').attributes('data-state')).toBe('printing')
+    expect(panel(wrapper).key('Enter')).toBe('ignored')
+    done({ receipt_no: DONE.receipt_no, printer: 'counter-1', reprint: null })
+    await flushPromises()
+    expect(panel(wrapper).key('Enter')).toBe('finish')
   })
 })

@@ -19,6 +19,8 @@ export type PaymentInput = {
   /** The waiver's reason (payments only). */
   waive_late_fee: string | null
   approval: ApprovalInput | null
+  /** The cashier confirmed a large 实收 or 找零 a second time (after TENDERED_CONFIRM). */
+  confirm_large: boolean
 }
 
 export const usePaymentStore = defineStore('payment', () => {
@@ -36,6 +38,7 @@ export const usePaymentStore = defineStore('payment', () => {
             method: input.method,
             amount: input.amount,
             tendered: input.tendered,
+            confirm_large: input.confirm_large,
             voucher: input.voucher,
             approval: input.approval,
           }),
