@@ -87,24 +87,17 @@ fn action_of(mode: BillingMode) -> Action {
     }
 }
 
-fn typed_collect(req: &CollectRequest) -> Typed<'_> {
-    Typed {
-        method: req.method,
-        amount: &req.amount,
-        tendered: req.tendered.as_deref(),
-        voucher: req.voucher.as_ref(),
-        confirm_large: req.confirm_large,
-    }
-}
-
-fn typed_vend(req: &VendRequest) -> Typed<'_> {
-    Typed {
-        method: req.method,
-        amount: &req.amount,
-        tendered: req.tendered.as_deref(),
-        voucher: req.voucher.as_ref(),
-        confirm_large: req.confirm_large,
-    }
+/// What the cashier typed, from a payment's or a vend's request (they share these fields).
+macro_rules! typed {
+    ($req:expr) => {
+        Typed {
+            method: $req.method,
+            amount: &$req.amount,
+            tendered: $req.tendered.as_deref(),
+            voucher: $req.voucher.as_ref(),
+            confirm_large: $req.confirm_large,
+        }
+    };
 }
 
 impl Desk {
@@ -154,7 +147,7 @@ impl Desk {
             let mut tx = store::BatchedTx::new(&mut conn);
             let done = self
                 .take_checked(&mut tx, token_hash, &no, PaymentKind::Payment, |_, _| {
-                    tender(typed_collect(&req), today, &policy.tendered).map(Some)
+                    tender(typed!(req), today, &policy.tendered).map(Some)
                 })
                 .await;
             return match tx.finish(done).await? {
@@ -164,7 +157,7 @@ impl Desk {
         }
         let (s, shift, account) =
             self.collector_and_account(&mut conn, &req.token, &req.account_no, BillingMode::Postpaid).await?;
-        let tender = tender(typed_collect(&req), self.today(), &policy.tendered)?;
+        let tender = tender(typed!(req), self.today(), &policy.tendered)?;
         let waiver = match req.waive_late_fee.as_deref() {
             Some(reason) => Some(text("waive_late_fee", reason, 2, 200)?),
             None => None,
@@ -209,7 +202,7 @@ impl Desk {
             let mut tx = store::BatchedTx::new(&mut conn);
             let done = self
                 .take_checked(&mut tx, token_hash, &no, PaymentKind::Vend, |_, account| {
-                    let tender = tender(typed_vend(&req), today, &policy.tendered)?;
+                    let tender = tender(typed!(req), today, &policy.tendered)?;
                     let cash = tender.method == Method::Cash;
                     Ok((!holiday::is_holiday_cash(cash, account.category, &policy.holiday_cash)).then_some(tender))
                 })
@@ -222,7 +215,7 @@ impl Desk {
         let (s, shift, account) =
             self.collector_and_account(&mut conn, &req.token, &req.account_no, BillingMode::Prepaid).await?;
         let today = self.today();
-        let tender = tender(typed_vend(&req), today, &policy.tendered)?;
+        let tender = tender(typed!(req), today, &policy.tendered)?;
         let calendar = self.calendar();
         let mut holiday_due = None;
         let mut approver = None;

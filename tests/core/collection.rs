@@ -33,6 +33,11 @@ pub(crate) async fn restart(c: &Counter) -> Desk {
     Desk::open(&c.db_path(), InitOptions { terminal: None, utility: None }).await.unwrap().with_clock(c.clock.clone())
 }
 
+/// What `account` owes on `day`, as a cashier asks.
+async fn owed(c: &Counter, account: &str, day: chrono::NaiveDate) -> cashdesk::accounts::quote::Quote {
+    c.desk.quote(&crate::common::token(&c.desk, "cashier1").await, account, day).await.unwrap()
+}
+
 pub(crate) async fn open(c: &Counter, token: &str, float: &str) {
     c.desk.open_shift(OpenShiftRequest { token: token.into(), float: float.into() }).await.unwrap();
 }
@@ -138,15 +143,7 @@ async fn a_cash_payment_settles_oldest_first_and_writes_everything_in_one_go() {
     );
     assert_eq!(done.prepaid_after, y("69.12"));
     assert_eq!(done.amount_words, "人民币叁佰元整");
-    let q = c
-        .desk
-        .quote(
-            &crate::common::token(&c.desk, "cashier1").await,
-            "3100000001",
-            at("2026-01-10T09:00:00+08:00").date_naive(),
-        )
-        .await
-        .unwrap();
+    let q = owed(&c, "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await;
     assert!(q.bills.is_empty(), "everything is settled");
     assert_eq!(count(&c, "SELECT COUNT(*) FROM outbox WHERE kind = 'payment'").await, 1);
     assert_eq!(count(&c, "SELECT COUNT(*) FROM audit_log WHERE action = 'payment.cash'").await, 1);
@@ -232,28 +229,12 @@ async fn a_partial_payment_pays_the_fee_first_and_leaves_the_rest_owed() {
     open(&c, &t, "0").await;
     c.desk.collect(cash(&t, "3100000001", "2.00", "2.00")).await.unwrap();
     // Of the 3.33 fee, 2.00 was received and 1.33 stays owed; the principal is untouched.
-    let q = c
-        .desk
-        .quote(
-            &crate::common::token(&c.desk, "cashier1").await,
-            "3100000001",
-            at("2026-01-10T09:00:00+08:00").date_naive(),
-        )
-        .await
-        .unwrap();
+    let q = owed(&c, "3100000001", at("2026-01-10T09:00:00+08:00").date_naive()).await;
     assert_eq!(q.bills[0].principal, y("158.49"));
     assert_eq!(q.bills[0].late_fee, y("1.33"), "the fee not yet paid is carried, not recomputed from the due date");
     // Five days later, 5 more days accrue on the unpaid principal: 0.79, not raised to another
     // 1.00, because the 1-yuan minimum is a minimum of the bill's total and 3.33 was charged already.
-    let q = c
-        .desk
-        .quote(
-            &crate::common::token(&c.desk, "cashier1").await,
-            "3100000001",
-            at("2026-01-15T09:00:00+08:00").date_naive(),
-        )
-        .await
-        .unwrap();
+    let q = owed(&c, "3100000001", at("2026-01-15T09:00:00+08:00").date_naive()).await;
     assert_eq!(q.bills[0].late_fee, y("2.12"));
 }
 
@@ -540,15 +521,7 @@ async fn a_waiver_covers_only_the_bills_the_payment_reaches() {
     };
     let done = c.desk.collect(req).await.unwrap();
     assert_eq!(done.late_fee_waived, y("108.00"), "only 202512's fee: the payment does not reach 202601");
-    let q = c
-        .desk
-        .quote(
-            &crate::common::token(&c.desk, "cashier1").await,
-            "3100000004",
-            at("2026-01-18T10:00:00+08:00").date_naive(),
-        )
-        .await
-        .unwrap();
+    let q = owed(&c, "3100000004", at("2026-01-18T10:00:00+08:00").date_naive()).await;
     assert_eq!(q.bills[1].late_fee, y("18.00"), "202601 keeps its late fee");
     assert_eq!(q.bills[0].late_fee, Yuan::ZERO, "202512's fee was waived");
 }

@@ -8,6 +8,7 @@ use cashdesk::{
     Error,
     desk::{Desk, shift::DepositRequest, void::VoidRequest},
     payments::{CollectRequest, Method, PaymentDone, VendRequest, VoucherInput},
+    users::approval::ApprovalInput,
 };
 use chrono::NaiveDate;
 
@@ -141,51 +142,75 @@ async fn finish(ctx: &Ctx, desk: &Desk, token: &str, done: &PaymentDone, pdf: Op
     print_payment(ctx, done)
 }
 
-pub async fn collect(ctx: &mut Ctx, args: CollectArgs) -> Result<(), Error> {
+/// What a payment and a vend share on the command line, read and checked.
+struct Fields {
+    token: String,
+    method: Method,
+    amount: String,
+    tendered: Option<String>,
+    confirm_large: bool,
+    voucher: Option<VoucherInput>,
+    approval: Option<ApprovalInput>,
+}
+
+/// Log in, take the money with the request `build` makes and `send` sends, write the receipt when
+/// asked, print what was taken, log out.
+async fn take<R>(
+    ctx: &mut Ctx,
+    pay: &PayArgs,
+    build: impl FnOnce(Fields) -> R,
+    send: impl AsyncFnOnce(&Desk, R) -> Result<PaymentDone, Error>,
+) -> Result<(), Error> {
     let desk = ctx.desk().await?;
     let login = ctx.login(&desk).await?;
-    let approval = ctx.approval(args.pay.approver.as_deref());
+    let approval = ctx.approval(pay.approver.as_deref());
     let token = login.token.clone();
     let result = async {
-        let req = CollectRequest {
+        let fields = Fields {
             token: token.clone(),
-            account_no: args.account_no.clone(),
-            method: args.pay.method(),
-            amount: args.pay.amount.clone(),
-            tendered: args.pay.tendered(),
-            confirm_large: args.pay.confirm_large,
-            voucher: args.pay.voucher(desk.today()),
-            waive_late_fee: args.waive.clone(),
+            method: pay.method(),
+            amount: pay.amount.clone(),
+            tendered: pay.tendered(),
+            confirm_large: pay.confirm_large,
+            voucher: pay.voucher(desk.today()),
             approval: approval?,
         };
-        let done = desk.collect(req).await?;
-        finish(ctx, &desk, &token, &done, args.pay.pdf.as_ref()).await
+        let done = send(&desk, build(fields)).await?;
+        finish(ctx, &desk, &token, &done, pay.pdf.as_ref()).await
     }
     .await;
     login.end(&desk, result).await
 }
 
+pub async fn collect(ctx: &mut Ctx, args: CollectArgs) -> Result<(), Error> {
+    let CollectArgs { account_no, pay, waive } = args;
+    let build = |f: Fields| CollectRequest {
+        token: f.token,
+        account_no,
+        method: f.method,
+        amount: f.amount,
+        tendered: f.tendered,
+        confirm_large: f.confirm_large,
+        voucher: f.voucher,
+        waive_late_fee: waive,
+        approval: f.approval,
+    };
+    take(ctx, &pay, build, async |desk: &Desk, req| desk.collect(req).await).await
+}
+
 pub async fn vend(ctx: &mut Ctx, args: VendArgs) -> Result<(), Error> {
-    let desk = ctx.desk().await?;
-    let login = ctx.login(&desk).await?;
-    let approval = ctx.approval(args.pay.approver.as_deref());
-    let token = login.token.clone();
-    let result = async {
-        let req = VendRequest {
-            token: token.clone(),
-            account_no: args.account_no.clone(),
-            method: args.pay.method(),
-            amount: args.pay.amount.clone(),
-            tendered: args.pay.tendered(),
-            confirm_large: args.pay.confirm_large,
-            voucher: args.pay.voucher(desk.today()),
-            approval: approval?,
-        };
-        let done = desk.vend(req).await?;
-        finish(ctx, &desk, &token, &done, args.pay.pdf.as_ref()).await
-    }
-    .await;
-    login.end(&desk, result).await
+    let VendArgs { account_no, pay } = args;
+    let build = |f: Fields| VendRequest {
+        account_no,
+        approval: f.approval,
+        token: f.token,
+        method: f.method,
+        amount: f.amount,
+        tendered: f.tendered,
+        voucher: f.voucher,
+        confirm_large: f.confirm_large,
+    };
+    take(ctx, &pay, build, async |desk: &Desk, req| desk.vend(req).await).await
 }
 
 pub async fn void(ctx: &mut Ctx, args: VoidArgs) -> Result<(), Error> {
