@@ -1,13 +1,19 @@
 //! 柜台业务: the use-case layer a counter runs. The Tauri shell, the browser bridge, `cashdeskctl`
 //! and the tests all call these methods; none of them talks to the database directly.
 //!
-//! Each method that acts for a person takes their session token, checks the role in the core
-//! (`Role::require`), runs its writes in one transaction and writes its audit entry in that same
-//! transaction. The clock is read here (the counter's local time, `Clock::System`) and passed to the
-//! pure rules; tests use `Clock::Manual`.
+//! Each method that acts for a person takes their session token, never a bare name, and checks
+//! their role against the one role matrix (`users::rights`, through [`Desk::authorise`]) before it
+//! looks at anything else; it runs its writes in one transaction and writes its audit entry, with
+//! the person's user name, in that same transaction. The few methods without a session act for
+//! nobody: `bootstrap_admin` and `seed_demo` (an empty database has no one to log in),
+//! `sync_once` and `sync_state` (the background sync). The rules live in the domain modules;
+//! the files here load, call and store: `session` (log-in, screen lock), `accounts`, `shift`,
+//! `take` (payments and vends), `void`, `printing`, `users`, `data` (imports, calendar), `audit`,
+//! `sync`, and `commands`, the table the UI calls through. The clock is read here (the counter's
+//! local time, `Clock::System`) and passed to the pure rules; tests use `Clock::Manual`.
 
 /// `Debug` for a request that carries a session token: the token never reaches a log line.
-/// Defined before the submodules so `counter` and `printing` use it too.
+/// Defined before the submodules so that they all use it.
 macro_rules! redact_token_debug {
     ($($t:ident),*) => {$(
         impl std::fmt::Debug for $t {
