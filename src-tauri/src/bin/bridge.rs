@@ -52,7 +52,8 @@ struct Args {
 
 fn status_for(code: &str) -> StatusCode {
     match code {
-        "AUTH_INVALID" | "AUTH_LOCKED" | "AUTH_DISABLED" | "SESSION_EXPIRED" => StatusCode::UNAUTHORIZED,
+        "AUTH_INVALID" | "AUTH_DISABLED" | "SESSION_EXPIRED" => StatusCode::UNAUTHORIZED,
+        "SESSION_LOCKED" => StatusCode::LOCKED,
         "FORBIDDEN" => StatusCode::FORBIDDEN,
         "ACCOUNT_NOT_FOUND" => StatusCode::NOT_FOUND,
         "STORE_ERROR" | "INTERNAL" => StatusCode::INTERNAL_SERVER_ERROR,
