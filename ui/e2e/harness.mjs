@@ -155,13 +155,18 @@ exec "$0" "$@"`
 
 /**
  * Start a fresh stack: temp home, demo database, bridge, browser.
+ * `cashdeskctl` logs a person in for every command but `init`, `words` and `calendar
+ * is-working-day|next-working-day`: `ctlAs(user, args, more)` passes `--user` and the password on
+ * the first line of stdin (`more`: the next lines, an approver's or a new password); `ctl(args,
+ * input)` runs it as given.
  * `now` (RFC 3339, e.g. `2026-03-01T10:00:00+08:00`) runs the bridge's clock at that fixed instant
  * (`cashdesk-bridge --now`), for rules that depend on the day such as holiday cash.
  * `keyring: true` runs the bridge in a private D-Bus session with gnome-keyring-daemon (the real
  * Secret Service, under the stack's temp HOME), so that enrolling with a ledger stores the token
  * as on a counter; `ctl` then joins that session too. Without it no session bus is reachable.
  * Printing goes to e2e/fake-lp.sh, which files each job in `prints` (see printedPdfs()).
- * Returns { url, db, prints, ctl(args, input), quote(accountNo), api(cmd, req), page(), stop() }.
+ * Returns { url, db, prints, ctl(args, input), ctlAs(user, args, more), quote(accountNo), api(cmd, req),
+ * page({ clock }), stop() }.
  */
 export async function startStack({ now, keyring = false } = {}) {
   need(CASHDESKCTL, 'cashdeskctl', 'build it with `cargo build --bin cashdeskctl` or set CASHDESKCTL')
@@ -197,6 +202,7 @@ export async function startStack({ now, keyring = false } = {}) {
   /** The environment of cashdeskctl: the bridge's D-Bus session (and keyring) once it runs. */
   let ctlEnv = env
   const ctl = (args, input) => runCtl(ctlEnv, db, args, input)
+  const ctlAs = (user, args, more = '') => ctl(['--user', user.username, ...args], `${user.password}\n${more}`)
 
   let bridge
   let disarm = () => undefined
@@ -271,8 +277,9 @@ export async function startStack({ now, keyring = false } = {}) {
       db,
       prints,
       ctl,
-      /** `cashdeskctl quote ACCOUNT --json`, parsed. */
-      quote: (accountNo) => JSON.parse(ctl(['quote', accountNo, '--json'])),
+      ctlAs,
+      /** `cashdeskctl --user cashier1 --json quote ACCOUNT`, parsed (a cashier may read a quote). */
+      quote: (accountNo) => JSON.parse(ctlAs(DEMO.cashier, ['--json', 'quote', accountNo])),
       /** Call a command on the bridge directly (test set-up); rejects with the ErrorBody's code. */
       async api(cmd, req) {
         const r = await fetch(`${url}/api/call/${cmd}`, {
@@ -284,9 +291,14 @@ export async function startStack({ now, keyring = false } = {}) {
         if (!r.ok) throw Object.assign(new Error(`${cmd}: ${body.code} ${body.message}`), { body })
         return body
       },
-      /** A fresh tab on the UI (the app starts at the log-in screen). */
-      async page() {
+      /**
+       * A fresh tab on the UI (the app starts at the log-in screen). `clock: true` installs
+       * Playwright's fake clock in the browser first (time flows as usual until a test moves it,
+       * e.g. `page.clock.fastForward('01:05')` past the idle lock): the UI itself has no test hook.
+       */
+      async page({ clock = false } = {}) {
         const page = await context.newPage()
+        if (clock) await page.clock.install()
         await page.goto(url + '/')
         return page
       },
@@ -311,6 +323,23 @@ export async function openAccount(page, accountNo) {
   await page.keyboard.press('Enter')
   await page.getByTestId('account-no').waitFor()
   assert.equal(await text(page, 'account-no'), accountNo)
+}
+
+/**
+ * Finish the result panel of a payment as a cashier does: it ignores keys for its first second
+ * and waits for the print; Enter then acknowledges "收据未打印" if the receipt was not printed,
+ * and one more Enter finishes.
+ */
+export async function finishResult(page) {
+  const result = page.getByTestId('payment-result')
+  await page.locator('[data-testid="payment-result"][data-armed="true"]').waitFor()
+  await page.locator('[data-testid="print-status"]:not([data-state="printing"]):not([data-state="idle"])').waitFor()
+  if ((await result.getAttribute('data-print-ack')) === 'needed') {
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="payment-result"][data-print-ack="no"]').waitFor()
+  }
+  await page.keyboard.press('Enter')
+  await result.waitFor({ state: 'detached' })
 }
 
 /** Log in through the UI and wait for the counter screen. */

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createConnection, createServer } from 'node:net'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, login, openAccount, startLedger, startStack, text } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, startLedger, startStack, text } from './harness.mjs'
 
 const TERMINAL = 'DEMO-01'
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
@@ -77,10 +77,10 @@ async function openShift(page) {
 
 /**
  * A cash payment on the open account, as a cashier keys it: F5, the amount (`amount`, or the
- * proposed total when null), Enter, the cash handed over (the next full hundred), Enter.
- * Returns the amount the core booked, from the result screen.
+ * proposed total when null), Enter, the cash handed over (the next full hundred, or F4 for the
+ * exact amount), Enter. Returns the amount the core booked, from the result screen.
  */
-async function payCash(page, amount) {
+async function payCash(page, amount, { exact = false } = {}) {
   await page.getByTestId('key-F5').waitFor()
   await page.keyboard.press('F5')
   await page.getByTestId('payment-dialog').waitFor()
@@ -89,13 +89,14 @@ async function payCash(page, amount) {
     await page.getByTestId('pay-amount').press('Enter') // on to 实收
   }
   const due = fen(await page.getByTestId('pay-amount').inputValue())
-  await page.keyboard.type(`${(due / 10000n + 1n) * 100n}`)
+  if (exact) await page.keyboard.press('F4')
+  else await page.keyboard.type(`${(due / 10000n + 1n) * 100n}`)
   await page.keyboard.press('Enter')
   await page.getByTestId('payment-result').waitFor()
   assert.match(await text(page, 'receipt-no'), RECEIPT_NO)
   const booked = await text(page, 'result-amount')
   assert.equal(fen(booked), due, 'the core booked the amount keyed')
-  await page.keyboard.press('Enter') // back on the account, reloaded
+  await finishResult(page) // back on the account, reloaded
   await page.getByTestId('account-no').waitFor()
   return booked
 }
@@ -201,7 +202,7 @@ describe('a counter syncing with the central ledger, offline and back', () => {
   test('cable pulled: the cashier keeps working; the status bar shows 离线，N 笔待上传', async () => {
     wire.unplug()
     // The rest of the arrears: the amount proposed. The payment wakes the runner, whose round fails.
-    taken.push(await payCash(page, null))
+    taken.push(await payCash(page, null, { exact: true }))
     await page.getByTestId('no-arrears').waitFor()
     const offline = statusWhere(page, (s) => s.waiting > 0 && s.last_error?.code === 'SYNC_OFFLINE')
     const seen = await (await offline).json()
@@ -213,7 +214,7 @@ describe('a counter syncing with the central ledger, offline and back', () => {
     assert.ok(m, `the status bar says 离线，N 笔待上传: ${shown}`)
     const n = Number(m[1])
     assert.ok(n >= 1, `at least the payment waits: ${n}`)
-    const ctlStatus = JSON.parse(stack.ctl(['sync', 'status', '--json']))
+    const ctlStatus = JSON.parse(stack.ctlAs(DEMO.admin, ['--json', 'sync', 'status']))
     assert.equal(ctlStatus.waiting, n, 'cashdeskctl sync status counts the same events waiting')
     await page.getByTestId('sync-status').screenshot({ path: artifactPath('ledger-status-offline.png') })
 
@@ -252,7 +253,7 @@ describe('a counter syncing with the central ledger, offline and back', () => {
     assert.deepEqual(ledger.json(['conflicts', 'list']), [], 'nothing for review: each event applied as the counter did')
 
     // The counter has nothing waiting (cashdeskctl in the bridge's keyring session: enrolled).
-    const status = JSON.parse(stack.ctl(['sync', 'status', '--json']))
+    const status = JSON.parse(stack.ctlAs(DEMO.admin, ['--json', 'sync', 'status']))
     assert.equal(status.enrolled, true, JSON.stringify(status))
     assert.equal(status.waiting, 0, JSON.stringify(status))
     assert.equal(status.last_error, null, JSON.stringify(status))

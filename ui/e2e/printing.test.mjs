@@ -1,10 +1,10 @@
 // Receipts on paper against the real core: a supervisor sets the counter's printer in Settings; a
 // cashier's cash payment prints the receipt at once (no dialog) and shows its preview; P prints it
-// again, marked 重打; F8 reprints it by number. The printer is e2e/fake-lp.sh (CASHDESK_LP), which
+// again, marked 重打; F8 reprints it by number. The cash is the exact amount, typed by F4. The printer is e2e/fake-lp.sh (CASHDESK_LP), which
 // files each job as a PDF; its text is read back with pdftotext.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, login, pdfText, printedPdfs, startStack, text } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, pdfText, printedPdfs, startStack, text } from './harness.mjs'
 
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
 
@@ -86,7 +86,10 @@ describe('receipts: settings, print after payment, reprint', () => {
     await page.getByTestId('key-F5').waitFor()
     await page.keyboard.press('F5')
     await page.getByTestId('payment-dialog').waitFor()
-    await page.keyboard.press('Enter') // exact amount: 实收 left empty
+    await page.keyboard.press('F4') // 实收等于应收: the exact amount typed for the cashier
+    assert.equal(await page.getByTestId('pay-tendered').inputValue(), await page.getByTestId('pay-amount').inputValue())
+    assert.equal(await text(page, 'pay-change'), '0.00')
+    await page.keyboard.press('Enter')
 
     const result = page.getByTestId('payment-result')
     await result.waitFor()
@@ -108,6 +111,8 @@ describe('receipts: settings, print after payment, reprint', () => {
     assert.ok(size.w > 300 && size.h > 150, `the page is drawn: ${JSON.stringify(size)}`)
     await page.screenshot({ path: artifactPath('receipt-preview.png'), fullPage: true })
 
+    // The result panel answers keys once it has been up for a second.
+    await page.locator('[data-testid="payment-result"][data-armed="true"]').waitFor()
     await page.keyboard.press('p')
     await page.getByTestId('reprint-count').waitFor()
     assert.equal(await text(page, 'reprint-count'), '第 1 次重打')
@@ -118,7 +123,7 @@ describe('receipts: settings, print after payment, reprint', () => {
   })
 
   test('F8 reprints the last receipt by number, after its preview', async () => {
-    await page.keyboard.press('Enter') // finish the result panel
+    await finishResult(page) // printed: one Enter finishes
     await page.getByTestId('no-arrears').waitFor()
     await page.keyboard.press('F8')
     const dialog = page.getByTestId('reprint-dialog')
