@@ -44,11 +44,11 @@ describe('call over HTTP (browser, tests, dev)', () => {
   it('turns a non-2xx ErrorBody into an ApiError with its code, message and params', async () => {
     vi.stubGlobal(
       'fetch',
-      vi.fn().mockResolvedValue(jsonResponse(403, { code: 'AUTH_LOCKED', message: 'locked', params: { until: '14:05' } })),
+      vi.fn().mockResolvedValue(jsonResponse(423, { code: 'SESSION_LOCKED', message: 'locked', params: { username: 'cashier1' } })),
     )
-    const err = await call('login', { username: 'u', password: 'p' }).catch((e: unknown) => e)
+    const err = await call('current_shift', { token: 't' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ApiError)
-    expect(err).toMatchObject({ code: 'AUTH_LOCKED', message: 'locked', params: { until: '14:05' } })
+    expect(err).toMatchObject({ code: 'SESSION_LOCKED', message: 'locked', params: { username: 'cashier1' } })
   })
 
   it('maps a non-2xx answer without an ErrorBody to INTERNAL with the HTTP status', async () => {

@@ -203,4 +203,17 @@ describe('PaymentResult stays until acknowledged', () => {
     await flushPromises()
     expect(panel(wrapper).key('Enter')).toBe('finish')
   })
+
+  it('a spooler that does not answer holds the counter 15 s at most', async () => {
+    const print = vi.fn(() => new Promise<Printed>(() => undefined))
+    const wrapper = setup(print)
+    await flushPromises()
+    vi.advanceTimersByTime(1000)
+    const now = Date.now()
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 14_000)
+    expect(panel(wrapper).key('Enter')).toBe('ignored')
+    clock.mockReturnValue(now + 15_001)
+    expect(panel(wrapper).key('Enter')).toBe('finish')
+    clock.mockRestore()
+  })
 })
