@@ -288,6 +288,27 @@ impl fmt::Display for Yuan {
     }
 }
 
+/// Serde for an amount that may be negative (a difference: 短款 is below zero), for the few
+/// records that carry one; [`Yuan`]'s own `Deserialize` refuses a minus, as a cashier types none.
+pub mod signed {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use super::Yuan;
+
+    pub fn serialize<S: Serializer>(y: &Yuan, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&y.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Yuan, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.strip_prefix('-') {
+            Some(rest) => Yuan::parse(rest).map(|y| -y),
+            None => Yuan::parse(&s),
+        }
+        .map_err(D::Error::custom)
+    }
+}
+
 impl TryFrom<String> for Yuan {
     type Error = MoneyError;
     fn try_from(s: String) -> Result<Yuan, MoneyError> {

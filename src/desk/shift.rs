@@ -24,7 +24,7 @@ use crate::{
         deposit,
     },
     store,
-    sync::outbox,
+    sync::{outbox, wire},
     users::{Action, approval::ApprovalInput, session},
 };
 
@@ -141,8 +141,14 @@ impl Desk {
         let info = shifts_db::info(&mut tx, id).await?;
         let event_id = outbox::new_event_id();
         self.audit(&mut tx, &s.user.username, "shift.open", Some(&id.to_string()), json!({"float": float})).await?;
-        let payload = json!({"event_id": event_id, "shift": id, "cashier": s.user.username, "float": float, "opened_at": info.opened_at});
-        outbox::append(&mut tx, &event_id, "shift.open", self.terminal().as_str(), &payload, now).await?;
+        let event = wire::Event::ShiftOpen(wire::ShiftOpen {
+            cashier: s.user.username.clone(),
+            event_id,
+            float,
+            opened_at: info.opened_at.clone(),
+            shift: id,
+        });
+        outbox::append(&mut tx, &event, self.terminal().as_str(), now).await?;
         tx.commit().await?;
         Ok(info)
     }
@@ -212,11 +218,18 @@ impl Desk {
             json!({"amount": amount, "bank": bank, "holiday_cash_covered": cover.covered}),
         )
         .await?;
-        let payload = json!({
-            "event_id": event_id, "shift": shift.id, "cashier": s.user.username, "amount": amount, "from_drawer": cover.from_drawer,
-            "bank": bank, "slip_no": slip_no, "holiday_cash_covered": cover.covered, "at": now.to_rfc3339(),
+        let event = wire::Event::Deposit(wire::Deposit {
+            amount,
+            at: now.to_rfc3339(),
+            bank: bank.clone(),
+            cashier: s.user.username.clone(),
+            event_id,
+            from_drawer: Some(cover.from_drawer),
+            holiday_cash_covered: Some(cover.covered),
+            shift: shift.id,
+            slip_no: slip_no.clone(),
         });
-        outbox::append(&mut tx, &event_id, "deposit", terminal, &payload, now).await?;
+        outbox::append(&mut tx, &event, terminal, now).await?;
         tx.commit().await?;
         Ok(DepositDone { amount, bank: bank_name.to_string(), slip_no, holiday_cash_covered: cover.covered })
     }
@@ -309,12 +322,28 @@ impl Desk {
             .await?;
         }
         let event_id = outbox::new_event_id();
-        let payload = json!({
-            "event_id": event_id, "shift": shift.id, "cashier": s.user.username, "float": shift.float, "expected": expected,
-            "counted": counted, "difference": difference, "count": detail, "reason": reason, "count_attempts": attempts_json,
-            "approved_by": approver.as_ref().map(|a| a.username.clone()), "at": now.to_rfc3339(),
+        let event = wire::Event::ShiftClose(wire::ShiftClose {
+            approved_by: approver.as_ref().map(|a| a.username.clone()),
+            at: now.to_rfc3339(),
+            cashier: s.user.username.clone(),
+            count: count.counts.iter().map(|(d, n)| (Yuan::from_fen(*d).to_string(), *n)).collect(),
+            count_attempts: attempts
+                .iter()
+                .map(|a| wire::CountAttemptPayload {
+                    attempt: a.attempt,
+                    counted: a.counted,
+                    matches: a.matches.unwrap_or(false),
+                })
+                .collect(),
+            counted,
+            difference,
+            event_id,
+            expected,
+            float: shift.float,
+            reason: reason.clone(),
+            shift: shift.id,
         });
-        outbox::append(&mut tx, &event_id, "shift.close", self.terminal().as_str(), &payload, now).await?;
+        outbox::append(&mut tx, &event, self.terminal().as_str(), now).await?;
         tx.commit().await?;
         let mut conn = self.pool().acquire().await?;
         Ok(CloseOutcome {

@@ -39,7 +39,7 @@ use crate::{
     print,
     shifts::{db as shifts_db, holiday},
     store,
-    sync::outbox,
+    sync::{outbox, wire},
     users::{Action, approval::Approver, session},
 };
 
@@ -365,10 +365,13 @@ impl Desk {
         );
         let lines = &settlement.lines;
         let waived = &settlement.waived;
-        let waived_json: Vec<serde_json::Value> = waived
+        let waived_by_period: Vec<wire::WaivedPayload> = waived
             .iter()
             .filter_map(|(id, fee)| {
-                bills.iter().find(|b| b.id == *id).map(|b| json!({"period": b.period.to_string(), "amount": fee}))
+                bills
+                    .iter()
+                    .find(|b| b.id == *id)
+                    .map(|b| wire::WaivedPayload { amount: *fee, period: b.period.to_string() })
             })
             .collect();
         let voucher_id = match &t.tender.voucher {
@@ -420,16 +423,13 @@ impl Desk {
                 holiday_due: t.holiday_due,
             },
         );
-        let lines_json: Vec<serde_json::Value> = lines
+        let wire_lines: Vec<wire::LinePayload> = lines
             .iter()
-            .map(|l| json!({"period": l.period.map(|p| p.to_string()), "kind": l.kind, "amount": l.amount}))
+            .map(|l| wire::LinePayload { amount: l.amount, kind: l.kind, period: l.period.map(|p| p.to_string()) })
             .collect();
-        let voucher_json = t.tender.voucher.as_ref().map(|v| {
-            json!({"bank": v.bank, "bank_name": v.bank_name, "serial": v.serial, "payer": v.payer, "amount": v.amount, "transfer_date": v.transfer_date})
-        });
         let detail = json!({
             "receipt_no": receipt_no, "kind": t.kind, "method": t.tender.method, "amount": t.tender.amount,
-            "lines": lines_json, "waived": waived_total, "waived_by_period": waived_json, "holiday_cash_due": t.holiday_due,
+            "lines": wire_lines, "waived": waived_total, "waived_by_period": waived_by_period, "holiday_cash_due": t.holiday_due,
         });
         let action = format!("{}.{}", t.kind.as_str(), t.tender.method.as_str());
         let taken = audit::Entry {
@@ -456,16 +456,40 @@ impl Desk {
             batch.push(";\n");
             approval.push_insert(&mut batch);
         }
-        let payload = json!({
-            "event_id": event_id, "receipt_no": receipt_no, "kind": t.kind, "account_no": t.account.account_no,
-            "shift": t.shift_id, "cashier": t.session.user.username, "method": t.tender.method, "amount": t.tender.amount,
-            "tendered": t.tender.tendered, "change": t.tender.change, "voucher": voucher_json, "lines": lines_json,
-            "late_fee_waived": waived_total, "late_fee_waived_by_period": waived_json, "waiver_reason": t.waiver, "holiday_cash_due": t.holiday_due,
-            "approved_by": t.approver.as_ref().map(|a| a.0.username.clone()), "prepaid_after": prepaid_after,
-            "at": now.to_rfc3339(),
-        });
+        let taking = wire::Taking {
+            account_no: t.account.account_no.to_string(),
+            amount: t.tender.amount,
+            approved_by: t.approver.as_ref().map(|a| a.0.username.clone()),
+            at: now.to_rfc3339(),
+            cashier: t.session.user.username.clone(),
+            change: t.tender.change,
+            event_id: event_id.clone(),
+            holiday_cash_due: t.holiday_due,
+            kind: t.kind,
+            late_fee_waived: Some(waived_total),
+            late_fee_waived_by_period: waived_by_period,
+            lines: wire_lines,
+            method: t.tender.method,
+            prepaid_after: Some(prepaid_after),
+            receipt_no: receipt_no.clone(),
+            shift: t.shift_id,
+            tendered: t.tender.tendered,
+            voucher: t.tender.voucher.as_ref().map(|v| wire::VoucherPayload {
+                amount: v.amount,
+                bank: v.bank.clone(),
+                bank_name: v.bank_name.clone(),
+                payer: v.payer.clone(),
+                serial: v.serial.clone(),
+                transfer_date: v.transfer_date.to_string(),
+            }),
+            waiver_reason: t.waiver.clone(),
+        };
+        let event = match t.kind {
+            PaymentKind::Payment => wire::Event::Payment(taking),
+            PaymentKind::Vend => wire::Event::Vend(taking),
+        };
         batch.push(";\n");
-        outbox::push_append(&mut batch, &event_id, t.kind.as_str(), terminal, &payload, now);
+        outbox::push_append(&mut batch, &event, terminal, now);
         batch.push(store::BatchedTx::COMMIT);
         pay_db::run(tx.conn(), &mut batch).await?;
         tracing::info!(receipt = %receipt_no, account = %t.account.account_no, "money taken");

@@ -13,7 +13,7 @@ use crate::{
     money::Yuan,
     payments::db as pay_db,
     store,
-    sync::outbox,
+    sync::{outbox, wire},
     users::{Action, approval::ApprovalInput},
 };
 
@@ -107,11 +107,17 @@ impl Desk {
             json!({"action": "void", "requester": s.user.username}),
         )
         .await?;
-        let payload = json!({
-            "event_id": event_id, "voids_event_id": p.event_id, "receipt_no": p.receipt_no, "amount": p.amount,
-            "reason": reason, "cashier": s.user.username, "approved_by": approver.username, "at": now.to_rfc3339(),
+        let event = wire::Event::Void(wire::Void {
+            amount: p.amount,
+            approved_by: approver.username.clone(),
+            at: now.to_rfc3339(),
+            cashier: s.user.username.clone(),
+            event_id,
+            reason,
+            receipt_no: p.receipt_no.clone(),
+            voids_event_id: p.event_id.clone(),
         });
-        outbox::append(&mut tx, &event_id, "void", self.terminal().as_str(), &payload, now).await?;
+        outbox::append(&mut tx, &event, self.terminal().as_str(), now).await?;
         tx.commit().await?;
         Ok(VoidDone { receipt_no: p.receipt_no, amount: p.amount, approved_by: approver.display_name })
     }

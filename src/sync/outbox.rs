@@ -5,6 +5,7 @@
 //! Event format: `event_id` (a UUIDv7 made here: unique, time-ordered), `kind` (e.g. `payment`,
 //! `vend`, `void`, `shift.open`, `shift.close`, `deposit`), the terminal, a JSON `payload` holding
 //! everything the ledger needs to apply the event without asking back (money as decimal strings),
+//! written only from the typed contract (`wire::Event`, the one the ledger reads with),
 //! `payload_sha256` (so the ledger can tell a resend from a different event under a reused id), and
 //! `seq`, the order in which the ledger must apply them. `pushed_at` is set when the ledger has
 //! acknowledged the event.
@@ -20,6 +21,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use super::wire::Event;
 use crate::Result;
 
 /// A new event id (UUIDv7).
@@ -30,33 +32,24 @@ pub fn new_event_id() -> String {
 /// Append an event inside the caller's transaction.
 pub async fn append(
     conn: &mut SqliteConnection,
-    event_id: &str,
-    kind: &str,
+    event: &Event,
     terminal: &str,
-    payload: &serde_json::Value,
     at: DateTime<FixedOffset>,
 ) -> Result<i64> {
     let mut q = sqlx::QueryBuilder::new("");
-    push_append(&mut q, event_id, kind, terminal, payload, at);
+    push_append(&mut q, event, terminal, at);
     Ok(q.build().execute(conn).await?.last_insert_rowid())
 }
 
 /// Add an event's `INSERT` (one statement, no trailing separator) to a batch that the caller runs
 /// inside its transaction.
-pub fn push_append(
-    q: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
-    event_id: &str,
-    kind: &str,
-    terminal: &str,
-    payload: &serde_json::Value,
-    at: DateTime<FixedOffset>,
-) {
-    let text = payload.to_string();
+pub fn push_append(q: &mut sqlx::QueryBuilder<sqlx::Sqlite>, event: &Event, terminal: &str, at: DateTime<FixedOffset>) {
+    let text = event.payload();
     let digest = hex::encode(Sha256::digest(text.as_bytes()));
     q.push("INSERT INTO outbox (event_id, kind, terminal, payload, payload_sha256, created_at) VALUES (");
     let mut v = q.separated(", ");
-    v.push_bind(event_id.to_string())
-        .push_bind(kind.to_string())
+    v.push_bind(event.event_id().to_string())
+        .push_bind(event.kind().as_str())
         .push_bind(terminal.to_string())
         .push_bind(text)
         .push_bind(digest)

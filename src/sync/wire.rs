@@ -32,9 +32,6 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Changes per pull page, at most (and the default).
 pub const MAX_PAGE: i64 = 5000;
 
-/// The event kinds a counter sends.
-pub const KINDS: [&str; 6] = ["payment", "vend", "void", "deposit", "shift.open", "shift.close"];
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolRequest {
     pub terminal: String,
@@ -218,52 +215,268 @@ pub struct ApiError {
     pub retry: bool,
 }
 
-/// The payload of a `payment` or `vend` event (the fields the ledger applies).
+/// 事件: every event a counter sends up, one struct per kind. The counter writes its outbox
+/// through [`Event::payload`] and the ledger reads a pushed payload with [`Event::read`]: one
+/// contract, no second hand-written copy on either side.
+///
+/// The bytes are pinned (golden tests below): each struct's fields are declared in the order of
+/// their names, which is the order `serde_json` wrote the `json!` objects earlier counters sent, so
+/// an event re-sent from an old outbox and one written now look alike. Reading is lenient where
+/// earlier counters sent less: fields a first version lacked default (`#[serde(default)]`), and
+/// unknown fields are ignored, so a newer counter's extra field never stops an older ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// 缴费: money for a postpaid account.
+    Payment(Taking),
+    /// 售电: money for a prepaid account.
+    Vend(Taking),
+    /// 作废: a payment of the same open shift reversed.
+    Void(Void),
+    /// 解款: cash taken to the bank.
+    Deposit(Deposit),
+    /// 开班.
+    ShiftOpen(ShiftOpen),
+    /// 交班.
+    ShiftClose(ShiftClose),
+}
+
+/// The kinds, as the outbox and the wire name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Payment,
+    Vend,
+    Void,
+    Deposit,
+    ShiftOpen,
+    ShiftClose,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] =
+        [Kind::Payment, Kind::Vend, Kind::Void, Kind::Deposit, Kind::ShiftOpen, Kind::ShiftClose];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Payment => "payment",
+            Kind::Vend => "vend",
+            Kind::Void => "void",
+            Kind::Deposit => "deposit",
+            Kind::ShiftOpen => "shift.open",
+            Kind::ShiftClose => "shift.close",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Why a pushed payload is not an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("unknown kind '{0}'")]
+    UnknownKind(String),
+    #[error("the payload is not a valid {kind} event: {reason}")]
+    Payload { kind: &'static str, reason: String },
+}
+
+impl Event {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Event::Payment(_) => Kind::Payment,
+            Event::Vend(_) => Kind::Vend,
+            Event::Void(_) => Kind::Void,
+            Event::Deposit(_) => Kind::Deposit,
+            Event::ShiftOpen(_) => Kind::ShiftOpen,
+            Event::ShiftClose(_) => Kind::ShiftClose,
+        }
+    }
+
+    /// The id the payload carries (the outbox's and the wire's event id).
+    pub fn event_id(&self) -> &str {
+        match self {
+            Event::Payment(e) | Event::Vend(e) => &e.event_id,
+            Event::Void(e) => &e.event_id,
+            Event::Deposit(e) => &e.event_id,
+            Event::ShiftOpen(e) => &e.event_id,
+            Event::ShiftClose(e) => &e.event_id,
+        }
+    }
+
+    /// The payload's text, as the outbox keeps it and the wire carries it.
+    pub fn payload(&self) -> String {
+        // Plain structs of strings, numbers and lists: serializing cannot fail; the fallback keeps
+        // the function total.
+        match self {
+            Event::Payment(e) | Event::Vend(e) => serde_json::to_string(e),
+            Event::Void(e) => serde_json::to_string(e),
+            Event::Deposit(e) => serde_json::to_string(e),
+            Event::ShiftOpen(e) => serde_json::to_string(e),
+            Event::ShiftClose(e) => serde_json::to_string(e),
+        }
+        .unwrap_or_default()
+    }
+
+    /// Read a pushed payload of `kind`.
+    pub fn read(kind: &str, payload: &str) -> Result<Event, EventError> {
+        let k = Kind::parse(kind).ok_or_else(|| EventError::UnknownKind(kind.to_string()))?;
+        fn parse<T: serde::de::DeserializeOwned>(k: Kind, payload: &str) -> Result<T, EventError> {
+            serde_json::from_str(payload).map_err(|e| EventError::Payload { kind: k.as_str(), reason: e.to_string() })
+        }
+        Ok(match k {
+            Kind::Payment => Event::Payment(parse(k, payload)?),
+            Kind::Vend => Event::Vend(parse(k, payload)?),
+            Kind::Void => Event::Void(parse(k, payload)?),
+            Kind::Deposit => Event::Deposit(parse(k, payload)?),
+            Kind::ShiftOpen => Event::ShiftOpen(parse(k, payload)?),
+            Kind::ShiftClose => Event::ShiftClose(parse(k, payload)?),
+        })
+    }
+}
+
+/// A `payment` or `vend`: what was taken, how, and how it was applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TakingPayload {
-    pub event_id: String,
-    pub receipt_no: String,
+pub struct Taking {
     pub account_no: String,
-    pub cashier: String,
-    pub method: String,
     pub amount: Yuan,
+    /// The supervisor who approved (holiday cash, a waiver).
     #[serde(default)]
-    pub voucher: Option<VoucherPayload>,
+    pub approved_by: Option<String>,
+    /// RFC 3339, the counter's local time.
+    pub at: String,
+    pub cashier: String,
     #[serde(default)]
-    pub lines: Vec<LinePayload>,
+    pub change: Option<Yuan>,
+    pub event_id: String,
+    #[serde(default)]
+    pub holiday_cash_due: Option<chrono::NaiveDate>,
+    pub kind: crate::payments::PaymentKind,
     #[serde(default)]
     pub late_fee_waived: Option<Yuan>,
     #[serde(default)]
+    pub late_fee_waived_by_period: Vec<WaivedPayload>,
+    #[serde(default)]
+    pub lines: Vec<LinePayload>,
+    pub method: crate::payments::Method,
+    #[serde(default)]
+    pub prepaid_after: Option<Yuan>,
+    pub receipt_no: String,
+    #[serde(default)]
+    pub shift: i64,
+    #[serde(default)]
+    pub tendered: Option<Yuan>,
+    #[serde(default)]
+    pub voucher: Option<VoucherPayload>,
+    #[serde(default)]
     pub waiver_reason: Option<String>,
-    /// RFC 3339, the counter's local time.
-    pub at: String,
 }
 
+/// The bank voucher a transfer was paid with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoucherPayload {
-    pub bank: String,
-    pub serial: String,
-    pub payer: String,
     pub amount: Yuan,
+    /// The bank's code (`payments::banks`).
+    pub bank: String,
+    #[serde(default)]
+    pub bank_name: String,
+    pub payer: String,
+    pub serial: String,
+    /// `YYYY-MM-DD`.
     pub transfer_date: String,
 }
 
+/// One allocation line: the period (none for prepaid), late fee, principal or prepaid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinePayload {
-    pub period: Option<String>,
-    pub kind: String,
     pub amount: Yuan,
+    pub kind: crate::payments::LineKind,
+    /// `YYYYMM`.
+    pub period: Option<String>,
 }
 
-/// The payload of a `void` event.
+/// A late fee waived on one period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VoidPayload {
-    pub event_id: String,
-    pub voids_event_id: String,
-    pub receipt_no: String,
+pub struct WaivedPayload {
     pub amount: Yuan,
-    pub reason: String,
+    pub period: String,
+}
+
+/// A `void`: the payment event it reverses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Void {
+    pub amount: Yuan,
+    #[serde(default)]
+    pub approved_by: String,
     pub at: String,
+    #[serde(default)]
+    pub cashier: String,
+    pub event_id: String,
+    pub reason: String,
+    pub receipt_no: String,
+    pub voids_event_id: String,
+}
+
+/// A `deposit` (解款).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deposit {
+    pub amount: Yuan,
+    #[serde(default)]
+    pub at: String,
+    /// The bank's code.
+    pub bank: String,
+    #[serde(default)]
+    pub cashier: String,
+    pub event_id: String,
+    #[serde(default)]
+    pub from_drawer: Option<Yuan>,
+    #[serde(default)]
+    pub holiday_cash_covered: Option<Yuan>,
+    #[serde(default)]
+    pub shift: i64,
+    pub slip_no: String,
+}
+
+/// A `shift.open` (开班).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftOpen {
+    pub cashier: String,
+    pub event_id: String,
+    pub float: Yuan,
+    pub opened_at: String,
+    pub shift: i64,
+}
+
+/// A `shift.close` (交班): the final count and every count before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftClose {
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    pub at: String,
+    pub cashier: String,
+    /// Pieces by denomination (`"100.00"` → 12), every denomination.
+    #[serde(default)]
+    pub count: std::collections::BTreeMap<String, u32>,
+    /// Every count submitted at close (counters before the blind count kept only the last).
+    #[serde(default)]
+    pub count_attempts: Vec<CountAttemptPayload>,
+    pub counted: Yuan,
+    /// counted − expected: negative is 短款.
+    #[serde(default, with = "crate::money::signed")]
+    pub difference: Yuan,
+    pub event_id: String,
+    pub expected: Yuan,
+    pub float: Yuan,
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub shift: i64,
+}
+
+/// One count at close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountAttemptPayload {
+    pub attempt: u32,
+    pub counted: Yuan,
+    pub matches: bool,
 }
 
 #[cfg(test)]
@@ -327,6 +540,38 @@ mod tests {
         assert!(text.starts_with(r#"{"type":"bill""#), "{text}");
         assert!(text.contains(r#""amount":"66.60""#), "{text}");
         assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), c);
+    }
+
+    /// The bytes of every kind as a counter writes it (each taken from a real counter's outbox:
+    /// a waived cash payment, a transfer, a holiday-cash vend, its void, a deposit, a close). An
+    /// event read and written again is the same text to the byte.
+    #[rstest::rstest]
+    #[case::shift_open("shift.open", r#"{"cashier":"cashier1","event_id":"0192d5d2-7b4e-7c6a-9f00-000000000001","float":"500.00","opened_at":"2026-01-18T10:00:00+08:00","shift":1}"#)]
+    #[case::payment("payment", r#"{"account_no":"3100000004","amount":"500.00","approved_by":"super1","at":"2026-01-18T10:00:00+08:00","cashier":"cashier1","change":"50.00","event_id":"0192d5d2-7b4e-7c6a-9f00-000000000002","holiday_cash_due":null,"kind":"payment","late_fee_waived":"108.00","late_fee_waived_by_period":[{"amount":"108.00","period":"202512"}],"lines":[{"amount":"500.00","kind":"principal","period":"202512"}],"method":"cash","prepaid_after":"0.00","receipt_no":"GY01-03-2026-000001","shift":1,"tendered":"550.00","voucher":null,"waiver_reason":"困难"}"#)]
+    #[case::payment_2("payment", r#"{"account_no":"3100000002","amount":"100.00","approved_by":null,"at":"2026-01-18T10:00:00+08:00","cashier":"cashier1","change":null,"event_id":"0192d5d2-7b4e-7c6a-9f00-000000000003","holiday_cash_due":null,"kind":"payment","late_fee_waived":"0.00","late_fee_waived_by_period":[],"lines":[{"amount":"100.00","kind":"late_fee","period":"202511"}],"method":"transfer","prepaid_after":"12.50","receipt_no":"GY01-03-2026-000002","shift":1,"tendered":null,"voucher":{"amount":"100.00","bank":"102","bank_name":"中国工商银行","payer":"某公司","serial":"SN1234","transfer_date":"2026-01-17"},"waiver_reason":null}"#)]
+    #[case::vend("vend", r#"{"account_no":"3100000003","amount":"100.00","approved_by":"super1","at":"2026-01-17T10:00:00+08:00","cashier":"cashier1","change":"0.00","event_id":"0192d5d2-7b4e-7c6a-9f00-000000000004","holiday_cash_due":"2026-01-19","kind":"vend","late_fee_waived":"0.00","late_fee_waived_by_period":[],"lines":[{"amount":"100.00","kind":"prepaid","period":null}],"method":"cash","prepaid_after":"5100.00","receipt_no":"GY01-03-2026-000003","shift":1,"tendered":"100.00","voucher":null,"waiver_reason":null}"#)]
+    #[case::void("void", r#"{"amount":"500.00","approved_by":"super1","at":"2026-01-17T10:00:00+08:00","cashier":"cashier1","event_id":"0192d5d2-7b4e-7c6a-9f00-000000000005","reason":"收错","receipt_no":"GY01-03-2026-000001","voids_event_id":"0192d5d2-7b4e-7c6a-9f00-000000000002"}"#)]
+    #[case::deposit("deposit", r#"{"amount":"100.00","at":"2026-01-17T10:00:00+08:00","bank":"102","cashier":"cashier1","event_id":"0192d5d2-7b4e-7c6a-9f00-000000000006","from_drawer":"100.00","holiday_cash_covered":"100.00","shift":1,"slip_no":"JK0001"}"#)]
+    #[case::shift_close("shift.close", r#"{"approved_by":null,"at":"2026-01-17T10:00:00+08:00","cashier":"cashier1","count":{"0.01":0,"0.02":0,"0.05":0,"0.10":0,"0.50":0,"1.00":0,"10.00":0,"100.00":5,"20.00":0,"5.00":0,"50.00":0},"count_attempts":[{"attempt":1,"counted":"500.00","matches":true}],"counted":"500.00","difference":"0.00","event_id":"0192d5d2-7b4e-7c6a-9f00-000000000007","expected":"500.00","float":"500.00","reason":null,"shift":1}"#)]
+    fn every_kind_keeps_its_bytes(#[case] kind: &str, #[case] golden: &str) {
+        let event = Event::read(kind, golden).unwrap();
+        assert_eq!(event.kind().as_str(), kind);
+        assert_eq!(event.payload(), golden);
+        assert!(event.event_id().starts_with("0192d5d2-"));
+    }
+
+    /// What earlier counters sent is still read: a close before the blind count kept only its last
+    /// count (eight denominations, no attempts), a payment before waivers per period.
+    #[test]
+    fn earlier_counters_payloads_are_read() {
+        let close = r#"{"approved_by":null,"at":"2026-01-17T10:00:00+08:00","cashier":"c","count":{"100.00":5},"counted":"500.00","difference":"-0.05","event_id":"e","expected":"500.05","float":"500.00","reason":"找零","shift":1}"#;
+        let Event::ShiftClose(c) = Event::read("shift.close", close).unwrap() else { panic!("a close") };
+        assert_eq!((c.difference.to_string(), c.count_attempts.len()), ("-0.05".to_string(), 0));
+        let vend = r#"{"event_id":"e","receipt_no":"T-2026-000001","account_no":"3100000001","cashier":"c","kind":"vend","method":"cash","amount":"10.00","lines":[],"at":"2026-11-23T10:00:00+08:00"}"#;
+        assert!(matches!(Event::read("vend", vend), Ok(Event::Vend(_))));
+        assert!(matches!(Event::read("teleport", vend), Err(EventError::UnknownKind(_))));
+        let negative = vend.replace("10.00", "-10.00");
+        assert!(matches!(Event::read("vend", &negative), Err(EventError::Payload { .. })));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::*;
 pub(super) fn apply_taking(
     c: &Checked<'_>,
     vend: bool,
-    p: &TakingPayload,
+    p: &wire::Taking,
     on: NaiveDate,
     policy: &Policy,
     accounts: &mut HashMap<String, Acc>,
@@ -114,7 +114,7 @@ pub(super) fn describe(lines: &[(Option<String>, &str, Yuan)]) -> String {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn apply_void(
     c: &Checked<'_>,
-    v: &VoidPayload,
+    v: &wire::Void,
     accounts: &mut HashMap<String, Acc>,
     bills: &mut HashMap<i64, Vec<Bill>>,
     dirty_bills: &mut HashSet<i64>,

@@ -6,11 +6,6 @@ pub(super) fn bad(i: usize, e: &PushEvent, why: impl std::fmt::Display) -> Ledge
     LedgerError::BadRequest(format!("event {} ({}): {why}", i + 1, e.event_id))
 }
 
-pub(super) fn parse<T: serde::de::DeserializeOwned>(i: usize, e: &PushEvent) -> Result<T, LedgerError> {
-    serde_json::from_str(&e.payload)
-        .map_err(|err| bad(i, e, format!("the payload is not a valid {} event: {err}", e.kind)))
-}
-
 /// Validate a whole batch for `terminal`; nothing is stored when this fails.
 pub(super) fn check<'a>(terminal: &str, events: &'a [PushEvent]) -> Result<Vec<Checked<'a>>, LedgerError> {
     if events.len() > wire::MAX_BATCH {
@@ -48,25 +43,25 @@ pub(super) fn check<'a>(terminal: &str, events: &'a [PushEvent]) -> Result<Vec<C
         if hex::encode(Sha256::digest(e.payload.as_bytes())) != e.payload_sha256 {
             return Err(bad(i, e, "payload_sha256 does not match the payload"));
         }
-        // One typed parse per payload: each kind's struct carries the event id and the amount.
-        let body = match e.kind.as_str() {
-            "payment" | "vend" => {
-                let p: TakingPayload = parse(i, e)?;
-                let on = DateTime::parse_from_rfc3339(&p.at)
-                    .map_err(|_| bad(i, e, "`at` is not an RFC 3339 time"))?
-                    .date_naive();
-                cashdesk::accounts::AccountNo::parse(&p.account_no).map_err(|err| bad(i, e, err))?;
-                Body::Taking { vend: e.kind == "vend", p: Box::new(p), on }
-            }
-            "void" => {
-                let p: VoidPayload = parse(i, e)?;
+        // One typed read per payload (the contract the counter writes with): each kind's struct
+        // carries the event id and the amount.
+        let taking = |p: wire::Taking, vend: bool| -> Result<Body, LedgerError> {
+            let on = DateTime::parse_from_rfc3339(&p.at)
+                .map_err(|_| bad(i, e, "`at` is not an RFC 3339 time"))?
+                .date_naive();
+            cashdesk::accounts::AccountNo::parse(&p.account_no).map_err(|err| bad(i, e, err))?;
+            Ok(Body::Taking { vend, p: Box::new(p), on })
+        };
+        let body = match wire::Event::read(&e.kind, &e.payload).map_err(|err| bad(i, e, err))? {
+            wire::Event::Payment(p) => taking(p, false)?,
+            wire::Event::Vend(p) => taking(p, true)?,
+            wire::Event::Void(p) => {
                 Uuid::parse_str(&p.voids_event_id).map_err(|_| bad(i, e, "voids_event_id is not a UUID"))?;
                 Body::Void(p)
             }
-            "deposit" => Body::Deposit(parse(i, e)?),
-            "shift.open" => Body::ShiftOpen(parse(i, e)?),
-            "shift.close" => Body::ShiftClose(parse(i, e)?),
-            other => return Err(bad(i, e, format!("unknown kind '{other}'"))),
+            wire::Event::Deposit(p) => Body::Deposit(p),
+            wire::Event::ShiftOpen(p) => Body::ShiftOpen(p),
+            wire::Event::ShiftClose(p) => Body::ShiftClose(p),
         };
         let (payload_id, amount) = match &body {
             Body::Taking { p, .. } => (&p.event_id, p.amount),
@@ -106,7 +101,7 @@ mod tests {
 
     fn vend(id: &str) -> serde_json::Value {
         serde_json::json!({"event_id": id, "receipt_no": "T-2026-000001", "account_no": "3100000001", "cashier": "c",
-            "method": "cash", "amount": "10.00", "lines": [], "at": "2026-11-23T10:00:00+08:00"})
+            "kind": "vend", "method": "cash", "amount": "10.00", "lines": [], "at": "2026-11-23T10:00:00+08:00"})
     }
 
     #[test]

@@ -41,7 +41,7 @@ use cashdesk::{
     accounts::{Bill, Category, Period},
     money::Yuan,
     policy::Policy,
-    sync::wire::{self, EventResult, Outcome, PushEvent, TakingPayload, VoidPayload},
+    sync::wire::{self, EventResult, Outcome, PushEvent},
 };
 use chrono::{DateTime, NaiveDate};
 use rust_decimal::Decimal;
@@ -61,41 +61,14 @@ struct Checked<'a> {
     account_no: Option<String>,
 }
 
+/// A pushed event, read through the one contract (`wire::Event`).
 #[derive(Debug)]
 enum Body {
-    Taking { vend: bool, p: Box<TakingPayload>, on: NaiveDate },
-    Void(VoidPayload),
-    Deposit(DepositPayload),
-    ShiftOpen(ShiftOpenPayload),
-    ShiftClose(ShiftClosePayload),
-}
-
-#[derive(Debug, Deserialize)]
-struct DepositPayload {
-    event_id: String,
-    bank: String,
-    slip_no: String,
-    amount: Yuan,
-}
-
-#[derive(Debug, Deserialize)]
-struct ShiftOpenPayload {
-    event_id: String,
-    shift: i64,
-    cashier: String,
-    float: Yuan,
-    opened_at: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct ShiftClosePayload {
-    event_id: String,
-    shift: i64,
-    cashier: String,
-    float: Yuan,
-    expected: Yuan,
-    counted: Yuan,
-    at: String,
+    Taking { vend: bool, p: Box<wire::Taking>, on: NaiveDate },
+    Void(wire::Void),
+    Deposit(wire::Deposit),
+    ShiftOpen(wire::ShiftOpen),
+    ShiftClose(wire::ShiftClose),
 }
 
 /// An account as a batch sees it.

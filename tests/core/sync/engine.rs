@@ -25,8 +25,8 @@ async fn append(c: &Counter, n: usize) -> Vec<String> {
     let mut tx = c.desk.pool().begin().await.unwrap();
     for i in 0..n {
         let id = outbox::new_event_id();
-        let payload = serde_json::json!({"event_id": id, "amount": format!("{}.00", i + 1)});
-        outbox::append(&mut tx, &id, "payment", "GY01-03", &payload, at("2026-11-23T10:00:00+08:00")).await.unwrap();
+        let event = super::event(&id, &format!("{}.00", i + 1));
+        outbox::append(&mut tx, &event, "GY01-03", at("2026-11-23T10:00:00+08:00")).await.unwrap();
         ids.push(id);
     }
     tx.commit().await.unwrap();

@@ -232,16 +232,8 @@ async fn a_page_waits_while_events_are_not_pushed() {
     let key = c.desk.data_key().await.unwrap();
     let before = snapshot(pool).await;
     let mut tx = pool.begin().await.unwrap();
-    outbox::append(
-        &mut tx,
-        &outbox::new_event_id(),
-        "payment",
-        "GY01-03",
-        &serde_json::json!({"amount": "1.00"}),
-        at("2026-11-23T10:00:00+08:00"),
-    )
-    .await
-    .unwrap();
+    let event = super::event(&outbox::new_event_id(), "1.00");
+    outbox::append(&mut tx, &event, "GY01-03", at("2026-11-23T10:00:00+08:00")).await.unwrap();
     tx.commit().await.unwrap();
 
     let paid_centrally = vec![
