@@ -21,6 +21,7 @@ pub mod money;
 pub mod payments;
 pub mod policy;
 pub mod print;
+pub mod refunds;
 pub mod shifts;
 pub mod store;
 pub mod sync;
