@@ -30,6 +30,10 @@ pub enum Error {
     AlreadyInitialised,
     #[error("no user {username}")]
     UserNotFound { username: String },
+    #[error("{}", password_rule(rule))]
+    PasswordWeak { rule: &'static str },
+    #[error("{}", guard_rule(rule))]
+    UserGuard { rule: &'static str },
     #[error("the role {role} may not {action}")]
     Forbidden { role: &'static str, action: &'static str },
     #[error("no account with 户号 {account_no}; check the number or search by name")]
@@ -150,6 +154,28 @@ pub enum Error {
     Internal(String),
 }
 
+/// What a new password broke (`users::password::validate_new`), in words; `rule` is the param.
+fn password_rule(rule: &str) -> &'static str {
+    match rule {
+        "too_short" => "the password is too short: use at least 10 characters",
+        "too_long" => "the password is too long: use at most 128 characters",
+        "control" => "the password has control characters: use letters, digits and symbols",
+        "digits_only" => "the password is only digits: use letters or symbols as well",
+        "repeated" => "the password is one character repeated: use more than one",
+        "user_name" => "the password contains the user name: choose another",
+        _ => "this password is on the list of common passwords: choose another",
+    }
+}
+
+/// Why an administrator's change to a user was refused (`desk::users`); `rule` is the param.
+fn guard_rule(rule: &str) -> &'static str {
+    match rule {
+        "self" => "you cannot disable yourself or take away your own role",
+        "last_admin" => "this is the last enabled administrator: add another one first",
+        _ => "this user has an open shift: they close it before their role can change to one that takes no money",
+    }
+}
+
 /// What crosses IPC/HTTP when a call fails. Optional data lives in `params` (always present).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct ErrorBody {
@@ -172,6 +198,8 @@ impl Error {
             Error::SessionLocked { .. } => "SESSION_LOCKED",
             Error::AlreadyInitialised => "ALREADY_INITIALISED",
             Error::UserNotFound { .. } => "USER_NOT_FOUND",
+            Error::PasswordWeak { .. } => "PASSWORD_WEAK",
+            Error::UserGuard { .. } => "USER_GUARD",
             Error::Forbidden { .. } => "FORBIDDEN",
             Error::AccountNotFound { .. } => "ACCOUNT_NOT_FOUND",
             Error::QueryEmpty => "QUERY_EMPTY",
@@ -231,6 +259,9 @@ impl Error {
         match self {
             Error::SessionLocked { username } | Error::UserNotFound { username } => {
                 p.insert("username".into(), username.clone());
+            }
+            Error::PasswordWeak { rule } | Error::UserGuard { rule } => {
+                p.insert("rule".into(), (*rule).into());
             }
             Error::Forbidden { role, action } => {
                 p.insert("role".into(), (*role).into());

@@ -257,23 +257,20 @@ impl Desk {
     ) -> Result<()> {
         let demotes = matches!(change, Change::Role(r) if *r != Role::Admin);
         if user.id == by.user_id && (matches!(change, Change::Disable) || demotes) {
-            return Err(Error::invalid("username", "you cannot disable yourself or take away your own role"));
+            return Err(Error::UserGuard { rule: "self" });
         }
         if user.info.role == Role::Admin
             && !user.disabled
             && (matches!(change, Change::Disable) || demotes)
             && users_db::enabled_admins(conn).await? <= 1
         {
-            return Err(Error::invalid("username", "this is the last enabled administrator: add another one first"));
+            return Err(Error::UserGuard { rule: "last_admin" });
         }
         if let Change::Role(role) = change
             && !role.permits(Action::CloseShift)
             && crate::shifts::db::open_terminal_of(conn, user.id).await?.is_some()
         {
-            return Err(Error::invalid(
-                "role",
-                "this user has an open shift: they close it before their role can change to one that takes no money",
-            ));
+            return Err(Error::UserGuard { rule: "open_shift" });
         }
         Ok(())
     }

@@ -100,6 +100,10 @@ pub enum PrintError {
     SpoolerMissing { program: String, hint: &'static str },
     #[error("the printer {printer} refused the job (`{program}` exited with {status}): {stderr}")]
     SpoolFailed { printer: String, program: String, status: String, stderr: String },
+    #[error(
+        "the print service did not take the job for printer {printer} within {seconds} s: check that CUPS (or the printer's driver) runs; the payment is kept"
+    )]
+    SpoolTimeout { printer: String, seconds: u64 },
     #[error("cannot print {path}: {source}")]
     Io { path: String, source: std::io::Error },
 }
@@ -117,6 +121,7 @@ impl PrintError {
             PrintError::Copies { .. } => "PRINT_COPIES",
             PrintError::SpoolerMissing { .. } => "PRINT_SPOOLER_MISSING",
             PrintError::SpoolFailed { .. } => "PRINT_SPOOL_FAILED",
+            PrintError::SpoolTimeout { .. } => "PRINT_SPOOL_TIMEOUT",
             PrintError::Io { .. } => "PRINT_IO",
         }
     }

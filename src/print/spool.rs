@@ -7,7 +7,8 @@
 //! registered and cannot be told the paper or be waited on.
 //!
 //! The program always gets an argument list, never a shell string, so a printer or file name
-//! cannot inject a command. Printer names are checked first: not empty, at most 127 characters
+//! cannot inject a command. It is given [`SPOOL_TIMEOUT`] to take the job (a spooler only queues
+//! it): a hung print service is killed and reported, never left to hold the counter. Printer names are checked first: not empty, at most 127 characters
 //! (the CUPS and Windows limit), no control characters.
 
 use std::path::Path;
@@ -17,6 +18,39 @@ use super::{PaperMode, PrintError};
 
 /// Most copies one job may ask for: more is a typing mistake, not a counter's need.
 pub const MAX_COPIES: u32 = 99;
+
+/// How long the spooler program may take to queue a job.
+pub const SPOOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Run `cmd` to its end, or kill it after `limit`: its exit status and standard error, or `None`
+/// when it took longer.
+fn run_for(
+    mut cmd: Command,
+    limit: std::time::Duration,
+) -> std::io::Result<Option<(std::process::ExitStatus, String)>> {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            let mut stderr = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut stderr);
+            }
+            return Ok(Some((status, stderr)));
+        }
+        if started.elapsed() >= limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
 
 /// Sends `pdf` to `printer`, `copies` times, on the paper it was laid out for.
 ///
@@ -42,31 +76,33 @@ pub fn spool_with(lp: &str, pdf: &Path, printer: &str, copies: u32, paper: Paper
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "the PDF to print does not exist"),
         });
     }
-    let output = Command::new(lp)
-        .arg("-d")
+    let mut cmd = Command::new(lp);
+    cmd.arg("-d")
         .arg(printer)
         .arg("-n")
         .arg(copies.to_string())
         .arg("-o")
         .arg(format!("media={}", cups_media(paper)))
         .arg("--")
-        .arg(pdf)
-        .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => PrintError::SpoolerMissing {
-                program: lp.to_string(),
-                hint: "install the CUPS client (Debian/Ubuntu: apt install cups-client) and check that CUPS runs",
-            },
-            _ => PrintError::Io { path: lp.to_string(), source: e },
-        })?;
-    if output.status.success() {
+        .arg(pdf);
+    let done = run_for(cmd, SPOOL_TIMEOUT).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PrintError::SpoolerMissing {
+            program: lp.to_string(),
+            hint: "install the CUPS client (Debian/Ubuntu: apt install cups-client) and check that CUPS runs",
+        },
+        _ => PrintError::Io { path: lp.to_string(), source: e },
+    })?;
+    let Some((status, stderr)) = done else {
+        return Err(PrintError::SpoolTimeout { printer: printer.to_string(), seconds: SPOOL_TIMEOUT.as_secs() });
+    };
+    if status.success() {
         return Ok(());
     }
     Err(PrintError::SpoolFailed {
         printer: printer.to_string(),
         program: lp.to_string(),
-        status: output.status.to_string(),
-        stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        status: status.to_string(),
+        stderr: stderr.trim().to_string(),
     })
 }
 
@@ -119,29 +155,26 @@ fn spool_windows(pdf: &Path, printer: &str, copies: u32, paper: PaperMode) -> Re
     } else {
         format!("{copies}x,paper={paper_name},noscale")
     };
-    let output = Command::new(&sumatra)
-        .arg("-print-to")
-        .arg(printer)
-        .arg("-print-settings")
-        .arg(settings)
-        .arg("-silent")
-        .arg(pdf)
-        .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => PrintError::SpoolerMissing {
-                program: sumatra.display().to_string(),
-                hint: "install SumatraPDF next to Cashdesk or set CASHDESK_SUMATRA to SumatraPDF.exe",
-            },
-            _ => PrintError::Io { path: sumatra.display().to_string(), source: e },
-        })?;
-    if output.status.success() {
+    let mut cmd = Command::new(&sumatra);
+    cmd.arg("-print-to").arg(printer).arg("-print-settings").arg(settings).arg("-silent").arg(pdf);
+    let done = run_for(cmd, SPOOL_TIMEOUT).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PrintError::SpoolerMissing {
+            program: sumatra.display().to_string(),
+            hint: "install SumatraPDF next to Cashdesk or set CASHDESK_SUMATRA to SumatraPDF.exe",
+        },
+        _ => PrintError::Io { path: sumatra.display().to_string(), source: e },
+    })?;
+    let Some((status, stderr)) = done else {
+        return Err(PrintError::SpoolTimeout { printer: printer.to_string(), seconds: SPOOL_TIMEOUT.as_secs() });
+    };
+    if status.success() {
         return Ok(());
     }
     Err(PrintError::SpoolFailed {
         printer: printer.to_string(),
         program: sumatra.display().to_string(),
-        status: output.status.to_string(),
-        stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        status: status.to_string(),
+        stderr: stderr.trim().to_string(),
     })
 }
 
@@ -191,6 +224,20 @@ mod tests {
         let err = spool_with("/nonexistent/bin/lp", &pdf, "counter", 1, PaperMode::A5).unwrap_err();
         assert_eq!(err.code(), "PRINT_SPOOLER_MISSING");
         assert!(err.to_string().contains("cups-client"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hung_spooler_is_killed_and_reported() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let started = std::time::Instant::now();
+        assert!(run_for(cmd, std::time::Duration::from_millis(200)).unwrap().is_none(), "it took too long");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "and was killed, not waited for");
+        let mut quick = Command::new("sh");
+        quick.args(["-c", "echo refused >&2; exit 3"]);
+        let (status, stderr) = run_for(quick, std::time::Duration::from_secs(10)).unwrap().unwrap();
+        assert_eq!((status.code(), stderr.trim()), (Some(3), "refused"));
     }
 
     #[test]

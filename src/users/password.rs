@@ -100,30 +100,31 @@ const COMMON: &[&str] = &[
 /// only digits, not one character repeated, not the user name (in any case, nor containing it),
 /// and not one of the common passwords above.
 pub fn validate_new(username: &str, password: &str) -> Result<()> {
+    let weak = |rule: &'static str| Err(Error::PasswordWeak { rule });
     let n = password.chars().count();
     if n < 10 {
-        return Err(Error::invalid("password", "use at least 10 characters"));
+        return weak("too_short");
     }
     if n > 128 {
-        return Err(Error::invalid("password", "use at most 128 characters"));
+        return weak("too_long");
     }
     if password.chars().any(char::is_control) {
-        return Err(Error::invalid("password", "use letters, digits and symbols, no control characters"));
+        return weak("control");
     }
     if password.chars().all(|c| c.is_ascii_digit()) {
-        return Err(Error::invalid("password", "use letters or symbols as well as digits"));
+        return weak("digits_only");
     }
     let lower = password.to_lowercase();
     let first = lower.chars().next();
     if lower.chars().all(|c| Some(c) == first) {
-        return Err(Error::invalid("password", "use more than one character, repeated"));
+        return weak("repeated");
     }
     let name = username.trim().to_lowercase();
     if !name.is_empty() && lower.contains(&name) {
-        return Err(Error::invalid("password", "the password must not contain the user name"));
+        return weak("user_name");
     }
     if COMMON.contains(&lower.as_str()) {
-        return Err(Error::invalid("password", "this password is on the list of common passwords: choose another"));
+        return weak("common");
     }
     Ok(())
 }
@@ -158,16 +159,17 @@ mod tests {
     }
 
     #[rstest::rstest]
-    #[case::short("Counter#1", "at least 10")]
-    #[case::digits("12345678901", "digits")]
+    #[case::short("Counter#1", "too_short")]
+    #[case::digits("12345678901", "digits_only")]
     #[case::repeated("xxxxxxxxxxxx", "repeated")]
-    #[case::user_name("wangfang2026!", "user name")]
-    #[case::user_name_in_capitals("WANGFANG#2026", "user name")]
+    #[case::user_name("wangfang2026!", "user_name")]
+    #[case::user_name_in_capitals("WANGFANG#2026", "user_name")]
     #[case::common("Password123", "common")]
     #[case::demo_pattern("Cashier#2026", "common")]
-    fn weak_passwords_are_refused(#[case] pw: &str, #[case] why: &str) {
+    fn weak_passwords_are_refused(#[case] pw: &str, #[case] rule: &str) {
         let e = validate_new("wangfang", pw).unwrap_err();
-        assert!(e.to_string().contains(why), "{pw}: {e}");
+        assert_eq!(e.code(), "PASSWORD_WEAK");
+        assert_eq!(e.params()["rule"], rule, "{pw}: {e}");
     }
 
     #[test]

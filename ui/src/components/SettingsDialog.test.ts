@@ -294,9 +294,9 @@ describe('SettingsDialog → 用户 and 柜台 (administrators)', () => {
         throw new ApiError({ code, message: 'english', params })
       })
     const users = userApi({
-      add: refuse('INPUT_INVALID', { field: 'password', reason: 'the password must not contain the user name' }),
-      disable: refuse('INPUT_INVALID', { field: 'username', reason: 'this is the last enabled administrator: add another one first' }),
-      changeRole: refuse('INPUT_INVALID', { field: 'role', reason: 'this user has an open shift' }),
+      add: refuse('PASSWORD_WEAK', { rule: 'user_name' }),
+      disable: refuse('USER_GUARD', { rule: 'last_admin' }),
+      changeRole: refuse('USER_GUARD', { rule: 'open_shift' }),
       unlock: refuse('USER_NOT_FOUND', { username: 'locktest' }),
     })
     const { wrapper } = admin(users)
@@ -308,12 +308,12 @@ describe('SettingsDialog → 用户 and 柜台 (administrators)', () => {
     await wrapper.get('[data-testid="user-add-again"]').setValue('cashier9-pass')
     await wrapper.get('[data-testid="user-add"]').trigger('click')
     await flushPromises()
-    expect(error()).toContain('不能包含用户名')
+    expect(error()).toBe('密码不能包含用户名')
     expect(error()).not.toContain('english')
 
     await wrapper.get('[data-testid="user-disable-cashier1"]').trigger('click')
     await flushPromises()
-    expect(error()).toContain('最后一位在用的系统管理员')
+    expect(error()).toBe('这是最后一位在用的系统管理员：请先添加另一位管理员')
 
     await wrapper.get('[data-testid="user-role-cashier1"]').setValue('finance')
     await wrapper.get('[data-testid="user-change-role-cashier1"]').trigger('click')

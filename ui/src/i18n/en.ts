@@ -281,8 +281,6 @@ const en: typeof zh = {
       password: "{username}'s password is reset; they are logged out",
       role: '{username} is now a {role}; they are logged out',
     },
-    guard: 'You cannot disable yourself or take away your own role, nor disable or demote the last enabled administrator',
-    roleOpenShift: 'This user has an open shift: they close it before their role can change to one that takes no money',
   },
   counterSettings: {
     title: 'Counter',
@@ -291,6 +289,22 @@ const en: typeof zh = {
     save: 'Save',
     saved: 'Saved',
     invalid: 'Type a whole number from 1 to 120',
+  },
+  rules: {
+    PASSWORD_WEAK: {
+      too_short: 'The password is too short: use at least 10 characters',
+      too_long: 'The password is too long: use at most 128 characters',
+      control: 'The password has control characters: use letters, digits and symbols',
+      digits_only: 'The password is only digits: add letters or symbols',
+      repeated: 'The password is one character repeated',
+      user_name: 'The password must not contain the user name',
+      common: 'This is a common password, easy to guess: choose another',
+    },
+    USER_GUARD: {
+      self: 'You cannot disable yourself or take away your own administrator role',
+      last_admin: 'This is the last enabled administrator: add another one first',
+      open_shift: 'This user has an open shift: they close it before their role can change to one that takes no money',
+    },
   },
   inputInvalid: {
     password:
@@ -477,6 +491,9 @@ const en: typeof zh = {
     PRINT_PRINTER_NAME: 'The printer name is not valid: a supervisor enters the printer again in Settings',
     PRINT_COPIES: 'The number of copies is not valid (1–99); contact the administrator',
     PRINT_SPOOLER_MISSING: 'The print service is not available: install CUPS (apt install cups-client) and check that it runs',
+    PASSWORD_WEAK: 'The password does not meet the policy: 10–128 characters, with letters or symbols, not containing the user name, not a common password',
+    USER_GUARD: 'This change to the user is not allowed',
+    PRINT_SPOOL_TIMEOUT: 'The print service did not take the job within {seconds} s: check that CUPS (or the printer driver) runs, then reprint; the payment is kept',
     PRINT_SPOOL_FAILED: 'The printer refused the job: check that it is on, online and has paper, and that Settings names the right printer, then reprint',
     PRINT_IO: 'The print file could not be written or read: check the disk space, then reprint; if it fails again, contact the administrator',
     SYNC_NOT_ENROLLED: 'This terminal is not enrolled with the central ledger: an administrator enters the ledger URL and a one-time code in Settings',

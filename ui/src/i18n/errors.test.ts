@@ -29,6 +29,13 @@ const samples: Record<string, Record<string, string>> = {
   VOID_REFUSED: { receipt_no: 'DEMO-01-2026-000001' },
   DEPOSIT_TOO_LARGE: { amount: '9000.00' },
   USER_EXISTS: { username: 'cashier9' },
+  PRINT_SPOOL_TIMEOUT: { seconds: '30' },
+}
+
+/** The rules PASSWORD_WEAK and USER_GUARD name (src/error.rs, `password_rule` and `guard_rule`). */
+const RULES: Record<string, string[]> = {
+  PASSWORD_WEAK: ['too_short', 'too_long', 'control', 'digits_only', 'repeated', 'user_name', 'common'],
+  USER_GUARD: ['self', 'last_admin', 'open_shift'],
 }
 
 const noticeSamples: Record<string, Record<string, string>> = {
@@ -41,6 +48,16 @@ const noticeSamples: Record<string, Record<string, string>> = {
 describe.each(['zh-CN', 'en'] as const)('error texts in %s', (locale) => {
   const t = translator(locale)
   const table = messages[locale].errors as Record<string, string>
+
+  it.each(Object.entries(RULES).flatMap(([code, rules]) => rules.map((rule) => [code, rule])))(
+    '%s names its rule %s in words of its own',
+    (code, rule) => {
+      const text = errorText(t, { code, message: 'server text', params: { rule } })
+      expect(text).not.toBe(t(`errors.${code}`, {}))
+      expect(text).not.toContain('rules.')
+      expect(text).not.toContain('server text')
+    },
+  )
 
   it.each([...ERROR_CODES])('%s has its own translation', (code) => {
     expect(table[code], `${locale} lacks errors.${code}`).toBeTruthy()

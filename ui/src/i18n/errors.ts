@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'SESSION_LOCKED',
   'ALREADY_INITIALISED',
   'USER_NOT_FOUND',
+  'PASSWORD_WEAK',
+  'USER_GUARD',
   'FORBIDDEN',
   'ACCOUNT_NOT_FOUND',
   'QUERY_EMPTY',
@@ -58,6 +60,7 @@ export const ERROR_CODES = [
   'PRINT_COPIES',
   'PRINT_SPOOLER_MISSING',
   'PRINT_SPOOL_FAILED',
+  'PRINT_SPOOL_TIMEOUT',
   'PRINT_IO',
   'SYNC_NOT_ENROLLED',
   'SYNC_OFFLINE',
@@ -127,6 +130,11 @@ export function errorText(t: Translate, err: Pick<ApiError, 'code' | 'message' |
     // rule in the cashier's language instead (e.g. the password policy).
     if (err.code === 'INPUT_INVALID' && p.field !== undefined) {
       const rule = known(t, 'inputInvalid.' + p.field)
+      if (rule !== null) return rule
+    }
+    // A weak password or a user guard names the rule it broke: that rule's own sentence.
+    if ((err.code === 'PASSWORD_WEAK' || err.code === 'USER_GUARD') && p.rule !== undefined) {
+      const rule = known(t, `rules.${err.code}.${p.rule}`)
       if (rule !== null) return rule
     }
     return t('errors.' + err.code, localized(t, err.code, p))

@@ -278,8 +278,6 @@ export default {
       password: '已重置 {username} 的密码，其登录已结束',
       role: '已将 {username} 改为{role}，其登录已结束',
     },
-    guard: '不能停用自己或取消自己的管理员角色，也不能停用或降级最后一位在用的系统管理员',
-    roleOpenShift: '该用户有未交班的班次：交班后才能改为不收费的角色',
   },
   counterSettings: {
     title: '柜台',
@@ -288,6 +286,22 @@ export default {
     save: '保存',
     saved: '已保存',
     invalid: '请输入 1–120 之间的整数',
+  },
+  rules: {
+    PASSWORD_WEAK: {
+      too_short: '密码太短：至少 10 个字符',
+      too_long: '密码太长：最多 128 个字符',
+      control: '密码含有控制字符：请只用字母、数字和符号',
+      digits_only: '密码不能全是数字：请加上字母或符号',
+      repeated: '密码不能是同一个字符重复',
+      user_name: '密码不能包含用户名',
+      common: '这是常见密码，容易被猜到：请换一个',
+    },
+    USER_GUARD: {
+      self: '不能停用自己，也不能取消自己的管理员角色',
+      last_admin: '这是最后一位在用的系统管理员：请先添加另一位管理员',
+      open_shift: '该用户有未交班的班次：交班后才能改为不收费的角色',
+    },
   },
   inputInvalid: {
     password: '密码不符合要求：10–128 个字符，须含字母或符号（不能全是数字或同一字符重复），不能包含用户名，不能是常见密码',
@@ -464,6 +478,9 @@ export default {
     PRINT_PRINTER_NAME: '打印机名称无效：请值班长在设置中重新填写打印机',
     PRINT_COPIES: '打印份数无效（应为 1–99 份），请联系管理员',
     PRINT_SPOOLER_MISSING: '打印服务不可用：请安装 CUPS（apt install cups-client）并确认 CUPS 正在运行',
+    PASSWORD_WEAK: '密码不符合要求：10–128 个字符，须含字母或符号，不能包含用户名，不能是常见密码',
+    USER_GUARD: '不能这样更改该用户',
+    PRINT_SPOOL_TIMEOUT: '打印服务 {seconds} 秒内没有接收打印任务：请检查打印服务（CUPS）或打印机驱动是否在运行，然后重打；收款已保存',
     PRINT_SPOOL_FAILED: '打印机拒绝了打印任务：请检查打印机是否开机、联机、有纸，以及设置中的打印机名称是否正确，然后重打',
     PRINT_IO: '打印文件读写失败：请检查磁盘空间后重打；如仍失败请联系管理员',
     SYNC_NOT_ENROLLED: '本终端尚未接入账务中心：请系统管理员在设置中填写账务中心地址和注册码',
