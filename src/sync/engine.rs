@@ -203,12 +203,13 @@ impl Engine {
     async fn waiting_batch(&self, after: i64, last: i64) -> Result<Vec<PushEvent>> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at FROM outbox
+                "SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at, secret FROM outbox
                  WHERE {} AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
                 outbox::WAITING
             )
         });
-        let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(SQL.as_str())
+        type Row = (i64, String, String, String, String, String, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(SQL.as_str())
             .bind(after)
             .bind(last)
             .bind(i64::try_from(wire::MAX_BATCH).unwrap_or(500))
@@ -216,12 +217,17 @@ impl Engine {
             .await?;
         let mut bytes = 0usize;
         let mut out = Vec::with_capacity(rows.len());
-        for (seq, event_id, kind, terminal, payload, payload_sha256, created_at) in rows {
+        for (seq, event_id, kind, terminal, payload, payload_sha256, created_at, sealed) in rows {
             bytes += payload.len() + 256;
             if !out.is_empty() && bytes > wire::MAX_BODY_BYTES / 2 {
                 break;
             }
-            out.push(PushEvent { event_id, seq, kind, terminal, payload, payload_sha256, created_at });
+            // A secret is opened only here, for the request that carries it (`outbox` docs).
+            let secret = match sealed {
+                Some(sealed) => Some(self.keys.get(&self.pool).await?.open(outbox::SECRET_COLUMN, &sealed)?),
+                None => None,
+            };
+            out.push(PushEvent { event_id, seq, kind, terminal, payload, payload_sha256, created_at, secret });
         }
         Ok(out)
     }

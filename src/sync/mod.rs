@@ -13,6 +13,7 @@
 
 pub mod client;
 pub mod engine;
+pub mod finance;
 pub mod outbox;
 pub mod pull;
 pub mod runner;

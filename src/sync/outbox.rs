@@ -8,7 +8,8 @@
 //! written only from the typed contract (`wire::Event`, the one the ledger reads with),
 //! `payload_sha256` (so the ledger can tell a resend from a different event under a reused id), and
 //! `seq`, the order in which the ledger must apply them. `pushed_at` is set when the ledger has
-//! acknowledged the event.
+//! acknowledged the event. A secret an event carries beside its payload (a refund's payee account
+//! number) is kept in `secret`, sealed with the data key, and opened only to send the event.
 //!
 //! Invariants: rows are never deleted, so `seq` (the largest + 1, no AUTOINCREMENT) is never
 //! reused. Every event with `seq < sync_state.push_from` has been acknowledged: the waiting events
@@ -39,6 +40,23 @@ pub async fn append(
     let mut q = sqlx::QueryBuilder::new("");
     push_append(&mut q, event, terminal, at);
     Ok(q.build().execute(conn).await?.last_insert_rowid())
+}
+
+/// The associated data a secret is sealed with (`datakey`).
+pub const SECRET_COLUMN: &str = "outbox.secret";
+
+/// Append an event with a secret that travels beside its payload (`wire::PushEvent::secret`),
+/// already sealed with the data key for [`SECRET_COLUMN`].
+pub async fn append_with_secret(
+    conn: &mut SqliteConnection,
+    event: &Event,
+    sealed_secret: &str,
+    terminal: &str,
+    at: DateTime<FixedOffset>,
+) -> Result<i64> {
+    let seq = append(&mut *conn, event, terminal, at).await?;
+    sqlx::query("UPDATE outbox SET secret = ? WHERE seq = ?").bind(sealed_secret).bind(seq).execute(conn).await?;
+    Ok(seq)
 }
 
 /// Add an event's `INSERT` (one statement, no trailing separator) to a batch that the caller runs

@@ -20,7 +20,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{
     outbox, state,
-    wire::{self, Change, PullResponse, WireAccount, WireBill},
+    wire::{self, Change, PullResponse, WireAccount, WireBill, WireRefund},
 };
 use crate::{
     Error, Result,
@@ -58,6 +58,7 @@ enum Valid {
     Bill(ValidBill),
     Policy(Policy),
     Calendar(YearCalendar),
+    Refund(WireRefund),
 }
 
 struct ValidAccount {
@@ -139,6 +140,27 @@ fn validate(page: &PullResponse) -> Result<Vec<Valid>> {
                 notice.validate().map_err(|e| bad(i, "calendar", e))?;
                 Ok(Valid::Calendar(notice.clone()))
             }
+            Change::Refund(r) => {
+                let what = format!("refund {}", r.request_no);
+                text(i, &what, "refund_id", &r.refund_id, 64)?;
+                if !matches!(
+                    r.state,
+                    crate::refunds::State::AtLedger
+                        | crate::refunds::State::FinanceApproved
+                        | crate::refunds::State::FinanceRejected
+                        | crate::refunds::State::Paid
+                        | crate::refunds::State::HallRejected
+                ) {
+                    return Err(bad(i, &what, format!("the centre does not decide {}", r.state.as_str())));
+                }
+                for v in [&r.finance_by, &r.finance_reason, &r.payout_ref, &r.flag, &r.payout_date, &r.finance_at]
+                    .into_iter()
+                    .flatten()
+                {
+                    text(i, &what, "a decision's text", v, 500)?;
+                }
+                Ok(Valid::Refund((**r).clone()))
+            }
         })
         .collect()
 }
@@ -176,6 +198,7 @@ pub async fn apply_page(
     for (i, v) in valid.iter().enumerate() {
         match v {
             Valid::Account(_) => {}
+            Valid::Refund(r) => apply_refund(&mut tx, r, at).await?,
             Valid::Bill(b) => {
                 let id = match ids.get(b.account_no.as_str()) {
                     Some(id) => *id,
@@ -214,6 +237,54 @@ pub async fn apply_page(
     state::set_cursor(&mut tx, &page.cursor).await?;
     tx.commit().await?;
     Ok(Applied::Page { accounts, bills, policy, calendar_years })
+}
+
+/// A refund decided at the centre: this counter's own request takes the state, the decision and
+/// the payout, with a step in its history. A request of another counter is not kept here (the
+/// ledger holds it, and the account's balance comes down as its own change).
+async fn apply_refund(conn: &mut SqliteConnection, r: &WireRefund, at: &str) -> Result<()> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, state FROM refunds WHERE refund_id = ?")
+        .bind(&r.refund_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((id, before)) = row else { return Ok(()) };
+    if before == r.state.as_str() && r.flag.is_none() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE refunds SET state = ?, finance_by = ?, finance_at = ?, finance_reason = ?, paid_fen = ?, payout_date = ?,
+                payout_ref = ?, flag = ? WHERE id = ?",
+    )
+    .bind(r.state.as_str())
+    .bind(&r.finance_by)
+    .bind(&r.finance_at)
+    .bind(&r.finance_reason)
+    .bind(r.paid_amount.map(crate::money::Yuan::fen))
+    .bind(&r.payout_date)
+    .bind(&r.payout_ref)
+    .bind(&r.flag)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let step = match r.state {
+        crate::refunds::State::AtLedger if r.flag.is_some() => "flag",
+        crate::refunds::State::AtLedger => "receive",
+        crate::refunds::State::FinanceApproved => "finance_approve",
+        crate::refunds::State::FinanceRejected => "finance_reject",
+        crate::refunds::State::Paid => "pay",
+        _ => "centre",
+    };
+    let note = r.finance_reason.clone().or_else(|| r.payout_ref.clone()).or_else(|| r.flag.clone());
+    sqlx::query("INSERT INTO refund_history (refund_id, at, actor, step, state, note) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(r.finance_at.as_deref().unwrap_or(at))
+        .bind(r.finance_by.as_deref().unwrap_or("账务中心"))
+        .bind(step)
+        .bind(r.state.as_str())
+        .bind(note)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Rows per multi-row statement (13 values a row: far below SQLite's 32,766 variables).

@@ -52,7 +52,7 @@ impl std::fmt::Debug for EnrolResponse {
 }
 
 /// One outbox event as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushEvent {
     pub event_id: String,
     pub seq: i64,
@@ -65,6 +65,27 @@ pub struct PushEvent {
     pub payload: String,
     pub payload_sha256: String,
     pub created_at: String,
+    /// A secret that travels with the event but is not in its payload: a refund's whole payee
+    /// account number. The counter keeps it sealed with its data key (`outbox.secret`) and opens it
+    /// only for this request (over TLS); the ledger seals it with its own key before it stores it.
+    /// Not covered by `payload_sha256`: a resend carries it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for PushEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushEvent")
+            .field("event_id", &self.event_id)
+            .field("seq", &self.seq)
+            .field("kind", &self.kind)
+            .field("terminal", &self.terminal)
+            .field("payload", &self.payload)
+            .field("payload_sha256", &self.payload_sha256)
+            .field("created_at", &self.created_at)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// An event payload on the wire: the JSON value itself, whose exact text the receiver gets back.
@@ -180,6 +201,33 @@ pub enum Change {
     Policy(PolicyChange),
     /// One year's holiday notice.
     Calendar(CalendarChange),
+    /// A refund request's state as the centre decided it (finance review, payout).
+    Refund(Box<WireRefund>),
+}
+
+/// A refund request as the centre holds it, sent down when finance decides or pays. The account's
+/// balance after a payout comes down as its own `Account` change, from the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WireRefund {
+    /// The event id of the submission: the request's id everywhere.
+    pub refund_id: String,
+    pub request_no: String,
+    pub terminal: String,
+    pub account_no: String,
+    #[schema(value_type = String)]
+    pub state: crate::refunds::State,
+    /// The finance reviewer (a ledger user) and when, with the reason of a rejection.
+    pub finance_by: Option<String>,
+    pub finance_at: Option<String>,
+    pub finance_reason: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub paid_amount: Option<Yuan>,
+    /// `YYYY-MM-DD`.
+    pub payout_date: Option<String>,
+    /// The bank's reference of the payout.
+    pub payout_ref: Option<String>,
+    /// Why the centre flagged it instead of paying (e.g. more than the account's balance there).
+    pub flag: Option<String>,
 }
 
 /// The whole policy (late fee, holiday cash, bank first): the core's `Policy` JSON.
@@ -238,6 +286,10 @@ pub enum Event {
     ShiftOpen(ShiftOpen),
     /// 交班.
     ShiftClose(ShiftClose),
+    /// 退费申请: a refund request submitted at the counter (the amount is held from now on).
+    RefundSubmit(RefundSubmit),
+    /// 营业厅审核: the hall's supervisor approved or rejected a request.
+    RefundHall(RefundHall),
 }
 
 /// The kinds, as the outbox and the wire name them.
@@ -249,11 +301,21 @@ pub enum Kind {
     Deposit,
     ShiftOpen,
     ShiftClose,
+    RefundSubmit,
+    RefundHall,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::Payment, Kind::Vend, Kind::Void, Kind::Deposit, Kind::ShiftOpen, Kind::ShiftClose];
+    pub const ALL: [Kind; 8] = [
+        Kind::Payment,
+        Kind::Vend,
+        Kind::Void,
+        Kind::Deposit,
+        Kind::ShiftOpen,
+        Kind::ShiftClose,
+        Kind::RefundSubmit,
+        Kind::RefundHall,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -263,6 +325,8 @@ impl Kind {
             Kind::Deposit => "deposit",
             Kind::ShiftOpen => "shift.open",
             Kind::ShiftClose => "shift.close",
+            Kind::RefundSubmit => "refund.submit",
+            Kind::RefundHall => "refund.hall",
         }
     }
 
@@ -289,6 +353,8 @@ impl Event {
             Event::Deposit(_) => Kind::Deposit,
             Event::ShiftOpen(_) => Kind::ShiftOpen,
             Event::ShiftClose(_) => Kind::ShiftClose,
+            Event::RefundSubmit(_) => Kind::RefundSubmit,
+            Event::RefundHall(_) => Kind::RefundHall,
         }
     }
 
@@ -300,6 +366,8 @@ impl Event {
             Event::Deposit(e) => &e.event_id,
             Event::ShiftOpen(e) => &e.event_id,
             Event::ShiftClose(e) => &e.event_id,
+            Event::RefundSubmit(e) => &e.event_id,
+            Event::RefundHall(e) => &e.event_id,
         }
     }
 
@@ -313,6 +381,8 @@ impl Event {
             Event::Deposit(e) => serde_json::to_string(e),
             Event::ShiftOpen(e) => serde_json::to_string(e),
             Event::ShiftClose(e) => serde_json::to_string(e),
+            Event::RefundSubmit(e) => serde_json::to_string(e),
+            Event::RefundHall(e) => serde_json::to_string(e),
         }
         .unwrap_or_default()
     }
@@ -330,6 +400,8 @@ impl Event {
             Kind::Deposit => Event::Deposit(parse(k, payload)?),
             Kind::ShiftOpen => Event::ShiftOpen(parse(k, payload)?),
             Kind::ShiftClose => Event::ShiftClose(parse(k, payload)?),
+            Kind::RefundSubmit => Event::RefundSubmit(parse(k, payload)?),
+            Kind::RefundHall => Event::RefundHall(parse(k, payload)?),
         })
     }
 }
@@ -471,6 +543,67 @@ pub struct ShiftClose {
     pub shift: i64,
 }
 
+/// A `refund.submit` (退费申请). The payee's whole account number is not in it: it travels as the
+/// event's `secret` ([`PushEvent::secret`]); the payload carries only its masked form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundSubmit {
+    pub account_no: String,
+    pub amount: Yuan,
+    /// RFC 3339, the counter's local time.
+    pub at: String,
+    pub docs: RefundDocs,
+    /// For a duplicate payment: the receipt it refers to.
+    pub duplicate_of: Option<String>,
+    /// The request's id from now on.
+    pub event_id: String,
+    /// `6222 **** **** 1234`.
+    pub payee_account_masked: String,
+    pub payee_bank: String,
+    pub payee_branch: String,
+    pub payee_name: String,
+    /// Why the payee is not the account's 户名 (a power of attorney...), in words.
+    pub payee_reason: Option<String>,
+    pub reason: crate::refunds::Reason,
+    /// The reason in words (required for 其他).
+    pub reason_text: Option<String>,
+    /// `TERMINAL-TF-YEAR-NNNNNN`, printed on the forms.
+    pub request_no: String,
+    pub submitted_by: String,
+}
+
+/// The documents the cashier saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ts_rs::TS)]
+pub struct RefundDocs {
+    /// 销户 form (申请表).
+    pub closure_form: bool,
+    /// 身份证.
+    pub id_card: bool,
+    /// 原缴费凭证.
+    pub original_receipt: bool,
+}
+
+/// A `refund.hall` (营业厅审核).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundHall {
+    pub at: String,
+    /// The supervisor.
+    pub by: String,
+    pub decision: HallDecision,
+    pub event_id: String,
+    /// Why, for a rejection.
+    pub reason: Option<String>,
+    /// The submission's event id.
+    pub refund_id: String,
+}
+
+/// What the hall decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HallDecision {
+    Approved,
+    Rejected,
+}
+
 /// One count at close.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountAttemptPayload {
@@ -492,6 +625,7 @@ mod tests {
             payload: payload.into(),
             payload_sha256: String::new(),
             created_at: "2026-12-06T09:00:00+08:00".into(),
+            secret: None,
         }
     }
 

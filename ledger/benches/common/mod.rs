@@ -286,6 +286,7 @@ impl Sim {
             terminal: self.terminal.clone(),
             payload: text,
             created_at: self.now.to_rfc3339(),
+            secret: None,
         }
     }
 

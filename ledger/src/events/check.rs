@@ -62,6 +62,9 @@ pub(super) fn check<'a>(terminal: &str, events: &'a [PushEvent]) -> Result<Vec<C
             wire::Event::Deposit(p) => Body::Deposit(p),
             wire::Event::ShiftOpen(p) => Body::ShiftOpen(p),
             wire::Event::ShiftClose(p) => Body::ShiftClose(p),
+            wire::Event::RefundSubmit(_) | wire::Event::RefundHall(_) => {
+                return Err(bad(i, e, "this ledger does not take refund events yet: upgrade the ledger"));
+            }
         };
         let (payload_id, amount) = match &body {
             Body::Taking { p, .. } => (&p.event_id, p.amount),
@@ -96,6 +99,7 @@ mod tests {
             payload_sha256: hex::encode(Sha256::digest(text.as_bytes())),
             payload: text,
             created_at: "2026-11-23T10:00:00+08:00".into(),
+            secret: None,
         }
     }
 

@@ -162,6 +162,7 @@ impl Counter {
                 payload,
                 payload_sha256,
                 created_at,
+                secret: None,
             })
             .collect()
     }
