@@ -42,6 +42,22 @@ pub struct Policy {
     /// Older policy files have no tendered-cash part: the shipped defaults apply.
     #[serde(default)]
     pub tendered: TenderedPolicy,
+    /// Older policy files have no refunds part: the shipped defaults apply.
+    #[serde(default)]
+    pub refunds: RefundPolicy,
+}
+
+/// 退费 (`refunds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundPolicy {
+    /// A request not final after this many working days is shown as overdue (default 10).
+    pub overdue_working_days: u32,
+}
+
+impl Default for RefundPolicy {
+    fn default() -> RefundPolicy {
+        RefundPolicy { overdue_working_days: 10 }
+    }
 }
 
 /// 实收 plausibility (DOMAIN.md "Shifts and cash"): what a cashier may type as cash handed over
@@ -108,6 +124,8 @@ pub enum PolicyError {
         "tendered: max_tendered must be more than 0.00, confirm_change_above at least 0.00 and confirm_times_due at least 1"
     )]
     Tendered,
+    #[error("refunds.overdue_working_days must be 1 to 365")]
+    Refunds,
 }
 
 impl PolicyError {
@@ -132,6 +150,7 @@ impl Default for Policy {
             },
             holiday_cash: HolidayCashPolicy::default(),
             tendered: TenderedPolicy::default(),
+            refunds: RefundPolicy::default(),
         }
     }
 }
@@ -179,6 +198,9 @@ impl Policy {
         if !t.max_tendered.is_positive() || t.confirm_change_above.is_negative() || t.confirm_times_due < 1 {
             return Err(PolicyError::Tendered);
         }
+        if !(1..=365).contains(&self.refunds.overdue_working_days) {
+            return Err(PolicyError::Refunds);
+        }
         Ok(())
     }
 }
@@ -189,7 +211,7 @@ mod tests {
     use rstest::rstest;
     use rust_decimal_macros::dec;
 
-    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null},"tendered":{"confirm_change_above":"100.00","confirm_times_due":10,"max_tendered":"100000.00"}}"#;
+    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null},"tendered":{"confirm_change_above":"100.00","confirm_times_due":10,"max_tendered":"100000.00"},"refunds":{"overdue_working_days":10}}"#;
     const FOUNDATION_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"}}"#;
 
     #[test]
