@@ -30,6 +30,10 @@ pub enum Error {
     AlreadyInitialised,
     #[error("no user {username}")]
     UserNotFound { username: String },
+    #[error("{0}")]
+    Refund(#[from] crate::refunds::RefundError),
+    #[error("no refund request {request_no}")]
+    RefundNotFound { request_no: String },
     #[error("{}", password_rule(rule))]
     PasswordWeak { rule: &'static str },
     #[error("{}", guard_rule(rule))]
@@ -199,6 +203,8 @@ impl Error {
             Error::AlreadyInitialised => "ALREADY_INITIALISED",
             Error::UserNotFound { .. } => "USER_NOT_FOUND",
             Error::PasswordWeak { .. } => "PASSWORD_WEAK",
+            Error::Refund(e) => e.code(),
+            Error::RefundNotFound { .. } => "REFUND_NOT_FOUND",
             Error::UserGuard { .. } => "USER_GUARD",
             Error::Forbidden { .. } => "FORBIDDEN",
             Error::AccountNotFound { .. } => "ACCOUNT_NOT_FOUND",
@@ -263,6 +269,10 @@ impl Error {
             Error::PasswordWeak { rule } | Error::UserGuard { rule } => {
                 p.insert("rule".into(), (*rule).into());
             }
+            Error::RefundNotFound { request_no } => {
+                p.insert("request_no".into(), request_no.clone());
+            }
+            Error::Refund(e) => p.extend(e.params()),
             Error::Forbidden { role, action } => {
                 p.insert("role".into(), (*role).into());
                 p.insert("action".into(), (*action).into());

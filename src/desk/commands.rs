@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::{
     AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest,
     printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
+    refunds::{RefundContextRequest, RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
     session::{SetCounterSettingsRequest, UnlockRequest},
     shift::{CloseShiftRequest, DepositRequest, OpenShiftRequest},
     sync::SyncEnrolRequest,
@@ -56,6 +57,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("unlock_user", "UserRequest", "UserListing"),
     ("reset_password", "ResetPasswordRequest", "UserListing"),
     ("change_role", "ChangeRoleRequest", "UserListing"),
+    ("refund_context", "RefundContextRequest", "RefundContext"),
+    ("submit_refund", "RefundSubmitRequest", "RefundInfo"),
+    ("decide_refund", "RefundDecideRequest", "RefundInfo"),
+    ("list_refunds", "RefundListRequest", "Array<RefundInfo>"),
+    ("refund_pdf", "RefundDocRequest", "DocumentPdf"),
 ];
 
 fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
@@ -117,6 +123,11 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "unlock_user": UserRequest => |r| desk.unlock_user(r);
         "reset_password": ResetPasswordRequest => |r| desk.reset_password(r);
         "change_role": ChangeRoleRequest => |r| desk.change_role(r);
+        "refund_context": RefundContextRequest => |r| desk.refund_context(r);
+        "submit_refund": RefundSubmitRequest => |r| desk.submit_refund(r);
+        "decide_refund": RefundDecideRequest => |r| desk.decide_refund(r);
+        "list_refunds": RefundListRequest => |r| desk.list_refunds(r);
+        "refund_pdf": RefundDocRequest => |r| desk.refund_pdf(r);
     );
     result.map_err(|e| e.body())
 }
@@ -169,6 +180,10 @@ mod bindings {
                 DocumentPdf, PrintSettings, Printed, ReceiptPdf, ReceiptRequest, SetPrintSettingsRequest,
                 ShiftReportRequest,
             },
+            refunds::{
+                DuplicateCandidate, RefundContext, RefundContextRequest, RefundDecideRequest, RefundDocRequest,
+                RefundHistoryStep, RefundInfo, RefundListRequest, RefundSubmitRequest,
+            },
             session::{CounterSettings, SetCounterSettingsRequest, UnlockRequest},
             shift::{CloseShiftRequest, DepositDone, DepositRequest, OpenShiftRequest},
             sync::{SyncEnrolRequest, SyncStatus},
@@ -176,7 +191,8 @@ mod bindings {
             void::{VoidDone, VoidRequest},
         },
         payments::{CollectRequest, PaymentDone, VendRequest},
-        print::PaperMode,
+        print::{PaperMode, RefundDocKind},
+        refunds::{Reason, State},
         shifts::{CloseOutcome, CountAttempt, DenominationCount, HolidayCashDue, ShiftInfo},
         sync::{
             SyncReport,
@@ -244,7 +260,20 @@ mod bindings {
             UserRequest,
             ResetPasswordRequest,
             ChangeRoleRequest,
-            CountAttempt
+            CountAttempt,
+            RefundContextRequest,
+            RefundContext,
+            DuplicateCandidate,
+            RefundInfo,
+            RefundHistoryStep,
+            RefundSubmitRequest,
+            RefundDecideRequest,
+            RefundListRequest,
+            RefundDocRequest,
+            RefundDocKind,
+            Reason,
+            State,
+            crate::sync::wire::RefundDocs
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

@@ -29,6 +29,7 @@ pub mod audit;
 pub mod commands;
 pub mod data;
 pub mod printing;
+pub mod refunds;
 pub mod session;
 pub mod shift;
 pub mod sync;

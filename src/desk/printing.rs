@@ -73,7 +73,7 @@ pub struct Printed {
 
 impl Desk {
     /// The CJK font, located on first use and kept.
-    async fn font(&self) -> Result<Arc<CjkFont>> {
+    pub(super) async fn font(&self) -> Result<Arc<CjkFont>> {
         let font = self
             .font
             .get_or_try_init(|| async {

@@ -2,7 +2,8 @@
 //! (DOMAIN.md "Voids and refunds"). The bills return exactly to their state before it, the prepaid
 //! credit is taken back, the receipt keeps its number and is marked void; nothing is deleted. The
 //! reversal, its audit entries and its outbox event are one transaction; everything checked before
-//! the approval is checked again under the write lock.
+//! the approval is checked again under the write lock. A void never takes the prepaid balance below
+//! what refund requests hold.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -80,6 +81,10 @@ impl Desk {
         let balance = pay_db::add_prepaid(&mut tx, p.account_id, -credit).await?;
         if balance.is_negative() {
             return Err(refuse("the prepaid credit has already been used".into()));
+        }
+        // Money a refund request holds is not there to take back either.
+        if credit.is_positive() && balance < self.refund_held(&mut tx, p.account_id).await? {
+            return Err(refuse("the prepaid credit is held by a refund request: reject the request first".into()));
         }
         let event_id = outbox::new_event_id();
         sqlx::query("INSERT INTO voids (payment_id, event_id, reason, voided_by, approved_by, voided_at) VALUES (?, ?, ?, ?, ?, ?)")

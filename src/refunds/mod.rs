@@ -186,6 +186,32 @@ pub enum RefundError {
 }
 
 impl RefundError {
+    /// The values the UI's message needs.
+    pub fn params(&self) -> std::collections::BTreeMap<String, String> {
+        let mut p = std::collections::BTreeMap::new();
+        match self {
+            RefundError::State { state, step, .. } => {
+                p.insert("state".into(), (*state).into());
+                p.insert("step".into(), (*step).into());
+            }
+            RefundError::Amount { amount, refundable } => {
+                p.insert("amount".into(), amount.clone());
+                p.insert("refundable".into(), refundable.clone());
+            }
+            RefundError::Own { role } => {
+                p.insert("role".into(), (*role).into());
+            }
+            RefundError::Input { field, reason } => {
+                p.insert("field".into(), (*field).into());
+                p.insert("reason".into(), reason.clone());
+            }
+            RefundError::PayoutAmount { approved } => {
+                p.insert("approved".into(), approved.clone());
+            }
+        }
+        p
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             RefundError::State { .. } => "REFUND_STATE",

@@ -10,7 +10,10 @@
 //! - cashiers and supervisors take money; only supervisors approve exceptions;
 //! - finance reviewers look accounts up and read shift reports, but take no money;
 //! - the audit trail is read by administrators and supervisors (the hall's own check); the ledger's
-//!   flags (待复核) by everyone but the cashier at the window.
+//!   flags (待复核) by everyone but the cashier at the window;
+//! - refund requests are taken and printed by whoever takes money; the hall's decision is asked from
+//!   the same screen, and given with a supervisor's own name and password (the approval check),
+//!   never the submitter's.
 //!
 //! A few actions are open to any logged-in person (log out, lock the screen, the sync state, the
 //! printer settings as they stand, the shift of one's own): their row lists every role.
@@ -59,6 +62,10 @@ pub enum Action {
     LoadCalendar,
     AuditVerify,
     AuditTail,
+    RefundSubmit,
+    RefundDecide,
+    RefundList,
+    RefundPrint,
     LockScreen,
     Logout,
 }
@@ -104,6 +111,10 @@ pub const MATRIX: &[(Action, &[Role])] = &[
     (Action::LoadCalendar, &[A]),
     (Action::AuditVerify, &[S, A]),
     (Action::AuditTail, &[S, A]),
+    (Action::RefundSubmit, &[C, S]),
+    (Action::RefundDecide, &[C, S]),
+    (Action::RefundList, &[C, S]),
+    (Action::RefundPrint, &[C, S]),
     (Action::LockScreen, EVERYONE),
     (Action::Logout, EVERYONE),
 ];
@@ -147,6 +158,10 @@ impl Action {
             Action::LoadCalendar => "load a holiday calendar",
             Action::AuditVerify => "verify the audit trail",
             Action::AuditTail => "read the audit trail",
+            Action::RefundSubmit => "submit refund requests",
+            Action::RefundDecide => "decide refund requests at the hall",
+            Action::RefundList => "list refund requests",
+            Action::RefundPrint => "print refund forms",
             Action::LockScreen => "lock the screen",
             Action::Logout => "log out",
         }

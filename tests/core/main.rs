@@ -12,6 +12,7 @@ mod login;
 mod lookup;
 mod money_safety;
 mod printing;
+mod refunds;
 mod rights;
 mod store;
 mod sync;

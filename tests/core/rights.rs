@@ -9,6 +9,7 @@ use cashdesk::{
     desk::{
         AccountRequest, Desk, SearchRequest, TokenRequest,
         printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
+        refunds::{RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
         session::{SetCounterSettingsRequest, UnlockRequest},
         shift::{CloseShiftRequest, DepositRequest, OpenShiftRequest},
         sync::SyncEnrolRequest,
@@ -16,8 +17,10 @@ use cashdesk::{
         void::VoidRequest,
     },
     payments::{CollectRequest, Method, VendRequest},
-    print::PaperMode,
+    print::{PaperMode, RefundDocKind},
+    refunds::Reason,
     shifts::DenominationCount,
+    sync::wire::RefundDocs,
     users::{Action, Role, approval::ApprovalInput, rights::MATRIX},
 };
 
@@ -160,6 +163,38 @@ async fn attempt(desk: &Desk, action: Action, token: &str, approver: &str, reque
         Action::LoadCalendar => desk.load_calendar_year(token, "{}").await.map(drop),
         Action::AuditVerify => desk.audit_verify(token).await.map(drop),
         Action::AuditTail => desk.audit_tail(token, 5).await.map(drop),
+        Action::RefundSubmit => desk
+            .submit_refund(RefundSubmitRequest {
+                token: t(),
+                account_no: "3100000002".into(),
+                reason: Reason::Overpaid,
+                reason_text: None,
+                amount: "not money".into(),
+                payee_name: None,
+                payee_reason: None,
+                payee_bank: "中国工商银行".into(),
+                payee_branch: "城关支行".into(),
+                payee_account: "6222021234567890123".into(),
+                docs: RefundDocs::default(),
+                duplicate_of: None,
+            })
+            .await
+            .map(drop),
+        Action::RefundDecide => desk
+            .decide_refund(RefundDecideRequest {
+                token: t(),
+                request_no: "NO-SUCH".into(),
+                approve: true,
+                reason: None,
+                approval: None,
+            })
+            .await
+            .map(drop),
+        Action::RefundList => desk.list_refunds(RefundListRequest { token: t(), state: None }).await.map(drop),
+        Action::RefundPrint => desk
+            .refund_pdf(RefundDocRequest { token: t(), request_no: "NO-SUCH".into(), doc: RefundDocKind::Form })
+            .await
+            .map(drop),
         Action::LockScreen => desk.lock_session(tr()).await,
         Action::Logout => desk.logout(tr()).await,
     }
@@ -241,6 +276,10 @@ fn every_ipc_command_has_its_row() {
             "unlock_user" => Action::UnlockUser,
             "reset_password" => Action::ResetPassword,
             "change_role" => Action::ChangeRole,
+            "refund_context" | "submit_refund" => Action::RefundSubmit,
+            "decide_refund" => Action::RefundDecide,
+            "list_refunds" => Action::RefundList,
+            "refund_pdf" => Action::RefundPrint,
             _ => return None,
         })
     };
@@ -284,6 +323,29 @@ const CLI: &[(&[&str], Action)] = &[
     (&["sync", "resend", "--since", "not-a-time"], Action::SyncResend),
     (&["config", "show"], Action::ViewCounterSettings),
     (&["config", "idle-lock", "10"], Action::SetCounterSettings),
+    (
+        &[
+            "refund",
+            "submit",
+            "3100000002",
+            "--reason",
+            "overpaid",
+            "--amount",
+            "x",
+            "--bank",
+            "工行",
+            "--branch",
+            "城关",
+            "--account",
+            "6222021234567890123",
+        ],
+        Action::RefundSubmit,
+    ),
+    (&["refund", "approve", "NO-SUCH", "--approver", "super1"], Action::RefundDecide),
+    (&["refund", "reject", "NO-SUCH", "--reason", "测试", "--approver", "super1"], Action::RefundDecide),
+    (&["refund", "list"], Action::RefundList),
+    (&["refund", "show", "NO-SUCH"], Action::RefundList),
+    (&["refund", "print", "NO-SUCH", "--out", "{out}"], Action::RefundPrint),
 ];
 
 #[test]

@@ -21,6 +21,7 @@ mod import;
 mod init;
 mod quote;
 mod receipt;
+mod refund;
 mod shift;
 mod sync;
 mod take;
@@ -101,6 +102,11 @@ enum Cmd {
     Sync {
         #[command(subcommand)]
         cmd: sync::Cmd,
+    },
+    /// Refund requests (退费): submit, approve or reject at the hall, list, show, print.
+    Refund {
+        #[command(subcommand)]
+        cmd: refund::Cmd,
     },
     /// Counter settings (the idle time before the screen locks).
     Config {
@@ -225,6 +231,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Cmd::Receipt { cmd } => receipt::run(&mut ctx, cmd).await,
         Cmd::Sync { cmd } => sync::run(&mut ctx, cmd).await,
         Cmd::Config { cmd } => config::run(&mut ctx, cmd).await,
+        Cmd::Refund { cmd } => refund::run(&mut ctx, cmd).await,
     }
 }
 
