@@ -34,6 +34,8 @@ pub enum Error {
     Refund(#[from] crate::refunds::RefundError),
     #[error("no refund request {request_no}")]
     RefundNotFound { request_no: String },
+    #[error("the central ledger refused ({ledger_code}): {message}")]
+    FinanceRefused { ledger_code: String, message: String },
     #[error("{}", password_rule(rule))]
     PasswordWeak { rule: &'static str },
     #[error("{}", guard_rule(rule))]
@@ -205,6 +207,7 @@ impl Error {
             Error::PasswordWeak { .. } => "PASSWORD_WEAK",
             Error::Refund(e) => e.code(),
             Error::RefundNotFound { .. } => "REFUND_NOT_FOUND",
+            Error::FinanceRefused { .. } => "FINANCE_REFUSED",
             Error::UserGuard { .. } => "USER_GUARD",
             Error::Forbidden { .. } => "FORBIDDEN",
             Error::AccountNotFound { .. } => "ACCOUNT_NOT_FOUND",
@@ -273,6 +276,10 @@ impl Error {
                 p.insert("request_no".into(), request_no.clone());
             }
             Error::Refund(e) => p.extend(e.params()),
+            Error::FinanceRefused { ledger_code, message } => {
+                p.insert("ledger_code".into(), ledger_code.clone());
+                p.insert("message".into(), message.clone());
+            }
             Error::Forbidden { role, action } => {
                 p.insert("role".into(), (*role).into());
                 p.insert("action".into(), (*action).into());

@@ -12,6 +12,10 @@ use serde_json::Value;
 
 use super::{
     AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest,
+    finance::{
+        FinanceDecideRequest, FinanceListRequest, FinanceLoginRequest, FinancePayRequest, FinanceRefundRequest,
+        FinanceTokenRequest,
+    },
     printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
     refunds::{RefundContextRequest, RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
     session::{SetCounterSettingsRequest, UnlockRequest},
@@ -62,6 +66,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("decide_refund", "RefundDecideRequest", "RefundInfo"),
     ("list_refunds", "RefundListRequest", "Array<RefundInfo>"),
     ("refund_pdf", "RefundDocRequest", "DocumentPdf"),
+    ("finance_login", "FinanceLoginRequest", "FinanceSession"),
+    ("finance_logout", "FinanceTokenRequest", "null"),
+    ("finance_refunds", "FinanceListRequest", "RefundList"),
+    ("finance_refund", "FinanceRefundRequest", "RefundDetail"),
+    ("finance_decide", "FinanceDecideRequest", "RefundDetail"),
+    ("finance_pay", "FinancePayRequest", "RefundDetail"),
 ];
 
 fn parse<T: DeserializeOwned>(req: Value) -> Result<T, Error> {
@@ -128,6 +138,12 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "decide_refund": RefundDecideRequest => |r| desk.decide_refund(r);
         "list_refunds": RefundListRequest => |r| desk.list_refunds(r);
         "refund_pdf": RefundDocRequest => |r| desk.refund_pdf(r);
+        "finance_login": FinanceLoginRequest => |r| desk.finance_login(r);
+        "finance_logout": FinanceTokenRequest => |r| desk.finance_logout(r);
+        "finance_refunds": FinanceListRequest => |r| desk.finance_refunds(r);
+        "finance_refund": FinanceRefundRequest => |r| desk.finance_refund(r);
+        "finance_decide": FinanceDecideRequest => |r| desk.finance_decide(r);
+        "finance_pay": FinancePayRequest => |r| desk.finance_pay(r);
     );
     result.map_err(|e| e.body())
 }
@@ -176,6 +192,10 @@ mod bindings {
         },
         desk::{
             AccountRequest, AccountView, AppInfo, LoginRequest, LoginResult, Notice, SearchRequest, TokenRequest,
+            finance::{
+                FinanceDecideRequest, FinanceListRequest, FinanceLoginRequest, FinancePayRequest, FinanceRefundRequest,
+                FinanceTokenRequest,
+            },
             printing::{
                 DocumentPdf, PrintSettings, Printed, ReceiptPdf, ReceiptRequest, SetPrintSettingsRequest,
                 ShiftReportRequest,
@@ -273,7 +293,21 @@ mod bindings {
             RefundDocKind,
             Reason,
             State,
-            crate::sync::wire::RefundDocs
+            crate::sync::wire::RefundDocs,
+            FinanceLoginRequest,
+            FinanceTokenRequest,
+            FinanceListRequest,
+            FinanceRefundRequest,
+            FinanceDecideRequest,
+            FinancePayRequest,
+            crate::sync::finance::FinanceSession,
+            crate::sync::finance::FinanceRole,
+            crate::sync::finance::RefundQuery,
+            crate::sync::finance::RefundList,
+            crate::sync::finance::RefundSummary,
+            crate::sync::finance::RefundDetail,
+            crate::sync::finance::RefundStep,
+            crate::sync::finance::Payout
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

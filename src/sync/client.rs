@@ -21,6 +21,7 @@ use reqwest::{StatusCode, Url};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{
+    finance::{FinanceDecision, FinanceLogin, FinanceSession, Payout, RefundDetail, RefundList, RefundQuery},
     token::Token,
     wire::{ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse},
 };
@@ -150,6 +151,92 @@ impl LedgerClient {
         let mut url = self.base.endpoint("v1/changes")?;
         url.query_pairs_mut().append_pair("cursor", cursor).append_pair("limit", &limit.to_string());
         self.send(self.http.get(url).bearer_auth(token.secret())).await
+    }
+
+    /// `POST /v1/finance/login`: a finance user's session (`finance` module of `sync`).
+    pub async fn finance_login(&self, req: &FinanceLogin) -> Result<FinanceSession> {
+        let url = self.base.endpoint("v1/finance/login")?;
+        self.send(self.http.post(url).json_body(req)?).await
+    }
+
+    /// `POST /v1/finance/logout`.
+    pub async fn finance_logout(&self, token: &str) -> Result<()> {
+        let url = self.base.endpoint("v1/finance/logout")?;
+        let resp = self.http.post(url).bearer_auth(token).send().await.map_err(offline)?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = read_capped(resp, 64 * 1024).await?;
+        Err(refusal(status, &body))
+    }
+
+    /// `GET /v1/finance/refunds?…`: the requests matching `q`.
+    pub async fn finance_refunds(&self, token: &str, q: &RefundQuery) -> Result<RefundList> {
+        let mut url = self.base.endpoint("v1/finance/refunds")?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+            if let Some(s) = q.state {
+                pairs.append_pair("state", s.as_str());
+            }
+            for (k, v) in [
+                ("terminal", &q.terminal),
+                ("area", &q.area),
+                ("from", &q.from),
+                ("to", &q.to),
+                ("min_amount", &q.min_amount),
+                ("max_amount", &q.max_amount),
+            ] {
+                if let Some(v) = text(v) {
+                    pairs.append_pair(k, &v);
+                }
+            }
+            if let Some(r) = q.reason {
+                pairs.append_pair("reason", r.as_str());
+            }
+            if let Some(o) = q.overdue {
+                pairs.append_pair("overdue", if o { "true" } else { "false" });
+            }
+            if let Some(l) = q.limit {
+                pairs.append_pair("limit", &l.to_string());
+            }
+            if let Some(o) = q.offset {
+                pairs.append_pair("offset", &o.to_string());
+            }
+        }
+        self.send(self.http.get(url).bearer_auth(token)).await
+    }
+
+    /// `GET /v1/finance/refunds/{id}`.
+    pub async fn finance_refund(&self, token: &str, refund_id: &str) -> Result<RefundDetail> {
+        let url = self.refund_url(refund_id, "")?;
+        self.send(self.http.get(url).bearer_auth(token)).await
+    }
+
+    /// `POST /v1/finance/refunds/{id}/approve` or `/reject`.
+    pub async fn finance_decide(
+        &self,
+        token: &str,
+        refund_id: &str,
+        approve: bool,
+        req: &FinanceDecision,
+    ) -> Result<RefundDetail> {
+        let url = self.refund_url(refund_id, if approve { "/approve" } else { "/reject" })?;
+        self.send(self.http.post(url).bearer_auth(token).json_body(req)?).await
+    }
+
+    /// `POST /v1/finance/refunds/{id}/pay`.
+    pub async fn finance_pay(&self, token: &str, refund_id: &str, req: &Payout) -> Result<RefundDetail> {
+        let url = self.refund_url(refund_id, "/pay")?;
+        self.send(self.http.post(url).bearer_auth(token).json_body(req)?).await
+    }
+
+    /// A refund's URL: its id is a UUID, checked, so nothing else reaches the path.
+    fn refund_url(&self, refund_id: &str, rest: &str) -> Result<Url> {
+        let id = uuid::Uuid::parse_str(refund_id.trim())
+            .map_err(|_| Error::invalid("refund_id", "a refund's id is a UUID"))?;
+        self.base.endpoint(&format!("v1/finance/refunds/{id}{rest}"))
     }
 
     /// `GET /healthz`: whether the ledger answers.
