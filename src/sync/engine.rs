@@ -222,9 +222,19 @@ impl Engine {
             if !out.is_empty() && bytes > wire::MAX_BODY_BYTES / 2 {
                 break;
             }
-            // A secret is opened only here, for the request that carries it (`outbox` docs).
+            // A secret is opened only here, for the request that carries it (`outbox` docs). A
+            // secret that no longer opens (the data key lost) must not stop every later event: the
+            // event goes without it, and the ledger flags it for the paper form to be read.
             let secret = match sealed {
-                Some(sealed) => Some(self.keys.get(&self.pool).await?.open(outbox::SECRET_COLUMN, &sealed)?),
+                Some(sealed) => {
+                    match self.keys.get(&self.pool).await.and_then(|k| k.open(outbox::SECRET_COLUMN, &sealed)) {
+                        Ok(secret) => Some(secret),
+                        Err(e) => {
+                            tracing::warn!(event = %event_id, code = e.code(), "an event's secret does not open: sent without it");
+                            None
+                        }
+                    }
+                }
                 None => None,
             };
             out.push(PushEvent { event_id, seq, kind, terminal, payload, payload_sha256, created_at, secret });
