@@ -12,7 +12,11 @@
 //! code holding the writer never waits for the writer again (it would wait out the acquire
 //! timeout); it may read through the pool meanwhile.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    time::Duration,
+};
 
 use sqlx::{
     SqlitePool,
@@ -28,8 +32,9 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir)?;
+        private_dir(dir)?;
     }
+    private_file(path)?;
     let options = SqliteConnectOptions::from_str("sqlite:")?
         .filename(path)
         .create_if_missing(true)
@@ -48,6 +53,48 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
     refuse_newer(&pool).await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// Create `dir` (and its parents) owner-only (0700) when it does not exist; the app's own data
+/// directory is made owner-only even when it does. A directory someone else chose for a database
+/// (`--db /srv/x/cashdesk.sqlite`) is otherwise left as it is.
+fn private_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if !dir.exists() {
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        } else if crate::config::data_dir().ok().is_some_and(|d| d == dir) {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)?;
+        Ok(())
+    }
+}
+
+/// The database file is owner-only (0600), created so before SQLite opens it; SQLite gives its WAL
+/// and shared-memory files the database's own permissions, and those already there are tightened.
+fn private_file(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !path.exists() {
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// The single-connection writer pool of a database opened with [`open`] (see the module docs).

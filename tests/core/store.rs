@@ -110,3 +110,31 @@ async fn two_processes_appending_keep_one_audit_chain() {
         "6 entries of the staff set-up, 6 log-ins, one unbroken chain"
     );
 }
+
+/// DOMAIN (issue 17): the data directory is made owner-only, and the database with its WAL and
+/// shared-memory files are readable by their owner alone.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_the_database_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new/cashdesk");
+    let path = data.join("cashdesk.sqlite");
+    let desk =
+        Desk::open(&path, InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None })
+            .await
+            .unwrap();
+    sqlx::query("INSERT INTO settings (key, value) VALUES ('probe', 'x')").execute(desk.writer()).await.unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the directory");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    // A database made by an earlier build with looser permissions is tightened when opened.
+    desk.pool().close().await;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let again = Desk::open(&path, InitOptions { terminal: None, utility: None }).await.unwrap();
+    assert_eq!(mode(&path), 0o600);
+    again.pool().close().await;
+}
