@@ -1,98 +1,127 @@
-//! HTTP API: routes, terminal authentication, errors, and the OpenAPI description generated from
-//! the handlers and the wire types (`/openapi.json`).
+//! HTTP API: routes, terminal and finance-user authentication, errors, and the OpenAPI
+//! description generated from the handlers and the wire types (`/openapi.json`).
 //!
 //! Every error answer is a `wire::ApiError` with a stable code and whether a retry may help. A
 //! request body is limited to `wire::MAX_BODY_BYTES`; a larger one is refused before it is read.
+//! Counters use `/v1/enrol`, `/v1/events` and `/v1/changes` with their terminal token; finance
+//! users use `/v1/finance/...` with a session token (`finance`). Handlers call one storage
+//! function each and write no SQL.
+
+mod finance;
+
+use std::sync::Arc;
 
 use axum::{
     Json, Router,
     extract::{
-        DefaultBodyLimit, FromRequestParts, Query, State,
+        DefaultBodyLimit, FromRef, FromRequestParts, Query, State,
         rejection::{JsonRejection, QueryRejection},
     },
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use cashdesk::sync::wire::{self, ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse};
+use cashdesk::{
+    datakey::DataKey,
+    desk::Clock,
+    refunds::RefundError,
+    sync::{
+        finance as fin,
+        wire::{self, ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse},
+    },
+};
 use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa::OpenApi;
 
 use crate::{events, pull, terminals};
 
-/// Why a request failed.
-#[derive(Debug, thiserror::Error)]
-pub enum LedgerError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{1}")]
-    Unauthorized(&'static str, String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    TooLarge(String),
-    #[error("the database is unavailable: {0}")]
-    Unavailable(String),
-    #[error("{0}")]
-    Internal(String),
+pub use crate::error::LedgerError;
+
+/// What every handler shares: the database, the ledger's data key (which seals the payees' account
+/// numbers a push brings), and the clock (the province's date for overdue requests, sessions).
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub key: Arc<DataKey>,
+    pub clock: Clock,
 }
 
-impl From<sqlx::Error> for LedgerError {
-    fn from(e: sqlx::Error) -> LedgerError {
-        match e {
-            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
-                LedgerError::Unavailable(e.to_string())
-            }
-            other => LedgerError::Internal(format!("database error: {other}")),
-        }
+impl AppState {
+    pub fn new(pool: PgPool, key: DataKey) -> AppState {
+        AppState { pool, key: Arc::new(key), clock: Clock::System }
+    }
+
+    /// The same with another clock (tests).
+    pub fn with_clock(self, clock: Clock) -> AppState {
+        AppState { clock, ..self }
     }
 }
 
-impl LedgerError {
-    fn parts(&self) -> (StatusCode, &'static str, bool) {
-        match self {
-            LedgerError::BadRequest(_) => (StatusCode::BAD_REQUEST, "BAD_REQUEST", false),
-            LedgerError::Unauthorized(code, _) => (StatusCode::UNAUTHORIZED, code, false),
-            LedgerError::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN", false),
-            LedgerError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "TOO_LARGE", false),
-            LedgerError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", true),
-            LedgerError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", true),
-        }
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("key", &self.key).field("clock", &self.clock).finish_non_exhaustive()
+    }
+}
+
+impl FromRef<AppState> for PgPool {
+    fn from_ref(s: &AppState) -> PgPool {
+        s.pool.clone()
+    }
+}
+
+fn status(e: &LedgerError) -> StatusCode {
+    match e {
+        LedgerError::BadRequest(_) | LedgerError::Rule(..) => StatusCode::BAD_REQUEST,
+        LedgerError::Refund(RefundError::Own { .. }) => StatusCode::FORBIDDEN,
+        LedgerError::Refund(_) => StatusCode::BAD_REQUEST,
+        LedgerError::Unauthorized(..) => StatusCode::UNAUTHORIZED,
+        LedgerError::Forbidden(_) => StatusCode::FORBIDDEN,
+        LedgerError::NotFound(_) => StatusCode::NOT_FOUND,
+        LedgerError::Conflict(_) => StatusCode::CONFLICT,
+        LedgerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        LedgerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        LedgerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 impl IntoResponse for LedgerError {
     fn into_response(self) -> Response {
-        let (status, code, retry) = self.parts();
+        let status = status(&self);
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::warn!(error = %self, "request refused");
         }
-        (status, Json(ApiError { code: code.to_string(), message: self.to_string(), retry })).into_response()
+        let body = ApiError { code: self.code().to_string(), message: self.to_string(), retry: self.retry() };
+        (status, Json(body)).into_response()
     }
+}
+
+/// The `Authorization: Bearer TOKEN` of a request.
+fn bearer<'a>(parts: &'a Parts, what: &str) -> Result<&'a str, LedgerError> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            LedgerError::Unauthorized("UNAUTHORIZED", format!("no {what}: send Authorization: Bearer TOKEN"))
+        })
 }
 
 /// The authenticated terminal of a request (`Authorization: Bearer TOKEN`).
 #[derive(Debug, Clone)]
 pub struct Terminal(pub String);
 
-impl FromRequestParts<PgPool> for Terminal {
+impl FromRequestParts<AppState> for Terminal {
     type Rejection = LedgerError;
 
-    async fn from_request_parts(parts: &mut Parts, pool: &PgPool) -> Result<Terminal, LedgerError> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                LedgerError::Unauthorized("UNAUTHORIZED", "no terminal token: send Authorization: Bearer TOKEN".into())
-            })?;
-        Ok(Terminal(terminals::authenticate(pool, token).await?))
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Terminal, LedgerError> {
+        let token = bearer(parts, "terminal token")?;
+        Ok(Terminal(terminals::authenticate(&s.pool, token).await?))
     }
 }
 
@@ -108,13 +137,23 @@ fn body<T>(r: Result<Json<T>, JsonRejection>) -> Result<T, LedgerError> {
     }
 }
 
+/// A query string whose rejection is an `ApiError` (400).
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, LedgerError> {
+    q.map(|Query(v)| v).map_err(|e| LedgerError::BadRequest(format!("the query is not valid: {}", e.body_text())))
+}
+
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "Cashdesk central ledger", description = "Counters push money events and pull accounts, bills and policy."),
-    paths(healthz, enrol, push, changes),
+    info(title = "Cashdesk central ledger",
+         description = "Counters push money events and pull accounts, bills, policy and refund decisions; finance users review and pay refund requests."),
+    paths(healthz, enrol, push, changes, finance::login, finance::logout, finance::list, finance::detail,
+          finance::approve, finance::reject, finance::pay),
     components(schemas(
         EnrolRequest, EnrolResponse, PushRequest, PushResponse, wire::PushEvent, wire::EventResult, wire::Outcome,
-        PullResponse, wire::Change, wire::WireAccount, wire::WireBill, wire::PolicyChange, wire::CalendarChange, ApiError
+        PullResponse, wire::Change, wire::WireAccount, wire::WireBill, wire::PolicyChange, wire::CalendarChange,
+        wire::WireRefund, ApiError, fin::FinanceLogin, fin::FinanceSession, fin::FinanceRole, fin::RefundList,
+        fin::RefundSummary, fin::RefundDetail, fin::RefundStep, fin::FinanceDecision, fin::Payout,
+        cashdesk::refunds::Reason, cashdesk::refunds::State
     )),
     modifiers(&BearerAuth)
 )]
@@ -131,20 +170,36 @@ impl utoipa::Modify for BearerAuth {
             "terminal_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "finance_session",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("the token of POST /v1/finance/login"))
+                    .build(),
+            ),
+        );
     }
 }
 
 /// The HTTP routes.
-pub fn router(pool: PgPool) -> Router {
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
         .route("/v1/enrol", post(enrol))
         .route("/v1/events", post(push))
         .route("/v1/changes", get(changes))
+        .route("/v1/finance/login", post(finance::login))
+        .route("/v1/finance/logout", post(finance::logout))
+        .route("/v1/finance/refunds", get(finance::list))
+        .route("/v1/finance/refunds/{refund_id}", get(finance::detail))
+        .route("/v1/finance/refunds/{refund_id}/approve", post(finance::approve))
+        .route("/v1/finance/refunds/{refund_id}/reject", post(finance::reject))
+        .route("/v1/finance/refunds/{refund_id}/pay", post(finance::pay))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(wire::MAX_BODY_BYTES))
-        .with_state(pool)
+        .with_state(state)
 }
 
 async fn not_found() -> Response {
@@ -181,12 +236,12 @@ async fn enrol(
     responses((status = 200, body = PushResponse), (status = 400, body = ApiError), (status = 401, body = ApiError),
               (status = 403, body = ApiError), (status = 413, body = ApiError), (status = 503, body = ApiError)))]
 async fn push(
-    State(pool): State<PgPool>,
+    State(s): State<AppState>,
     Terminal(terminal): Terminal,
     req: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, LedgerError> {
     let req = body(req)?;
-    let results = events::push(&pool, &terminal, &req.events).await?;
+    let results = events::push(&s.pool, &s.key, &terminal, &req.events).await?;
     Ok(Json(PushResponse { results }))
 }
 
@@ -199,16 +254,17 @@ struct ChangesQuery {
     limit: Option<i64>,
 }
 
-/// Accounts, bills, policy and calendar years changed after the cursor.
+/// Accounts, bills, policy, calendar years and this terminal's refund decisions changed after the
+/// cursor.
 #[utoipa::path(get, path = "/v1/changes", params(ChangesQuery), security(("terminal_token" = [])),
     responses((status = 200, body = PullResponse), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn changes(
     State(pool): State<PgPool>,
-    Terminal(_terminal): Terminal,
+    Terminal(terminal): Terminal,
     q: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<PullResponse>, LedgerError> {
-    let Query(q) = q.map_err(|e| LedgerError::BadRequest(format!("the query is not valid: {}", e.body_text())))?;
-    Ok(Json(pull::changes(&pool, &q.cursor, q.limit).await?))
+    let q = query(q)?;
+    Ok(Json(pull::changes_for(&pool, &terminal, &q.cursor, q.limit).await?))
 }
 
 #[cfg(test)]
@@ -218,16 +274,54 @@ mod tests {
     #[test]
     fn the_openapi_description_covers_every_route_and_wire_type() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
-        for path in ["/healthz", "/v1/enrol", "/v1/events", "/v1/changes"] {
+        for path in [
+            "/healthz",
+            "/v1/enrol",
+            "/v1/events",
+            "/v1/changes",
+            "/v1/finance/login",
+            "/v1/finance/logout",
+            "/v1/finance/refunds",
+            "/v1/finance/refunds/{refund_id}",
+            "/v1/finance/refunds/{refund_id}/approve",
+            "/v1/finance/refunds/{refund_id}/reject",
+            "/v1/finance/refunds/{refund_id}/pay",
+        ] {
             assert!(doc["paths"].get(path).is_some(), "{path} missing");
         }
-        for schema in
-            ["PushRequest", "PushEvent", "PushResponse", "Outcome", "PullResponse", "Change", "WireBill", "ApiError"]
-        {
+        for schema in [
+            "PushRequest",
+            "PushEvent",
+            "PushResponse",
+            "Outcome",
+            "PullResponse",
+            "Change",
+            "WireBill",
+            "WireRefund",
+            "ApiError",
+            "FinanceLogin",
+            "FinanceSession",
+            "RefundList",
+            "RefundSummary",
+            "RefundDetail",
+            "RefundStep",
+            "FinanceDecision",
+            "Payout",
+        ] {
             assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema} missing");
         }
         // Money is a string in the description too.
         assert_eq!(doc["components"]["schemas"]["WireBill"]["properties"]["amount"]["type"], "string");
+        assert_eq!(doc["components"]["schemas"]["RefundList"]["properties"]["total_amount"]["type"], "string");
+        assert_eq!(doc["components"]["schemas"]["Payout"]["properties"]["amount"]["type"], "string");
+        // The list's filters are described as query parameters.
+        let params = doc["paths"]["/v1/finance/refunds"]["get"]["parameters"].as_array().unwrap();
+        for name in
+            ["state", "terminal", "area", "from", "to", "min_amount", "max_amount", "reason", "overdue", "limit"]
+        {
+            assert!(params.iter().any(|p| p["name"] == name), "filter {name} missing");
+        }
         assert!(doc["components"]["securitySchemes"].get("terminal_token").is_some());
+        assert!(doc["components"]["securitySchemes"].get("finance_session").is_some());
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::api::LedgerError;
+use crate::error::LedgerError;
 
 /// Turn the change sets into log entries, then drop every log entry that a later entry of the same
 /// row supersedes; returns how many entries went.

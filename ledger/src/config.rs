@@ -6,6 +6,7 @@
 //! max_connections = 20                                           # PostgreSQL pool size, default 20
 //! compact_every_minutes = 60     # change-log compaction while serving, default 60; 0 = never
 //!                                # (then run `cashdesk-ledger compact` off-peak, e.g. from cron)
+//! data_key_file = "/etc/cashdesk/ledger.datakey"                 # the ledger's data key (see below)
 //!
 //! [tls]                                  # optional: without it the ledger serves plain HTTP
 //! cert = "/etc/cashdesk/ledger.crt"      # PEM certificate chain, leaf first
@@ -14,9 +15,17 @@
 //!
 //! Environment variables win over the file: `CASHDESK_LEDGER_DATABASE_URL`, `CASHDESK_LEDGER_BIND`,
 //! `CASHDESK_LEDGER_TLS_CERT`, `CASHDESK_LEDGER_TLS_KEY`, `CASHDESK_LEDGER_MAX_CONNECTIONS`,
-//! `CASHDESK_LEDGER_COMPACT_EVERY_MINUTES`. An empty
-//! variable counts as unset. Relative TLS paths in the file are relative to the file's directory;
-//! in the environment, to the working directory. Certificate and key come together or not at all.
+//! `CASHDESK_LEDGER_COMPACT_EVERY_MINUTES`, `CASHDESK_LEDGER_DATA_KEY_FILE`. An empty
+//! variable counts as unset. Relative paths in the file (TLS, data key) are relative to the file's
+//! directory; in the environment, to the working directory. Certificate and key come together or
+//! not at all.
+//!
+//! The data key (数据密钥, `datakey`) seals the payees' bank account numbers of refund requests in
+//! PostgreSQL. `data_key_file` names it; without it the key is `cashdesk-ledger.datakey` next to the
+//! configuration file, or in the working directory when there is no file. `serve` creates the file
+//! (owner-only, 0600) when it is missing and the database has no sealed value yet, and refuses to
+//! start when it does not open or is not the key the database's values were sealed with. Back it
+//! up apart from the database: without it the sealed numbers are lost.
 //!
 //! `Debug` and [`Config::database_url_redacted`] hide the database password, so a configuration can
 //! be logged.
@@ -34,6 +43,7 @@ pub const ENV_TLS_CERT: &str = "CASHDESK_LEDGER_TLS_CERT";
 pub const ENV_TLS_KEY: &str = "CASHDESK_LEDGER_TLS_KEY";
 pub const ENV_MAX_CONNECTIONS: &str = "CASHDESK_LEDGER_MAX_CONNECTIONS";
 pub const ENV_COMPACT_EVERY: &str = "CASHDESK_LEDGER_COMPACT_EVERY_MINUTES";
+pub const ENV_DATA_KEY_FILE: &str = "CASHDESK_LEDGER_DATA_KEY_FILE";
 
 /// Where the ledger listens when nothing says otherwise (loopback only).
 pub const DEFAULT_BIND: &str = "127.0.0.1:8700";
@@ -41,6 +51,9 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8700";
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 20;
 /// Minutes between change-log compactions while serving, when nothing says otherwise.
 pub const DEFAULT_COMPACT_EVERY_MINUTES: u32 = 60;
+/// The data key's file name when nothing names the file: next to the configuration file, or in the
+/// working directory.
+pub const DEFAULT_DATA_KEY_FILE: &str = "cashdesk-ledger.datakey";
 
 /// The ledger's configuration, complete and checked.
 #[derive(Clone, PartialEq, Eq)]
@@ -57,6 +70,8 @@ pub struct Config {
     /// Minutes between change-log compactions while serving (`changes::compact`); 0: never. A
     /// compaction holds back pulls while it runs (seconds for a few million entries).
     pub compact_every_minutes: u32,
+    /// The ledger's data key (`datakey`): the file that holds it.
+    pub data_key_file: PathBuf,
 }
 
 /// PEM files for HTTPS.
@@ -97,6 +112,7 @@ struct FileConfig {
     bind: Option<String>,
     max_connections: Option<u32>,
     compact_every_minutes: Option<u32>,
+    data_key_file: Option<PathBuf>,
     tls: Option<FileTls>,
 }
 
@@ -220,12 +236,20 @@ impl Config {
             }
         };
 
+        let data_key_file = match env(ENV_DATA_KEY_FILE) {
+            Some(v) => PathBuf::from(v),
+            None => base_dir.join(
+                from_file.and_then(|f| f.data_key_file.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_KEY_FILE)),
+            ),
+        };
+
         Ok(Config {
             database_url: database_url.value,
             bind,
             tls,
             max_connections: max_connections.value,
             compact_every_minutes: compact_every.value,
+            data_key_file,
         })
     }
 
@@ -244,6 +268,7 @@ impl fmt::Debug for Config {
             .field("tls", &self.tls)
             .field("max_connections", &self.max_connections)
             .field("compact_every_minutes", &self.compact_every_minutes)
+            .field("data_key_file", &self.data_key_file)
             .finish()
     }
 }
@@ -336,6 +361,7 @@ mod tests {
         assert_eq!(c.tls, None);
         assert_eq!(c.max_connections, DEFAULT_MAX_CONNECTIONS);
         assert_eq!(c.compact_every_minutes, DEFAULT_COMPACT_EVERY_MINUTES);
+        assert_eq!(c.data_key_file, PathBuf::from(DEFAULT_DATA_KEY_FILE), "in the working directory");
     }
 
     #[test]
@@ -348,6 +374,7 @@ database_url = "postgresql://ledger@10.0.0.5/ledger"
 bind = "0.0.0.0:9443"
 max_connections = 50
 compact_every_minutes = 0
+data_key_file = "keys/ledger.datakey"
 [tls]
 cert = "tls/ledger.crt"
 key = "/etc/ssl/ledger.key"
@@ -361,6 +388,10 @@ key = "/etc/ssl/ledger.key"
         let tls = c.tls.unwrap();
         assert_eq!(tls.cert, dir.path().join("tls/ledger.crt"));
         assert_eq!(tls.key, PathBuf::from("/etc/ssl/ledger.key"));
+        assert_eq!(c.data_key_file, dir.path().join("keys/ledger.datakey"), "relative to the file");
+        let bare = write(dir.path(), "database_url = \"postgres://x\"\n");
+        let c = Config::load_with_env(Some(&bare), env_of(&[])).unwrap();
+        assert_eq!(c.data_key_file, dir.path().join(DEFAULT_DATA_KEY_FILE), "next to the file");
     }
 
     #[test]
@@ -377,6 +408,7 @@ key = "/etc/ssl/ledger.key"
                 (ENV_TLS_KEY, "k.pem"),
                 (ENV_MAX_CONNECTIONS, "7"),
                 (ENV_COMPACT_EVERY, "1440"),
+                (ENV_DATA_KEY_FILE, "k/data.key"),
             ]),
         )
         .unwrap();
@@ -385,6 +417,7 @@ key = "/etc/ssl/ledger.key"
         assert_eq!(c.tls, Some(TlsFiles { cert: "c.pem".into(), key: "k.pem".into() }));
         assert_eq!(c.max_connections, 7);
         assert_eq!(c.compact_every_minutes, 1440);
+        assert_eq!(c.data_key_file, PathBuf::from("k/data.key"), "as given, from the working directory");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use cashdesk::{calendar::shipped_notices, money::Yuan, policy::Policy};
 use rust_decimal::Decimal;
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
-use crate::api::LedgerError;
+use crate::error::LedgerError;
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, LedgerError> {
     PgPoolOptions::new()

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
-use crate::api::LedgerError;
+use crate::error::LedgerError;
 
 type AccountRow =
     (String, String, String, String, String, String, i64, Option<String>, Option<String>, i64, Option<String>, i64);

@@ -10,7 +10,7 @@ use cashdesk::accounts::import::{parse_accounts, parse_bills};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
-use crate::api::LedgerError;
+use crate::error::LedgerError;
 
 const CHUNK: usize = 10_000;
 

@@ -1,19 +1,28 @@
 //! `cashdesk-ledger`: the province's central ledger (账务中心), on PostgreSQL.
 //!
-//! Counters push their money events (`events`) and pull accounts, bills and policy (`pull`); each
-//! terminal authenticates with a token whose hash alone is stored (`terminals`). Accounts and bills
-//! arrive by CSV import (`import`), in the counter's formats. Money is NUMERIC(14,2) here and a
-//! `Yuan` in Rust.
+//! Counters push their money events and refund requests (`events`) and pull accounts, bills,
+//! policy and refund decisions (`pull`); each terminal authenticates with a token whose hash alone
+//! is stored (`terminals`). Accounts and bills arrive by CSV import (`import`), in the counter's
+//! formats. Finance reviewers and auditors are the ledger's own users (`users`, `sessions`); they
+//! review and pay refund requests (`refunds`) through the finance API (`api`) or the command line,
+//! and what they do is audited (`audit`). The payees' bank account numbers are sealed with the
+//! ledger's data key (`datakey`). Money is NUMERIC(14,2) here and a `Yuan` in Rust.
 
 pub mod api;
+pub mod audit;
 pub mod changes;
 pub mod config;
+pub mod datakey;
 pub mod db;
 pub mod demo;
+pub mod error;
 pub mod events;
 pub mod import;
 pub mod policy;
 pub mod pull;
+pub mod refunds;
 pub mod reports;
+pub mod sessions;
 pub mod terminals;
 pub mod tls;
+pub mod users;

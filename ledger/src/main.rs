@@ -1,11 +1,14 @@
 //! `cashdesk-ledger`: the province's central ledger (账务中心). `serve` runs the HTTP API; the other
-//! subcommands are for its administrators. Configuration: `--config FILE` (TOML) and the
-//! `CASHDESK_LEDGER_*` environment variables (see `config`).
+//! subcommands are for its administrators and its finance users (`user`, `refund`: handled in
+//! `cli/`, which belongs to this binary only). Configuration: `--config FILE` (TOML) and the
+//! `CASHDESK_LEDGER_*` environment variables (see `config`; the data key `serve` needs, too).
+
+mod cli;
 
 use std::path::PathBuf;
 
 use anyhow::Context;
-use cashdesk_ledger::{api, changes, config::Config, db, demo, import, policy, reports, terminals, tls};
+use cashdesk_ledger::{api, changes, config::Config, datakey, db, demo, import, policy, reports, terminals, tls};
 use clap::{Parser, Subcommand};
 
 /// See `mimalloc` in Cargo.toml.
@@ -67,6 +70,17 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ConflictsCmd,
     },
+    /// The ledger's users: finance reviewers and auditors (not counter users).
+    User {
+        #[command(subcommand)]
+        cmd: cli::users::UserCmd,
+    },
+    /// Refund requests: list, show, approve, reject, pay (as a finance user: --user NAME, the
+    /// password on the first line of stdin).
+    Refund {
+        #[command(subcommand)]
+        cmd: cli::refunds::RefundCmd,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,10 +131,7 @@ enum ConflictsCmd {
     },
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v).context("cannot write JSON")?);
-    Ok(())
-}
+use cli::print_json;
 
 async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
@@ -153,13 +164,16 @@ async fn run() -> anyhow::Result<()> {
         Cmd::Serve => {
             db::migrate(&pool).await?;
             tracing::info!(database = %config.database_url_redacted(), "ledger database ready");
+            let key = datakey::load(&pool, &config.data_key_file).await?;
+            tracing::info!(file = %config.data_key_file.display(), id = %key.id(), "data key ready");
             let _compactor = (config.compact_every_minutes > 0).then(|| {
                 changes::spawn_compactor(
                     pool.clone(),
                     std::time::Duration::from_secs(u64::from(config.compact_every_minutes) * 60),
                 )
             });
-            tls::serve(api::router(pool), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
+            let state = api::AppState::new(pool, key);
+            tls::serve(api::router(state), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
         }
         Cmd::Compact => {
             db::migrate(&pool).await?;
@@ -243,6 +257,11 @@ async fn run() -> anyhow::Result<()> {
             let year = policy::load_calendar(&pool, &text).await?;
             println!("holiday calendar {year} loaded: counters get it on their next sync");
         }
+        Cmd::User { cmd } => {
+            db::migrate(&pool).await?;
+            cli::users::run(&pool, cmd).await?;
+        }
+        Cmd::Refund { cmd } => cli::refunds::run(&pool, cmd).await?,
         Cmd::Conflicts { cmd: ConflictsCmd::List { json } } => {
             let list = reports::conflicts(&pool).await?;
             if json {

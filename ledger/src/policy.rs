@@ -6,7 +6,7 @@
 use cashdesk::{calendar::YearCalendar, policy::Policy};
 use sqlx::PgPool;
 
-use crate::api::LedgerError;
+use crate::error::LedgerError;
 
 /// Replace the policy (the core's `Policy` JSON).
 pub async fn set(pool: &PgPool, json: &str) -> Result<Policy, LedgerError> {

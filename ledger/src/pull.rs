@@ -1,4 +1,5 @@
-//! 下发: accounts, bills, policy and calendar years changed after a counter's cursor, paged.
+//! 下发: accounts, bills, policy, calendar years and refund decisions changed after a counter's
+//! cursor, paged.
 //!
 //! Invariant: a cursor `TXID.REV` never skips a change. Changes (the `changes` log for accounts and
 //! bills, a push's `change_sets`, `rev`/`txid` on the row for policy and calendar years; see the
@@ -7,12 +8,19 @@
 //! transaction that commits late cannot land behind a cursor already handed out. One REPEATABLE
 //! READ snapshot serves the whole page, and a row is sent as it is in that snapshot. A change set
 //! goes in one page whole (a page can exceed its limit only by its first entry).
+//!
+//! Refund requests (log entries of kind 'r') go only to the terminal that submitted them, and only
+//! in the states the centre decides (received, decided, paid, flagged; a counter keeps the earlier
+//! ones itself); elsewhere the entry is passed over and the cursor moves on all the same. A request
+//! goes with its account, read in the same snapshot: a payout's lower balance and the paid request
+//! reach the counter in one page, which it applies in one transaction.
 
 use cashdesk::{
     accounts::{BillingMode, Category, Period, RiskMark},
     calendar::YearCalendar,
     policy::Policy,
-    sync::wire::{CalendarChange, Change, MAX_PAGE, PolicyChange, PullResponse, WireAccount, WireBill},
+    refunds::State,
+    sync::wire::{CalendarChange, Change, MAX_PAGE, PolicyChange, PullResponse, WireAccount, WireBill, WireRefund},
 };
 use std::collections::{HashMap, HashSet};
 
@@ -20,7 +28,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
-use crate::{api::LedgerError, db::yuan};
+use crate::{db::yuan, error::LedgerError};
 
 /// A position in the change stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -95,22 +103,77 @@ type AccountRow = (
 type SetRow = (String, i64, i64, i32, Vec<i64>, Vec<i64>);
 type BillRow = (i64, i64, String, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
 
+/// The requests of the log entries $1 (`refunds.seq`), with their accounts' ids.
+const REFUNDS_BY_SEQ: &str =
+    "SELECT r.seq, a.id AS account_id, r.refund_id, r.request_no, r.terminal, r.account_no, r.state,
+        r.finance_by, r.finance_at, r.finance_reason, r.paid_amount, r.payout_date, r.payout_ref, r.flag
+ FROM refunds r LEFT JOIN accounts a ON a.account_no = r.account_no WHERE r.seq = ANY($1)";
+
+#[derive(Debug, sqlx::FromRow)]
+struct RefundRow {
+    seq: i64,
+    account_id: Option<i64>,
+    refund_id: uuid::Uuid,
+    request_no: String,
+    terminal: String,
+    account_no: String,
+    state: String,
+    finance_by: Option<String>,
+    finance_at: Option<chrono::DateTime<chrono::Utc>>,
+    finance_reason: Option<String>,
+    paid_amount: Option<Decimal>,
+    payout_date: Option<NaiveDate>,
+    payout_ref: Option<String>,
+    flag: Option<String>,
+}
+
+/// Whether a request in `state` goes down: the states the centre puts it in. A counter keeps
+/// `submitted` and `hall_approved` itself (and refuses them from the centre).
+fn sent_down(state: State) -> bool {
+    !matches!(state, State::Submitted | State::HallApproved)
+}
+
 fn txid(s: &str) -> Result<u64, LedgerError> {
     s.parse().map_err(|_| LedgerError::Internal(format!("unreadable transaction id {s}")))
 }
 
-/// One page of changes after `cursor`, at most `limit` of them.
+/// One page of changes after `cursor`, at most `limit` of them, with every terminal's refund
+/// requests (an administrator's view; a counter pulls with [`changes_for`]).
 pub async fn changes(pool: &PgPool, cursor: &str, limit: Option<i64>) -> Result<PullResponse, LedgerError> {
+    page(pool, None, cursor, limit).await
+}
+
+/// One page of changes after `cursor` for `terminal`: its own refund requests only.
+pub async fn changes_for(
+    pool: &PgPool,
+    terminal: &str,
+    cursor: &str,
+    limit: Option<i64>,
+) -> Result<PullResponse, LedgerError> {
+    page(pool, Some(terminal), cursor, limit).await
+}
+
+async fn page(
+    pool: &PgPool,
+    terminal: Option<&str>,
+    cursor: &str,
+    limit: Option<i64>,
+) -> Result<PullResponse, LedgerError> {
     let from = Cursor::parse(cursor)?;
     let limit = limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
     let mut tx = pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
-    let page = read_page(&mut tx, from, limit).await?;
+    let page = read_page(&mut tx, terminal, from, limit).await?;
     tx.commit().await?;
     Ok(page)
 }
 
-async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<PullResponse, LedgerError> {
+async fn read_page(
+    conn: &mut PgConnection,
+    terminal: Option<&str>,
+    from: Cursor,
+    limit: i64,
+) -> Result<PullResponse, LedgerError> {
     let (horizon,): (String,) =
         sqlx::query_as("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetch_one(&mut *conn).await?;
     let t = from.txid.to_string();
@@ -168,8 +231,21 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     }
     let unseen: HashSet<i64> =
         bill_accounts.into_iter().filter(|id| latest.get(id).is_none_or(|at| *at > from)).collect();
+    // The refund requests of the log's entries that go down to this counter, each with its account.
+    let refund_seqs: Vec<i64> = log.iter().filter(|e| e.2 == "r").map(|e| e.3).collect();
+    let mut refunds: HashMap<i64, (Option<i64>, WireRefund)> = HashMap::new();
+    if !refund_seqs.is_empty() {
+        let rows: Vec<RefundRow> = sqlx::query_as(REFUNDS_BY_SEQ).bind(&refund_seqs).fetch_all(&mut *conn).await?;
+        for row in rows {
+            let state = crate::refunds::parse_state(&row.state)?;
+            if sent_down(state) && terminal.is_none_or(|t| t == row.terminal) {
+                refunds.insert(row.seq, (row.account_id, wire_refund(row, state)));
+            }
+        }
+    }
     let mut account_ids: Vec<i64> = log.iter().filter(|e| e.2 == "a").map(|e| e.3).collect();
     account_ids.extend(unseen.iter().copied());
+    account_ids.extend(refunds.values().filter_map(|(a, _)| *a));
     account_ids.extend(sets.iter().flat_map(|s| s.4.iter().copied()));
     account_ids.sort_unstable();
     account_ids.dedup();
@@ -185,7 +261,11 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
     // transaction's numbers up to `rev_last`, see the migration).
     let mut all: Vec<(Cursor, Cursor, Entry)> = Vec::with_capacity(log.len() + sets.len() + 3);
     for (x, rev, kind, id) in log {
-        let entry = if kind == "a" { Entry::Account(id) } else { Entry::Bill(id) };
+        let entry = match kind.as_str() {
+            "a" => Entry::Account(id),
+            "b" => Entry::Bill(id),
+            _ => Entry::Refund(id),
+        };
         let at = Cursor { txid: txid(&x)?, rev };
         all.push((at, at, entry));
     }
@@ -263,6 +343,15 @@ async fn read_page(conn: &mut PgConnection, from: Cursor, limit: i64) -> Result<
                     bill(*id, &mut these);
                 }
             }
+            // A request with its account (a payout's balance), unless the page has sent it.
+            Entry::Refund(seq) => {
+                if let Some((account_id, refund)) = refunds.get(seq) {
+                    if let Some(id) = account_id {
+                        account(*id, &mut these);
+                    }
+                    these.push((None, None, Change::Refund(Box::new(refund.clone()))));
+                }
+            }
             Entry::Ready(change) => these.push((None, None, change.clone())),
         }
         if taken > 0 && changes.len() + these.len() > n {
@@ -287,7 +376,26 @@ enum Entry {
     Bill(i64),
     /// A push's change set: its accounts, then its bills.
     Set(Vec<i64>, Vec<i64>),
+    /// A refund request (`refunds.seq`).
+    Refund(i64),
     Ready(Change),
+}
+
+fn wire_refund(row: RefundRow, state: State) -> WireRefund {
+    WireRefund {
+        refund_id: row.refund_id.to_string(),
+        request_no: row.request_no,
+        terminal: row.terminal,
+        account_no: row.account_no,
+        state,
+        finance_by: row.finance_by,
+        finance_at: row.finance_at.map(crate::refunds::shown),
+        finance_reason: row.finance_reason,
+        paid_amount: row.paid_amount.map(yuan),
+        payout_date: row.payout_date.map(|d| d.to_string()),
+        payout_ref: row.payout_ref,
+        flag: row.flag,
+    }
 }
 
 fn wire_account(row: AccountRow) -> Result<(i64, WireAccount), LedgerError> {

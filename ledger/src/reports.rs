@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::PgPool;
 
-use crate::{api::LedgerError, db::yuan as y};
+use crate::{db::yuan as y, error::LedgerError};
 
 #[derive(Debug, Serialize)]
 pub struct AccountView {

@@ -47,7 +47,7 @@ async fn serve_tls(dir: &std::path::Path) -> Server {
     let port = listener.local_addr().unwrap().port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(tls::serve_on(
-        api::router(pool.clone()),
+        api::router(api::AppState::new(pool.clone(), cashdesk::datakey::DataKey::generate().unwrap())),
         listener,
         Some(tls::server_config(&files).unwrap()),
         async move {

@@ -74,7 +74,9 @@ impl Ledger {
 
     /// Serve `pool` on 127.0.0.1 (any free port) as `cashdesk-ledger serve` does (plain HTTP).
     pub async fn serve(pool: PgPool) -> anyhow::Result<Ledger> {
-        let served = served::Served::start(pool.clone(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let key = cashdesk::datakey::DataKey::generate().context("a data key")?;
+        let state = cashdesk_ledger::api::AppState::new(pool.clone(), key);
+        let served = served::Served::start(state, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         Ok(Ledger { url: served.url.clone(), pool, served })
     }
 

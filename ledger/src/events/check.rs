@@ -1,5 +1,7 @@
 //! Validation of a pushed batch, whole, before anything is stored.
 
+use cashdesk::refunds;
+
 use super::*;
 
 pub(super) fn bad(i: usize, e: &PushEvent, why: impl std::fmt::Display) -> LedgerError {
@@ -62,27 +64,68 @@ pub(super) fn check<'a>(terminal: &str, events: &'a [PushEvent]) -> Result<Vec<C
             wire::Event::Deposit(p) => Body::Deposit(p),
             wire::Event::ShiftOpen(p) => Body::ShiftOpen(p),
             wire::Event::ShiftClose(p) => Body::ShiftClose(p),
-            wire::Event::RefundSubmit(_) | wire::Event::RefundHall(_) => {
-                return Err(bad(i, e, "this ledger does not take refund events yet: upgrade the ledger"));
+            wire::Event::RefundSubmit(p) => submission(i, e, p)?,
+            wire::Event::RefundHall(p) => {
+                let refund_id = Uuid::parse_str(&p.refund_id).map_err(|_| bad(i, e, "refund_id is not a UUID"))?;
+                let at = DateTime::parse_from_rfc3339(&p.at).map_err(|_| bad(i, e, "`at` is not an RFC 3339 time"))?;
+                if p.by.trim().is_empty() {
+                    return Err(bad(i, e, "`by` (the supervisor) is empty"));
+                }
+                Body::RefundHall { p, refund_id, at }
             }
         };
         let (payload_id, amount) = match &body {
-            Body::Taking { p, .. } => (&p.event_id, p.amount),
-            Body::Void(p) => (&p.event_id, p.amount),
-            Body::Deposit(p) => (&p.event_id, p.amount),
-            Body::ShiftOpen(p) => (&p.event_id, p.float),
-            Body::ShiftClose(p) => (&p.event_id, p.counted),
+            Body::Taking { p, .. } => (&p.event_id, Some(p.amount)),
+            Body::Void(p) => (&p.event_id, Some(p.amount)),
+            Body::Deposit(p) => (&p.event_id, Some(p.amount)),
+            Body::ShiftOpen(p) => (&p.event_id, Some(p.float)),
+            Body::ShiftClose(p) => (&p.event_id, Some(p.counted)),
+            Body::RefundSubmit { p, .. } => (&p.event_id, Some(p.amount)),
+            Body::RefundHall { p, .. } => (&p.event_id, None),
         };
         if *payload_id != e.event_id {
             return Err(bad(i, e, "the payload's event_id differs from the event's"));
         }
         let account_no = match &body {
             Body::Taking { p, .. } => Some(p.account_no.clone()),
+            Body::RefundSubmit { p, .. } => Some(p.account_no.clone()),
             _ => None,
         };
         out.push(Checked { raw: e, id, body, amount, account_no });
     }
     Ok(out)
+}
+
+/// A `refund.submit`, read: its account, amount and time, and the payee's whole account number
+/// from the event's secret (required, and its mask must be the payload's).
+fn submission(i: usize, e: &PushEvent, p: wire::RefundSubmit) -> Result<Body, LedgerError> {
+    let at = DateTime::parse_from_rfc3339(&p.at).map_err(|_| bad(i, e, "`at` is not an RFC 3339 time"))?;
+    cashdesk::accounts::AccountNo::parse(&p.account_no).map_err(|err| bad(i, e, err))?;
+    if !p.amount.is_positive() {
+        return Err(bad(i, e, "a refund's amount must be more than 0.00"));
+    }
+    for (field, v) in [
+        ("request_no", &p.request_no),
+        ("submitted_by", &p.submitted_by),
+        ("payee_name", &p.payee_name),
+        ("payee_bank", &p.payee_bank),
+    ] {
+        if v.trim().is_empty() {
+            return Err(bad(i, e, format!("{field} is empty")));
+        }
+    }
+    let secret = e.secret.as_deref().ok_or_else(|| {
+        bad(
+            i,
+            e,
+            "a refund.submit carries the payee's whole account number as the event's secret, and this one has none",
+        )
+    })?;
+    let number = refunds::account_number(secret).map_err(|err| bad(i, e, format!("the secret: {err}")))?;
+    if refunds::mask_account(&number) != p.payee_account_masked {
+        return Err(bad(i, e, "the secret is not the account number payee_account_masked shows"));
+    }
+    Ok(Body::RefundSubmit { p: Box::new(p), at, secret: Secret(number) })
 }
 
 #[cfg(test)]

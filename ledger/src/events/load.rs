@@ -162,3 +162,60 @@ pub(super) async fn load_vouchers(
     .await?;
     Ok(rows.into_iter().map(|(b, s, id)| ((b, s), id)).collect())
 }
+
+/// The accounts of the requests `ids` (a hall decided them): read without a lock, so that the
+/// accounts can be locked first (a request's account never changes).
+pub(super) async fn load_refund_accounts(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<String>, LedgerError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT account_no FROM refunds WHERE refund_id = ANY($1)")
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(|(no,)| no).collect())
+}
+
+type RefundRow = (Uuid, i64, String, String, String, Decimal, String, String, DateTime<Utc>, Option<String>);
+
+/// The requests that hold money on `accounts`, and the requests `ids`, locked in id order (after
+/// their accounts, which the caller locked).
+pub(super) async fn load_refunds(
+    conn: &mut PgConnection,
+    accounts: &[String],
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, refund::Req>, LedgerError> {
+    if accounts.is_empty() && ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<RefundRow> = sqlx::query_as(
+        "SELECT refund_id, seq, account_no, terminal, request_no, amount, state, submitted_by, submitted_at, flag
+         FROM refunds WHERE (account_no = ANY($1) AND state = ANY($3)) OR refund_id = ANY($2)
+         ORDER BY refund_id FOR UPDATE",
+    )
+    .bind(accounts)
+    .bind(ids)
+    .bind(crate::refunds::holding_states())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for (id, seq, account_no, terminal, request_no, amount, state, submitted_by, submitted_at, flag) in rows {
+        out.insert(
+            id,
+            refund::Req {
+                seq: Some(seq),
+                account_no,
+                terminal,
+                request_no,
+                amount: yuan(amount),
+                state: crate::refunds::parse_state(&state)?,
+                submitted_by,
+                submitted_at,
+                flag,
+                hall: None,
+                changed: false,
+            },
+        );
+    }
+    Ok(out)
+}

@@ -16,14 +16,26 @@
 //!   for an unknown or closed account goes to suspense (挂账), listed too.
 //! - What a batch changed reaches the counters' pulls as change sets (`change_sets`, at most 1,000
 //!   ids each: the accounts it changed or whose bills it changed, and the bills), the first written
-//!   by the same statement as the changes; the per-row log triggers skip a push's transaction.
+//!   by the same statement as the changes; the per-row log triggers skip a push's transaction. The
+//!   refund requests it moved on are log entries of kind 'r' at the places after its sets (`write`).
+//! - Refund requests (`refund`): a `refund.submit` carries the payee's whole account number as the
+//!   event's secret, never in the payload; one without it is refused as a bad request. The number is
+//!   sealed with the ledger's data key (`datakey`) before it is stored, in the batch's transaction.
+//!   The request's amount is held from then on. A request for more than the account's balance at
+//!   the centre less what its other requests hold is stored all the same, flagged (never paid) and
+//!   listed as a conflict. The hall's decision moves it on (approved: received at the ledger,
+//!   `at_ledger`; rejected: the hold released), by the core's state machine; a void that takes a
+//!   balance below what requests hold flags the newest of them (`refunds::uncovered`). Refund rows
+//!   are locked after their accounts', in id order.
 //!
 //! Layout: `check` validates a batch, `load` reads and locks what it touches, `apply` works out each
-//! event's effect in memory with the core's rules, `write` stores it all with a few bulk statements.
+//! event's effect in memory with the core's rules (`refund` for refund requests), `write` stores it
+//! all with a few bulk statements.
 
 mod apply;
 mod check;
 mod load;
+mod refund;
 mod write;
 
 pub use load::load_policy;
@@ -31,34 +43,47 @@ pub use load::load_policy;
 use self::{
     apply::{apply_taking, apply_void},
     check::check,
-    load::{load_accounts, load_applied, load_bills, load_vouchers, policy_from},
-    write::write_all,
+    load::{load_accounts, load_applied, load_bills, load_refund_accounts, load_refunds, load_vouchers, policy_from},
+    refund::{Req, apply_hall, apply_submit, check_holds},
+    write::{write_all, write_refunds},
 };
 
 use std::collections::{HashMap, HashSet};
 
+use cashdesk::datakey::DataKey;
 use cashdesk::{
     accounts::{Bill, Category, Period},
     money::Yuan,
     policy::Policy,
     sync::wire::{self, EventResult, Outcome, PushEvent},
 };
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::api::LedgerError;
+use crate::error::LedgerError;
 
 #[derive(Debug)]
 struct Checked<'a> {
     raw: &'a PushEvent,
     id: Uuid,
     body: Body,
-    amount: Yuan,
+    /// The money the event moves, as stored with it (none for a hall's decision).
+    amount: Option<Yuan>,
     account_no: Option<String>,
+}
+
+/// The payee's whole bank account number of a `refund.submit`, read from the event's secret
+/// (normalised): only sealed when stored, never in `Debug` output.
+struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
 }
 
 /// A pushed event, read through the one contract (`wire::Event`).
@@ -69,6 +94,8 @@ enum Body {
     Deposit(wire::Deposit),
     ShiftOpen(wire::ShiftOpen),
     ShiftClose(wire::ShiftClose),
+    RefundSubmit { p: Box<wire::RefundSubmit>, at: DateTime<FixedOffset>, secret: Secret },
+    RefundHall { p: wire::RefundHall, refund_id: Uuid, at: DateTime<FixedOffset> },
 }
 
 /// An account as a batch sees it.
@@ -136,6 +163,10 @@ struct Writes {
     suspense: Vec<(Uuid, Option<String>, Yuan, &'static str)>,
     conflicts: Vec<Conflict>,
     rejects: Vec<usize>,
+    /// New refund requests (id, index in the batch), their steps, and the requests to log.
+    refunds_new: Vec<(Uuid, usize)>,
+    refund_steps: Vec<refund::History>,
+    refund_log: Vec<Uuid>,
 }
 
 /// Begins a push: the terminal's lock, plans by index for the rest of the transaction, and the
@@ -160,8 +191,14 @@ const TAKE_TERMINAL: &str = "SELECT pg_advisory_xact_lock(hashtext('terminal:' |
         set_config('enable_mergejoin', 'off', true), set_config('cashdesk.change_set', 'on', true),
         (SELECT body FROM policy WHERE id = 1)";
 
-/// Store and apply a terminal's batch; one result per event, in order.
-pub async fn push(pool: &PgPool, terminal: &str, events: &[PushEvent]) -> Result<Vec<EventResult>, LedgerError> {
+/// Store and apply a terminal's batch; one result per event, in order. `key` seals the payees'
+/// account numbers of refund requests.
+pub async fn push(
+    pool: &PgPool,
+    key: &DataKey,
+    terminal: &str,
+    events: &[PushEvent],
+) -> Result<Vec<EventResult>, LedgerError> {
     let checked = check(terminal, events)?;
     if checked.is_empty() {
         return Ok(Vec::new());
@@ -169,13 +206,14 @@ pub async fn push(pool: &PgPool, terminal: &str, events: &[PushEvent]) -> Result
     let mut tx = pool.begin().await?;
     let (.., policy): ((), String, String, String, String, Option<String>) =
         sqlx::query_as(TAKE_TERMINAL).bind(terminal).fetch_one(&mut *tx).await?;
-    let results = apply_batch(&mut tx, terminal, &checked, &policy_from(policy)?).await?;
+    let results = apply_batch(&mut tx, key, terminal, &checked, &policy_from(policy)?).await?;
     tx.commit().await?;
     Ok(results)
 }
 
 async fn apply_batch(
     conn: &mut PgConnection,
+    key: &DataKey,
     terminal: &str,
     checked: &[Checked<'_>],
     policy: &Policy,
@@ -207,7 +245,7 @@ async fn apply_batch(
                     kind: "id_reused",
                     event_id: c.id,
                     account_no: c.account_no.clone(),
-                    amount: Some(c.amount),
+                    amount: c.amount,
                     detail: format!(
                         "event id {} was received before with a different payload (seq {}, kind {}); the new payload is kept in event_rejects",
                         c.raw.event_id, c.raw.seq, c.raw.kind
@@ -237,8 +275,28 @@ async fn apply_batch(
     let mut applied = load_applied(&mut *conn, &voided).await?;
     let mut account_nos: HashSet<String> = fresh.iter().filter_map(|&i| checked[i].account_no.clone()).collect();
     account_nos.extend(applied.values().filter_map(|a| a.account_no.clone()));
+    // A hall's decision touches its request's account (locked before the request, like every push).
+    let hall_ids: Vec<Uuid> = fresh
+        .iter()
+        .filter_map(|&i| match &checked[i].body {
+            Body::RefundHall { refund_id, .. } => Some(*refund_id),
+            _ => None,
+        })
+        .collect();
+    account_nos.extend(load_refund_accounts(&mut *conn, &hall_ids).await?);
     let account_nos: Vec<String> = account_nos.into_iter().collect();
     let mut accounts = load_accounts(&mut *conn, &account_nos).await?;
+    // What requests hold on the accounts a submission or a void touches, and the requests a hall
+    // decided (only when the batch has one: a batch of payments reads no request).
+    let mut hold_accounts: Vec<String> = fresh
+        .iter()
+        .filter_map(|&i| match &checked[i].body {
+            Body::RefundSubmit { p, .. } => Some(p.account_no.clone()),
+            _ => None,
+        })
+        .collect();
+    hold_accounts.extend(applied.values().filter_map(|a| a.account_no.clone()));
+    let mut refunds: HashMap<Uuid, Req> = load_refunds(&mut *conn, &hold_accounts, &hall_ids).await?;
     let void_bills: Vec<i64> = applied.values().flat_map(|a| a.lines.iter().filter_map(|l| l.bill_id)).collect();
     let account_ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
     let mut bills = load_bills(&mut *conn, &account_ids, &void_bills).await?;
@@ -282,6 +340,17 @@ async fn apply_batch(
             }
             Body::Void(v) => {
                 apply_void(c, v, &mut accounts, &mut bills, &mut dirty_bills, &mut writes, &mut applied, &mut vouchers);
+                if let Ok(target) = Uuid::parse_str(&v.voids_event_id)
+                    && let Some(no) = applied.get(&target).and_then(|a| a.account_no.clone())
+                {
+                    check_holds(c, &v.receipt_no, &no, &accounts, &mut refunds, &mut writes);
+                }
+            }
+            Body::RefundSubmit { p, at, .. } => {
+                apply_submit(c, i, terminal, p, *at, &accounts, &mut refunds, &mut writes)
+            }
+            Body::RefundHall { p, refund_id, at } => {
+                apply_hall(c, terminal, p, *refund_id, *at, &mut refunds, &mut writes)
             }
             // Recorded (the events row, and `deposits` / `shifts` when written): no account changes.
             Body::Deposit(_) | Body::ShiftOpen(_) | Body::ShiftClose(_) => {}
@@ -300,6 +369,7 @@ async fn apply_batch(
         });
     }
 
-    write_all(&mut *conn, terminal, checked, &writes, &accounts, &bills, &dirty_bills).await?;
+    let next_rev = write_all(&mut *conn, terminal, checked, &writes, &accounts, &bills, &dirty_bills).await?;
+    write_refunds(&mut *conn, key, checked, &writes, &refunds, next_rev).await?;
     Ok(results.into_iter().flatten().collect())
 }

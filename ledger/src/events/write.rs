@@ -1,4 +1,10 @@
 //! Storing a batch's effects with a few bulk statements.
+//!
+//! Places in the change log: a push writes no `changes` rows from the sequence. Its change sets sit
+//! at rev 1, 1 + `SET_MAX`, 1 + 2 × `SET_MAX`, ... of its transaction, each owning the numbers up
+//! to its `rev_last`; the refund requests it moved on (kind 'r') follow at the places after the
+//! last set, one each (`write_refunds`), so no two entries of the transaction share a place and
+//! compaction, which turns each set into entries inside its own range, never meets them.
 
 use std::collections::BTreeMap;
 
@@ -86,6 +92,8 @@ pub(super) fn change_sets(groups: &BTreeMap<i64, Vec<i64>>, max: usize) -> Vec<(
     out
 }
 
+/// Writes the batch's events and their effects on accounts and bills; returns the first place in
+/// the change log after the batch's change sets.
 pub(super) async fn write_all(
     conn: &mut PgConnection,
     terminal: &str,
@@ -94,7 +102,7 @@ pub(super) async fn write_all(
     accounts: &HashMap<String, Acc>,
     bills: &HashMap<i64, Vec<Bill>>,
     dirty_bills: &HashSet<i64>,
-) -> Result<(), LedgerError> {
+) -> Result<i64, LedgerError> {
     // The events, the balances and bills they changed, and the terminal's last seq: one statement
     // (data-modifying CTEs), one round trip. An empty array makes its part a no-op.
     let rows: Vec<&Checked<'_>> = w.events.iter().map(|(_, i, _)| &checked[*i]).collect();
@@ -116,7 +124,9 @@ pub(super) async fn write_all(
             groups.entry(*account).or_default().push(b.id);
         }
     }
-    let mut sets = change_sets(&groups, SET_MAX).into_iter();
+    let sets = change_sets(&groups, SET_MAX);
+    let next_rev = 1 + i64::try_from(sets.len()).unwrap_or(i64::MAX / 2) * SET_MAX as i64;
+    let mut sets = sets.into_iter();
     let (set_accounts, set_bills) = sets.next().unwrap_or_default();
     let last_seq = checked.iter().map(|c| c.raw.seq).max().unwrap_or(0);
     sqlx::query(STORE_AND_APPLY)
@@ -129,7 +139,7 @@ pub(super) async fn write_all(
         .bind(rows.iter().map(|c| c.raw.payload_sha256.as_str()).collect::<Vec<&str>>())
         .bind(rows.iter().map(|c| c.raw.created_at.as_str()).collect::<Vec<&str>>())
         .bind(rows.iter().map(|c| c.account_no.as_deref()).collect::<Vec<Option<&str>>>())
-        .bind(rows.iter().map(|c| c.amount.decimal()).collect::<Vec<Decimal>>())
+        .bind(rows.iter().map(|c| c.amount.map(Yuan::decimal)).collect::<Vec<Option<Decimal>>>())
         .bind(w.events.iter().map(|e| e.2).collect::<Vec<&str>>())
         .bind(&effects)
         .bind(&acc_ids)
@@ -258,7 +268,173 @@ pub(super) async fn write_all(
             _ => {}
         }
     }
+    Ok(next_rev)
+}
+
+/// The batch's refund requests: the new ones (the payee's account number sealed with `key`), the
+/// changed ones, their history, and a change-log entry for each request moved on, from `first_rev`.
+pub(super) async fn write_refunds(
+    conn: &mut PgConnection,
+    key: &DataKey,
+    checked: &[Checked<'_>],
+    w: &Writes,
+    refunds: &HashMap<Uuid, refund::Req>,
+    first_rev: i64,
+) -> Result<(), LedgerError> {
+    if !w.refunds_new.is_empty() {
+        let mut n = NewRefunds::default();
+        for (id, i) in &w.refunds_new {
+            let (Body::RefundSubmit { p, secret, .. }, Some(r)) = (&checked[*i].body, refunds.get(id)) else {
+                return Err(LedgerError::Internal(format!("refund {id} is not a submission of this batch")));
+            };
+            let sealed = key
+                .seal(crate::datakey::PAYEE_ACCOUNT, &secret.0)
+                .map_err(|e| LedgerError::Internal(format!("cannot seal a payee's account number: {e}")))?;
+            let docs = serde_json::to_string(&p.docs)
+                .map_err(|e| LedgerError::Internal(format!("cannot write a refund's documents: {e}")))?;
+            n.id.push(*id);
+            n.request_no.push(p.request_no.clone());
+            n.terminal.push(r.terminal.clone());
+            n.account_no.push(p.account_no.clone());
+            n.amount.push(p.amount.decimal());
+            n.reason.push(p.reason.as_str());
+            n.reason_text.push(p.reason_text.clone());
+            n.payee_name.push(p.payee_name.clone());
+            n.payee_reason.push(p.payee_reason.clone());
+            n.payee_bank.push(p.payee_bank.clone());
+            n.payee_branch.push(p.payee_branch.clone());
+            n.sealed.push(sealed);
+            n.masked.push(p.payee_account_masked.clone());
+            n.docs.push(docs);
+            n.duplicate_of.push(p.duplicate_of.clone());
+            n.state.push(r.state.as_str());
+            n.submitted_by.push(p.submitted_by.clone());
+            n.submitted_at.push(r.submitted_at);
+            n.hall_by.push(r.hall.as_ref().map(|h| h.by.clone()));
+            n.hall_at.push(r.hall.as_ref().map(|h| h.at));
+            n.hall_reason.push(r.hall.as_ref().and_then(|h| h.reason.clone()));
+            n.flag.push(r.flag.clone());
+        }
+        sqlx::query(
+            "INSERT INTO refunds (refund_id, request_no, terminal, account_no, amount, reason, reason_text, payee_name,
+                                  payee_reason, payee_bank, payee_branch, payee_account_sealed, payee_account_masked, docs,
+                                  duplicate_of, state, submitted_by, submitted_at, hall_by, hall_at, hall_reason, flag)
+             SELECT id, request_no, terminal, account_no, amount, reason, reason_text, payee_name, payee_reason, payee_bank,
+                    payee_branch, sealed, masked, docs::jsonb, duplicate_of, state, submitted_by, submitted_at, hall_by,
+                    hall_at, hall_reason, flag
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[], $7::text[], $8::text[],
+                         $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                         $17::text[], $18::timestamptz[], $19::text[], $20::timestamptz[], $21::text[], $22::text[])
+                  AS n(id, request_no, terminal, account_no, amount, reason, reason_text, payee_name, payee_reason,
+                       payee_bank, payee_branch, sealed, masked, docs, duplicate_of, state, submitted_by, submitted_at,
+                       hall_by, hall_at, hall_reason, flag)",
+        )
+        .bind(&n.id)
+        .bind(&n.request_no)
+        .bind(&n.terminal)
+        .bind(&n.account_no)
+        .bind(&n.amount)
+        .bind(&n.reason)
+        .bind(&n.reason_text)
+        .bind(&n.payee_name)
+        .bind(&n.payee_reason)
+        .bind(&n.payee_bank)
+        .bind(&n.payee_branch)
+        .bind(&n.sealed)
+        .bind(&n.masked)
+        .bind(&n.docs)
+        .bind(&n.duplicate_of)
+        .bind(&n.state)
+        .bind(&n.submitted_by)
+        .bind(&n.submitted_at)
+        .bind(&n.hall_by)
+        .bind(&n.hall_at)
+        .bind(&n.hall_reason)
+        .bind(&n.flag)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let changed: Vec<(&Uuid, &refund::Req)> = refunds.iter().filter(|(_, r)| r.changed && r.seq.is_some()).collect();
+    if !changed.is_empty() {
+        sqlx::query(
+            "UPDATE refunds r SET state = v.state, hall_by = COALESCE(v.hall_by, r.hall_by),
+                    hall_at = COALESCE(v.hall_at, r.hall_at), hall_reason = COALESCE(v.hall_reason, r.hall_reason),
+                    flag = COALESCE(r.flag, v.flag)
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+                  AS v(id, state, hall_by, hall_at, hall_reason, flag)
+             WHERE r.refund_id = v.id",
+        )
+        .bind(changed.iter().map(|(id, _)| **id).collect::<Vec<Uuid>>())
+        .bind(changed.iter().map(|(_, r)| r.state.as_str()).collect::<Vec<&str>>())
+        .bind(changed.iter().map(|(_, r)| r.hall.as_ref().map(|h| h.by.clone())).collect::<Vec<Option<String>>>())
+        .bind(changed.iter().map(|(_, r)| r.hall.as_ref().map(|h| h.at)).collect::<Vec<Option<DateTime<Utc>>>>())
+        .bind(
+            changed
+                .iter()
+                .map(|(_, r)| r.hall.as_ref().and_then(|h| h.reason.clone()))
+                .collect::<Vec<Option<String>>>(),
+        )
+        .bind(changed.iter().map(|(_, r)| r.flag.clone()).collect::<Vec<Option<String>>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !w.refund_steps.is_empty() {
+        let h = &w.refund_steps;
+        sqlx::query(
+            "INSERT INTO refund_history (refund_id, at, actor, step, state, note)
+             SELECT id, COALESCE(at, now()), actor, step, state, note
+             FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+                  WITH ORDINALITY AS s(id, at, actor, step, state, note, n)
+             ORDER BY n",
+        )
+        .bind(h.iter().map(|s| s.refund_id).collect::<Vec<Uuid>>())
+        .bind(h.iter().map(|s| s.at).collect::<Vec<Option<DateTime<Utc>>>>())
+        .bind(h.iter().map(|s| s.actor.as_str()).collect::<Vec<&str>>())
+        .bind(h.iter().map(|s| s.step).collect::<Vec<&str>>())
+        .bind(h.iter().map(|s| s.state.as_str()).collect::<Vec<&str>>())
+        .bind(h.iter().map(|s| s.note.clone()).collect::<Vec<Option<String>>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !w.refund_log.is_empty() {
+        sqlx::query(
+            "INSERT INTO changes (txid, rev, kind, row_id)
+             SELECT pg_current_xact_id(), $1::bigint + u.n - 1, 'r', r.seq
+             FROM UNNEST($2::uuid[]) WITH ORDINALITY AS u(id, n) JOIN refunds r ON r.refund_id = u.id",
+        )
+        .bind(first_rev)
+        .bind(&w.refund_log)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
+}
+
+/// The columns of the new requests, one array each (`UNNEST`).
+#[derive(Debug, Default)]
+struct NewRefunds {
+    id: Vec<Uuid>,
+    request_no: Vec<String>,
+    terminal: Vec<String>,
+    account_no: Vec<String>,
+    amount: Vec<Decimal>,
+    reason: Vec<&'static str>,
+    reason_text: Vec<Option<String>>,
+    payee_name: Vec<String>,
+    payee_reason: Vec<Option<String>>,
+    payee_bank: Vec<String>,
+    payee_branch: Vec<String>,
+    sealed: Vec<String>,
+    masked: Vec<String>,
+    docs: Vec<String>,
+    duplicate_of: Vec<Option<String>>,
+    state: Vec<&'static str>,
+    submitted_by: Vec<String>,
+    submitted_at: Vec<DateTime<Utc>>,
+    hall_by: Vec<Option<String>>,
+    hall_at: Vec<Option<DateTime<Utc>>>,
+    hall_reason: Vec<Option<String>>,
+    flag: Vec<Option<String>>,
 }
 
 #[cfg(test)]

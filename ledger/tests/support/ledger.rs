@@ -1,7 +1,11 @@
 //! A real ledger (the crate's router on its own PostgreSQL database, on a free loopback port) and
 //! real counters (the core's `Desk` on SQLite files in temp dirs) for the sync tests.
 
-use std::net::SocketAddr;
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use cashdesk::{
     config::TerminalCode,
@@ -10,7 +14,7 @@ use cashdesk::{
     sync::wire::{PushEvent, PushRequest, PushResponse},
     users::Role,
 };
-use cashdesk_ledger::{db, import, terminals};
+use cashdesk_ledger::{api::AppState, db, import, terminals};
 
 use super::served::Served;
 use chrono::DateTime;
@@ -59,7 +63,19 @@ pub struct Ledger {
     pub addr: SocketAddr,
     pub pool: PgPool,
     pub db_url: String,
+    /// The ledger's data key (one per database, kept across restarts).
+    pub key: Arc<cashdesk::datakey::DataKey>,
+    /// The ledger's clock: the system's unless a test serves with a manual one.
+    pub clock: Clock,
     served: Served,
+}
+
+/// The data key of the database at `db_url`: made on first use, the same for every ledger served
+/// on that database in this test binary (as a real ledger finds its key file again).
+pub fn key_for(db_url: &str) -> Arc<cashdesk::datakey::DataKey> {
+    static KEYS: OnceLock<Mutex<HashMap<String, Arc<cashdesk::datakey::DataKey>>>> = OnceLock::new();
+    let mut keys = KEYS.get_or_init(Default::default).lock().unwrap();
+    keys.entry(db_url.to_string()).or_insert_with(|| Arc::new(cashdesk::datakey::DataKey::generate().unwrap())).clone()
 }
 
 impl Ledger {
@@ -75,8 +91,15 @@ impl Ledger {
 
     /// Serve `pool` on `addr` (port 0: any free port) and wait until it answers.
     pub async fn serve(db_url: String, pool: PgPool, addr: SocketAddr) -> Ledger {
-        let served = Served::start(pool.clone(), addr).await.unwrap();
-        Ledger { url: served.url.clone(), addr: served.addr, pool, db_url, served }
+        Ledger::serve_with_clock(db_url, pool, addr, Clock::System).await
+    }
+
+    /// The same with the ledger's clock given (a manual one for overdue requests and sessions).
+    pub async fn serve_with_clock(db_url: String, pool: PgPool, addr: SocketAddr, clock: Clock) -> Ledger {
+        let key = key_for(&db_url);
+        let state = AppState { pool: pool.clone(), key: key.clone(), clock: clock.clone() };
+        let served = Served::start(state, addr).await.unwrap();
+        Ledger { url: served.url.clone(), addr: served.addr, pool, db_url, key, clock, served }
     }
 
     /// Stop serving (the database stays).

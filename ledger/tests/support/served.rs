@@ -10,7 +10,6 @@ use std::{
 use anyhow::Context;
 use cashdesk::sync::client::{LedgerClient, LedgerUrl};
 use cashdesk_ledger::{api, tls};
-use sqlx::PgPool;
 use tokio::sync::oneshot;
 
 /// A running server; `stop` ends it (the database stays).
@@ -22,12 +21,12 @@ pub struct Served {
 }
 
 impl Served {
-    /// Serve `pool` on `addr` (port 0: any free port) and wait until `/healthz` answers.
-    pub async fn start(pool: PgPool, addr: SocketAddr) -> anyhow::Result<Served> {
+    /// Serve `state` on `addr` (port 0: any free port) and wait until `/healthz` answers.
+    pub async fn start(state: api::AppState, addr: SocketAddr) -> anyhow::Result<Served> {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("bind {addr}"))?;
         let addr = listener.local_addr().context("local address")?;
         let (tx, rx) = oneshot::channel::<()>();
-        let router = api::router(pool);
+        let router = api::router(state);
         let task = tokio::spawn(async move {
             let _ = tls::serve_on(router, listener, None, async move {
                 let _ = rx.await;
