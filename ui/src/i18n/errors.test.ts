@@ -30,6 +30,13 @@ const samples: Record<string, Record<string, string>> = {
   DEPOSIT_TOO_LARGE: { amount: '9000.00' },
   USER_EXISTS: { username: 'cashier9' },
   PRINT_SPOOL_TIMEOUT: { seconds: '30' },
+  REFUND_AMOUNT: { amount: '800.00', refundable: '595.99' },
+  REFUND_PAYOUT_AMOUNT: { approved: '800.00' },
+  REFUND_NOT_FOUND: { request_no: 'DEMO-01-TF-2026-000009' },
+  // An input rule this UI has no sentence of its own for: the field and the core's reason.
+  REFUND_INPUT: { field: 'payee_foo', reason: 'something new' },
+  // A ledger code this UI does not know: the code and the ledger's message.
+  FINANCE_REFUSED: { ledger_code: 'TEAPOT', message: '账务中心的新提示' },
 }
 
 /** The rules PASSWORD_WEAK and USER_GUARD name (src/error.rs, `password_rule` and `guard_rule`). */
@@ -162,6 +169,67 @@ describe('the wording a cashier sees (zh-CN)', () => {
   })
   it('an unknown notice shows the server message', () => {
     expect(noticeText(t, { code: 'NEW_NOTICE', message: '服务器提示', params: {} })).toBe('服务器提示')
+  })
+})
+
+describe('refunds (zh-CN)', () => {
+  const t = translator('zh-CN')
+  const text = (code: string, params: Record<string, string>) => errorText(t, { code, message: 'server text', params })
+
+  it('REFUND_STATE names the state and the step in words', () => {
+    expect(text('REFUND_STATE', { state: 'paid', step: 'hall_approve' })).toBe('这笔退费申请当前为“已付款”，不能再“营业厅同意”')
+    expect(text('REFUND_STATE', { state: 'hall_rejected', step: 'pay' })).toContain('营业厅驳回')
+  })
+  it('REFUND_AMOUNT shows the amount and the cap', () => {
+    expect(text('REFUND_AMOUNT', { amount: '800.00', refundable: '595.99' })).toBe(
+      '退费金额 800.00 超过可退金额 595.99（预存余额减去其他申请已冻结的金额）',
+    )
+  })
+  it.each([
+    ['supervisor', '值班长'],
+    ['finance reviewer', '财务复核'],
+  ])('REFUND_OWN names who must review instead (%s)', (role, words) => {
+    const s = text('REFUND_OWN', { role })
+    expect(s).toContain(words)
+    expect(s).not.toContain(role)
+  })
+  it('REFUND_INPUT of the payee account number says the rule in Chinese, not the core\'s English', () => {
+    const s = text('REFUND_INPUT', { field: 'payee_account', reason: 'a bank account number is 8-30 digits' })
+    expect(s).toBe('收款账号应为 8–30 位数字（可以输入空格和横线）')
+  })
+  it('INPUT_INVALID of a refund field says its rule', () => {
+    expect(text('INPUT_INVALID', { field: 'payee_reason', reason: 'say why' })).toContain('代领原因')
+    expect(text('INPUT_INVALID', { field: 'reason_text', reason: 'say why' })).toContain('其他')
+  })
+  it('APPROVAL_REQUIRED for a refund names the hall review', () => {
+    expect(text('APPROVAL_REQUIRED', { action: 'refund' })).toBe('退费营业厅审核需要值班长授权')
+  })
+  it.each(['UNAUTHORIZED', 'FORBIDDEN', 'REFUND_OWN', 'CONFLICT', 'REFUND_STATE', 'REFUND_PAYOUT_AMOUNT', 'BAD_REQUEST', 'NOT_FOUND'])(
+    'FINANCE_REFUSED %s is said in words',
+    (ledger_code) => {
+      const s = text('FINANCE_REFUSED', { ledger_code, message: 'the ledger says so' })
+      expect(s).not.toContain('financeRefused.')
+      expect(s).not.toContain(ledger_code)
+      expect(s).not.toContain('server text')
+    },
+  )
+  it('FINANCE_REFUSED CONFLICT shows the ledger\'s message, which names who acted first', () => {
+    const message = 'finance2 approved this request at 2026-03-02 10:15'
+    expect(text('FINANCE_REFUSED', { ledger_code: 'CONFLICT', message })).toBe(`另一位复核人已先处理了这笔申请：${message}`)
+  })
+  it('FINANCE_REFUSED UNAUTHORIZED never says whether the name or the password was wrong', () => {
+    const s = text('FINANCE_REFUSED', { ledger_code: 'UNAUTHORIZED', message: 'wrong password for finance1' })
+    expect(s).toContain('用户名或密码错误，或登录已过期')
+    expect(s).not.toContain('wrong password')
+  })
+  it('FINANCE_REFUSED REFUND_OWN in words', () => {
+    expect(text('FINANCE_REFUSED', { ledger_code: 'REFUND_OWN', message: '' })).toBe(
+      '不能复核自己受理或在营业厅审核过的退费申请：请另一位财务人员复核',
+    )
+  })
+  it('an unknown ledger code shows the code and the message', () => {
+    const s = text('FINANCE_REFUSED', { ledger_code: 'TEAPOT', message: '新提示' })
+    expect(s).toBe('账务中心拒绝了请求（TEAPOT）：新提示')
   })
 })
 

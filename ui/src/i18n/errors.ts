@@ -71,6 +71,13 @@ export const ERROR_CODES = [
   'SYNC_KEYRING',
   'DATA_KEY_UNAVAILABLE',
   'DATA_KEY_MISMATCH',
+  'REFUND_STATE',
+  'REFUND_AMOUNT',
+  'REFUND_OWN',
+  'REFUND_INPUT',
+  'REFUND_PAYOUT_AMOUNT',
+  'REFUND_NOT_FOUND',
+  'FINANCE_REFUSED',
 ] as const
 
 export const NOTICE_CODES = ['CALENDAR_MISSING', 'DATA_KEY_IN_FILE', 'HOLIDAY_CASH_DUE', 'HOLIDAY_CASH_OVERDUE'] as const
@@ -91,7 +98,16 @@ function params(p: Record<string, string | undefined> | undefined): Record<strin
  * the billing mode (`prepaid`), the role (`supervisor`). Those are translated too when the tables
  * know them; an unknown name is shown as received.
  */
-const NAMED: Record<string, string> = { field: 'fields.', mode: 'billingModes.', role: 'roles.' }
+const NAMED: Record<string, string> = {
+  field: 'fields.',
+  mode: 'billingModes.',
+  role: 'roles.',
+  state: 'refundStates.',
+  step: 'refundSteps.',
+}
+
+/** Role names the refund rules use that are not counter roles (REFUND_OWN's `role`). */
+const ROLE_ALIASES: Record<string, string> = { 'finance reviewer': 'finance' }
 
 /** What APPROVAL_REQUIRED's `action` names (the core's words), as the approval dialog calls it. */
 const APPROVAL_ACTIONS: Record<string, string> = {
@@ -99,6 +115,7 @@ const APPROVAL_ACTIONS: Record<string, string> = {
   'waive late fee': 'approval.actions.waiver',
   void: 'approval.actions.void',
   'shift close': 'approval.actions.shiftClose',
+  refund: 'approval.actions.refund',
 }
 
 /** The text of `key`, or null when the tables have none (vue-i18n answers the key itself). */
@@ -111,6 +128,7 @@ function localized(t: Translate, code: string, p: Record<string, string>): Recor
   const out = { ...p }
   // A money error without a field is about the amount being typed.
   if ((code.startsWith('MONEY_') || code === 'AMOUNT_ZERO') && out.field === undefined) out.field = 'amount'
+  if (out.role !== undefined) out.role = ROLE_ALIASES[out.role] ?? out.role
   for (const [param, table] of Object.entries(NAMED)) {
     const v = out[param]
     if (v === undefined) continue
@@ -131,6 +149,17 @@ export function errorText(t: Translate, err: Pick<ApiError, 'code' | 'message' |
     if (err.code === 'INPUT_INVALID' && p.field !== undefined) {
       const rule = known(t, 'inputInvalid.' + p.field)
       if (rule !== null) return rule
+    }
+    // REFUND_INPUT's `reason` is the core's English too: the field's own rule when there is one.
+    if (err.code === 'REFUND_INPUT' && p.field !== undefined) {
+      const rule = known(t, 'refundInput.' + p.field)
+      if (rule !== null) return rule
+    }
+    // The ledger's refusal of a finance call: its code in words (with the ledger's message where it
+    // names who acted, e.g. CONFLICT); an unknown code shows the code and the message.
+    if (err.code === 'FINANCE_REFUSED' && p.ledger_code !== undefined) {
+      const text = known(t, 'financeRefused.' + p.ledger_code, { message: p.message ?? '' })
+      if (text !== null) return text
     }
     // A weak password or a user guard names the rule it broke: that rule's own sentence.
     if ((err.code === 'PASSWORD_WEAK' || err.code === 'USER_GUARD') && p.rule !== undefined) {
