@@ -1,0 +1,251 @@
+// Refunds (退费) against the real core, keyed as a cashier keys them.
+//
+// (a) At the counter only: cashier1, with no shift open (a refund moves no cash at the counter),
+//     opens a prepaid account with a balance, F3, chooses 多缴, types the amount, the bank, the
+//     branch and the payee's account number (read back in groups of four), ticks the ID card, and
+//     submits. The request is shown with its number and the masked account, 待营业厅审核; its
+//     退费申请单 is fetched once, previewed and printed (the webview's print, stubbed here), and its
+//     text names the request and the amount in 大写. The cashier's own password cannot approve it
+//     (APPROVAL_SELF); super1's can, in the same approval dialog. The account card shows what is
+//     held; Shift+F3 lists the request as 营业厅已审核 with its history.
+// (b) The whole path with a real ledger (see the second describe).
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DEMO, artifactPath, login, openAccount, pdfText, startStack, text } from './harness.mjs'
+
+/** A prepaid demo account with money on it: 杨军, residential, 1395.99 (the demo data is seeded). */
+const REFUND_ACCOUNT = '3100000045'
+const REQUEST_NO = /^DEMO-01-TF-\d{4}-\d{6}$/
+const PAYEE_ACCOUNT = '6222 0212 3456 7890 123'
+
+/** The text of a DocumentPdf the core answered (base64), via pdftotext. */
+function documentText(doc) {
+  const dir = mkdtempSync(join(tmpdir(), 'cashdesk-refund-pdf-'))
+  try {
+    const file = join(dir, 'doc.pdf')
+    writeFileSync(file, Buffer.from(doc.pdf_base64, 'base64'))
+    return pdfText(file)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The next answer of `cmd` on the page (set up before the key that causes it). */
+function nextAnswer(page, cmd) {
+  const answer = page.waitForResponse((r) => r.url().endsWith(`/api/call/${cmd}`), { timeout: 30_000 })
+  answer.catch(() => undefined)
+  return answer
+}
+
+/** The webview's print is the system dialog: count the calls instead (the test's stand-in printer). */
+async function stubPrint(page) {
+  await page.evaluate(() => {
+    window.__prints = []
+    window.print = () => {
+      window.__prints.push({ title: document.title, pages: document.querySelectorAll('#cashdesk-print img').length })
+    }
+  })
+}
+
+const prints = (page) => page.evaluate(() => window.__prints)
+
+async function focusedTestId(page) {
+  return page.evaluate(() => document.activeElement?.getAttribute('data-testid'))
+}
+
+/** Type the approver's name and password into the approval dialog, Enter between and after. */
+async function approveAs(page, { username, password }) {
+  await page.getByTestId('approval-dialog').waitFor()
+  assert.equal(await page.getByTestId('approval-username').inputValue(), '', 'the approver is never prefilled')
+  await page.getByTestId('approval-username').focus()
+  await page.keyboard.type(username)
+  await page.keyboard.press('Enter')
+  await page.keyboard.type(password)
+  await page.keyboard.press('Enter')
+}
+
+/**
+ * F3 on the open account and a 多缴 request for `amount`, keyed field by field. Resolves the
+ * submit_refund answer and the refund_pdf answer (the form printed at once).
+ */
+async function submitRefund(page, amount) {
+  await page.getByTestId('key-F3').waitFor()
+  await page.keyboard.press('F3')
+  await page.getByTestId('refund-dialog').waitFor()
+  await page.getByTestId('refund-summary').waitFor()
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'refund-reason-select')
+  await page.keyboard.press('ArrowDown') // 多缴, the first reason
+  assert.equal(await page.getByTestId('refund-reason-select').inputValue(), 'overpaid')
+  await page.keyboard.press('Enter')
+  assert.equal(await focusedTestId(page), 'refund-amount-input')
+  await page.keyboard.type(amount)
+  await page.keyboard.press('Enter')
+  assert.equal(await focusedTestId(page), 'refund-payee-name', 'on to the payee, the 户名 proposed')
+  assert.equal(await page.getByTestId('refund-payee-name').inputValue(), '杨军')
+  await page.keyboard.press('Enter')
+  await page.keyboard.type('中国工商银行')
+  await page.keyboard.press('Enter')
+  await page.keyboard.type('示范市城关支行')
+  await page.keyboard.press('Enter')
+  assert.equal(await focusedTestId(page), 'refund-account')
+  await page.keyboard.type(PAYEE_ACCOUNT.replaceAll(' ', ''))
+  assert.equal(await text(page, 'refund-account-grouped'), PAYEE_ACCOUNT, 'read back in groups of four')
+  await page.keyboard.press('Enter')
+  assert.equal(await focusedTestId(page), 'refund-doc-id')
+  await page.keyboard.press('Space') // 身份证 seen
+  const submitted = nextAnswer(page, 'submit_refund')
+  const form = nextAnswer(page, 'refund_pdf')
+  await page.keyboard.press('Control+Enter')
+  const answer = await submitted
+  assert.equal(answer.status(), 200, `submit_refund answered: ${await answer.text()}`)
+  return { request: await answer.json(), form }
+}
+
+describe('refunds at the counter: F3, the form, the hall decision', () => {
+  let stack
+  let page
+  let requestNo
+
+  before(async () => {
+    stack = await startStack()
+    page = await stack.page()
+  })
+  after(async () => {
+    await stack?.stop()
+  })
+
+  test('a cashier without a shift: F3 on a prepaid account shows what can be refunded', async () => {
+    await login(page, DEMO.cashier)
+    await stubPrint(page)
+    await page.getByTestId('shift-open').waitFor() // no shift, and none opened
+    await openAccount(page, REFUND_ACCOUNT)
+    assert.equal(await page.getByTestId('key-F5').count(), 0, 'no collection keys without a shift')
+    assert.equal(await text(page, 'key-F3'), 'F3 退费')
+    assert.equal(await text(page, 'key-S-F3'), 'Shift+F3 退费审核')
+    assert.equal(await page.getByTestId('account-refunds').count(), 0, 'nothing held yet')
+
+    await page.keyboard.press('F3')
+    await page.getByTestId('refund-summary').waitFor()
+    assert.equal(await text(page, 'refund-balance'), '1395.99')
+    assert.equal(await text(page, 'refund-held'), '0.00')
+    assert.equal(await text(page, 'refund-refundable'), '1395.99')
+    assert.equal(await text(page, 'refund-cap'), '最多可退 1395.99')
+
+    // The rules before anything is sent: more than refundable, and a payee account too short.
+    await page.keyboard.press('ArrowDown')
+    await page.getByTestId('refund-amount-input').fill('1396.00')
+    await page.getByTestId('refund-account').fill('6222')
+    await page.keyboard.press('Control+Enter')
+    assert.equal(await text(page, 'refund-error-amount'), '退费金额不能超过可退金额 1395.99')
+    assert.equal(await focusedTestId(page), 'refund-amount-input')
+    await page.keyboard.press('F4') // 全部可退
+    assert.equal(await page.getByTestId('refund-amount-input').inputValue(), '1395.99')
+    assert.match(await text(page, 'refund-words'), /人民币壹仟叁佰玖拾伍元玖角玖分/)
+    await page.screenshot({ path: artifactPath('refund-dialog.png') })
+    await page.keyboard.press('Escape')
+    await page.getByTestId('refund-dialog').waitFor({ state: 'detached' })
+  })
+
+  test('submitted: the request holds the amount, its form is printed with the number and 大写', async () => {
+    const { request, form } = await submitRefund(page, '800.00')
+    requestNo = request.request_no
+    assert.match(requestNo, REQUEST_NO)
+    await page.getByTestId('refund-request').waitFor()
+    assert.equal(await text(page, 'refund-request-no'), requestNo)
+    assert.equal(await text(page, 'refund-state'), '待营业厅审核')
+    assert.equal(await text(page, 'refund-account-masked'), '6222 **** **** 0123', 'masked everywhere but the form')
+    assert.equal(await text(page, 'refund-amount'), '800.00')
+
+    // The form: fetched once (the core counts it), previewed, and that same PDF printed.
+    const pdf = await (await form).json()
+    const formText = documentText(pdf)
+    for (const want of ['退费申请单', requestNo, '人民币捌佰元整', PAYEE_ACCOUNT, '杨军', '多缴']) {
+      assert.ok(formText.includes(want), `the form shows ${want}:\n${formText}`)
+    }
+    await page.locator('[data-testid="refund-print-status"][data-state="printed"]').waitFor()
+    assert.match(await text(page, 'refund-printed'), new RegExp(`退费申请单 ${requestNo}`))
+    await page.locator('[data-testid="refund-request"] [data-testid="receipt-preview"][data-rendered="true"]').waitFor({ timeout: 20_000 })
+    const printed = await prints(page)
+    assert.equal(printed.length, 1, 'printed once')
+    assert.ok(printed[0].pages >= 1, `the printed pages are the PDF's: ${JSON.stringify(printed)}`)
+    assert.equal(printed[0].title, `退费申请单 ${requestNo}`)
+    await page.screenshot({ path: artifactPath('refund-submitted.png'), fullPage: true })
+  })
+
+  test('营业厅审核: the cashier\'s own password is refused; super1 approves', async () => {
+    assert.equal(await focusedTestId(page), 'refund-request', 'the request has the keys')
+    await page.keyboard.press('a')
+    await approveAs(page, DEMO.cashier)
+    await page.getByTestId('approval-error').waitFor()
+    assert.equal(await text(page, 'approval-error'), '不能为自己的操作授权，请另一位值班长授权')
+    assert.match(await text(page, 'approval-action'), new RegExp(`同意退费 ${requestNo}，800\\.00 元`))
+    await page.screenshot({ path: artifactPath('refund-approval-self.png') })
+
+    await page.getByTestId('approval-username').fill('')
+    await approveAs(page, DEMO.supervisor)
+    await page.getByTestId('approval-dialog').waitFor({ state: 'detached' })
+    await page.locator('[data-testid="refund-request"][data-state="hall_approved"]').waitFor()
+    assert.equal(await text(page, 'refund-state'), '营业厅已审核')
+    assert.match(await text(page, 'refund-hall'), /营业厅已审核同意（王建国，\d{4}-/)
+    assert.equal(await page.getByTestId('refund-hall-actions').count(), 0, 'decided: no more hall actions')
+    await page.screenshot({ path: artifactPath('refund-hall-approved.png'), fullPage: true })
+
+    await page.keyboard.press('Escape')
+    await page.getByTestId('refund-dialog').waitFor({ state: 'detached' })
+    await page.getByTestId('account-refunds').waitFor()
+    assert.equal(await text(page, 'account-refunds-held'), '退费冻结 800.00（1 笔未办结），可退 595.99')
+  })
+
+  test('Shift+F3 lists the request as 营业厅已审核, with its history', async () => {
+    await page.keyboard.press('Shift+F3')
+    await page.getByTestId('refund-list-dialog').waitFor()
+    await page.getByTestId('refund-list-empty').waitFor() // 待营业厅审核: nothing waits any more
+    await page.getByTestId('refund-filter').selectOption('hall_approved')
+    await page.getByTestId('refund-list').waitFor()
+    const row = page.locator(`[data-testid="refund-row"][data-request="${requestNo}"]`)
+    assert.equal(await row.getByTestId('refund-row-state').textContent(), '营业厅已审核')
+    await page.getByTestId('refund-list').focus()
+    await page.screenshot({ path: artifactPath('refund-list.png') })
+    await page.keyboard.press('Enter')
+    await page.getByTestId('refund-request').waitFor()
+    const steps = await page.getByTestId('refund-history-row').allTextContents()
+    assert.equal(steps.length, 2, steps.join(' | '))
+    assert.match(steps[0], /cashier1.*受理申请.*待营业厅审核/)
+    assert.match(steps[1], /super1.*营业厅同意.*营业厅已审核/)
+    assert.equal(await page.getByTestId('refund-print-notice').count(), 0, 'no notice before the request is final')
+    await page.keyboard.press('Escape') // back to the list
+    await page.getByTestId('refund-list').waitFor()
+    await page.keyboard.press('Escape')
+    await page.getByTestId('refund-list-dialog').waitFor({ state: 'detached' })
+  })
+
+  test('a second request rejected at the hall with a reason releases its hold; its notice can be printed', async () => {
+    const { request, form } = await submitRefund(page, '100.00')
+    await form
+    await page.locator('[data-testid="refund-print-status"][data-state="printed"]').waitFor()
+    await page.keyboard.press('r')
+    assert.equal(await focusedTestId(page), 'refund-reject-reason')
+    await page.keyboard.press('Enter')
+    assert.equal(await text(page, 'refund-reject-missing'), '驳回须写明原因（2–200 个字）')
+    await page.keyboard.type('收款账号与户名不符')
+    await page.keyboard.press('Enter')
+    await approveAs(page, DEMO.supervisor)
+    await page.locator('[data-testid="refund-request"][data-state="hall_rejected"]').waitFor()
+    assert.match(await text(page, 'refund-hall'), /营业厅已驳回.*收款账号与户名不符/)
+    const notice = nextAnswer(page, 'refund_pdf')
+    await page.keyboard.press('n')
+    const noticeText = documentText(await (await notice).json())
+    assert.ok(noticeText.includes('退费通知单') && noticeText.includes(request.request_no), noticeText)
+    assert.ok(!noticeText.includes(PAYEE_ACCOUNT), 'the notice masks the account number')
+    await page.locator('[data-testid="refund-print-status"][data-doc="notice"][data-state="printed"]').waitFor()
+    await page.keyboard.press('Escape')
+    await page.getByTestId('refund-dialog').waitFor({ state: 'detached' })
+    // Only the first request holds money now.
+    await page.waitForFunction(() => document.querySelector('[data-testid="account-refunds-held"]')?.textContent?.includes('1 笔'))
+    assert.equal(await text(page, 'account-refunds-held'), '退费冻结 800.00（1 笔未办结），可退 595.99')
+    await page.screenshot({ path: artifactPath('refund-account-card.png') })
+  })
+})

@@ -1,0 +1,36 @@
+// Fixtures shared by the refund tests: a request as the core answers it.
+import type { RefundInfo } from '@/bindings/RefundInfo'
+
+export const REFUND_INFO: RefundInfo = {
+  request_no: 'DEMO-01-TF-2026-000002',
+  refund_id: '01a24d4a-5dd4-7725-a885-8f3e1147e55e',
+  account_no: '3100000045',
+  account_name: '杨军',
+  amount: '500.00',
+  reason: 'overpaid',
+  reason_text: null,
+  payee_name: '杨军',
+  payee_reason: null,
+  payee_bank: '中国工商银行',
+  payee_branch: '示范市城关支行',
+  payee_account_masked: '6222 **** **** 0123',
+  docs: { id_card: true, original_receipt: false, closure_form: false },
+  duplicate_of: null,
+  state: 'submitted',
+  submitted_by: '张丽',
+  submitted_at: '2026-03-02 09:30:00',
+  hall_by: null,
+  hall_at: null,
+  hall_reason: null,
+  finance_by: null,
+  finance_at: null,
+  finance_reason: null,
+  paid_amount: null,
+  payout_date: null,
+  payout_ref: null,
+  flag: null,
+  overdue: false,
+  sent: false,
+  history: [{ at: '2026-03-02 09:30:00', actor: 'cashier1', step: 'submit', state: 'submitted', note: null }],
+}
+
