@@ -22,6 +22,7 @@ pub mod payments;
 pub mod policy;
 pub mod print;
 pub mod refunds;
+pub mod reports;
 pub mod shifts;
 pub mod store;
 pub mod sync;

@@ -18,6 +18,7 @@ use super::{
     },
     printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
     refunds::{RefundContextRequest, RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
+    report::{DailyExportRequest, DailyReportRequest, SignDailyReportRequest},
     session::{SetCounterSettingsRequest, UnlockRequest},
     shift::{CloseShiftRequest, DepositRequest, OpenShiftRequest},
     sync::SyncEnrolRequest,
@@ -66,6 +67,9 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("decide_refund", "RefundDecideRequest", "RefundInfo"),
     ("list_refunds", "RefundListRequest", "Array<RefundInfo>"),
     ("refund_pdf", "RefundDocRequest", "DocumentPdf"),
+    ("daily_report", "DailyReportRequest", "DailyReportView"),
+    ("sign_daily_report", "SignDailyReportRequest", "DailyReportView"),
+    ("daily_report_export", "DailyExportRequest", "ExportedFile"),
     ("finance_login", "FinanceLoginRequest", "FinanceSession"),
     ("finance_logout", "FinanceTokenRequest", "null"),
     ("finance_refunds", "FinanceListRequest", "RefundList"),
@@ -138,6 +142,9 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "decide_refund": RefundDecideRequest => |r| desk.decide_refund(r);
         "list_refunds": RefundListRequest => |r| desk.list_refunds(r);
         "refund_pdf": RefundDocRequest => |r| desk.refund_pdf(r);
+        "daily_report": DailyReportRequest => |r| desk.daily_report(r);
+        "sign_daily_report": SignDailyReportRequest => |r| desk.sign_daily_report(r);
+        "daily_report_export": DailyExportRequest => |r| desk.daily_report_export(r);
         "finance_login": FinanceLoginRequest => |r| desk.finance_login(r);
         "finance_logout": FinanceTokenRequest => |r| desk.finance_logout(r);
         "finance_refunds": FinanceListRequest => |r| desk.finance_refunds(r);
@@ -203,6 +210,10 @@ mod bindings {
             refunds::{
                 DuplicateCandidate, RefundContext, RefundContextRequest, RefundDecideRequest, RefundDocRequest,
                 RefundHistoryStep, RefundInfo, RefundListRequest, RefundSubmitRequest,
+            },
+            report::{
+                DailyExportRequest, DailyReportRequest, DailyReportView, ExportedFile, ReportFormat,
+                SignDailyReportRequest,
             },
             session::{CounterSettings, SetCounterSettingsRequest, UnlockRequest},
             shift::{CloseShiftRequest, DepositDone, DepositRequest, OpenShiftRequest},
@@ -307,7 +318,20 @@ mod bindings {
             crate::sync::finance::RefundSummary,
             crate::sync::finance::RefundDetail,
             crate::sync::finance::RefundStep,
-            crate::sync::finance::Payout
+            crate::sync::finance::Payout,
+            DailyReportRequest,
+            DailyReportView,
+            SignDailyReportRequest,
+            DailyExportRequest,
+            ReportFormat,
+            ExportedFile,
+            crate::reports::daily::DailyReport,
+            crate::reports::daily::Scope,
+            crate::reports::daily::ReceiptRow,
+            crate::reports::daily::VoidRow,
+            crate::reports::daily::DepositRow,
+            crate::reports::daily::CloseRow,
+            crate::reports::daily::TotalRow
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

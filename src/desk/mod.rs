@@ -31,6 +31,7 @@ pub mod data;
 pub mod finance;
 pub mod printing;
 pub mod refunds;
+pub mod report;
 pub mod session;
 pub mod shift;
 pub mod sync;

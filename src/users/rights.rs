@@ -66,6 +66,8 @@ pub enum Action {
     RefundDecide,
     RefundList,
     RefundPrint,
+    DailyReport,
+    SignDailyReport,
     LockScreen,
     Logout,
 }
@@ -115,6 +117,8 @@ pub const MATRIX: &[(Action, &[Role])] = &[
     (Action::RefundDecide, &[C, S]),
     (Action::RefundList, &[C, S]),
     (Action::RefundPrint, &[C, S]),
+    (Action::DailyReport, &[C, S, F]),
+    (Action::SignDailyReport, &[C, S]),
     (Action::LockScreen, EVERYONE),
     (Action::Logout, EVERYONE),
 ];
@@ -162,6 +166,8 @@ impl Action {
             Action::RefundDecide => "decide refund requests at the hall",
             Action::RefundList => "list refund requests",
             Action::RefundPrint => "print refund forms",
+            Action::DailyReport => "see the daily report",
+            Action::SignDailyReport => "sign the daily report off",
             Action::LockScreen => "lock the screen",
             Action::Logout => "log out",
         }

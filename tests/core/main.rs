@@ -7,6 +7,7 @@ mod cli;
 mod collection;
 mod common;
 mod crash;
+mod daily;
 mod import;
 mod login;
 mod lookup;

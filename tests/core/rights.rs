@@ -10,6 +10,7 @@ use cashdesk::{
         AccountRequest, Desk, SearchRequest, TokenRequest,
         printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
         refunds::{RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
+        report::{DailyReportRequest, SignDailyReportRequest},
         session::{SetCounterSettingsRequest, UnlockRequest},
         shift::{CloseShiftRequest, DepositRequest, OpenShiftRequest},
         sync::SyncEnrolRequest,
@@ -19,6 +20,7 @@ use cashdesk::{
     payments::{CollectRequest, Method, VendRequest},
     print::{PaperMode, RefundDocKind},
     refunds::Reason,
+    reports::daily::Scope,
     shifts::DenominationCount,
     sync::wire::RefundDocs,
     users::{Action, Role, approval::ApprovalInput, rights::MATRIX},
@@ -195,6 +197,18 @@ async fn attempt(desk: &Desk, action: Action, token: &str, approver: &str, reque
             .refund_pdf(RefundDocRequest { token: t(), request_no: "NO-SUCH".into(), doc: RefundDocKind::Form })
             .await
             .map(drop),
+        Action::DailyReport => desk
+            .daily_report(DailyReportRequest {
+                token: t(),
+                date: "2026-01-18".into(),
+                scope: Scope::Cashier { username: approver.into() },
+            })
+            .await
+            .map(drop),
+        Action::SignDailyReport => desk
+            .sign_daily_report(SignDailyReportRequest { token: t(), date: "2099-01-01".into(), approval: None })
+            .await
+            .map(drop),
         Action::LockScreen => desk.lock_session(tr()).await,
         Action::Logout => desk.logout(tr()).await,
     }
@@ -280,6 +294,8 @@ fn every_ipc_command_has_its_row() {
             "decide_refund" => Action::RefundDecide,
             "list_refunds" => Action::RefundList,
             "refund_pdf" => Action::RefundPrint,
+            "daily_report" | "daily_report_export" => Action::DailyReport,
+            "sign_daily_report" => Action::SignDailyReport,
             _ => return None,
         })
     };
@@ -347,6 +363,8 @@ const CLI: &[(&[&str], Action)] = &[
     (&["refund", "list"], Action::RefundList),
     (&["refund", "show", "NO-SUCH"], Action::RefundList),
     (&["refund", "print", "NO-SUCH", "--out", "{out}"], Action::RefundPrint),
+    (&["report", "daily", "--date", "2026-01-18", "--cashier", "{user}"], Action::DailyReport),
+    (&["report", "sign", "--date", "2099-01-01", "--approver", "super1"], Action::SignDailyReport),
 ];
 
 #[test]
@@ -372,7 +390,9 @@ fn every_command_for_every_role_through_cashdeskctl() {
             .collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         for (role, name) in ROLES {
-            let full = [&["--user", name][..], &args].concat();
+            let own: Vec<String> = args.iter().map(|a| a.replace("{user}", name)).collect();
+            let own: Vec<&str> = own.iter().map(String::as_str).collect();
+            let full = [&["--user", name][..], &own].concat();
             // The user's password, then a second line (an approver's or a new password).
             let stdin = format!("{}\nProbe#2026xx\n", demo_pw(name));
             let o = run(&full, &stdin);

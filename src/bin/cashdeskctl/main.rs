@@ -22,6 +22,7 @@ mod init;
 mod quote;
 mod receipt;
 mod refund;
+mod report;
 mod shift;
 mod sync;
 mod take;
@@ -107,6 +108,11 @@ enum Cmd {
     Refund {
         #[command(subcommand)]
         cmd: refund::Cmd,
+    },
+    /// The 实收日报: show or export a day's report, or sign the terminal-day off.
+    Report {
+        #[command(subcommand)]
+        cmd: report::Cmd,
     },
     /// Counter settings (the idle time before the screen locks).
     Config {
@@ -232,6 +238,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Cmd::Sync { cmd } => sync::run(&mut ctx, cmd).await,
         Cmd::Config { cmd } => config::run(&mut ctx, cmd).await,
         Cmd::Refund { cmd } => refund::run(&mut ctx, cmd).await,
+        Cmd::Report { cmd } => report::run(&mut ctx, cmd).await,
     }
 }
 
