@@ -53,14 +53,25 @@ async fn a_signed_day_never_changes_and_a_later_void_is_a_correction() {
     let second = c.desk.collect(cash(&t, "3100000004", "200.00")).await.unwrap();
     let third = c.desk.collect(cash(&t, "3100000004", "50.00")).await.unwrap();
     c.desk
-        .void_payment(VoidRequest { token: t.clone(), receipt_no: third.receipt_no.clone(), reason: "收错".into(), approval: super1() })
+        .void_payment(VoidRequest {
+            token: t.clone(),
+            receipt_no: third.receipt_no.clone(),
+            reason: "收错".into(),
+            approval: super1(),
+        })
         .await
         .unwrap();
     c.desk
-        .deposit(DepositRequest { token: t.clone(), amount: "200.00".into(), bank: "工行".into(), slip_no: "JK0001".into() })
+        .deposit(DepositRequest {
+            token: t.clone(),
+            amount: "200.00".into(),
+            bank: "工行".into(),
+            slip_no: "JK0001".into(),
+        })
         .await
         .unwrap();
-    let day = c.desk.daily_report(report(&t, "2026-03-02", Scope::Cashier { username: "cashier1".into() })).await.unwrap();
+    let day =
+        c.desk.daily_report(report(&t, "2026-03-02", Scope::Cashier { username: "cashier1".into() })).await.unwrap();
     let r = &day.report;
     assert_eq!((r.total, r.voided_amount, r.corrections, r.net), (y("300.00"), y("50.00"), Yuan::ZERO, y("300.00")));
     assert_eq!((r.deposits_total, r.receipts.len(), r.voids.len()), (y("200.00"), 3, 1));
@@ -85,7 +96,12 @@ async fn a_signed_day_never_changes_and_a_later_void_is_a_correction() {
     c.clock.set(at("2026-03-03T08:30:00+08:00"));
     let t = token(&c.desk, "cashier1").await;
     c.desk
-        .void_payment(VoidRequest { token: t.clone(), receipt_no: second.receipt_no.clone(), reason: "重复收费".into(), approval: super1() })
+        .void_payment(VoidRequest {
+            token: t.clone(),
+            receipt_no: second.receipt_no.clone(),
+            reason: "重复收费".into(),
+            approval: super1(),
+        })
         .await
         .unwrap();
     let s = token(&c.desk, "super1").await;
@@ -119,16 +135,14 @@ async fn the_xlsx_holds_the_csvs_numbers() {
         c.desk.collect(cash(&t, account, amount)).await.unwrap();
     }
     let s = token(&c.desk, "super1").await;
-    let export = |format| DailyExportRequest { token: s.clone(), date: "2026-03-02".into(), scope: Scope::TerminalDay, format };
+    let export =
+        |format| DailyExportRequest { token: s.clone(), date: "2026-03-02".into(), scope: Scope::TerminalDay, format };
     let decode = |b64: &str| base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
     let csv = decode(&c.desk.daily_report_export(export(ReportFormat::Csv)).await.unwrap().base64);
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with('\u{feff}'), "a BOM, so that Excel reads the Chinese");
-    let csv_amounts: Vec<String> = csv
-        .lines()
-        .filter(|l| l.starts_with("收据,"))
-        .map(|l| l.split(',').nth(8).unwrap().to_string())
-        .collect();
+    let csv_amounts: Vec<String> =
+        csv.lines().filter(|l| l.starts_with("收据,")).map(|l| l.split(',').nth(8).unwrap().to_string()).collect();
     assert_eq!(csv_amounts, ["158.49", "1234.56", "0.01"]);
     assert!(csv.contains("汇总") && csv.contains("1393.06"), "{csv}");
     let file = c.desk.daily_report_export(export(ReportFormat::Xlsx)).await.unwrap();
