@@ -305,7 +305,7 @@ async fn read_page(
     // Entries in order while the page has room (the first always goes, even when it brings its
     // account: a page of 2 for a limit of 1); each row at most once.
     let n = usize::try_from(limit).unwrap_or(usize::MAX);
-    let (mut sent_accounts, mut sent_bills) = (HashSet::new(), HashSet::new());
+    let (mut sent_accounts, mut sent_bills, mut sent_refunds) = (HashSet::new(), HashSet::new(), HashSet::new());
     let mut changes: Vec<Change> = Vec::new();
     let mut cursor = from;
     let mut taken = 0;
@@ -345,7 +345,7 @@ async fn read_page(
             }
             // A request with its account (a payout's balance), unless the page has sent it.
             Entry::Refund(seq) => {
-                if let Some((account_id, refund)) = refunds.get(seq) {
+                if let Some((account_id, refund)) = refunds.get(seq).filter(|_| !sent_refunds.contains(seq)) {
                     if let Some(id) = account_id {
                         account(*id, &mut these);
                     }
@@ -356,6 +356,11 @@ async fn read_page(
         }
         if taken > 0 && changes.len() + these.len() > n {
             break;
+        }
+        if let Entry::Refund(seq) = entry
+            && these.iter().any(|(.., c)| matches!(c, Change::Refund(_)))
+        {
+            sent_refunds.insert(*seq);
         }
         for (a, b, change) in these {
             sent_accounts.extend(a);

@@ -177,4 +177,45 @@ mod tests {
         });
         assert!(matches!(check("T1", &[negative]), Err(LedgerError::BadRequest(_))));
     }
+
+    fn submission(secret: Option<&str>, masked: &str) -> PushEvent {
+        let p = wire::RefundSubmit {
+            account_no: "3100000003".into(),
+            amount: Yuan::parse("12.00").unwrap(),
+            at: "2026-12-01T10:00:00+08:00".into(),
+            docs: wire::RefundDocs::default(),
+            duplicate_of: None,
+            event_id: Uuid::now_v7().to_string(),
+            payee_account_masked: masked.into(),
+            payee_bank: "102".into(),
+            payee_branch: String::new(),
+            payee_name: "张三".into(),
+            payee_reason: None,
+            reason: cashdesk::refunds::Reason::Overpaid,
+            reason_text: None,
+            request_no: "T1-TF-2026-000001".into(),
+            submitted_by: "cashier1".into(),
+        };
+        let mut e =
+            event("T1", 1, "refund.submit", serde_json::from_str(&wire::Event::RefundSubmit(p).payload()).unwrap());
+        e.secret = secret.map(str::to_string);
+        e
+    }
+
+    #[test]
+    fn a_submission_needs_the_payees_number_as_its_secret_and_it_must_match_the_mask() {
+        let mask = "6222 **** **** 1234";
+        let events = [submission(Some("6222 0212 3456 7890 1234"), mask)];
+        let ok = check("T1", &events).unwrap();
+        assert!(
+            matches!(&ok[0].body, Body::RefundSubmit { secret, .. } if secret.0 == "62220212345678901234"),
+            "read as digits"
+        );
+        assert!(!format!("{:?}", ok[0].body).contains("62220212345678901234"), "never in Debug output");
+        for (secret, why) in [(None, "secret"), (Some("1234"), "8-30 digits"), (Some("62229999999999994321"), "mask")] {
+            let e = check("T1", &[submission(secret, mask)]).unwrap_err().to_string();
+            assert!(e.contains(why), "{secret:?}: {e}");
+            assert!(secret.is_none_or(|s| !e.contains(s)), "the number is not echoed: {e}");
+        }
+    }
 }

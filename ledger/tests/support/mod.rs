@@ -6,4 +6,5 @@
 pub mod ledger;
 pub mod pg;
 pub mod proxy;
+pub mod refunds;
 pub mod served;
