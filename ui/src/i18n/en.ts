@@ -685,6 +685,12 @@ const en: typeof zh = {
     REFUND_PAYOUT_AMOUNT: 'The amount paid must be the approved refund',
     BAD_REQUEST: 'The ledger found the input wrong: check it and try again',
     NOT_FOUND: 'The ledger has no such refund request',
+    AUTH_DISABLED: 'This ledger user is disabled: ask the ledger\'s administrator',
+    REFUND_FLAGGED: 'The ledger flagged this request (e.g. more than the account\'s balance there): it cannot be approved or paid, only rejected',
+    REFUND_INPUT: 'The ledger found the input wrong: check the reason, the payout date and the bank reference',
+    REFUND_AMOUNT: 'The refund is more than the account can refund at the ledger',
+    UNAVAILABLE: 'The ledger is not available just now: try again later',
+    INTERNAL: 'The ledger failed inside: try again later, and if it goes on, tell the ledger\'s administrator',
   },
   refundInput: {
     payee_account: 'The payee account number is 8–30 digits (spaces and hyphens may be typed)',

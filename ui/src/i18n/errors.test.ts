@@ -204,7 +204,22 @@ describe('refunds (zh-CN)', () => {
   it('APPROVAL_REQUIRED for a refund names the hall review', () => {
     expect(text('APPROVAL_REQUIRED', { action: 'refund' })).toBe('退费营业厅审核需要值班长授权')
   })
-  it.each(['UNAUTHORIZED', 'FORBIDDEN', 'REFUND_OWN', 'CONFLICT', 'REFUND_STATE', 'REFUND_PAYOUT_AMOUNT', 'BAD_REQUEST', 'NOT_FOUND'])(
+  it.each([
+    'UNAUTHORIZED',
+    'AUTH_DISABLED',
+    'FORBIDDEN',
+    'REFUND_OWN',
+    'CONFLICT',
+    'REFUND_STATE',
+    'REFUND_PAYOUT_AMOUNT',
+    'REFUND_FLAGGED',
+    'REFUND_INPUT',
+    'REFUND_AMOUNT',
+    'BAD_REQUEST',
+    'NOT_FOUND',
+    'UNAVAILABLE',
+    'INTERNAL',
+  ])(
     'FINANCE_REFUSED %s is said in words',
     (ledger_code) => {
       const s = text('FINANCE_REFUSED', { ledger_code, message: 'the ledger says so' })

@@ -681,6 +681,12 @@ export default {
     REFUND_PAYOUT_AMOUNT: '实付金额必须等于批准的退费金额',
     BAD_REQUEST: '账务中心认为提交的内容有误，请检查后重试',
     NOT_FOUND: '账务中心没有这笔退费申请',
+    AUTH_DISABLED: '该账务中心账号已停用，请联系账务中心管理员',
+    REFUND_FLAGGED: '这笔申请已被账务中心标记（如超过账户在账务中心的余额），不能同意或付款，只能驳回',
+    REFUND_INPUT: '账务中心认为填写的内容有误：请检查驳回原因、付款日期和银行流水号',
+    REFUND_AMOUNT: '退费金额超过账户在账务中心的可退金额',
+    UNAVAILABLE: '账务中心暂时不可用，请稍后重试',
+    INTERNAL: '账务中心内部错误，请稍后重试；如仍失败请联系账务中心管理员',
   },
   refundInput: {
     payee_account: '收款账号应为 8–30 位数字（可以输入空格和横线）',
