@@ -404,8 +404,8 @@ async function interrupt(child) {
  * stop()), the schema (`cashdesk-ledger migrate`), the demo province (`import demo`: the demo
  * counter's accounts and bills), and `cashdesk-ledger serve` on a free 127.0.0.1 port, awaited
  * through its "ledger listening" log line and /healthz.
- * Returns { url, run(args) → stdout, json(args) → parsed `--json` output, enrol(terminal) → the
- * one-time code, stop() }.
+ * Returns { url, run(args, input) → stdout (`input`: standard input, e.g. a password), json(args,
+ * input) → parsed `--json` output, enrol(terminal) → the one-time code, stop() }.
  */
 export async function startLedger() {
   need(CASHDESK_LEDGER, 'cashdesk-ledger', 'build it with `cargo build -p cashdesk-ledger` or set CASHDESK_LEDGER')
@@ -422,8 +422,8 @@ export async function startLedger() {
     spawnSync(PG_THROWAWAY, ['stop', pgDir, '--rm'], { stdio: 'ignore', timeout: 90_000 })
     rmSync(pgDir, { recursive: true, force: true })
   }
-  const run = (args) => {
-    const r = spawnSync(CASHDESK_LEDGER, args, { env, encoding: 'utf8', timeout: 120_000 })
+  const run = (args, input) => {
+    const r = spawnSync(CASHDESK_LEDGER, args, { env, input: input ?? '', encoding: 'utf8', timeout: 120_000 })
     if (r.error) throw r.error
     if (r.status !== 0) throw new Error(`cashdesk-ledger ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
     return r.stdout
@@ -439,6 +439,9 @@ export async function startLedger() {
     if (pg.status !== 0) throw new Error(`scripts/pg-throwaway.sh start exited ${pg.status}: ${pg.stderr}`)
     env.CASHDESK_LEDGER_DATABASE_URL = pg.stdout.trim()
     env.CASHDESK_LEDGER_BIND = '127.0.0.1:0'
+    // The ledger's data key (it seals the payees' account numbers): with the throwaway database,
+    // never in the working directory (the ledger's default without a configuration file).
+    env.CASHDESK_LEDGER_DATA_KEY_FILE = join(pgDir, 'ledger.datakey')
     run(['migrate'])
     run(['import', 'demo'])
 
@@ -467,7 +470,7 @@ export async function startLedger() {
     return {
       url,
       run,
-      json: (args) => JSON.parse(run([...args, '--json'])),
+      json: (args, input) => JSON.parse(run([...args, '--json'], input)),
       enrol: (terminal) => run(['terminal', 'enrol', terminal]).trim(),
       log: () => log,
       stop,

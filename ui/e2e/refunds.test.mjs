@@ -14,7 +14,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEMO, artifactPath, login, openAccount, pdfText, startStack, text } from './harness.mjs'
+import { DEMO, artifactPath, login, openAccount, pdfText, startLedger, startStack, text } from './harness.mjs'
 
 /** A prepaid demo account with money on it: 杨军, residential, 1395.99 (the demo data is seeded). */
 const REFUND_ACCOUNT = '3100000045'
@@ -247,5 +247,203 @@ describe('refunds at the counter: F3, the form, the hall decision', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="account-refunds-held"]')?.textContent?.includes('1 笔'))
     assert.equal(await text(page, 'account-refunds-held'), '退费冻结 800.00（1 笔未办结），可退 595.99')
     await page.screenshot({ path: artifactPath('refund-account-card.png') })
+  })
+})
+
+// (b) The whole path across a real counter and a real ledger (cashdesk-ledger serve on a throwaway
+//     PostgreSQL, the counter enrolled, its token in a real keyring). cashier1 submits two requests
+//     and super1 approves both at the hall; 立即同步 takes them to the ledger. In the finance view
+//     (log-in screen → 财务复核登录, the ledger this counter is enrolled with): a ledger user who
+//     approved at the hall (super1, the same person) is refused in words (REFUND_OWN); an auditor
+//     reads only; finance1 opens the first request (masked account, documents, the account at the
+//     ledger), approves it and records its payout (the approved amount proposed). On the second,
+//     finance2 (at the ledger's command line) rejects first: finance1's approval is told who did
+//     what (CONFLICT). Back at the counter, after a sync: the first is 已付款 — its 退费通知单 says so
+//     with the bank reference — the balance is lower by the amount, and the second is 财务驳回 with
+//     its hold released.
+const LEDGER_PASSWORD = 'Ledger#2026-refunds'
+const BANK_REF = 'ICBC20261206001'
+
+/** Log in to the finance view from the log-in screen (the enrolled ledger: no URL typed). */
+async function financeLogin(page, username) {
+  await page.getByTestId('login-mode').click()
+  await page.getByTestId('login-title').filter({ hasText: '财务复核登录' }).waitFor()
+  await page.getByTestId('login-username').fill(username)
+  await page.getByTestId('login-username').press('Enter')
+  await page.getByTestId('login-password').fill(LEDGER_PASSWORD)
+  await page.getByTestId('login-password').press('Enter')
+  await page.getByTestId('finance-view').waitFor()
+}
+
+async function financeLogout(page) {
+  await page.getByTestId('finance-logout').click()
+  await page.getByTestId('login-username').waitFor()
+}
+
+/** 立即同步, and wait until nothing waits to go up. */
+async function syncNow(page) {
+  const synced = page.waitForResponse(
+    async (r) => r.url().endsWith('/api/call/sync_status') && r.ok() && (await r.json()).waiting === 0,
+    { timeout: 45_000 },
+  )
+  synced.catch(() => undefined)
+  const answered = nextAnswer(page, 'sync_now')
+  await page.getByTestId('sync-now').click()
+  const response = await answered
+  assert.equal(response.status(), 200, `立即同步 answered: ${await response.text()}`)
+  await synced
+}
+
+/** Open the finance list's row of `requestNo` (↑ ↓ to it, Enter). */
+async function openFinanceRow(page, requestNo) {
+  await page.getByTestId('finance-list').waitFor()
+  const rows = await page.getByTestId('finance-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-request')))
+  const i = rows.indexOf(requestNo)
+  assert.ok(i >= 0, `${requestNo} is listed: ${rows}`)
+  await page.getByTestId('finance-list').focus()
+  for (let k = 0; k < i; k++) await page.keyboard.press('ArrowDown')
+  await page.keyboard.press('Enter')
+  await page.getByTestId('finance-detail').waitFor()
+  assert.equal(await text(page, 'finance-request-no'), requestNo)
+}
+
+describe('refunds end to end: the counter, the hall, the ledger, finance, the payout and back', () => {
+  let ledger
+  let stack
+  let page
+  const requests = []
+
+  before(async () => {
+    ledger = await startLedger()
+    stack = await startStack({ keyring: true })
+    page = await stack.page()
+    for (const [name, role] of [
+      ['finance1', 'finance'],
+      ['finance2', 'finance'],
+      ['super1', 'finance'], // the hall's supervisor, who is also a finance user at the centre
+      ['audit1', 'auditor'],
+    ]) {
+      ledger.run(['user', 'add', name, '--role', role], `${LEDGER_PASSWORD}\n`)
+    }
+    const code = ledger.enrol('DEMO-01')
+    const { token } = await stack.api('login', DEMO.admin)
+    await stack.api('sync_enrol', { token, url: ledger.url, code })
+    await stack.api('logout', { token })
+  })
+  after(async () => {
+    await stack?.stop().catch((e) => console.error('stopping the stack:', e))
+    await ledger?.stop().catch((e) => console.error('stopping the ledger:', e))
+  })
+
+  test('at the counter: two requests approved at the hall, and sent to the ledger', async () => {
+    await login(page, DEMO.cashier)
+    await stubPrint(page)
+    await openAccount(page, REFUND_ACCOUNT)
+    for (const amount of ['800.00', '100.00']) {
+      const { request, form } = await submitRefund(page, amount)
+      await form
+      await page.locator('[data-testid="refund-print-status"][data-state="printed"]').waitFor()
+      await page.keyboard.press('a')
+      await approveAs(page, DEMO.supervisor)
+      await page.locator('[data-testid="refund-request"][data-state="hall_approved"]').waitFor()
+      await page.keyboard.press('Escape')
+      await page.getByTestId('refund-dialog').waitFor({ state: 'detached' })
+      requests.push(request.request_no)
+    }
+    await syncNow(page)
+    const listed = ledger.json(['refund', 'list', '--user', 'finance1'], `${LEDGER_PASSWORD}\n`)
+    const states = Object.fromEntries(listed.items.map((r) => [r.request_no, r.state]))
+    for (const no of requests) assert.equal(states[no], 'at_ledger', `the ledger holds ${no}: ${JSON.stringify(listed)}`)
+    await page.getByTestId('logout').click()
+    await page.getByTestId('login-username').waitFor()
+  })
+
+  test('finance view: the hall\'s own approver is refused in words; an auditor only reads', async () => {
+    await financeLogin(page, 'super1')
+    await openFinanceRow(page, requests[0])
+    await page.getByTestId('finance-approve').click()
+    await page.getByTestId('finance-error').waitFor()
+    assert.equal(await text(page, 'finance-error'), '不能复核自己受理或在营业厅审核过的退费申请：请另一位财务人员复核')
+    assert.equal(await text(page, 'finance-state'), '待财务复核', 'nothing changed')
+    await financeLogout(page)
+
+    await financeLogin(page, 'audit1')
+    assert.equal(await text(page, 'finance-role'), '审计（只读）')
+    await page.getByTestId('finance-read-only').waitFor()
+    await openFinanceRow(page, requests[0])
+    assert.equal(await page.getByTestId('finance-approve').count(), 0, 'no decision for an auditor')
+    assert.equal(await page.getByTestId('finance-reject').count(), 0)
+    await financeLogout(page)
+  })
+
+  test('finance1 approves and records the payout of the first; the second was rejected first by finance2', async () => {
+    await financeLogin(page, 'finance1')
+    assert.equal(await text(page, 'finance-user'), 'finance1')
+    assert.equal(await text(page, 'finance-total'), '共 2 笔，合计 900.00 元')
+    await page.screenshot({ path: artifactPath('refund-finance-list.png') })
+
+    await openFinanceRow(page, requests[0])
+    assert.equal(await text(page, 'finance-account-masked'), '6222 **** **** 0123')
+    assert.equal(await text(page, 'finance-docs'), '身份证')
+    assert.equal(await text(page, 'finance-balance'), '1395.99')
+    assert.equal(await text(page, 'finance-held'), '900.00')
+    assert.match(await text(page, 'finance-hall'), /^super1 \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
+    await page.getByTestId('finance-approve').click()
+    await page.locator('[data-testid="finance-detail"][data-state="finance_approved"]').waitFor()
+    assert.equal(await text(page, 'finance-done'), '已复核同意')
+    assert.equal(await page.getByTestId('finance-pay-amount').inputValue(), '800.00', 'the approved amount is proposed')
+    await page.getByTestId('finance-pay-ref').fill(BANK_REF)
+    await page.getByTestId('finance-pay-amount').fill('80.00')
+    await page.getByTestId('finance-pay-amount').press('Enter')
+    assert.equal(await text(page, 'finance-pay-amount-error'), '实付金额必须等于批准金额 800.00')
+    await page.getByTestId('finance-pay-amount').fill('800.00')
+    await page.getByTestId('finance-pay-amount').press('Enter')
+    await page.locator('[data-testid="finance-detail"][data-state="paid"]').waitFor()
+    assert.match(await text(page, 'finance-payout'), new RegExp(`银行流水 ${BANK_REF}，金额 800\\.00`))
+    await page.screenshot({ path: artifactPath('refund-finance-paid.png'), fullPage: true })
+    await page.keyboard.press('Escape')
+    await page.getByTestId('finance-list').waitFor()
+
+    // The second: finance2 rejects it at the command line while finance1 has it open.
+    await openFinanceRow(page, requests[1])
+    ledger.run(['refund', 'reject', requests[1], '--user', 'finance2', '--reason', '收款账户需客户本人持卡到柜台核实'], `${LEDGER_PASSWORD}\n`)
+    await page.getByTestId('finance-approve').click()
+    await page.getByTestId('finance-error').waitFor()
+    const conflict = await text(page, 'finance-error')
+    assert.match(conflict, /^另一位复核人已先处理了这笔申请：finance2 rejected request /, conflict)
+    await page.locator('[data-testid="finance-detail"][data-state="finance_rejected"]').waitFor()
+    await page.screenshot({ path: artifactPath('refund-finance-conflict.png'), fullPage: true })
+    await financeLogout(page)
+  })
+
+  test('back at the counter: 已付款 with the notice, the balance lower, the rejected hold released', async () => {
+    await login(page, DEMO.cashier)
+    await stubPrint(page)
+    await syncNow(page)
+    await page.keyboard.press('Shift+F3')
+    await page.getByTestId('refund-list-dialog').waitFor()
+    await page.getByTestId('refund-filter').selectOption('all')
+    await page.locator(`[data-testid="refund-row"][data-request="${requests[0]}"][data-state="paid"]`).waitFor()
+    await page.locator(`[data-testid="refund-row"][data-request="${requests[1]}"][data-state="finance_rejected"]`).waitFor()
+    await page.getByTestId('refund-list').focus()
+    const order = await page.getByTestId('refund-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-request')))
+    for (let k = 0; k < order.indexOf(requests[0]); k++) await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('Enter')
+    await page.locator('[data-testid="refund-request"][data-state="paid"]').waitFor()
+    assert.equal(await text(page, 'refund-state'), '已付款')
+    assert.match(await text(page, 'refund-payout'), new RegExp(`银行流水 ${BANK_REF}，金额 800\\.00`))
+    const notice = nextAnswer(page, 'refund_pdf')
+    await page.keyboard.press('n')
+    const noticeText = documentText(await (await notice).json())
+    for (const want of ['退费通知单', requests[0], '已付款', BANK_REF]) assert.ok(noticeText.includes(want), `the notice shows ${want}:\n${noticeText}`)
+    await page.locator('[data-testid="refund-print-status"][data-doc="notice"][data-state="printed"]').waitFor()
+    await page.screenshot({ path: artifactPath('refund-counter-paid.png'), fullPage: true })
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('Escape')
+    await page.getByTestId('refund-list-dialog').waitFor({ state: 'detached' })
+
+    await openAccount(page, REFUND_ACCOUNT)
+    await page.waitForFunction(() => document.querySelector('[data-testid="prepaid-balance"]')?.textContent?.trim() === '595.99')
+    assert.equal(await page.getByTestId('account-refunds').count(), 0, 'nothing held any more')
   })
 })
