@@ -190,6 +190,11 @@ impl Calendar {
     /// Looks at most ten years ahead (only a corrupt calendar gets that far); if it finds none, or
     /// reaches the end of the supported date range, it returns the last day it looked at, so the
     /// function always terminates and never panics.
+    /// The `n`-th working day after `d` (`d` itself if `n` is 0): a deadline of "n working days".
+    pub fn add_working_days(&self, d: NaiveDate, n: u32) -> NaiveDate {
+        (0..n).fold(d, |day, _| self.next_working_day(day))
+    }
+
     pub fn next_working_day(&self, d: NaiveDate) -> NaiveDate {
         let mut day = d;
         for _ in 0..NEXT_WORKING_DAY_LIMIT_DAYS {

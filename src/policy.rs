@@ -45,6 +45,23 @@ pub struct Policy {
     /// Older policy files have no refunds part: the shipped defaults apply.
     #[serde(default)]
     pub refunds: RefundPolicy,
+    /// Older policy files have no deposits part: the shipped defaults apply.
+    #[serde(default)]
+    pub deposits: DepositPolicy,
+}
+
+/// 解款 in transit (`shifts`, `desk::shift`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositPolicy {
+    /// A deposit the centre has not confirmed this many working days after it was made is shown as
+    /// overdue to the supervisor (default 2).
+    pub overdue_working_days: u32,
+}
+
+impl Default for DepositPolicy {
+    fn default() -> DepositPolicy {
+        DepositPolicy { overdue_working_days: 2 }
+    }
 }
 
 /// 退费 (`refunds`).
@@ -124,7 +141,7 @@ pub enum PolicyError {
         "tendered: max_tendered must be more than 0.00, confirm_change_above at least 0.00 and confirm_times_due at least 1"
     )]
     Tendered,
-    #[error("refunds.overdue_working_days must be 1 to 365")]
+    #[error("refunds.overdue_working_days must be 1 to 365, deposits.overdue_working_days 1 to 60")]
     Refunds,
 }
 
@@ -151,6 +168,7 @@ impl Default for Policy {
             holiday_cash: HolidayCashPolicy::default(),
             tendered: TenderedPolicy::default(),
             refunds: RefundPolicy::default(),
+            deposits: DepositPolicy::default(),
         }
     }
 }
@@ -198,7 +216,9 @@ impl Policy {
         if !t.max_tendered.is_positive() || t.confirm_change_above.is_negative() || t.confirm_times_due < 1 {
             return Err(PolicyError::Tendered);
         }
-        if !(1..=365).contains(&self.refunds.overdue_working_days) {
+        if !(1..=365).contains(&self.refunds.overdue_working_days)
+            || !(1..=60).contains(&self.deposits.overdue_working_days)
+        {
             return Err(PolicyError::Refunds);
         }
         Ok(())
@@ -211,7 +231,7 @@ mod tests {
     use rstest::rstest;
     use rust_decimal_macros::dec;
 
-    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null},"tendered":{"confirm_change_above":"100.00","confirm_times_due":10,"max_tendered":"100000.00"},"refunds":{"overdue_working_days":10}}"#;
+    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null},"tendered":{"confirm_change_above":"100.00","confirm_times_due":10,"max_tendered":"100000.00"},"refunds":{"overdue_working_days":10},"deposits":{"overdue_working_days":2}}"#;
     const FOUNDATION_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"}}"#;
 
     #[test]

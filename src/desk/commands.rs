@@ -20,7 +20,7 @@ use super::{
     refunds::{RefundContextRequest, RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
     report::{DailyExportRequest, DailyReportRequest, SignDailyReportRequest},
     session::{SetCounterSettingsRequest, UnlockRequest},
-    shift::{CloseShiftRequest, DepositRequest, OpenShiftRequest},
+    shift::{CloseShiftRequest, DepositListRequest, DepositRequest, OpenShiftRequest},
     sync::SyncEnrolRequest,
     users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserRequest},
     void::VoidRequest,
@@ -67,6 +67,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("decide_refund", "RefundDecideRequest", "RefundInfo"),
     ("list_refunds", "RefundListRequest", "Array<RefundInfo>"),
     ("refund_pdf", "RefundDocRequest", "DocumentPdf"),
+    ("list_deposits", "DepositListRequest", "Array<DepositInfo>"),
     ("daily_report", "DailyReportRequest", "DailyReportView"),
     ("sign_daily_report", "SignDailyReportRequest", "DailyReportView"),
     ("daily_report_export", "DailyExportRequest", "ExportedFile"),
@@ -142,6 +143,7 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "decide_refund": RefundDecideRequest => |r| desk.decide_refund(r);
         "list_refunds": RefundListRequest => |r| desk.list_refunds(r);
         "refund_pdf": RefundDocRequest => |r| desk.refund_pdf(r);
+        "list_deposits": DepositListRequest => |r| desk.list_deposits(r);
         "daily_report": DailyReportRequest => |r| desk.daily_report(r);
         "sign_daily_report": SignDailyReportRequest => |r| desk.sign_daily_report(r);
         "daily_report_export": DailyExportRequest => |r| desk.daily_report_export(r);
@@ -216,7 +218,9 @@ mod bindings {
                 SignDailyReportRequest,
             },
             session::{CounterSettings, SetCounterSettingsRequest, UnlockRequest},
-            shift::{CloseShiftRequest, DepositDone, DepositRequest, OpenShiftRequest},
+            shift::{
+                CloseShiftRequest, DepositDone, DepositInfo, DepositListRequest, DepositRequest, OpenShiftRequest,
+            },
             sync::{SyncEnrolRequest, SyncStatus},
             users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserListing, UserRequest},
             void::{VoidDone, VoidRequest},
@@ -331,7 +335,9 @@ mod bindings {
             crate::reports::daily::VoidRow,
             crate::reports::daily::DepositRow,
             crate::reports::daily::CloseRow,
-            crate::reports::daily::TotalRow
+            crate::reports::daily::TotalRow,
+            DepositListRequest,
+            DepositInfo
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

@@ -155,6 +155,24 @@ impl Desk {
                 .into(),
             });
         }
+        if role == Role::Supervisor {
+            for d in self.deposits(true).await?.into_iter().filter(|d| d.overdue) {
+                notices.push(Notice {
+                    code: "DEPOSIT_OVERDUE".into(),
+                    message: format!(
+                        "the deposit of slip {} ({}, {}) made on {} is not confirmed by the centre yet: check it with the bank",
+                        d.slip_no, d.bank, d.amount, d.deposited_at
+                    ),
+                    params: [
+                        ("slip_no".to_string(), d.slip_no.clone()),
+                        ("bank".to_string(), d.bank.clone()),
+                        ("amount".to_string(), d.amount.to_string()),
+                        ("deposited_at".to_string(), d.deposited_at.clone()),
+                    ]
+                    .into(),
+                });
+            }
+        }
         if matches!(role, Role::Supervisor | Role::Admin) {
             let last = if today.month() >= 11 { today.year() + 1 } else { today.year() };
             notices.extend(self.calendar().missing_years(today.year(), last).into_iter().map(|year| Notice {

@@ -64,7 +64,34 @@ pub struct DepositDone {
     pub holiday_cash_covered: Yuan,
 }
 
-redact_token_debug!(OpenShiftRequest, CloseShiftRequest, DepositRequest);
+/// A deposit of this terminal and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DepositInfo {
+    pub slip_no: String,
+    pub bank: String,
+    pub amount: Yuan,
+    pub from_drawer: Yuan,
+    pub deposited_at: String,
+    pub deposited_by: String,
+    /// 在途 until the centre confirms it.
+    pub in_transit: bool,
+    pub confirmed_at: Option<String>,
+    /// The finance user, or `statement` (matched on the bank's statement).
+    pub confirmed_by: Option<String>,
+    pub reference: Option<String>,
+    /// In transit longer than the policy's working days.
+    pub overdue: bool,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct DepositListRequest {
+    pub token: String,
+    /// Only those still in transit.
+    pub in_transit: bool,
+}
+
+redact_token_debug!(OpenShiftRequest, CloseShiftRequest, DepositRequest, DepositListRequest);
 
 /// Inside a write transaction: the shift checked before it (and before any approval) is still
 /// open. Closing it in between must not leave money in a closed shift.
@@ -354,6 +381,47 @@ impl Desk {
             approved_by: approver.map(|a| a.display_name),
             attempts,
         })
+    }
+
+    /// This terminal's deposits, newest first (at most 200), with their state.
+    pub async fn list_deposits(&self, req: DepositListRequest) -> Result<Vec<DepositInfo>> {
+        self.authorise(&req.token, Action::ListDeposits).await?;
+        self.deposits(req.in_transit).await
+    }
+
+    pub(super) async fn deposits(&self, in_transit: bool) -> Result<Vec<DepositInfo>> {
+        let mut conn = self.pool().acquire().await?;
+        type Row = (String, String, i64, i64, String, String, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT d.slip_no, d.bank, d.amount_fen, d.from_drawer_fen, d.deposited_at, u.display_name, d.confirmed_at,
+                    d.confirmed_by, d.confirm_ref
+             FROM deposits d JOIN shifts s ON s.id = d.shift_id JOIN users u ON u.id = d.deposited_by
+             WHERE s.terminal = ? AND (NOT ? OR d.confirmed_at IS NULL) ORDER BY d.id DESC LIMIT 200",
+        )
+        .bind(self.terminal().as_str())
+        .bind(in_transit)
+        .fetch_all(&mut *conn)
+        .await?;
+        let (today, days, calendar) = (self.today(), self.policy().deposits.overdue_working_days, self.calendar());
+        Ok(rows
+            .into_iter()
+            .map(|(slip_no, bank, amount, from_drawer, at, by, confirmed_at, confirmed_by, reference)| {
+                let on = chrono::DateTime::parse_from_rfc3339(&at).map(|t| t.date_naive()).unwrap_or(today);
+                DepositInfo {
+                    slip_no,
+                    bank: crate::payments::banks::name_of(&bank).to_string(),
+                    amount: Yuan::from_fen(amount),
+                    from_drawer: Yuan::from_fen(from_drawer),
+                    deposited_at: super::printing::local_time(&at),
+                    deposited_by: by,
+                    in_transit: confirmed_at.is_none(),
+                    overdue: deposit::is_overdue(on, confirmed_at.is_some(), today, days, &calendar),
+                    confirmed_at: confirmed_at.as_deref().map(super::printing::local_time),
+                    confirmed_by,
+                    reference,
+                }
+            })
+            .collect())
     }
 
     /// Holiday cash of this terminal waiting for the bank (for the log-in notice and the UI).

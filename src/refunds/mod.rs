@@ -293,11 +293,7 @@ pub fn is_overdue(state: State, submitted_on: NaiveDate, today: NaiveDate, days:
     if state.is_final() {
         return false;
     }
-    let mut due = submitted_on;
-    for _ in 0..days {
-        due = calendar.next_working_day(due);
-    }
-    today > due
+    today > calendar.add_working_days(submitted_on, days)
 }
 
 /// 收款账号: a bank account number as typed (spaces and hyphens dropped, full-width digits read),

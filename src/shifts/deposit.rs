@@ -5,8 +5,18 @@
 //! safe, so the part of the deposit covering it comes from the safe; the rest comes from this
 //! shift's drawer and may not exceed what the drawer holds by the records. A refusal does not say
 //! how much the drawer holds: a cashier never learns the expected cash of an open shift.
+//!
+//! A deposit is in transit (在途) until the centre confirms it ([`is_overdue`]).
 
-use crate::{Error, Result, money::Yuan};
+use chrono::NaiveDate;
+
+use crate::{Error, Result, calendar::Calendar, money::Yuan};
+
+/// A deposit is in transit (在途) until the centre confirms the bank has it; one still in transit
+/// `days` working days after it was made (policy `deposits.overdue_working_days`) is overdue.
+pub fn is_overdue(deposited_on: NaiveDate, confirmed: bool, today: NaiveDate, days: u32, calendar: &Calendar) -> bool {
+    !confirmed && today > calendar.add_working_days(deposited_on, days)
+}
 
 /// Holiday cash waiting for the bank: its payment, the shift that took it, what is left of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +70,22 @@ mod tests {
 
     fn y(s: &str) -> Yuan {
         Yuan::parse(s).unwrap()
+    }
+
+    #[rstest]
+    #[case::the_same_day("2026-03-02", false, "2026-03-02", false)]
+    #[case::two_working_days_later("2026-03-02", false, "2026-03-04", false)]
+    #[case::three_working_days_later("2026-03-02", false, "2026-03-05", true)]
+    #[case::over_a_weekend("2026-03-06", false, "2026-03-10", false)]
+    #[case::confirmed_is_never_late("2026-03-02", true, "2026-04-01", false)]
+    fn an_unconfirmed_deposit_becomes_overdue(
+        #[case] on: &str,
+        #[case] confirmed: bool,
+        #[case] today: &str,
+        #[case] overdue: bool,
+    ) {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(is_overdue(d(on), confirmed, d(today), 2, &Calendar::shipped()), overdue);
     }
 
     const THIS: i64 = 7;

@@ -59,6 +59,7 @@ enum Valid {
     Policy(Policy),
     Calendar(YearCalendar),
     Refund(WireRefund),
+    Deposit(wire::WireDeposit),
 }
 
 struct ValidAccount {
@@ -161,6 +162,18 @@ fn validate(page: &PullResponse) -> Result<Vec<Valid>> {
                 }
                 Ok(Valid::Refund((**r).clone()))
             }
+            Change::Deposit(d) => {
+                let what = format!("deposit {}", d.slip_no);
+                for (field, v) in
+                    [("event_id", &d.event_id), ("confirmed_by", &d.confirmed_by), ("confirmed_at", &d.confirmed_at)]
+                {
+                    text(i, &what, field, v, 100)?;
+                }
+                if let Some(r) = &d.reference {
+                    text(i, &what, "reference", r, 100)?;
+                }
+                Ok(Valid::Deposit(d.clone()))
+            }
         })
         .collect()
 }
@@ -199,6 +212,18 @@ pub async fn apply_page(
         match v {
             Valid::Account(_) => {}
             Valid::Refund(r) => apply_refund(&mut tx, r, at).await?,
+            // A deposit of another counter is not here: nothing to change.
+            Valid::Deposit(d) => {
+                sqlx::query(
+                    "UPDATE deposits SET confirmed_at = ?, confirmed_by = ?, confirm_ref = ? WHERE event_id = ? AND confirmed_at IS NULL",
+                )
+                .bind(&d.confirmed_at)
+                .bind(&d.confirmed_by)
+                .bind(&d.reference)
+                .bind(&d.event_id)
+                .execute(&mut *tx)
+                .await?;
+            }
             Valid::Bill(b) => {
                 let id = match ids.get(b.account_no.as_str()) {
                     Some(id) => *id,

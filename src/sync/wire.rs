@@ -203,6 +203,26 @@ pub enum Change {
     Calendar(CalendarChange),
     /// A refund request's state as the centre decided it (finance review, payout).
     Refund(Box<WireRefund>),
+    /// A deposit the centre confirmed (the bank has it).
+    Deposit(WireDeposit),
+}
+
+/// A deposit (解款) as the centre confirmed it: by a finance user, or by a line of the bank's
+/// statement with the same slip number and amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WireDeposit {
+    /// The deposit event's id.
+    pub event_id: String,
+    pub terminal: String,
+    pub slip_no: String,
+    #[schema(value_type = String)]
+    pub amount: Yuan,
+    /// RFC 3339.
+    pub confirmed_at: String,
+    /// The finance user, or `statement`.
+    pub confirmed_by: String,
+    /// The bank's reference of the credit, when known.
+    pub reference: Option<String>,
 }
 
 /// A refund request as the centre holds it, sent down when finance decides or pays. The account's

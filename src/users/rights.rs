@@ -68,6 +68,7 @@ pub enum Action {
     RefundPrint,
     DailyReport,
     SignDailyReport,
+    ListDeposits,
     LockScreen,
     Logout,
 }
@@ -119,6 +120,7 @@ pub const MATRIX: &[(Action, &[Role])] = &[
     (Action::RefundPrint, &[C, S]),
     (Action::DailyReport, &[C, S, F]),
     (Action::SignDailyReport, &[C, S]),
+    (Action::ListDeposits, &[C, S, F]),
     (Action::LockScreen, EVERYONE),
     (Action::Logout, EVERYONE),
 ];
@@ -168,6 +170,7 @@ impl Action {
             Action::RefundPrint => "print refund forms",
             Action::DailyReport => "see the daily report",
             Action::SignDailyReport => "sign the daily report off",
+            Action::ListDeposits => "list deposits",
             Action::LockScreen => "lock the screen",
             Action::Logout => "log out",
         }

@@ -172,3 +172,58 @@ async fn the_xlsx_holds_the_csvs_numbers() {
         .unwrap();
     assert_eq!(total, "1393.06");
 }
+
+/// A deposit stays in transit (在途) until the centre confirms it; two working days later the
+/// supervisor is told at log-in.
+#[tokio::test]
+async fn a_deposit_is_in_transit_until_the_centre_confirms_it() {
+    use cashdesk::{
+        desk::{LoginRequest, shift::DepositListRequest},
+        sync::wire::{Change, PullResponse, WireDeposit},
+    };
+    let c = with_accounts("2026-03-02T09:00:00+08:00").await;
+    let t = token(&c.desk, "cashier1").await;
+    c.desk.open_shift(OpenShiftRequest { token: t.clone(), float: "500.00".into() }).await.unwrap();
+    c.desk
+        .deposit(DepositRequest {
+            token: t.clone(),
+            amount: "300.00".into(),
+            bank: "工行".into(),
+            slip_no: "JK0009".into(),
+        })
+        .await
+        .unwrap();
+    let listed = c.desk.list_deposits(DepositListRequest { token: t.clone(), in_transit: true }).await.unwrap();
+    assert_eq!((listed.len(), listed[0].in_transit, listed[0].overdue), (1, true, false));
+    // Thursday, three working days on: overdue, and the supervisor is told.
+    c.clock.set(at("2026-03-05T09:00:00+08:00"));
+    let login = c.desk.login(LoginRequest { username: "super1".into(), password: PW.into() }).await.unwrap();
+    let notice = login.notices.iter().find(|n| n.code == "DEPOSIT_OVERDUE").expect("the supervisor is told");
+    assert_eq!(notice.params["slip_no"], "JK0009");
+    // The centre confirms it: the pull brings it down (nothing waits to be pushed here).
+    let event_id: (String,) = sqlx::query_as("SELECT event_id FROM deposits").fetch_one(c.desk.pool()).await.unwrap();
+    sqlx::query("UPDATE outbox SET pushed_at = '2026-03-02T10:00:00+08:00'").execute(c.desk.writer()).await.unwrap();
+    let page = PullResponse {
+        changes: vec![Change::Deposit(WireDeposit {
+            event_id: event_id.0,
+            terminal: "GY01-03".into(),
+            slip_no: "JK0009".into(),
+            amount: y("300.00"),
+            confirmed_at: "2026-03-05T10:00:00+08:00".into(),
+            confirmed_by: "statement".into(),
+            reference: Some("ICBC-CR-778".into()),
+        })],
+        cursor: "c1".into(),
+        more: false,
+    };
+    cashdesk::sync::pull::apply_page(c.desk.writer(), &page, "2026-03-05T10:00:00+08:00", None).await.unwrap();
+    let t = token(&c.desk, "cashier1").await;
+    let listed = c.desk.list_deposits(DepositListRequest { token: t, in_transit: false }).await.unwrap();
+    assert_eq!((listed[0].in_transit, listed[0].overdue), (false, false));
+    assert_eq!(
+        (listed[0].confirmed_by.as_deref(), listed[0].reference.as_deref()),
+        (Some("statement"), Some("ICBC-CR-778"))
+    );
+    let login = c.desk.login(LoginRequest { username: "super1".into(), password: PW.into() }).await.unwrap();
+    assert!(login.notices.iter().all(|n| n.code != "DEPOSIT_OVERDUE"));
+}

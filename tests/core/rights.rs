@@ -12,7 +12,7 @@ use cashdesk::{
         refunds::{RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
         report::{DailyReportRequest, SignDailyReportRequest},
         session::{SetCounterSettingsRequest, UnlockRequest},
-        shift::{CloseShiftRequest, DepositRequest, OpenShiftRequest},
+        shift::{CloseShiftRequest, DepositListRequest, DepositRequest, OpenShiftRequest},
         sync::SyncEnrolRequest,
         users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserRequest},
         void::VoidRequest,
@@ -209,6 +209,7 @@ async fn attempt(desk: &Desk, action: Action, token: &str, approver: &str, reque
             .sign_daily_report(SignDailyReportRequest { token: t(), date: "2099-01-01".into(), approval: None })
             .await
             .map(drop),
+        Action::ListDeposits => desk.list_deposits(DepositListRequest { token: t(), in_transit: true }).await.map(drop),
         Action::LockScreen => desk.lock_session(tr()).await,
         Action::Logout => desk.logout(tr()).await,
     }
@@ -296,6 +297,7 @@ fn every_ipc_command_has_its_row() {
             "refund_pdf" => Action::RefundPrint,
             "daily_report" | "daily_report_export" => Action::DailyReport,
             "sign_daily_report" => Action::SignDailyReport,
+            "list_deposits" => Action::ListDeposits,
             _ => return None,
         })
     };
@@ -364,6 +366,7 @@ const CLI: &[(&[&str], Action)] = &[
     (&["refund", "show", "NO-SUCH"], Action::RefundList),
     (&["refund", "print", "NO-SUCH", "--out", "{out}"], Action::RefundPrint),
     (&["report", "daily", "--date", "2026-01-18", "--cashier", "{user}"], Action::DailyReport),
+    (&["deposits", "--in-transit"], Action::ListDeposits),
     (&["report", "sign", "--date", "2099-01-01", "--approver", "super1"], Action::SignDailyReport),
 ];
 

@@ -94,6 +94,8 @@ enum Cmd {
     Void(take::VoidArgs),
     /// Record cash taken to the bank (解款); covers holiday cash due first.
     Deposit(take::DepositArgs),
+    /// This terminal's deposits and whether the centre has confirmed them (在途 until then).
+    Deposits(take::DepositsArgs),
     /// Receipts: reprint one to a PDF file (marked 重打 after the first print, and audited).
     Receipt {
         #[command(subcommand)]
@@ -234,6 +236,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Cmd::Vend(args) => take::vend(&mut ctx, args).await,
         Cmd::Void(args) => take::void(&mut ctx, args).await,
         Cmd::Deposit(args) => take::deposit(&mut ctx, args).await,
+        Cmd::Deposits(args) => take::deposits(&mut ctx, args).await,
         Cmd::Receipt { cmd } => receipt::run(&mut ctx, cmd).await,
         Cmd::Sync { cmd } => sync::run(&mut ctx, cmd).await,
         Cmd::Config { cmd } => config::run(&mut ctx, cmd).await,

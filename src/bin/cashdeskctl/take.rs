@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 use cashdesk::{
     Error,
-    desk::{Desk, shift::DepositRequest, void::VoidRequest},
+    desk::{
+        Desk,
+        shift::{DepositListRequest, DepositRequest},
+        void::VoidRequest,
+    },
     payments::{CollectRequest, Method, PaymentDone, VendRequest, VoucherInput},
     users::approval::ApprovalInput,
 };
@@ -231,6 +235,30 @@ pub async fn void(ctx: &mut Ctx, args: VoidArgs) -> Result<(), Error> {
     };
     let done = login.end(&desk, result).await?;
     ctx.print(&done, |d| println!("Receipt {} ({}) is void, approved by {}.", d.receipt_no, d.amount, d.approved_by))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DepositsArgs {
+    /// Only those the centre has not confirmed yet (在途).
+    #[arg(long)]
+    in_transit: bool,
+}
+
+pub async fn deposits(ctx: &mut Ctx, args: DepositsArgs) -> Result<(), Error> {
+    let desk = ctx.desk().await?;
+    let login = ctx.login(&desk).await?;
+    let rows = desk.list_deposits(DepositListRequest { token: login.token.clone(), in_transit: args.in_transit }).await;
+    let rows = login.end(&desk, rows).await?;
+    ctx.print(&rows, |rows| {
+        for d in rows {
+            let state = match (&d.confirmed_by, d.overdue) {
+                (Some(by), _) => format!("已确认 {by} {}", d.confirmed_at.as_deref().unwrap_or("")),
+                (None, true) => "在途（逾期）".to_string(),
+                (None, false) => "在途".to_string(),
+            };
+            println!("{}  {}  {}  {}  {}  {state}", d.deposited_at, d.slip_no, d.bank, d.amount, d.deposited_by);
+        }
+    })
 }
 
 pub async fn deposit(ctx: &mut Ctx, args: DepositArgs) -> Result<(), Error> {

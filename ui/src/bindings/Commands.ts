@@ -13,6 +13,8 @@ import type { DailyExportRequest } from "./DailyExportRequest";
 import type { DailyReportRequest } from "./DailyReportRequest";
 import type { DailyReportView } from "./DailyReportView";
 import type { DepositDone } from "./DepositDone";
+import type { DepositInfo } from "./DepositInfo";
+import type { DepositListRequest } from "./DepositListRequest";
 import type { DepositRequest } from "./DepositRequest";
 import type { DocumentPdf } from "./DocumentPdf";
 import type { ExportedFile } from "./ExportedFile";
@@ -99,6 +101,7 @@ export type Commands = {
   decide_refund: { req: RefundDecideRequest; res: RefundInfo };
   list_refunds: { req: RefundListRequest; res: Array<RefundInfo> };
   refund_pdf: { req: RefundDocRequest; res: DocumentPdf };
+  list_deposits: { req: DepositListRequest; res: Array<DepositInfo> };
   daily_report: { req: DailyReportRequest; res: DailyReportView };
   sign_daily_report: { req: SignDailyReportRequest; res: DailyReportView };
   daily_report_export: { req: DailyExportRequest; res: ExportedFile };
