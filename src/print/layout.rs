@@ -161,55 +161,6 @@ pub(crate) fn shrink_to(font: &CjkFont, text: &str, width: Len, size: Len) -> Le
     i32::try_from(fitting).unwrap_or(size).clamp(1, size)
 }
 
-/// Collects the drawing of one sheet.
-#[derive(Debug)]
-pub(crate) struct Canvas {
-    pub sheet: Sheet,
-}
-
-impl Canvas {
-    pub fn new(width: Len, height: Len) -> Canvas {
-        Canvas { sheet: Sheet { width, height, items: Vec::new() } }
-    }
-
-    pub fn text(&mut self, x: Len, top: Len, size: Len, text: impl Into<String>) {
-        self.sheet.items.push(Draw::Text { x, top, size, text: text.into(), ink: Ink::Fill });
-    }
-
-    /// Text ending at `right`.
-    pub fn text_right(&mut self, font: &CjkFont, right: Len, top: Len, size: Len, text: &str) {
-        let x = right - text_width(font, text, size);
-        self.text(x, top, size, text);
-    }
-
-    /// Text centred between `left` and `right`.
-    pub fn text_centred(
-        &mut self,
-        font: &CjkFont,
-        (left, right): (Len, Len),
-        top: Len,
-        size: Len,
-        text: &str,
-        ink: Ink,
-    ) {
-        let x = left + (right - left - text_width(font, text, size)) / 2;
-        self.sheet.items.push(Draw::Text { x, top, size, text: text.to_string(), ink });
-    }
-
-    pub fn hline(&mut self, x1: Len, x2: Len, y: Len, width: Len) {
-        self.sheet.items.push(Draw::Line { x1, y1: y, x2, y2: y, width });
-    }
-
-    pub fn rect(&mut self, x: Len, y: Len, w: Len, h: Len, width: Len) {
-        self.sheet.items.push(Draw::Rect { x, y, w, h, width });
-    }
-
-    pub fn stamp(&mut self, font: &CjkFont, cx: Len, cy: Len, size: Len, text: &str) {
-        let width = text_width(font, text, size);
-        self.sheet.items.push(Draw::Stamp { cx, cy, size, width, text: text.to_string() });
-    }
-}
-
 /// A length in PDF points. The one place where layout meets printpdf's floats.
 #[allow(
     clippy::float_arithmetic,

@@ -8,6 +8,10 @@
 //! [`CjkFont::locate`] at start-up and passed in, because the counter prints all day and parsing a
 //! 20 MB `.ttc` for each receipt would cost ~70 ms (release build) every time.
 //!
+//! Every document is laid out with one print kit (the `kit` submodule: paper styles, blocks,
+//! labelled cells, tables, pagination, money, the title and its marks); a document's own module
+//! only says what goes where. The kit's module docs say what a new document does to use it.
+//!
 //! Invariants:
 //! - every variable text (names, addresses, bank names, the utility's name …) goes through one
 //!   fitting routine that shrinks it and then wraps it inside its box, so nothing a customer record
@@ -39,6 +43,7 @@
 //!   invoked with an argument list, never through a shell.
 
 mod font;
+mod kit;
 mod layout;
 mod receipt;
 mod refund;
@@ -51,7 +56,7 @@ pub use refund::{RefundDoc, RefundDocKind, render_refund};
 
 /// An amount as every document prints it: `¥1,234.50`.
 pub fn money_text(y: crate::money::Yuan) -> String {
-    receipt::money(y)
+    kit::money(y)
 }
 pub use shift_report::{ShiftDeposit, ShiftReport, ShiftTransaction, TransactionMethod, render_shift_report};
 pub use spool::{spool, spool_with};

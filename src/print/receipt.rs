@@ -1,5 +1,5 @@
 //! 收据 / 充值单: the payment receipt (收费收据, triplicate) and the recharge slip (购电充值单,
-//! duplicate).
+//! duplicate), laid out with the print kit (`kit`).
 //!
 //! A copy is laid out as a head (utility, title, copy label, receipt number, time, terminal,
 //! cashier, 户号, 户名, 用电地址, 表号), a table of the settled periods (账期, 电量, 电费本金, 违约金,
@@ -9,18 +9,21 @@
 //!
 //! Fitting, in order, until the copy fits on one sheet: text fields shrink (down to about 70 %) and
 //! then wrap in their boxes; table rows go from normal to compact height; the table flows into two
-//! columns side by side. Only when even that is too long (about 30 periods on A5 and on the
-//! continuous form, about 70 on A4) does the table continue on a further sheet of the same copy,
-//! with a short head (title, copy label, receipt number, 第 i/n 页) on each, and the foot on the
-//! last one. On the continuous form that means a second form, which the cashier sees in the
-//! preview; a counter that settles that many periods at once should use A4.
+//! columns side by side (the kit's `plan_rows` with those three densities). Only when even that is
+//! too long (about 30 periods on A5 and on the continuous form, about 70 on A4) does the table
+//! continue on a further sheet of the same copy, with a short head (title, copy label, receipt
+//! number, 第 i/n 页) on each, and the foot on the last one. On the continuous form that means a
+//! second form, which the cashier sees in the preview; a counter that settles that many periods at
+//! once should use A4.
 //!
-//! Amounts print as `¥1,234.50`: yuan sign, thousands grouped, always two decimals.
+//! Amounts print as `¥1,234.50` (the kit's `money`): yuan sign, thousands grouped, always two
+//! decimals.
 
 use serde::{Deserialize, Serialize};
 
-use super::layout::{
-    Canvas, Draw, Fitted, Ink, Len, Sheet, clean, fit, mm, pt10, sheets_to_pdf, shrink_to, text_width,
+use super::kit::{
+    Block, Cell, Density, Fields, Fitted, LEADING, Len, Line, Pen, RowPlan, RowSheet, Sheet, Style, Table, clean,
+    copies, fit, line_height, mm, money, plan_rows, sheets_to_pdf, void_title,
 };
 use super::{CjkFont, PaperMode, PrintError};
 use crate::money::Yuan;
@@ -114,21 +117,26 @@ pub fn render_receipt(r: &Receipt, paper: PaperMode, font: &CjkFont) -> Result<V
     Ok(sheets_to_pdf(&title, &sheets, font))
 }
 
+const PAYMENT_COPIES: &[&str] = &["第一联 存根联", "第二联 客户联", "第三联 记账联"];
+const VEND_COPIES: &[&str] = &["第一联 客户联", "第二联 存根联"];
+
 /// The sheets of every copy, in printing order.
 fn layout_receipt(r: &Receipt, paper: PaperMode, font: &CjkFont) -> Result<Vec<Sheet>, PrintError> {
     check_amounts(r)?;
-    let style = Style::of(paper);
-    let labels: &[&str] = match (paper, r.kind) {
-        (PaperMode::Continuous241, _) => &[""],
-        (_, ReceiptKind::Payment) => &["第一联 存根联", "第二联 客户联", "第三联 记账联"],
-        (_, ReceiptKind::Vend) => &["第一联 客户联", "第二联 存根联"],
-    };
-    let parts = Parts::build(r, &style, font);
-    let plan = plan(&parts, &style)?;
-    let mut sheets = Vec::new();
+    let pen = Pen { font, style: Style::of(paper) };
+    let labels = copies(
+        paper,
+        match r.kind {
+            ReceiptKind::Payment => PAYMENT_COPIES,
+            ReceiptKind::Vend => VEND_COPIES,
+        },
+    );
+    let parts = Parts::build(r, &pen);
+    let plan = plan(&parts, &pen.style)?;
+    let mut sheets = Vec::with_capacity(labels.len() * plan.sheets.len());
     for label in labels {
         for (i, sheet_plan) in plan.sheets.iter().enumerate() {
-            sheets.push(draw_sheet(r, &style, font, &parts, &plan, sheet_plan, label, i));
+            sheets.push(draw_sheet(r, &pen, &parts, &plan, sheet_plan, label, i));
         }
     }
     Ok(sheets)
@@ -158,194 +166,30 @@ fn check_amounts(r: &Receipt) -> Result<(), PrintError> {
     Ok(())
 }
 
-/// `¥1,234.50`: every printed amount (receipts, shift reports).
-pub(super) fn money(y: Yuan) -> String {
-    let s = y.to_string();
-    let (sign, digits) = match s.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", s.as_str()),
-    };
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}¥{grouped}.{frac}")
-}
-
-/// Sizes and margins of one paper.
-#[derive(Debug, Clone)]
-struct Style {
-    width: Len,
-    height: Len,
-    margin_x: Len,
-    margin_top: Len,
-    margin_bottom: Len,
-    utility: Len,
-    title: Len,
-    body: Len,
-    small: Len,
-    min: Len,
-    row: Len,
-    row_compact: Len,
-    table: Len,
-    table_compact: Len,
-    stamp: Len,
-    /// Width kept free on each side of the title for the reprint mark and the copy label.
-    side: Len,
-}
-
-/// Line height as a percentage of the type size.
-const LEADING: i32 = 130;
-
-impl Style {
-    fn of(paper: PaperMode) -> Style {
-        let compact = Style {
-            width: mm(210),
-            height: mm(148),
-            margin_x: mm(10),
-            margin_top: mm(8),
-            margin_bottom: mm(8),
-            utility: pt10(120),
-            title: pt10(170),
-            body: pt10(90),
-            small: pt10(75),
-            min: pt10(62),
-            row: mm(5),
-            row_compact: 380,
-            table: pt10(90),
-            table_compact: pt10(75),
-            stamp: pt10(900),
-            side: mm(42),
-        };
-        match paper {
-            PaperMode::A5 => compact,
-            PaperMode::A4 => Style {
-                height: mm(297),
-                margin_x: mm(15),
-                margin_top: mm(15),
-                margin_bottom: mm(15),
-                utility: pt10(140),
-                title: pt10(200),
-                body: pt10(105),
-                small: pt10(85),
-                min: pt10(70),
-                row: mm(7),
-                row_compact: mm(5),
-                table: pt10(100),
-                table_compact: pt10(85),
-                stamp: pt10(1300),
-                ..compact
-            },
-            // Each 12.7 mm tractor strip is torn off; the print head also cannot reach it.
-            PaperMode::Continuous241 => Style {
-                width: mm(241),
-                height: 13970,
-                margin_x: mm(16),
-                margin_top: mm(7),
-                margin_bottom: mm(7),
-                ..compact
-            },
-        }
-    }
-
-    fn left(&self) -> Len {
-        self.margin_x
-    }
-
-    fn right(&self) -> Len {
-        self.width - self.margin_x
-    }
-
-    fn content_width(&self) -> Len {
-        self.right() - self.left()
-    }
-
-    fn bottom(&self) -> Len {
-        self.height - self.margin_bottom
-    }
-
-    fn sizes(&self) -> [Len; 3] {
-        [self.body, self.small, self.min]
-    }
-}
-
-/// A piece of a copy whose drawing is known, at y = 0 for its top.
-#[derive(Debug, Clone, Default)]
-struct Block {
-    height: Len,
-    items: Vec<Draw>,
-}
-
-impl Block {
-    fn place(&self, canvas: &mut Canvas, top: Len) {
-        for item in &self.items {
-            canvas.sheet.items.push(shift(item, top));
-        }
-    }
-}
-
-fn shift(item: &Draw, dy: Len) -> Draw {
-    match item.clone() {
-        Draw::Text { x, top, size, text, ink } => Draw::Text { x, top: top + dy, size, text, ink },
-        Draw::Line { x1, y1, x2, y2, width } => Draw::Line { x1, y1: y1 + dy, x2, y2: y2 + dy, width },
-        Draw::Rect { x, y, w, h, width } => Draw::Rect { x, y: y + dy, w, h, width },
-        Draw::Stamp { cx, cy, size, width, text } => Draw::Stamp { cx, cy: cy + dy, size, width, text },
-    }
-}
-
-/// A labelled value in a box: the label in body type, the value fitted in the rest.
-struct Cell<'a> {
-    label: &'a str,
-    value: String,
-    /// Share of the row's width, in percent.
-    percent: Len,
-    max_lines: usize,
-}
-
-impl<'a> Cell<'a> {
-    fn new(label: &'a str, value: impl Into<String>, percent: Len) -> Cell<'a> {
-        Cell { label, value: value.into(), percent, max_lines: 1 }
-    }
-
-    fn lines(mut self, max_lines: usize) -> Cell<'a> {
-        self.max_lines = max_lines;
-        self
-    }
-}
-
 /// The parts of a copy that do not depend on the copy label or the sheet.
 #[derive(Debug)]
 struct Parts {
     /// Customer and meta rows of the full head (below the title rows).
     head_rows: Block,
-    /// The title rows' height (utility, document title), drawn per copy.
+    /// The utility's name, drawn per copy above the title.
     utility: Fitted,
-    table_rows: Vec<TableRow>,
+    table: Vec<Line>,
     foot: Block,
     /// Lines taken by each variable field, to name the culprit when a copy cannot fit.
-    fields: Vec<(&'static str, usize)>,
-}
-
-#[derive(Debug, Clone)]
-struct TableRow {
-    cells: [String; 5],
-    /// A row whose first cell spans the figures (the prepaid row).
-    spanning: bool,
+    fields: Fields,
 }
 
 const TABLE_HEADER: [&str; 5] = ["账期", "电量(kWh)", "电费本金", "违约金", "小计"];
 /// Column widths in percent of a table column; figures are right-aligned.
 const TABLE_WIDTHS: [Len; 5] = [18, 20, 22, 18, 22];
+const TABLE_RIGHT: [bool; 5] = [false, true, true, true, true];
 
 impl Parts {
-    fn build(r: &Receipt, style: &Style, font: &CjkFont) -> Parts {
-        let mut fields = Vec::new();
-        let utility = fit(font, &r.utility, style.content_width() - 2 * style.side, &[style.utility, style.body], 2);
-        fields.push(("utility", utility.lines.len()));
+    fn build(r: &Receipt, pen: &Pen<'_>) -> Parts {
+        let style = &pen.style;
+        let mut fields = Fields::default();
+        let utility = pen.utility(&r.utility, &[style.utility, style.body]);
+        fields.note("utility", utility.lines.len());
 
         let mut head_rows = Block::default();
         let meta = [
@@ -354,34 +198,26 @@ impl Parts {
             Cell::new("终端：", clean(&r.terminal), 17),
             Cell::new("收款员：", clean(&r.cashier), 21),
         ];
-        row(&mut head_rows, style, font, meta, &mut fields, true);
+        pen.row(&mut head_rows, meta, true, &mut fields);
         let customer = [
             Cell::new("户号：", clean(&r.account_no), 27),
             Cell::new("户名：", clean(&r.name), 46).lines(2),
             Cell::new("表号：", clean(&r.meter_no), 27),
         ];
-        row(&mut head_rows, style, font, customer, &mut fields, false);
-        row(
-            &mut head_rows,
-            style,
-            font,
-            [Cell::new("用电地址：", clean(&r.address), 100).lines(2)],
-            &mut fields,
-            false,
-        );
+        pen.row(&mut head_rows, customer, false, &mut fields);
+        pen.row(&mut head_rows, [Cell::new("用电地址：", clean(&r.address), 100).lines(2)], false, &mut fields);
 
-        let mut table_rows: Vec<TableRow> = r
+        let mut table: Vec<Line> = r
             .lines
             .iter()
-            .map(|l| TableRow {
-                cells: [
+            .map(|l| {
+                Line::Cells(vec![
                     clean(&l.period),
                     clean(&l.kwh),
                     money(l.principal),
                     money(l.late_fee),
                     money(l.principal + l.late_fee),
-                ],
-                spanning: false,
+                ])
             })
             .collect();
         if !r.to_prepaid.is_zero() || r.kind == ReceiptKind::Vend {
@@ -389,393 +225,151 @@ impl Parts {
                 ReceiptKind::Payment => "预存电费",
                 ReceiptKind::Vend => "购电金额（计入预存）",
             };
-            table_rows.push(TableRow {
-                cells: [label.into(), String::new(), String::new(), String::new(), money(r.to_prepaid)],
-                spanning: true,
-            });
+            table.push(Line::Spanning { label: label.into(), value: money(r.to_prepaid) });
         }
 
-        let foot = foot(r, style, font, &mut fields);
-        Parts { head_rows, utility, table_rows, foot, fields }
+        let foot = foot(r, pen, &mut fields);
+        Parts { head_rows, utility, table, foot, fields }
     }
 
     /// The field that takes the most lines: the one to shorten when a copy cannot fit.
     fn longest_field(&self) -> &'static str {
-        self.fields.iter().max_by_key(|(_, lines)| *lines).map_or("用电地址", |(name, _)| name)
+        self.fields.longest().unwrap_or("用电地址")
     }
 }
 
-/// Lays out a row of cells at the bottom of `block`, with a rule under it.
-fn row<const N: usize>(
-    block: &mut Block,
-    style: &Style,
-    font: &CjkFont,
-    cells: [Cell<'_>; N],
-    fields: &mut Vec<(&'static str, usize)>,
-    rule_above: bool,
-) {
-    let gap = mm(1);
-    let top = block.height + gap;
-    if rule_above {
-        block.items.push(Draw::Line {
-            x1: style.left(),
-            y1: block.height,
-            x2: style.right(),
-            y2: block.height,
-            width: 20,
-        });
-    }
-    let mut x = style.left();
-    let mut height = style.body * LEADING / 100;
-    for cell in cells {
-        let width = style.content_width() * cell.percent / 100;
-        let label_width = text_width(font, cell.label, style.body);
-        block.items.push(Draw::Text { x, top, size: style.body, text: cell.label.to_string(), ink: Ink::Fill });
-        let fitted = fit(font, &cell.value, width - label_width - mm(2), &style.sizes(), cell.max_lines);
-        fields.push((field_name(cell.label), fitted.lines.len()));
-        // Smaller type sits on the label's baseline region rather than floating at the top.
-        let mut y = top + (style.body - fitted.size);
-        for line in &fitted.lines {
-            block.items.push(Draw::Text {
-                x: x + label_width,
-                top: y,
-                size: fitted.size,
-                text: line.clone(),
-                ink: Ink::Fill,
-            });
-            y += fitted.size * LEADING / 100;
-        }
-        height = height.max(fitted.height(LEADING) + (style.body - fitted.size));
-        x += width;
-    }
-    block.height = top + height + gap;
-    block.items.push(Draw::Line { x1: style.left(), y1: block.height, x2: style.right(), y2: block.height, width: 20 });
-}
-
-fn field_name(label: &str) -> &'static str {
-    match label {
-        "收据号：" => "收据号",
-        "开票时间：" => "开票时间",
-        "终端：" => "终端",
-        "收款员：" => "收款员",
-        "户号：" => "户号",
-        "户名：" => "户名",
-        "表号：" => "表号",
-        "用电地址：" => "用电地址",
-        "银行：" => "银行",
-        "流水号：" => "流水号",
-        "付款人：" => "付款人",
-        "校验码：" => "校验码",
-        _ => "其他",
-    }
-}
-
-fn foot(r: &Receipt, style: &Style, font: &CjkFont, fields: &mut Vec<(&'static str, usize)>) -> Block {
+fn foot(r: &Receipt, pen: &Pen<'_>, fields: &mut Fields) -> Block {
+    let style = &pen.style;
     let mut b = Block::default();
-    // Totals: figures and 大写, the biggest type on the sheet after the title.
-    let total_size = style.body * 115 / 100;
-    let top = b.height + mm(1);
-    let figures = money(r.total);
-    let label = "合计（大写）：";
-    b.items.push(Draw::Text { x: style.left(), top, size: style.body, text: label.into(), ink: Ink::Fill });
-    let words_x = style.left() + text_width(font, label, style.body);
-    let figures_label = "（小写）";
-    let figures_width = text_width(font, figures_label, style.body) + text_width(font, &figures, total_size);
-    let words =
-        fit(font, &r.total.words(), style.right() - figures_width - mm(4) - words_x, &[total_size, style.body], 2);
-    let mut y = top;
-    for line in &words.lines {
-        b.items.push(Draw::Text { x: words_x, top: y, size: words.size, text: line.clone(), ink: Ink::Heavy });
-        y += words.size * LEADING / 100;
-    }
-    let fx = style.right() - figures_width;
-    b.items.push(Draw::Text { x: fx, top, size: style.body, text: figures_label.into(), ink: Ink::Fill });
-    b.items.push(Draw::Text {
-        x: fx + text_width(font, figures_label, style.body),
-        top: top + style.body - total_size,
-        size: total_size,
-        text: figures,
-        ink: Ink::Heavy,
-    });
-    b.height = top + words.height(LEADING).max(total_size * LEADING / 100) + mm(1);
-    b.items.push(Draw::Line { x1: style.left(), y1: b.height, x2: style.right(), y2: b.height, width: 20 });
+    pen.total(&mut b, r.total);
 
     let rule = match r.kind {
         ReceiptKind::Payment => ALLOCATION_RULE,
         ReceiptKind::Vend => VEND_RULE,
     };
     let top = b.height + mm(1);
-    b.items.push(Draw::Text {
-        x: style.left(),
-        top,
-        size: style.small,
-        text: format!("结算规则：{rule}"),
-        ink: Ink::Fill,
-    });
-    b.height = top + style.small * LEADING / 100;
+    b.text(style.left(), top, style.small, format!("结算规则：{rule}"));
+    b.height = top + line_height(style.small);
 
     match &r.tender {
-        Tender::Cash { tendered, change } => row(
+        Tender::Cash { tendered, change } => pen.row(
             &mut b,
-            style,
-            font,
             [
                 Cell::new("付款方式：", "现金", 30),
                 Cell::new("实收：", money(*tendered), 35),
                 Cell::new("找零：", money(*change), 35),
             ],
-            fields,
             false,
+            fields,
         ),
         Tender::Transfer { bank, serial, payer } => {
             // Bank names are long (支行 names run to 20 characters): two rows.
-            row(
+            pen.row(
                 &mut b,
-                style,
-                font,
                 [Cell::new("付款方式：", "银行转账", 30), Cell::new("银行：", clean(bank), 70).lines(2)],
-                fields,
                 false,
+                fields,
             );
-            row(
+            pen.row(
                 &mut b,
-                style,
-                font,
                 [Cell::new("流水号：", clean(serial), 45).lines(2), Cell::new("付款人：", clean(payer), 55).lines(2)],
-                fields,
                 false,
+                fields,
             );
         }
     }
-    row(
+    pen.row(
         &mut b,
-        style,
-        font,
         [Cell::new("预存余额：", money(r.prepaid_after), 50), Cell::new("校验码：", clean(&r.verification_code), 50)],
-        fields,
         false,
+        fields,
     );
     if let Some(approver) = &r.holiday_cash_approved_by {
         let note = format!("节假日现金收费，已经值班长 {} 批准", clean(approver));
-        let fitted = fit(font, &note, style.content_width(), &style.sizes(), 1);
-        fields.push(("节假日现金批准人", fitted.lines.len()));
+        let fitted = fit(pen.font, &note, style.content_width(), &style.sizes(), 1);
+        fields.note("节假日现金批准人", fitted.lines.len());
         let top = b.height + mm(1);
-        for (i, line) in fitted.lines.iter().enumerate() {
-            let y = top + i32::try_from(i).unwrap_or(0) * fitted.size * LEADING / 100;
-            b.items.push(Draw::Text { x: style.left(), top: y, size: fitted.size, text: line.clone(), ink: Ink::Fill });
-        }
-        b.height = top + fitted.height(LEADING);
+        b.height = top + b.lines(style.left(), top, &fitted);
     }
     // Signature lines: room to sign above the rule.
     let top = b.height + mm(4);
-    let half = style.content_width() / 2;
-    for (i, label) in ["收款人（签章）：", "复核："].into_iter().enumerate() {
-        let x = style.left() + i32::try_from(i).unwrap_or(0) * half;
-        b.items.push(Draw::Text { x, top, size: style.body, text: label.into(), ink: Ink::Fill });
-        let lx = x + text_width(font, label, style.body);
-        let baseline = top + style.body;
-        b.items.push(Draw::Line { x1: lx, y1: baseline, x2: x + half - mm(6), y2: baseline, width: 15 });
-    }
-    b.height = top + style.body * LEADING / 100;
+    pen.signatures(&mut b, top, &["收款人（签章）：", "复核："], mm(6));
+    b.height = top + line_height(style.body);
     b
-}
-
-/// How the table is cut into sheets.
-#[derive(Debug)]
-struct Plan {
-    row_height: Len,
-    table_size: Len,
-    columns: usize,
-    sheets: Vec<SheetPlan>,
-}
-
-#[derive(Debug, Clone)]
-struct SheetPlan {
-    rows: std::ops::Range<usize>,
-    foot: bool,
 }
 
 /// Height of the title rows (utility, document title) of the first sheet.
 fn title_height(style: &Style, parts: &Parts) -> Len {
-    parts.utility.height(LEADING).max(style.utility * LEADING / 100) + style.title * LEADING / 100 + mm(1)
+    parts.utility.height(LEADING).max(line_height(style.utility)) + line_height(style.title) + mm(1)
 }
 
 /// Height of the short head on a continuation sheet: the title row and the receipt number.
 fn short_head_height(style: &Style) -> Len {
-    style.title * LEADING / 100 + style.body * LEADING / 100 + mm(2)
+    line_height(style.title) + line_height(style.body) + mm(2)
 }
 
-fn plan(parts: &Parts, style: &Style) -> Result<Plan, PrintError> {
-    let n = parts.table_rows.len();
-    let first_avail = style.bottom() - style.margin_top - title_height(style, parts) - parts.head_rows.height;
-    let next_avail = style.bottom() - style.margin_top - short_head_height(style);
-    let foot = parts.foot.height + mm(2);
-    let too_long = || PrintError::FieldTooLong { field: parts.longest_field() };
-    if first_avail <= 0 || next_avail < foot {
-        return Err(too_long());
-    }
-    let header = |row: Len| if n == 0 { 0 } else { row + mm(1) };
-    let fits = |avail: Len, row: Len, columns: usize| -> usize {
-        let per_column = usize::try_from((avail - header(row)) / row.max(1)).unwrap_or(0);
-        per_column * columns
-    };
-    for (row_height, table_size, columns) in [
-        (style.row, style.table, 1),
-        (style.row_compact, style.table_compact, 1),
-        (style.row_compact, style.table_compact, 2),
-    ] {
-        if n <= fits(first_avail - foot, row_height, columns) {
-            return Ok(Plan { row_height, table_size, columns, sheets: vec![SheetPlan { rows: 0..n, foot: true }] });
-        }
-    }
-    // Continue on further sheets, two compact columns each, the foot on the last.
-    let (row_height, table_size, columns) = (style.row_compact, style.table_compact, 2);
-    let mut sheets = Vec::new();
-    let mut start = 0;
-    loop {
-        let avail = if sheets.is_empty() { first_avail } else { next_avail };
-        let remaining = n - start;
-        if remaining <= fits(avail - foot, row_height, columns) {
-            sheets.push(SheetPlan { rows: start..n, foot: true });
-            break;
-        }
-        let take = fits(avail, row_height, columns).min(remaining);
-        if take == 0 && sheets.len() > 1 {
-            return Err(too_long());
-        }
-        sheets.push(SheetPlan { rows: start..start + take, foot: false });
-        start += take;
-    }
-    Ok(Plan { row_height, table_size, columns, sheets })
+/// The period table at normal, then compact rows, then in two compact columns (module docs).
+fn plan(parts: &Parts, style: &Style) -> Result<RowPlan, PrintError> {
+    let first = style.bottom() - style.margin_top - title_height(style, parts) - parts.head_rows.height;
+    let next = style.bottom() - style.margin_top - short_head_height(style);
+    let densities = [
+        Density { row: style.row, size: style.table, columns: 1 },
+        Density { row: style.row_compact, size: style.table_compact, columns: 1 },
+        Density { row: style.row_compact, size: style.table_compact, columns: 2 },
+    ];
+    plan_rows(parts.table.len(), first, next, parts.foot.height + mm(2), &densities)
+        .ok_or_else(|| PrintError::FieldTooLong { field: parts.longest_field() })
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; the arguments are the sheet's inputs")]
 fn draw_sheet(
     r: &Receipt,
-    style: &Style,
-    font: &CjkFont,
+    pen: &Pen<'_>,
     parts: &Parts,
-    plan: &Plan,
-    sheet: &SheetPlan,
+    plan: &RowPlan,
+    sheet: &RowSheet,
     copy_label: &str,
     index: usize,
 ) -> Sheet {
-    let mut c = Canvas::new(style.width, style.height);
-    let mut y = style.margin_top;
+    let style = &pen.style;
+    let mut c = Block::default();
     let first = index == 0;
     let (left, right) = (style.left(), style.right());
 
-    if first {
-        let mut ty = y;
-        for line in &parts.utility.lines {
-            c.text_centred(font, (left, right), ty, parts.utility.size, line, Ink::Fill);
-            ty += parts.utility.size * LEADING / 100;
-        }
-        y += parts.utility.height(LEADING).max(style.utility * LEADING / 100);
-    }
+    let utility = first.then(|| (&parts.utility, line_height(style.utility)));
     let title_size = if first { style.title } else { style.title * 80 / 100 };
-    // A void says so in its title as well as in the stamp: the stamp is drawn at an angle, which
-    // text extraction and screen readers split into single characters.
-    let title = if r.void { format!("{}（作废）", doc_title(r.kind)) } else { doc_title(r.kind).to_string() };
-    c.text_centred(font, (left, right), y, title_size, &title, Ink::Heavy);
-    // Side marks, vertically centred on the title.
-    let mark_top = y + (title_size - style.body) / 2;
-    if !copy_label.is_empty() {
-        c.text_right(font, right, mark_top, style.body, copy_label);
-    }
+    let heading =
+        pen.heading(&mut c, style.margin_top, utility, &void_title(doc_title(r.kind), r.void), title_size, style.body);
+    pen.copy_label(&mut c, heading.mark_top, copy_label);
     if plan.sheets.len() > 1 {
-        let page = format!("第 {}/{} 页", index + 1, plan.sheets.len());
-        c.text_right(font, right, mark_top + style.body * LEADING / 100, style.small, &page);
+        pen.page_number(&mut c, heading.mark_top + line_height(style.body), index + 1, plan.sheets.len());
     }
     if let Some(n) = r.reprint {
-        let mark = format!("重打（第{n}次）");
-        let w = text_width(font, &mark, style.body);
-        c.rect(left, mark_top - mm(1), w + mm(3), style.body + mm(2), 30);
-        c.text(left + mm(1) + 50, mark_top, style.body, mark);
+        pen.reprint_mark(&mut c, heading.mark_top, n);
     }
-    y += title_size * LEADING / 100 + mm(1);
+    let mut y = heading.below;
 
     if first {
-        parts.head_rows.place(&mut c, y);
+        c.place(&parts.head_rows, y);
         y += parts.head_rows.height;
     } else {
-        let no = format!("收据号：{}（续）", clean(&r.receipt_no));
-        c.text(left, y, style.body, no);
-        y += style.body * LEADING / 100 + mm(1);
+        c.text(left, y, style.body, format!("收据号：{}（续）", clean(&r.receipt_no)));
+        y += line_height(style.body) + mm(1);
         c.hline(left, right, y, 20);
     }
 
-    let rows = &parts.table_rows[sheet.rows.clone()];
+    let rows = &parts.table[sheet.rows.clone()];
     if !rows.is_empty() {
-        y = draw_table(&mut c, style, font, plan, rows, y + mm(1));
+        let d = plan.density;
+        let table = |left, width| Table::new(left, width, &TABLE_WIDTHS, &TABLE_RIGHT, d.size, d.row);
+        y = pen.side_by_side(&mut c, y + mm(1), d.columns, table, &TABLE_HEADER, rows);
     }
     if sheet.foot {
-        parts.foot.place(&mut c, y + mm(1));
+        c.place(&parts.foot, y + mm(1));
     }
     if r.void {
-        c.stamp(font, style.width / 2, style.height / 2, style.stamp, "作废");
+        pen.void_stamp(&mut c);
     }
-    c.sheet
-}
-
-/// Draws the table rows in `plan.columns` columns side by side; returns the y below it.
-fn draw_table(c: &mut Canvas, style: &Style, font: &CjkFont, plan: &Plan, rows: &[TableRow], top: Len) -> Len {
-    let gap = mm(4);
-    let columns = i32::try_from(plan.columns).unwrap_or(1).max(1);
-    let column_width = (style.content_width() - gap * (columns - 1)) / columns;
-    let per_column = rows.len().div_ceil(plan.columns.max(1));
-    let size = plan.table_size;
-    let rh = plan.row_height;
-    let text_top = |row_top: Len| row_top + (rh - size) / 2;
-    let mut bottom = top;
-    for (col, chunk) in rows.chunks(per_column.max(1)).enumerate() {
-        let x0 = style.left() + i32::try_from(col).unwrap_or(0) * (column_width + gap);
-        let mut xs = [0; 6];
-        xs[0] = x0;
-        for i in 0..5 {
-            xs[i + 1] = xs[i] + column_width * TABLE_WIDTHS[i] / 100;
-        }
-        xs[5] = x0 + column_width;
-        let pad = mm(1);
-        let mut y = top;
-        c.hline(x0, xs[5], top, 20);
-        // A vend slip has only the 购电金额 row: period columns would be empty noise.
-        if !chunk.iter().all(|row| row.spanning) {
-            for (i, head) in TABLE_HEADER.iter().enumerate() {
-                if i == 0 {
-                    c.text(xs[0] + pad, text_top(y), size, *head);
-                } else {
-                    c.text_right(font, xs[i + 1] - pad, text_top(y), size, head);
-                }
-            }
-            y += rh;
-            c.hline(x0, xs[5], y, 15);
-        }
-        for row in chunk {
-            if row.spanning {
-                c.text(xs[0] + pad, text_top(y), size, row.cells[0].clone());
-            } else {
-                for (i, cell) in row.cells.iter().enumerate() {
-                    // Figures are never wrapped or cut: an unusually long one is set smaller.
-                    let cell_size = shrink_to(font, cell, xs[i + 1] - xs[i] - 2 * pad, size);
-                    let t = text_top(y) + (size - cell_size);
-                    if i == 0 {
-                        c.text(xs[0] + pad, t, cell_size, cell.clone());
-                    } else {
-                        c.text_right(font, xs[i + 1] - pad, t, cell_size, cell);
-                    }
-                }
-            }
-            if row.spanning {
-                let text = row.cells[4].clone();
-                c.text_right(font, xs[5] - pad, text_top(y), size, &text);
-            }
-            y += rh;
-        }
-        c.hline(x0, xs[5], y, 20);
-        bottom = bottom.max(y);
-    }
-    bottom + mm(1)
+    c.into_sheet(style)
 }
 
 #[cfg(test)]
@@ -786,6 +380,7 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+    use crate::print::layout::{Draw, text_width};
     use crate::print::testing::{font, poppler};
 
     fn y(s: &str) -> Yuan {

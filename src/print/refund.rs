@@ -1,17 +1,17 @@
 //! 退费申请单 and 退费通知单: the refund request form the customer signs at the counter (with the
 //! payee's whole bank account number: the one place it is printed), and the notice of what the
-//! centre decided (the number masked). One A4 portrait sheet each, drawn with the receipt's layout
-//! primitives (`layout`: the canvas, text fitting, the PDF writer) and its money format.
+//! centre decided (the number masked). One A4 portrait sheet each, drawn with the print kit
+//! (`kit`).
 //!
-//! The form is a grid of labelled rows; every value goes through `fit`, so a long name, address
-//! or bank branch shrinks and wraps inside its cell instead of running off the sheet. Amounts are
+//! The form is the kit's grid of labelled rows; every value goes through `fit`, so a long name,
+//! address or bank branch shrinks and wraps inside its cell instead of running off the sheet. Amounts are
 //! printed in figures and in 大写. Each carries the request's verification code (校验码) and, when
 //! printed again, `重打 (第n次)` beside the title.
 
 use serde::{Deserialize, Serialize};
 
-use super::layout::{Canvas, Ink, Len, clean, fit, mm, pt10, sheets_to_pdf, text_width};
-use super::{CjkFont, PrintError, receipt::money};
+use super::kit::{Block, Ink, Len, Pen, Style, clean, fit, mm, money, pt10, sheets_to_pdf};
+use super::{CjkFont, PrintError};
 use crate::money::Yuan;
 
 /// Which of the two documents.
@@ -60,15 +60,10 @@ pub struct RefundDoc {
     pub reprint: Option<i64>,
 }
 
-const WIDTH: Len = mm(210);
-const HEIGHT: Len = mm(297);
-const LEFT: Len = mm(18);
-const RIGHT: Len = WIDTH - mm(18);
+/// A4 portrait with wider margins, and larger small type (the grid's labels).
+const PAPER: Style = Style { margin_x: mm(18), small: pt10(90), min: pt10(75), ..Style::A4 };
+/// The grid's label column.
 const LABEL_W: Len = mm(38);
-const TITLE: Len = pt10(200);
-const BODY: Len = pt10(105);
-const SMALL: Len = pt10(90);
-const MIN: Len = pt10(75);
 
 /// Renders the form or the notice as a one-sheet A4 PDF.
 pub fn render_refund(d: &RefundDoc, font: &CjkFont) -> Result<Vec<u8>, PrintError> {
@@ -76,25 +71,22 @@ pub fn render_refund(d: &RefundDoc, font: &CjkFont) -> Result<Vec<u8>, PrintErro
     if !d.amount.is_positive() {
         return Err(PrintError::Inconsistent { detail: format!("a refund of {} is no refund", d.amount) });
     }
-    let mut c = Canvas::new(WIDTH, HEIGHT);
-    let mut y = mm(15);
-    c.text_centred(font, (LEFT, RIGHT), y, BODY, &clean(&d.utility), Ink::Fill);
-    y += mm(7);
+    let pen = Pen { font, style: PAPER };
+    let (left, body, small) = (PAPER.left(), PAPER.body, PAPER.small);
+    let mut c = Block::default();
     let title = match d.kind {
         RefundDocKind::Form => "退费申请单",
         RefundDocKind::Notice => "退费通知单",
     };
-    c.text_centred(font, (LEFT, RIGHT), y, TITLE, title, Ink::Heavy);
+    let utility = pen.utility(&d.utility, &PAPER.sizes());
+    let heading = pen.heading(&mut c, PAPER.margin_top, Some((&utility, mm(7))), title, PAPER.title, small);
     if let Some(n) = d.reprint {
-        let mark = format!("重打 (第{n}次)");
-        let x = (LEFT + RIGHT) / 2 + text_width(font, title, TITLE) / 2 + mm(4);
-        c.rect(x - mm(1), y, text_width(font, &mark, SMALL) + mm(2), SMALL + mm(2), 20);
-        c.text(x, y + mm(1), SMALL, mark);
+        pen.reprint_after_title(&mut c, heading.title_top, title, PAPER.title, n);
     }
-    y += TITLE + mm(4);
-    c.text(LEFT, y, SMALL, format!("申请编号：{}", d.request_no));
-    c.text_right(font, RIGHT, y, SMALL, &format!("受理终端：{}    打印时间：{}", d.terminal, d.printed_at));
-    y += SMALL + mm(3);
+    let mut y = heading.title_top + PAPER.title + mm(4);
+    c.text(left, y, small, format!("申请编号：{}", d.request_no));
+    c.text_right(font, PAPER.right(), y, small, &format!("受理终端：{}    打印时间：{}", d.terminal, d.printed_at));
+    y += small + mm(3);
 
     let mut rows: Vec<(&str, String)> = vec![
         ("户号 / 户名", format!("{}    {}", d.account_no, d.account_name)),
@@ -125,60 +117,30 @@ pub fn render_refund(d: &RefundDoc, font: &CjkFont) -> Result<Vec<u8>, PrintErro
             rows.push((if i == 0 { "财务复核 / 付款" } else { "" }, line.clone()));
         }
     }
-    y = grid(&mut c, font, y, &rows);
+    y = pen.grid(&mut c, y, LABEL_W, &rows);
     y += mm(6);
     match d.kind {
         RefundDocKind::Form => {
             let note = "申请人确认：以上退费信息属实，退费款项转入上述收款账户。经营业厅审核、财务复核后办理付款，结果另行通知。";
-            let fitted = fit(font, note, RIGHT - LEFT, &[BODY, SMALL, MIN], 3);
-            for line in &fitted.lines {
-                c.text(LEFT, y, fitted.size, line.clone());
-                y += fitted.size * 150 / 100;
-            }
+            let fitted = fit(font, note, PAPER.content_width(), &PAPER.sizes(), 3);
+            y += c.lines_with(left, y, &fitted, 150, Ink::Fill);
             y += mm(10);
-            for (i, label) in ["申请人（签字）：", "受理人：", "审核人：", "日期："].into_iter().enumerate()
-            {
-                let x = LEFT + (RIGHT - LEFT) / 4 * i32::try_from(i).unwrap_or(0);
-                c.text(x, y, BODY, label);
-                c.hline(x + text_width(font, label, BODY), x + (RIGHT - LEFT) / 4 - mm(3), y + BODY, 15);
-            }
-            y += BODY + mm(6);
+            pen.signatures(&mut c, y, &["申请人（签字）：", "受理人：", "审核人：", "日期："], mm(3));
+            y += body + mm(6);
         }
         RefundDocKind::Notice => {
             let note = "特此通知。如对结果有疑问，请携带本通知单及身份证件到营业厅咨询。";
-            c.text(LEFT, y, BODY, note);
-            y += BODY + mm(10);
-            c.text_right(font, RIGHT, y, BODY, &format!("{}（盖章）", clean(&d.utility)));
-            y += BODY + mm(6);
+            c.text(left, y, body, note);
+            y += body + mm(10);
+            c.text_right(font, PAPER.right(), y, body, &format!("{}（盖章）", clean(&d.utility)));
+            y += body + mm(6);
         }
     }
-    c.text(LEFT, y, SMALL, format!("校验码：{}", d.verification_code));
-    if y + SMALL > HEIGHT - mm(10) {
+    c.text(left, y, small, format!("校验码：{}", d.verification_code));
+    if y + small > PAPER.height - mm(10) {
         return Err(PrintError::FieldTooLong { field: "退费单" });
     }
-    Ok(sheets_to_pdf(title, &[c.sheet], font))
-}
-
-/// Label/value rows in a ruled grid; the next free line below it.
-fn grid(c: &mut Canvas, font: &CjkFont, top: Len, rows: &[(&str, String)]) -> Len {
-    let value_x = LEFT + LABEL_W;
-    let mut y = top;
-    c.hline(LEFT, RIGHT, y, 20);
-    for (label, value) in rows {
-        let fitted = fit(font, value, RIGHT - value_x - mm(4), &[BODY, SMALL, MIN], 3);
-        let height = fitted.height(140).max(BODY * 140 / 100) + mm(3);
-        c.text(LEFT + mm(2), y + mm(2), SMALL, label.to_string());
-        let mut line_top = y + mm(2);
-        for line in &fitted.lines {
-            c.text(value_x + mm(2), line_top, fitted.size, line.clone());
-            line_top += fitted.size * 140 / 100;
-        }
-        y += height;
-        c.hline(LEFT, RIGHT, y, 10);
-    }
-    c.rect(LEFT, top, RIGHT - LEFT, y - top, 20);
-    c.sheet.items.push(super::layout::Draw::Line { x1: value_x, y1: top, x2: value_x, y2: y, width: 10 });
-    y
+    Ok(sheets_to_pdf(title, &[c.into_sheet(&PAPER)], font))
 }
 
 /// `6222021234567890123` → `6222 0212 3456 7890 123`: digits in fours, as on a bank card; a

@@ -19,7 +19,8 @@
 //! - signature lines 收款员 / 复核人 / 日期.
 //!
 //! A section is never split across sheets (a heading stays with what follows it); only the tables
-//! break between rows.
+//! break between rows: each row is a band of the kit's flow (`kit::paginate`), under its table's
+//! header.
 //!
 //! The figures must agree or nothing is printed ([`PrintError::Inconsistent`]): 应有现金 = 备用金 +
 //! non-voided cash − drawer part of the deposits; 实点现金 = Σ denomination × pieces; 差额 = 实点现金 −
@@ -28,10 +29,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::layout::{
-    Canvas, Draw, Fitted, Ink, Len, Sheet, clean, fit, mm, pt10, sheets_to_pdf, shrink_to, text_width,
+use super::kit::{
+    Band, Block, Cell, Fields, Ink, Len, Pen, Placed, Sheet, Style, Table, clean, fit, line_height, mm, money,
+    paginate, pt10, sheets_to_pdf, shrink_to, text_width,
 };
-use super::{CjkFont, PrintError, ReceiptKind, receipt::money};
+use super::{CjkFont, PrintError, ReceiptKind};
 use crate::money::Yuan;
 
 /// How a transaction on the report was paid (方式).
@@ -244,231 +246,98 @@ fn check_amounts(r: &ShiftReport) -> Result<Totals, PrintError> {
     Ok(t)
 }
 
-// A4 portrait, the receipt's A4 margins and type.
-const WIDTH: Len = mm(210);
-const HEIGHT: Len = mm(297);
-const LEFT: Len = mm(15);
-const RIGHT: Len = WIDTH - mm(15);
-const TOP: Len = mm(15);
-const BOTTOM: Len = HEIGHT - mm(15);
-const CONTENT: Len = RIGHT - LEFT;
-const UTILITY: Len = pt10(140);
-const TITLE: Len = pt10(200);
-const BODY: Len = pt10(105);
-const SMALL: Len = pt10(85);
-const MIN: Len = pt10(70);
-const TABLE: Len = pt10(90);
-const ROW: Len = mm(6);
-const PAD: Len = mm(1);
-/// Width kept free on each side of the title for the page number.
-const SIDE: Len = mm(40);
-/// Line height as a percentage of the type size.
-const LEADING: i32 = 130;
-
-const fn line_height(size: Len) -> Len {
-    size * LEADING / 100
-}
-
-/// A piece of the report whose drawing is known, at y = 0 for its top.
-#[derive(Debug, Clone, Default)]
-struct Block {
-    height: Len,
-    items: Vec<Draw>,
-}
-
-impl Block {
-    fn text(&mut self, x: Len, top: Len, size: Len, text: impl Into<String>) {
-        self.items.push(Draw::Text { x, top, size, text: text.into(), ink: Ink::Fill });
-    }
-
-    fn text_right(&mut self, font: &CjkFont, right: Len, top: Len, size: Len, text: &str) {
-        self.text(right - text_width(font, text, size), top, size, text);
-    }
-
-    fn hline(&mut self, x1: Len, x2: Len, y: Len, width: Len) {
-        self.items.push(Draw::Line { x1, y1: y, x2, y2: y, width });
-    }
-
-    /// Fitted lines from (`x`, `top`); returns their height.
-    fn lines(&mut self, x: Len, top: Len, fitted: &Fitted) -> Len {
-        let mut y = top;
-        for line in &fitted.lines {
-            self.text(x, y, fitted.size, line.clone());
-            y += line_height(fitted.size);
-        }
-        fitted.height(LEADING)
-    }
-
-    fn place(&self, canvas: &mut Canvas, top: Len) {
-        for item in &self.items {
-            canvas.sheet.items.push(shift(item, top));
-        }
-    }
-}
-
-fn shift(item: &Draw, dy: Len) -> Draw {
-    match item.clone() {
-        Draw::Text { x, top, size, text, ink } => Draw::Text { x, top: top + dy, size, text, ink },
-        Draw::Line { x1, y1, x2, y2, width } => Draw::Line { x1, y1: y1 + dy, x2, y2: y2 + dy, width },
-        Draw::Rect { x, y, w, h, width } => Draw::Rect { x, y: y + dy, w, h, width },
-        Draw::Stamp { cx, cy, size, width, text } => Draw::Stamp { cx, cy: cy + dy, size, width, text },
-    }
-}
-
-/// One band of the flow.
-#[derive(Debug, Clone)]
-struct Band {
-    block: Block,
-    /// The table header to repeat above this band when it starts a sheet.
-    header: Option<usize>,
-    /// Never the last band of a sheet: a heading stays with what it heads.
-    keep_with_next: bool,
-    /// The field to name if this band cannot fit even on an empty sheet.
-    field: &'static str,
-}
-
-impl Band {
-    fn new(block: Block, field: &'static str) -> Band {
-        Band { block, header: None, keep_with_next: false, field }
-    }
-
-    fn keep(mut self) -> Band {
-        self.keep_with_next = true;
-        self
-    }
-
-    fn under(mut self, header: usize) -> Band {
-        self.header = Some(header);
-        self
-    }
-}
-
-/// What goes on a sheet, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placed {
-    Header(usize),
-    Band(usize),
-}
-
-/// Cuts the bands into sheets: `first` is the room on the first sheet, `next` on every other.
-fn paginate(bands: &[Band], headers: &[Block], first: Len, next: Len) -> Result<Vec<Vec<Placed>>, PrintError> {
-    let mut pages: Vec<Vec<Placed>> = vec![Vec::new()];
-    let mut used = 0;
-    let mut i = 0;
-    while i < bands.len() {
-        // The group: this band and those it must stay with.
-        let mut end = i;
-        while end + 1 < bands.len() && bands[end].keep_with_next {
-            end += 1;
-        }
-        let group: Len = bands[i..=end].iter().map(|b| b.block.height).sum();
-        let header = bands[i].header.map_or(0, |h| headers.get(h).map_or(0, |b| b.height));
-        let avail = if pages.len() == 1 { first } else { next };
-        let on_page = pages.last().map_or(0, Vec::len);
-        if on_page > 0 && used + group > avail {
-            pages.push(Vec::new());
-            used = 0;
-        }
-        let page = pages.len() - 1;
-        if pages[page].is_empty() {
-            if let Some(h) = bands[i].header {
-                pages[page].push(Placed::Header(h));
-                used += header;
-            }
-            let room = if page == 0 { first } else { next };
-            if used + group > room {
-                let field = bands[i..=end].iter().max_by_key(|b| b.block.height).map_or("户名", |b| b.field);
-                return Err(PrintError::FieldTooLong { field });
-            }
-        }
-        pages[page].extend((i..=end).map(Placed::Band));
-        used += group;
-        i = end + 1;
-    }
-    Ok(pages)
-}
+/// A4 portrait, the receipt's A4 margins and type; smaller table type in lower rows (a row per
+/// transaction), and only the page number beside the title.
+const PAPER: Style = Style { table: pt10(90), row: mm(6), side: mm(40), ..Style::A4 };
+const LEFT: Len = PAPER.left();
+const RIGHT: Len = PAPER.right();
+const TOP: Len = PAPER.margin_top;
+const BOTTOM: Len = PAPER.bottom();
+const CONTENT: Len = PAPER.content_width();
+const BODY: Len = PAPER.body;
+const SMALL: Len = PAPER.small;
+const MIN: Len = PAPER.min;
+const TABLE: Len = PAPER.table;
+const PAD: Len = super::kit::PAD;
+/// The sheet's size, which the tests hold every drawing inside.
+#[cfg(test)]
+const WIDTH: Len = PAPER.width;
+#[cfg(test)]
+const HEIGHT: Len = PAPER.height;
 
 fn layout_report(r: &ShiftReport, font: &CjkFont) -> Result<Vec<Sheet>, PrintError> {
     let totals = check_amounts(r)?;
-    let (head, mark_top) = full_head(r, font);
-    let (short, short_mark_top) = short_head(r, font);
+    let pen = Pen { font, style: PAPER };
+    let (head, mark_top) = full_head(r, &pen);
+    let (short, short_mark_top) = short_head(r, &pen);
     let mut headers = Vec::new();
     let mut bands = Vec::new();
     transactions(r, font, &mut bands, &mut headers);
     summary(&totals, font, &mut bands);
     deposits(r, &totals, font, &mut bands, &mut headers);
     reconciliation(r, &totals, font, &mut bands);
-    bands.push(Band::new(signatures(font), "签字"));
+    bands.push(Band::new(signatures(&pen), "签字"));
 
     let pages = paginate(&bands, &headers, BOTTOM - TOP - head.height, BOTTOM - TOP - short.height)?;
     let n = pages.len();
     let mut sheets = Vec::with_capacity(n);
     for (i, page) in pages.iter().enumerate() {
-        let mut c = Canvas::new(WIDTH, HEIGHT);
+        let mut c = Block::default();
         let (head, mark) = if i == 0 { (&head, mark_top) } else { (&short, short_mark_top) };
-        head.place(&mut c, TOP);
-        c.text_right(font, RIGHT, TOP + mark, SMALL, &format!("第 {}/{} 页", i + 1, n));
+        c.place(head, TOP);
+        pen.page_number(&mut c, TOP + mark, i + 1, n);
         let mut y = TOP + head.height;
         for placed in page {
             let block = match *placed {
                 Placed::Header(h) => &headers[h],
                 Placed::Band(b) => &bands[b].block,
             };
-            block.place(&mut c, y);
+            c.place(block, y);
             y += block.height;
         }
-        sheets.push(c.sheet);
+        sheets.push(c.into_sheet(&PAPER));
     }
     Ok(sheets)
 }
 
 /// The first sheet's head and the top of the page mark within it.
-fn full_head(r: &ShiftReport, font: &CjkFont) -> (Block, Len) {
+fn full_head(r: &ShiftReport, pen: &Pen<'_>) -> (Block, Len) {
     let mut b = Block::default();
-    let utility = fit(font, &r.utility, CONTENT - 2 * SIDE, &[UTILITY, BODY, SMALL], 2);
-    let mut y = 0;
-    for line in &utility.lines {
-        let x = LEFT + (CONTENT - text_width(font, line, utility.size)) / 2;
-        b.text(x, y, utility.size, line.clone());
-        y += line_height(utility.size);
-    }
-    y = y.max(line_height(UTILITY));
-    let title = "收费日报";
-    let x = LEFT + (CONTENT - text_width(font, title, TITLE)) / 2;
-    b.items.push(Draw::Text { x, top: y, size: TITLE, text: title.into(), ink: Ink::Heavy });
-    let mark_top = y + (TITLE - SMALL) / 2;
-    y += line_height(TITLE) + mm(1);
-    b.height = y;
+    let utility = pen.utility(&r.utility, &[PAPER.utility, BODY, SMALL]);
+    let heading = pen.heading(&mut b, 0, Some((&utility, line_height(PAPER.utility))), "收费日报", PAPER.title, SMALL);
+    b.height = heading.below;
     let closed = r.closed_at.as_deref().map_or_else(|| "未结班".to_string(), clean);
-    cells(
+    // The head's fields are short and fixed-form: a shift that cannot fit fails on its bands.
+    let mut fields = Fields::default();
+    pen.row(
         &mut b,
-        font,
-        &[
-            ("终端：", clean(&r.terminal), 30),
-            ("收款员：", clean(&r.cashier), 40),
-            ("班次：", format!("第 {} 班", r.shift_id), 30),
+        [
+            Cell::new("终端：", clean(&r.terminal), 30).lines(2),
+            Cell::new("收款员：", clean(&r.cashier), 40).lines(2),
+            Cell::new("班次：", format!("第 {} 班", r.shift_id), 30).lines(2),
         ],
         true,
+        &mut fields,
     );
-    cells(
+    pen.row(
         &mut b,
-        font,
-        &[("开班：", clean(&r.opened_at), 34), ("结班：", closed, 33), ("打印：", clean(&r.printed_at), 33)],
+        [
+            Cell::new("开班：", clean(&r.opened_at), 34).lines(2),
+            Cell::new("结班：", closed, 33).lines(2),
+            Cell::new("打印：", clean(&r.printed_at), 33).lines(2),
+        ],
         false,
+        &mut fields,
     );
     b.height += mm(2);
-    (b, mark_top)
+    (b, heading.mark_top)
 }
 
 /// A further sheet's head: the title, the shift in one line.
-fn short_head(r: &ShiftReport, font: &CjkFont) -> (Block, Len) {
+fn short_head(r: &ShiftReport, pen: &Pen<'_>) -> (Block, Len) {
     let mut b = Block::default();
-    let size = TITLE * 80 / 100;
-    let title = "收费日报（续）";
-    let x = LEFT + (CONTENT - text_width(font, title, size)) / 2;
-    b.items.push(Draw::Text { x, top: 0, size, text: title.into(), ink: Ink::Heavy });
-    let mark_top = (size - SMALL) / 2;
-    let mut y = line_height(size) + mm(1);
+    let heading = pen.heading(&mut b, 0, None, "收费日报（续）", PAPER.title * 80 / 100, SMALL);
+    let mut y = heading.below;
     let line = format!(
         "终端：{}　收款员：{}　班次：第 {} 班　开班：{}",
         clean(&r.terminal),
@@ -476,115 +345,25 @@ fn short_head(r: &ShiftReport, font: &CjkFont) -> (Block, Len) {
         r.shift_id,
         clean(&r.opened_at)
     );
-    let fitted = fit(font, &line, CONTENT, &[SMALL, MIN], 2);
+    let fitted = fit(pen.font, &line, CONTENT, &[SMALL, MIN], 2);
     y += b.lines(LEFT, y, &fitted) + mm(1);
     b.hline(LEFT, RIGHT, y, 20);
     b.height = y + mm(2);
-    (b, mark_top)
-}
-
-/// A row of labelled values across the page, each fitted in its share (percent) of the width.
-fn cells(b: &mut Block, font: &CjkFont, cells: &[(&str, String, Len)], rule_above: bool) {
-    let top = b.height + mm(1);
-    if rule_above {
-        b.hline(LEFT, RIGHT, b.height, 20);
-    }
-    let mut x = LEFT;
-    let mut height = line_height(BODY);
-    for (label, value, percent) in cells {
-        let width = CONTENT * percent / 100;
-        let label_width = text_width(font, label, BODY);
-        b.text(x, top, BODY, *label);
-        let fitted = fit(font, value, width - label_width - mm(2), &[BODY, SMALL, MIN], 2);
-        let h = b.lines(x + label_width, top + (BODY - fitted.size), &fitted);
-        height = height.max(h + (BODY - fitted.size));
-        x += width;
-    }
-    b.height = top + height + mm(1);
-    b.hline(LEFT, RIGHT, b.height, 20);
+    (b, heading.mark_top)
 }
 
 /// A section heading: 收费明细, 汇总 …
 fn heading(text: &str) -> Band {
     let mut b = Block::default();
     let top = mm(3);
-    b.items.push(Draw::Text { x: LEFT, top, size: BODY, text: text.into(), ink: Ink::Heavy });
+    b.heavy(LEFT, top, BODY, text);
     b.height = top + line_height(BODY) + mm(1);
     Band::new(b, "标题").keep()
 }
 
-/// Column edges (x) of a table of `widths` percent across the content width.
-fn edges<const N: usize>(widths: [Len; N]) -> Vec<Len> {
-    let mut xs = vec![LEFT];
-    let mut acc = 0;
-    for w in widths {
-        acc += w;
-        xs.push(LEFT + CONTENT * acc / 100);
-    }
-    xs
-}
-
-/// A table's header row.
-fn table_header(font: &CjkFont, xs: &[Len], names: &[&str], right: &[bool]) -> Block {
-    let mut b = Block::default();
-    b.hline(LEFT, RIGHT, 0, 20);
-    let top = (ROW - TABLE) / 2;
-    for (i, name) in names.iter().enumerate() {
-        let width = xs[i + 1] - xs[i] - 2 * PAD;
-        let size = shrink_to(font, name, width, TABLE);
-        let t = top + (TABLE - size);
-        if right[i] {
-            b.text_right(font, xs[i + 1] - PAD, t, size, name);
-        } else {
-            b.text(xs[i] + PAD, t, size, *name);
-        }
-    }
-    b.height = ROW;
-    b.hline(LEFT, RIGHT, ROW, 15);
-    b
-}
-
-/// A table row of single-line cells (set smaller, never cut, when too long), except the cell at
-/// `fitted_cell`, which is fitted and may wrap: the row grows. Returns the block and the top and
-/// size of each single-line cell's text.
-fn table_row(
-    font: &CjkFont,
-    xs: &[Len],
-    values: &[String],
-    right: &[bool],
-    fitted_cell: Option<usize>,
-) -> (Block, Vec<(Len, Len)>) {
-    let mut b = Block::default();
-    // One line, a little smaller if need be; failing that, two lines in small type; failing that,
-    // as many lines as it takes in the smallest.
-    let fitted = fitted_cell.map(|i| {
-        let width = xs[i + 1] - xs[i] - 2 * PAD;
-        let one = fit(font, &values[i], width, &[TABLE, SMALL], 1);
-        if one.lines.len() == 1 { one } else { fit(font, &values[i], width, &[SMALL, MIN], 2) }
-    });
-    let height = fitted.as_ref().map_or(ROW, |f| ROW.max(f.height(LEADING) + mm(1)));
-    let mut spots = Vec::with_capacity(values.len());
-    for (i, value) in values.iter().enumerate() {
-        if fitted_cell == Some(i)
-            && let Some(f) = &fitted
-        {
-            let top = (height - f.height(LEADING)) / 2 + (line_height(f.size) - f.size) / 2;
-            b.lines(xs[i] + PAD, top, f);
-            spots.push((top, f.size));
-            continue;
-        }
-        let size = shrink_to(font, value, xs[i + 1] - xs[i] - 2 * PAD, TABLE);
-        let top = (height - TABLE) / 2 + (TABLE - size);
-        if right[i] {
-            b.text_right(font, xs[i + 1] - PAD, top, size, value);
-        } else {
-            b.text(xs[i] + PAD, top, size, value.clone());
-        }
-        spots.push((top, size));
-    }
-    b.height = height;
-    b.hline(LEFT, RIGHT, height, 5);
-    (b, spots)
+/// A table across the content width, its rows ruled off.
+fn table(widths: &[Len], right: &[bool]) -> Table {
+    Table::new(LEFT, CONTENT, widths, right, TABLE, PAPER.row).ruled(5)
 }
 
 const TX_HEADER: [&str; 9] = ["序号", "收据号", "时间", "类型", "户号", "户名", "方式", "金额", "备注"];
@@ -608,9 +387,9 @@ fn transactions(r: &ShiftReport, font: &CjkFont, bands: &mut Vec<Band>, headers:
         bands.push(empty_section("本班无收费记录。", "收费明细"));
         return;
     }
-    let xs = edges(TX_WIDTHS);
+    let t = table(&TX_WIDTHS, &TX_RIGHT);
     let header = headers.len();
-    headers.push(table_header(font, &xs, &TX_HEADER, &TX_RIGHT));
+    headers.push(t.header(font, &TX_HEADER));
     bands.push(Band::new(headers[header].clone(), "收费明细").keep());
     for (i, tx) in r.transactions.iter().enumerate() {
         let mut marks = Vec::new();
@@ -639,25 +418,20 @@ fn transactions(r: &ShiftReport, font: &CjkFont, bands: &mut Vec<Band>, headers:
             money(tx.amount),
             marks.join("、"),
         ];
-        let (mut b, spots) = table_row(font, &xs, &values, &TX_RIGHT, Some(TX_NAME));
-        if tx.voided
-            && let Some(&(top, size)) = spots.get(TX_AMOUNT)
-        {
+        let mut row = t.row_fitted(font, &values, TX_NAME, [SMALL, MIN]);
+        if tx.voided {
             // Struck through: listed for the record, counted nowhere.
-            let w = text_width(font, &values[TX_AMOUNT], size);
-            let y = top + size * 45 / 100;
-            b.hline(xs[TX_AMOUNT + 1] - PAD - w, xs[TX_AMOUNT + 1] - PAD, y, 15);
+            row.strike(font, &t, TX_AMOUNT, &values[TX_AMOUNT]);
         }
-        bands.push(Band::new(b, "户名").under(header));
+        bands.push(Band::new(row.block, "户名").under(header));
     }
 }
 
 /// The totals by method, without the voided transactions, which are shown apart.
 fn summary(t: &Totals, font: &CjkFont, bands: &mut Vec<Band>) {
     bands.push(heading("二、汇总"));
-    let xs = edges([30, 15, 25, 30]);
-    let right = [false, true, true, false];
-    let mut b = table_header(font, &xs, &["项目", "笔数", "金额", ""], &right);
+    let table = table(&[30, 15, 25, 30], &[false, true, true, false]);
+    let mut b = table.header(font, &["项目", "笔数", "金额", ""]);
     let mut rows = vec![("现金合计", t.cash)];
     if t.holiday.n > 0 {
         rows.push(("其中：节假日现金", t.holiday));
@@ -666,19 +440,16 @@ fn summary(t: &Totals, font: &CjkFont, bands: &mut Vec<Band>) {
     rows.push(("合计（不含作废）", t.all));
     for (label, tally) in rows {
         let values = [label.to_string(), format!("{} 笔", tally.n), money(tally.sum), String::new()];
-        let (row, _) = table_row(font, &xs, &values, &right, None);
-        let top = b.height;
-        b.items.extend(row.items.iter().map(|d| shift(d, top)));
-        b.height += row.height;
+        b.stack(&table.row(font, &values).block);
     }
-    b.hline(LEFT, RIGHT, b.height, 20);
+    table.close(&mut b);
     let top = b.height + mm(1);
     let voided = if t.voided.n == 0 {
         "作废 0 笔".to_string()
     } else {
         format!("作废 {} 笔，共 {}（不计入以上合计，不在钱箱中）", t.voided.n, money(t.voided.sum))
     };
-    let fitted = fit(font, &voided, CONTENT, &[BODY, SMALL, MIN], 1);
+    let fitted = fit(font, &voided, CONTENT, &PAPER.sizes(), 1);
     b.height = top + b.lines(LEFT, top, &fitted) + mm(1);
     bands.push(Band::new(b, "汇总"));
 }
@@ -694,9 +465,9 @@ fn deposits(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<Band>, 
         bands.push(empty_section("本班无解款记录。", "解款"));
         return;
     }
-    let xs = edges(DEP_WIDTHS);
+    let table = table(&DEP_WIDTHS, &DEP_RIGHT);
     let header = headers.len();
-    headers.push(table_header(font, &xs, &DEP_HEADER, &DEP_RIGHT));
+    headers.push(table.header(font, &DEP_HEADER));
     bands.push(Band::new(headers[header].clone(), "解款").keep());
     for (i, d) in r.deposits.iter().enumerate() {
         let values = [
@@ -707,8 +478,8 @@ fn deposits(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<Band>, 
             money(d.amount),
             money(d.from_drawer),
         ];
-        let (b, _) = table_row(font, &xs, &values, &DEP_RIGHT, Some(DEP_BANK));
-        bands.push(Band::new(b, "缴存银行").under(header));
+        let row = table.row_fitted(font, &values, DEP_BANK, [SMALL, MIN]);
+        bands.push(Band::new(row.block, "缴存银行").under(header));
     }
     let values = [
         String::new(),
@@ -718,8 +489,8 @@ fn deposits(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<Band>, 
         money(t.deposits.sum),
         money(t.from_drawer),
     ];
-    let (mut b, _) = table_row(font, &xs, &values, &DEP_RIGHT, None);
-    b.hline(LEFT, RIGHT, b.height, 20);
+    let mut b = table.row(font, &values).block;
+    table.close(&mut b);
     if t.from_drawer != t.deposits.sum {
         let note = format!(
             "解款中 {} 为往班节假日现金（存放保险柜），不出自本班钱箱，不计入本班现金核对。",
@@ -743,7 +514,10 @@ fn reconciliation(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<B
         b.text(LEFT, *y, BODY, sign.to_string());
         b.text(label_x, *y, BODY, label.to_string());
         let x = left_right - text_width(font, value, BODY);
-        b.items.push(Draw::Text { x, top: *y, size: BODY, text: value.to_string(), ink });
+        match ink {
+            Ink::Fill => b.text(x, *y, BODY, value),
+            Ink::Heavy => b.heavy(x, *y, BODY, value),
+        }
         *y += line_height(BODY) + mm(1);
     };
     match r.expected_cash {
@@ -778,7 +552,7 @@ fn reconciliation(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<B
                     continue;
                 }
                 let text = format!("{label}{}", value.as_deref().map_or_else(|| "（未填写）".to_string(), clean));
-                let fitted = fit(font, &text, width, &[BODY, SMALL, MIN], 2);
+                let fitted = fit(font, &text, width, &PAPER.sizes(), 2);
                 y += b.lines(LEFT, y, &fitted) + mm(1);
             }
         }
@@ -807,36 +581,29 @@ fn reconciliation(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<B
 
     // The count table.
     let x0 = LEFT + CONTENT * 58 / 100;
-    let cols = [x0, x0 + (RIGHT - x0) * 30 / 100, x0 + (RIGHT - x0) * 55 / 100, RIGHT];
     let mut y = mm(1);
     if t.count.is_empty() {
         b.text(x0, y, SMALL, "券别明细：未盘点");
         y += line_height(SMALL);
     } else {
-        let rh = mm(5);
-        let text_top = |row: Len| row + (rh - TABLE) / 2;
-        b.hline(x0, RIGHT, y, 20);
-        b.text(cols[0] + PAD, text_top(y), TABLE, "券别（元）");
-        b.text_right(font, cols[2] - PAD, text_top(y), TABLE, "张（枚）数");
-        b.text_right(font, cols[3] - PAD, text_top(y), TABLE, "金额");
-        y += rh;
-        b.hline(x0, RIGHT, y, 15);
+        let table = Table::new(x0, RIGHT - x0, &[30, 25, 45], &[false, true, true], TABLE, mm(5));
+        let header = table.header(font, &["券别（元）", "张（枚）数", "金额"]);
+        y += header.height;
+        b.put(header, mm(1));
         for (label, pieces, amount) in &t.count {
-            let label = clean(label);
-            let size = shrink_to(font, &label, cols[1] - cols[0] - 2 * PAD, TABLE);
-            b.text(cols[0] + PAD, text_top(y) + TABLE - size, size, label);
-            b.text_right(font, cols[2] - PAD, text_top(y), TABLE, &pieces.to_string());
-            let shown = money(*amount);
-            let size = shrink_to(font, &shown, cols[3] - cols[2] - 2 * PAD, TABLE);
-            b.text_right(font, cols[3] - PAD, text_top(y) + TABLE - size, size, &shown);
-            y += rh;
+            let row = table.row(font, &[clean(label), pieces.to_string(), money(*amount)]).block;
+            let height = row.height;
+            b.put(row, y);
+            y += height;
         }
         b.hline(x0, RIGHT, y, 15);
-        b.text(cols[0] + PAD, text_top(y), TABLE, "合计");
+        // The total spans the pieces and the amount.
+        let text_top = y + (mm(5) - TABLE) / 2;
+        b.text(x0 + PAD, text_top, TABLE, "合计");
         let shown = money(t.count_total);
-        let size = shrink_to(font, &shown, cols[3] - cols[1] - 2 * PAD, TABLE);
-        b.text_right(font, cols[3] - PAD, text_top(y) + TABLE - size, size, &shown);
-        y += rh;
+        let size = shrink_to(font, &shown, RIGHT - table.column(1).0 - 2 * PAD, TABLE);
+        b.text_right(font, RIGHT - PAD, text_top + TABLE - size, size, &shown);
+        y += mm(5);
         b.hline(x0, RIGHT, y, 20);
     }
     b.height = left_height.max(y) + mm(1);
@@ -844,16 +611,10 @@ fn reconciliation(r: &ShiftReport, t: &Totals, font: &CjkFont, bands: &mut Vec<B
 }
 
 /// Signature lines: 收款员, 复核人, 日期.
-fn signatures(font: &CjkFont) -> Block {
+fn signatures(pen: &Pen<'_>) -> Block {
     let mut b = Block::default();
     let top = mm(12);
-    let third = CONTENT / 3;
-    for (i, label) in ["收款员（签章）：", "复核人（签章）：", "日期："].into_iter().enumerate() {
-        let x = LEFT + i32::try_from(i).unwrap_or(0) * third;
-        b.text(x, top, BODY, label);
-        let lx = x + text_width(font, label, BODY);
-        b.hline(lx, x + third - mm(5), top + BODY, 15);
-    }
+    pen.signatures(&mut b, top, &["收款员（签章）：", "复核人（签章）：", "日期："], mm(5));
     b.height = top + line_height(BODY);
     b
 }
@@ -866,6 +627,7 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+    use crate::print::layout::Draw;
     use crate::print::testing::{font, poppler};
 
     /// An amount, negative with a leading `-` (which [`Yuan::parse`] refuses, as a cashier types none).
