@@ -294,13 +294,22 @@ async function syncNow(page) {
   await synced
 }
 
-/** Open the finance list's row of `requestNo` (↑ ↓ to it, Enter). */
+/** Esc from a request in the finance view: back to the list, read again. */
+async function financeBack(page) {
+  const listed = nextAnswer(page, 'finance_refunds')
+  await page.keyboard.press('Escape')
+  await listed
+  await page.getByTestId('finance-list').waitFor()
+}
+
+/** Open the finance list's row of `requestNo` (Home, ↓ to it, Enter). */
 async function openFinanceRow(page, requestNo) {
   await page.getByTestId('finance-list').waitFor()
   const rows = await page.getByTestId('finance-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-request')))
   const i = rows.indexOf(requestNo)
   assert.ok(i >= 0, `${requestNo} is listed: ${rows}`)
   await page.getByTestId('finance-list').focus()
+  await page.keyboard.press('Home')
   for (let k = 0; k < i; k++) await page.keyboard.press('ArrowDown')
   await page.keyboard.press('Enter')
   await page.getByTestId('finance-detail').waitFor()
@@ -328,6 +337,13 @@ describe('refunds end to end: the counter, the hall, the ledger, finance, the pa
     const code = ledger.enrol('DEMO-01')
     const { token } = await stack.api('login', DEMO.admin)
     await stack.api('sync_enrol', { token, url: ledger.url, code })
+    // The first round after enrolment brings the whole province down: let it finish before the
+    // cashier works, as a counter being set up would (it holds the counter's database meanwhile).
+    const until = Date.now() + 90_000
+    while ((await stack.api('sync_status', { token })).last_success === null) {
+      if (Date.now() > until) throw new Error('the counter did not finish its first sync with the ledger in 90 s')
+      await new Promise((r) => setTimeout(r, 250)) // poll interval, not a wait for readiness
+    }
     await stack.api('logout', { token })
   })
   after(async () => {
@@ -401,8 +417,8 @@ describe('refunds end to end: the counter, the hall, the ledger, finance, the pa
     await page.locator('[data-testid="finance-detail"][data-state="paid"]').waitFor()
     assert.match(await text(page, 'finance-payout'), new RegExp(`银行流水 ${BANK_REF}，金额 800\\.00`))
     await page.screenshot({ path: artifactPath('refund-finance-paid.png'), fullPage: true })
-    await page.keyboard.press('Escape')
-    await page.getByTestId('finance-list').waitFor()
+    await financeBack(page)
+    assert.equal(await text(page, 'finance-total'), '共 1 笔，合计 100.00 元', 'the paid one no longer waits for finance')
 
     // The second: finance2 rejects it at the command line while finance1 has it open.
     await openFinanceRow(page, requests[1])
@@ -427,6 +443,7 @@ describe('refunds end to end: the counter, the hall, the ledger, finance, the pa
     await page.locator(`[data-testid="refund-row"][data-request="${requests[1]}"][data-state="finance_rejected"]`).waitFor()
     await page.getByTestId('refund-list').focus()
     const order = await page.getByTestId('refund-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-request')))
+    await page.keyboard.press('Home')
     for (let k = 0; k < order.indexOf(requests[0]); k++) await page.keyboard.press('ArrowDown')
     await page.keyboard.press('Enter')
     await page.locator('[data-testid="refund-request"][data-state="paid"]').waitFor()
