@@ -175,7 +175,7 @@ bench: deps-system ## Benchmarks: look-up, payment commit, receipt; ledger push/
 	cargo bench --bench lookup
 	cargo bench --bench collect
 	cargo bench --bench receipt
-	$(PG_WITH) cargo bench -p cashdesk-ledger --bench push_vs_copy --bench concurrent_terminals --bench first_pull
+	$(PG_WITH) cargo bench -p cashdesk-ledger --bench push_vs_copy --bench concurrent_terminals --bench first_pull --bench refund_list
 
 # ---------------------------------------------------------------------------------------------
 # Cleaning
