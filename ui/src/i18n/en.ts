@@ -600,7 +600,7 @@ const en: typeof zh = {
     logout: 'Log out',
     until: 'Session until {at}',
     readOnly: 'An auditor reads only: no decisions, no payouts',
-    expired: 'The ledger session has ended: log in again',
+    idleEnded: 'The finance view was left idle and logged out: log in again',
     state: 'State',
     any: 'Any',
     terminal: 'Terminal',

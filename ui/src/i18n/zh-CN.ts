@@ -596,7 +596,7 @@ export default {
     logout: '退出',
     until: '登录有效至 {at}',
     readOnly: '审计账号只能查看，不能复核或登记付款',
-    expired: '账务中心登录已结束，请重新登录',
+    idleEnded: '账务中心页面无人操作，已自动退出登录；请重新登录',
     state: '状态',
     any: '全部',
     terminal: '终端',

@@ -72,4 +72,15 @@ describe('the finance session', () => {
     expect(calls.at(-1)).toEqual({ cmd: 'finance_logout', req: { finance_token: 'tok-1', url: null } })
     expect(f.session).toBeNull()
   })
+
+  it('left idle: logged out at the ledger, and the log-in says why', async () => {
+    const f = useFinanceStore()
+    await f.login('finance1', 'pw', null)
+    await f.idleLogout()
+    expect(calls.at(-1)?.cmd).toBe('finance_logout')
+    expect(f.loggedIn).toBe(false)
+    expect(f.endedIdle).toBe(true)
+    await f.login('finance1', 'pw', null)
+    expect(f.endedIdle).toBe(false)
+  })
 })

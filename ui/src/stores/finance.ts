@@ -32,6 +32,8 @@ export const useFinanceStore = defineStore('finance', () => {
   const url = ref<string | null>(null)
   /** Why the reviewer is back at the log-in screen (the session ended at the ledger). */
   const endedBy = shallowRef<ApiError | null>(null)
+  /** The view was left idle and logged out here (as the counter locks its screen). */
+  const endedIdle = ref(false)
 
   const loggedIn = computed(() => session.value !== null)
   const readOnly = computed(() => session.value?.role !== 'finance')
@@ -42,6 +44,7 @@ export const useFinanceStore = defineStore('finance', () => {
     url.value = u
     session.value = s
     endedBy.value = null
+    endedIdle.value = false
   }
 
   async function logout(): Promise<void> {
@@ -56,6 +59,13 @@ export const useFinanceStore = defineStore('finance', () => {
         // the session is gone on this side either way
       }
     }
+  }
+
+  /** Nobody used the finance view for the counter's idle time: log out, and say why at the log-in. */
+  async function idleLogout(): Promise<void> {
+    if (session.value === null) return
+    await logout()
+    endedIdle.value = true
   }
 
   function expire(err: ApiError): void {
@@ -88,5 +98,5 @@ export const useFinanceStore = defineStore('finance', () => {
     pay: (refundId, payout) => authed((token, u) => call('finance_pay', { finance_token: token, url: u, refund_id: refundId, payout })),
   }
 
-  return { session, url, endedBy, loggedIn, readOnly, login, logout, expire, authed, api }
+  return { session, url, endedBy, endedIdle, loggedIn, readOnly, login, logout, idleLogout, expire, authed, api }
 })

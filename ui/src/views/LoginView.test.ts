@@ -89,4 +89,17 @@ describe('LoginView: the finance log-in', () => {
     expect(w.get('[data-testid="login-title"]').text()).toBe('账务中心 · 财务复核登录')
     expect(w.get('[data-testid="login-error"]').text()).toContain('账务中心登录无效')
   })
+
+  it('a finance view logged out for being idle says so at the finance log-in', async () => {
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    useFinanceStore().endedIdle = true
+    const w = mount(LoginView, { global: { plugins: [pinia, createI18n({ legacy: false, locale: 'zh-CN', messages })] }, attachTo: document.body })
+    await flushPromises()
+    expect(w.get('[data-testid="login-title"]').text()).toBe('账务中心 · 财务复核登录')
+    expect(w.get('[data-testid="login-error"]').text()).toBe('账务中心页面无人操作，已自动退出登录；请重新登录')
+    await w.get('[data-testid="login-mode"]').trigger('click')
+    expect(w.find('[data-testid="login-error"]').exists()).toBe(false)
+    expect(useFinanceStore().endedIdle).toBe(false)
+  })
 })
