@@ -279,6 +279,21 @@ async fn a_request_the_centres_balance_does_not_cover_is_flagged_and_never_paid(
     assert_eq!(d["summary"]["state"], "at_ledger");
     assert!(d["flag"].as_str().unwrap().contains("12.50"), "{d}");
     assert_eq!(d["account_held"], "0.00", "a flagged request is never paid, so it holds nothing at the centre");
+    // The counter hears of the flag with the request's arrival at the ledger.
+    settled(&l.pool).await;
+    let mut cursor = String::new();
+    let mut down = Vec::new();
+    loop {
+        let page = cashdesk_ledger::pull::changes_for(&l.pool, T1, &cursor, None).await.unwrap();
+        down.extend(page.changes);
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let sent = refunds_in(&down);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].1.as_str(), sent[0].2.as_ref().is_some_and(|f| f.contains("12.50"))), ("at_ledger", true));
     let (status, body) = act(&l.url, &f1, &s.event_id, "approve", json!({"reason": null})).await;
     assert_eq!((status, code(&body)), (400, "REFUND_FLAGGED"), "{body}");
     assert_eq!(act(&l.url, &f1, &s.event_id, "reject", json!({"reason": "余额不足"})).await.0, 200);
@@ -374,6 +389,15 @@ async fn a_payout_lowers_the_balance_and_reaches_its_counter_with_the_account_in
         (Some("300.00".to_string()), Some("ICBC-1"), Some("finance1"))
     );
     assert_eq!(refunds_in(&down).len(), 1, "a request goes once per page: {down:?}");
+    // The payout's transaction logged the request, then the account whose balance it lowered.
+    let kinds: Vec<(String,)> = sqlx::query_as(
+        "SELECT kind::text FROM changes WHERE txid = (SELECT txid FROM changes WHERE kind = 'r' ORDER BY txid DESC LIMIT 1)
+         ORDER BY rev",
+    )
+    .fetch_all(&l.pool)
+    .await
+    .unwrap();
+    assert_eq!(kinds, [("r".to_string(),), ("a".to_string(),)]);
     // Another counter gets the account's new balance, not the other terminal's request.
     let (down, _) = pull_http(&l, &t2, &c2).await;
     assert!(refunds_in(&down).is_empty(), "{down:?}");
