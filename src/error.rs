@@ -122,6 +122,10 @@ pub enum Error {
     CountNeedsApproval,
     #[error("no printer is set for this counter: a supervisor sets it in Settings")]
     PrinterNotSet,
+    #[error("account {account_no} has no overdue bill: there is nothing to put on an arrears notice")]
+    NoArrears { account_no: String },
+    #[error("no notice run {run} on this counter")]
+    NoticeRunNotFound { run: i64 },
     #[error("{0}")]
     Print(#[from] crate::print::PrintError),
     #[error(
@@ -244,6 +248,8 @@ impl Error {
             Error::DepositTooLarge { .. } => "DEPOSIT_TOO_LARGE",
             Error::CountNeedsApproval => "COUNT_NEEDS_APPROVAL",
             Error::PrinterNotSet => "PRINTER_NOT_SET",
+            Error::NoArrears { .. } => "NO_ARREARS",
+            Error::NoticeRunNotFound { .. } => "NOTICE_RUN_NOT_FOUND",
             Error::Print(e) => e.code(),
             Error::DatabaseTooNew { .. } => "DATABASE_TOO_NEW",
             Error::SyncNotEnrolled => "SYNC_NOT_ENROLLED",
@@ -362,6 +368,12 @@ impl Error {
             }
             Error::DepositTooLarge { amount } => {
                 p.insert("amount".into(), amount.clone());
+            }
+            Error::NoArrears { account_no } => {
+                p.insert("account_no".into(), account_no.clone());
+            }
+            Error::NoticeRunNotFound { run } => {
+                p.insert("run".into(), run.to_string());
             }
             Error::SyncOffline { detail }
             | Error::SyncBadReply { detail }

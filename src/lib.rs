@@ -18,6 +18,7 @@ pub mod error;
 pub mod input;
 pub mod logging;
 pub mod money;
+pub mod notices;
 pub mod payments;
 pub mod policy;
 pub mod print;

@@ -48,6 +48,22 @@ pub struct Policy {
     /// Older policy files have no deposits part: the shipped defaults apply.
     #[serde(default)]
     pub deposits: DepositPolicy,
+    /// Older policy files have no notices part: the shipped defaults apply.
+    #[serde(default)]
+    pub notices: NoticePolicy,
+}
+
+/// 电费催缴通知单 (`notices`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticePolicy {
+    /// 缴费期限: the print date plus this many days, moved to the next working day (default 7).
+    pub pay_within_days: u32,
+}
+
+impl Default for NoticePolicy {
+    fn default() -> NoticePolicy {
+        NoticePolicy { pay_within_days: 7 }
+    }
 }
 
 /// 解款 in transit (`shifts`, `desk::shift`).
@@ -141,7 +157,9 @@ pub enum PolicyError {
         "tendered: max_tendered must be more than 0.00, confirm_change_above at least 0.00 and confirm_times_due at least 1"
     )]
     Tendered,
-    #[error("refunds.overdue_working_days must be 1 to 365, deposits.overdue_working_days 1 to 60")]
+    #[error(
+        "refunds.overdue_working_days must be 1 to 365, deposits.overdue_working_days 1 to 60, notices.pay_within_days 1 to 90"
+    )]
     Refunds,
 }
 
@@ -169,6 +187,7 @@ impl Default for Policy {
             tendered: TenderedPolicy::default(),
             refunds: RefundPolicy::default(),
             deposits: DepositPolicy::default(),
+            notices: NoticePolicy::default(),
         }
     }
 }
@@ -218,6 +237,7 @@ impl Policy {
         }
         if !(1..=365).contains(&self.refunds.overdue_working_days)
             || !(1..=60).contains(&self.deposits.overdue_working_days)
+            || !(1..=90).contains(&self.notices.pay_within_days)
         {
             return Err(PolicyError::Refunds);
         }
@@ -231,7 +251,7 @@ mod tests {
     use rstest::rstest;
     use rust_decimal_macros::dec;
 
-    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null},"tendered":{"confirm_change_above":"100.00","confirm_times_due":10,"max_tendered":"100000.00"},"refunds":{"overdue_working_days":10},"deposits":{"overdue_working_days":2}}"#;
+    const DEFAULT_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"},"holiday_cash":{"bank_first":["commercial","industrial"],"limit_per_transaction":"5000.00","limit_per_shift":null},"tendered":{"confirm_change_above":"100.00","confirm_times_due":10,"max_tendered":"100000.00"},"refunds":{"overdue_working_days":10},"deposits":{"overdue_working_days":2},"notices":{"pay_within_days":7}}"#;
     const FOUNDATION_JSON: &str = r#"{"late_fee":{"residential_daily":"0.001","other_daily_same_year":"0.002","other_daily_later_year":"0.003","minimum":"1.00"}}"#;
 
     #[test]

@@ -289,3 +289,139 @@ pub async fn count(conn: &mut SqliteConnection) -> Result<(i64, i64)> {
     let (b,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bills").fetch_one(&mut *conn).await?;
     Ok((a, b))
 }
+
+/// The bills of open accounts that are overdue on `?1` (unpaid principal, due before it) and pass
+/// the account filters: `?2`/`?3` an address prefix and its end (or NULL), `?4` the category (or
+/// NULL), `?5` the billing mode (or NULL), `?6` the earliest time a notice still counts as recent
+/// (or NULL: no skip rule).
+macro_rules! arrears_from {
+    () => {
+        " FROM bills b JOIN accounts a ON a.id = b.account_id
+         WHERE b.paid_fen < b.amount_fen AND b.due_date < ?1 AND a.closed = 0
+           AND (?2 IS NULL OR (a.address >= ?2 AND a.address < ?3))
+           AND (?4 IS NULL OR a.category = ?4) AND (?5 IS NULL OR a.billing_mode = ?5)
+           AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM notice_log n WHERE n.account_id = a.id AND n.printed_at >= ?6))"
+    };
+}
+
+/// The arrears a notice batch looks at, bill by bill with its account, ordered by account (served
+/// by the partial index `bills_open`); parameters as [`arrears_from`]. Rows decode with
+/// [`arrears_row_from`].
+pub const ARREARS: &str = concat!(
+    "SELECT a.id, a.account_no, a.name, a.address, a.category, a.meter_no, ",
+    "b.id, b.period, b.kwh, b.amount_fen, b.paid_fen, b.due_date, b.late_fee_from, b.late_fee_received_fen, \
+     b.late_fee_waived_fen, b.late_fee_owed_fen, b.written_off",
+    arrears_from!(),
+    " ORDER BY b.account_id, b.period"
+);
+
+/// What a set of accounts in arrears owes, summed in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct ArrearsTotals {
+    pub accounts: i64,
+    pub principal_fen: i64,
+    pub late_fee_fen: i64,
+    /// Overdue bills the fee expression is not exact for (see `late_fee_sql`): when not 0 the
+    /// totals are not to be trusted.
+    pub unsafe_bills: i64,
+}
+
+/// How many of the accounts [`ARREARS`] reads owe at least `?7` (principal + late fee, in fen, or
+/// NULL) with the oldest bill at least `?8` days overdue (or NULL), and what they owe: the late fee
+/// worked out per bill by `fee_fen` (from `late_fee_sql::fee_fen_expr`, the rule as SQL).
+pub async fn arrears_totals(
+    conn: &mut SqliteConnection,
+    fee_fen: &str,
+    binds: &ArrearsBinds,
+    min_owed_fen: Option<i64>,
+    min_days: Option<u32>,
+) -> Result<ArrearsTotals> {
+    use crate::accounts::late_fee_sql::{DAYS_OVERDUE_EXPR, UNSAFE_EXPR};
+    let sql = format!(
+        "WITH owing AS (
+             SELECT SUM(b.amount_fen - b.paid_fen) AS principal, SUM({fee_fen}) AS fee,
+                    MAX({DAYS_OVERDUE_EXPR}) AS days, SUM({UNSAFE_EXPR}) AS unsafe_bills{from}
+             GROUP BY b.account_id),
+         picked AS (
+             SELECT principal, fee, unsafe_bills,
+                    principal > 0 AND (?7 IS NULL OR principal + fee >= ?7) AND (?8 IS NULL OR days >= ?8) AS sel
+             FROM owing)
+         SELECT COALESCE(SUM(sel), 0) AS accounts, COALESCE(SUM(sel * principal), 0) AS principal_fen,
+                COALESCE(SUM(sel * fee), 0) AS late_fee_fen, COALESCE(SUM(unsafe_bills), 0) AS unsafe_bills
+         FROM picked",
+        from = arrears_from!()
+    );
+    // The SQL is this module's text and the late-fee expression's, which holds only integers
+    // derived from the validated policy; every value typed by a person is a bound parameter.
+    let args = binds.arguments(&[min_owed_fen, min_days.map(i64::from)])?;
+    Ok(sqlx::query_as_with::<_, ArrearsTotals, _>(sqlx::AssertSqlSafe(sql), args).fetch_one(conn).await?)
+}
+
+/// The parameters `?1`…`?6` of [`ARREARS`] and [`arrears_totals`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrearsBinds {
+    pub today: NaiveDate,
+    pub address_prefix: Option<String>,
+    pub category: Option<Category>,
+    pub billing_mode: Option<BillingMode>,
+    /// Skip accounts notified at or after this time (RFC 3339).
+    pub notified_since: Option<String>,
+}
+
+impl ArrearsBinds {
+    /// The six parameters, then `extra` (the totals' `?7` and `?8`).
+    pub fn arguments(&self, extra: &[Option<i64>]) -> Result<sqlx::sqlite::SqliteArguments> {
+        use sqlx::Arguments;
+        let mut args = sqlx::sqlite::SqliteArguments::default();
+        let bad = |e: sqlx::error::BoxDynError| Error::Internal(format!("binding the arrears filter: {e}"));
+        args.add(self.today.to_string()).map_err(bad)?;
+        args.add(self.address_prefix.clone()).map_err(bad)?;
+        args.add(self.address_prefix.as_deref().map(prefix_end)).map_err(bad)?;
+        args.add(self.category.map(|c| c.as_str())).map_err(bad)?;
+        args.add(self.billing_mode.map(|m| m.as_str())).map_err(bad)?;
+        args.add(self.notified_since.clone()).map_err(bad)?;
+        for value in extra {
+            args.add(*value).map_err(bad)?;
+        }
+        Ok(args)
+    }
+}
+
+/// An account in arrears as [`ARREARS`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrearsAccount {
+    pub id: i64,
+    pub account_no: AccountNo,
+    pub name: String,
+    pub address: String,
+    pub category: Category,
+    pub meter_no: String,
+}
+
+/// Decode a row of [`ARREARS`].
+pub fn arrears_row_from(row: &sqlx::sqlite::SqliteRow) -> Result<(ArrearsAccount, Bill)> {
+    use sqlx::Row;
+    let category: String = row.try_get(4)?;
+    let account = ArrearsAccount {
+        id: row.try_get(0)?,
+        account_no: AccountNo::parse(&row.try_get::<String, _>(1)?)?,
+        name: row.try_get(2)?,
+        address: row.try_get(3)?,
+        category: Category::parse(&category).ok_or_else(|| corrupt("category", &category))?,
+        meter_no: row.try_get(5)?,
+    };
+    let raw: BillRaw = (
+        row.try_get(6)?,
+        row.try_get(7)?,
+        row.try_get(8)?,
+        row.try_get(9)?,
+        row.try_get(10)?,
+        row.try_get(11)?,
+        row.try_get(12)?,
+        row.try_get(13)?,
+        row.try_get(14)?,
+        row.try_get(15)?,
+        row.try_get(16)?,
+    );
+    Ok((account, bill_from(raw)?))
+}

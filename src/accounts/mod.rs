@@ -10,6 +10,7 @@
 pub mod db;
 pub mod import;
 pub mod late_fee;
+pub mod late_fee_sql;
 pub mod quote;
 
 use chrono::NaiveDate;

@@ -16,6 +16,7 @@ use super::{
         FinanceDecideRequest, FinanceListRequest, FinanceLoginRequest, FinancePayRequest, FinanceRefundRequest,
         FinanceTokenRequest,
     },
+    notices::{NoticeAccountRequest, NoticeBatchRequest, NoticeLogRequest, NoticePreviewRequest, NoticeRunRequest},
     printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
     refunds::{RefundContextRequest, RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
     report::{DailyExportRequest, DailyReportRequest, SignDailyReportRequest},
@@ -68,6 +69,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("list_refunds", "RefundListRequest", "Array<RefundInfo>"),
     ("refund_pdf", "RefundDocRequest", "DocumentPdf"),
     ("list_deposits", "DepositListRequest", "Array<DepositInfo>"),
+    ("notice_preview", "NoticePreviewRequest", "NoticePreview"),
+    ("notice_pdf", "NoticeAccountRequest", "NoticePdf"),
+    ("print_notice", "NoticeAccountRequest", "PrintedNotice"),
+    ("notice_batch_start", "NoticeBatchRequest", "NoticeRunStatus"),
+    ("notice_run_status", "NoticeRunRequest", "NoticeRunStatus"),
+    ("notice_run_cancel", "NoticeRunRequest", "NoticeRunStatus"),
+    ("notice_log", "NoticeLogRequest", "Array<NoticeLogEntry>"),
     ("daily_report", "DailyReportRequest", "DailyReportView"),
     ("sign_daily_report", "SignDailyReportRequest", "DailyReportView"),
     ("daily_report_export", "DailyExportRequest", "ExportedFile"),
@@ -144,6 +152,13 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "list_refunds": RefundListRequest => |r| desk.list_refunds(r);
         "refund_pdf": RefundDocRequest => |r| desk.refund_pdf(r);
         "list_deposits": DepositListRequest => |r| desk.list_deposits(r);
+        "notice_preview": NoticePreviewRequest => |r| desk.notice_preview(r);
+        "notice_pdf": NoticeAccountRequest => |r| desk.notice_pdf(r);
+        "print_notice": NoticeAccountRequest => |r| desk.print_notice(r);
+        "notice_batch_start": NoticeBatchRequest => |r| desk.notice_batch_start(r);
+        "notice_run_status": NoticeRunRequest => |r| desk.notice_run_status(r);
+        "notice_run_cancel": NoticeRunRequest => |r| desk.notice_run_cancel(r);
+        "notice_log": NoticeLogRequest => |r| desk.notice_log(r);
         "daily_report": DailyReportRequest => |r| desk.daily_report(r);
         "sign_daily_report": SignDailyReportRequest => |r| desk.sign_daily_report(r);
         "daily_report_export": DailyExportRequest => |r| desk.daily_report_export(r);
@@ -337,7 +352,20 @@ mod bindings {
             crate::reports::daily::CloseRow,
             crate::reports::daily::TotalRow,
             DepositListRequest,
-            DepositInfo
+            DepositInfo,
+            crate::desk::notices::NoticePreviewRequest,
+            crate::desk::notices::NoticePreview,
+            crate::desk::notices::NoticeCandidate,
+            crate::notices::NoticeFilter,
+            crate::desk::notices::NoticeAccountRequest,
+            crate::desk::notices::NoticeBatchRequest,
+            crate::desk::notices::NoticeRunRequest,
+            crate::desk::notices::NoticeLogRequest,
+            crate::desk::notices::NoticePdf,
+            crate::desk::notices::PrintedNotice,
+            crate::desk::notices::NoticeRunState,
+            crate::desk::notices::NoticeRunStatus,
+            crate::desk::notices::NoticeLogEntry
         );
         let _ = Period::name(&cfg);
         let mut imports: Vec<&str> = COMMANDS

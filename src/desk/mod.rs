@@ -29,6 +29,7 @@ pub mod audit;
 pub mod commands;
 pub mod data;
 pub mod finance;
+pub mod notices;
 pub mod printing;
 pub mod refunds;
 pub mod report;
@@ -208,6 +209,10 @@ pub struct Desk {
     /// status bar asks every few seconds and a keyring read is a D-Bus round trip. Only the
     /// positive answer is kept; an absent token is looked for again on the next ask.
     token_seen: Arc<std::sync::atomic::AtomicBool>,
+    /// The notice runs printing now, each with its cancel flag (`notices`).
+    notice_runs: notices::Runs,
+    /// The spooler program instead of `lp` (`CASHDESK_LP`, or a test's printer).
+    spooler: Option<String>,
 }
 
 /// A value read by every call and replaced as a whole: readers take an `Arc` and never wait on a
@@ -310,6 +315,8 @@ impl Desk {
             db_path: path.to_path_buf(),
             sync_lock: Default::default(),
             token_seen: Default::default(),
+            notice_runs: Default::default(),
+            spooler: std::env::var("CASHDESK_LP").ok().filter(|p| !p.is_empty()),
         })
     }
 
@@ -349,6 +356,12 @@ impl Desk {
 
     pub fn with_clock(mut self, clock: Clock) -> Desk {
         self.clock = clock;
+        self
+    }
+
+    /// Print through `program` instead of `lp` (a test's printer).
+    pub fn with_spooler(mut self, program: impl Into<String>) -> Desk {
+        self.spooler = Some(program.into());
         self
     }
 

@@ -91,7 +91,7 @@ impl Desk {
         self.load_print_settings().await
     }
 
-    async fn load_print_settings(&self) -> Result<PrintSettings> {
+    pub(super) async fn load_print_settings(&self) -> Result<PrintSettings> {
         match store::setting(self.pool(), SETTING_PRINT).await? {
             Some(json) => {
                 serde_json::from_str(&json).map_err(|e| Error::Internal(format!("stored print settings: {e}")))
@@ -174,22 +174,26 @@ impl Desk {
         let settings = self.load_print_settings().await?;
         let printer = settings.printer.clone().ok_or(Error::PrinterNotSet)?;
         let (pdf, receipt_no, reprint) = self.record_print(&s.user.username, &req.receipt_no, settings.paper).await?;
+        self.spool_pdf(&pdf, &receipt_no, &printer, settings.paper).await?;
+        Ok(Printed { receipt_no, printer, reprint })
+    }
+
+    /// Hand `pdf` to the spooler for `printer` (as `NAME.pdf`, which names the job), waiting until
+    /// the spooler has taken it.
+    pub(super) async fn spool_pdf(&self, pdf: &[u8], name: &str, printer: &str, paper: PaperMode) -> Result<()> {
         let dir = tempfile::tempdir()?;
-        let path = dir.path().join(format!("{receipt_no}.pdf"));
-        tokio::fs::write(&path, &pdf).await?;
-        let program = std::env::var("CASHDESK_LP").unwrap_or_else(|_| "lp".to_string());
-        let (paper, printer_q) = (settings.paper, printer.clone());
-        tokio::task::spawn_blocking(move || {
-            if program == "lp" {
-                print::spool(&path, &printer_q, 1, paper)
-            } else {
-                print::spool_with(&program, &path, &printer_q, 1, paper)
-            }
+        let path = dir.path().join(format!("{name}.pdf"));
+        tokio::fs::write(&path, pdf).await?;
+        let program = self.spooler.clone();
+        let printer = printer.to_string();
+        tokio::task::spawn_blocking(move || match program {
+            Some(program) => print::spool_with(&program, &path, &printer, 1, paper),
+            None => print::spool(&path, &printer, 1, paper),
         })
         .await
         .map_err(|e| Error::Internal(format!("printing did not finish: {e}")))??;
         drop(dir);
-        Ok(Printed { receipt_no, printer, reprint })
+        Ok(())
     }
 
     /// Write a receipt's PDF to a file (`cashdeskctl receipt print NUMBER --out FILE`): counted and

@@ -29,14 +29,22 @@ const SETTING_COUNTER: &str = "counter";
 
 /// Settings of this counter that are not policy from the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
 pub struct CounterSettings {
     /// 锁屏: minutes without a key or a click before the screen locks (1-120, default 10).
     pub idle_lock_minutes: u32,
+    /// 服务热线 printed on arrears notices (default 95598, the State Grid customer service line).
+    pub hotline: String,
+    /// 缴费地点及方式 printed on arrears notices.
+    pub pay_where: String,
 }
+
+/// What an arrears notice says about where to pay until an administrator words it for the hall.
+pub const DEFAULT_PAY_WHERE: &str = "请到供电营业厅收费窗口缴纳（现金或银行转账），缴费时请出示本通知单或告知户号。";
 
 impl Default for CounterSettings {
     fn default() -> CounterSettings {
-        CounterSettings { idle_lock_minutes: 10 }
+        CounterSettings { idle_lock_minutes: 10, hotline: "95598".into(), pay_where: DEFAULT_PAY_WHERE.into() }
     }
 }
 
@@ -45,6 +53,12 @@ impl Default for CounterSettings {
 pub struct SetCounterSettingsRequest {
     pub token: String,
     pub idle_lock_minutes: u32,
+    /// Unchanged when absent.
+    #[ts(optional)]
+    pub hotline: Option<String>,
+    /// Unchanged when absent.
+    #[ts(optional)]
+    pub pay_where: Option<String>,
 }
 
 /// The locked session's own user unlocking it.
@@ -273,7 +287,22 @@ impl Desk {
         if !(1..=120).contains(&req.idle_lock_minutes) {
             return Err(Error::invalid("idle_lock_minutes", "lock the screen after 1 to 120 idle minutes"));
         }
-        let settings = CounterSettings { idle_lock_minutes: req.idle_lock_minutes };
+        let mut settings = self.load_counter_settings().await?;
+        settings.idle_lock_minutes = req.idle_lock_minutes;
+        if let Some(h) = req.hotline {
+            let h = crate::input::half_width(&h).trim().to_string();
+            if h.is_empty() || h.chars().count() > 30 || h.chars().any(char::is_control) {
+                return Err(Error::invalid("hotline", "give the service hotline, 1-30 characters (e.g. 95598)"));
+            }
+            settings.hotline = h;
+        }
+        if let Some(w) = req.pay_where {
+            let w = w.trim().to_string();
+            if w.is_empty() || w.chars().count() > 200 || w.chars().any(char::is_control) {
+                return Err(Error::invalid("pay_where", "say where and how to pay in 1-200 characters, on one line"));
+            }
+            settings.pay_where = w;
+        }
         let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
         let mut tx = store::write_tx(&self.writer).await?;
         store::set_setting(&mut *tx, SETTING_COUNTER, &json).await?;
@@ -282,7 +311,7 @@ impl Desk {
             &s.user.username,
             "settings.counter",
             None,
-            json!({"idle_lock_minutes": req.idle_lock_minutes}),
+            json!({"idle_lock_minutes": settings.idle_lock_minutes, "hotline": settings.hotline, "pay_where": settings.pay_where}),
         )
         .await?;
         tx.commit().await?;

@@ -1,5 +1,6 @@
 //! 打印: printed documents. Owns the layout of every document Cashdesk prints (the receipt 收费收据,
-//! the recharge slip 购电充值单, the shift report 收费日报, the refund form 退费申请单 and notice 退费通知单), their rendering to PDF with an embedded CJK font, and
+//! the recharge slip 购电充值单, the shift report 收费日报, the refund form 退费申请单 and notice 退费通知单, the arrears notice
+//! 电费催缴通知单), their rendering to PDF with an embedded CJK font, and
 //! the hand-over of a PDF to the operating system's print spooler.
 //!
 //! The pipeline is `Receipt` → [`render_receipt`] (pure: layout in integer units, then PDF bytes) →
@@ -45,12 +46,14 @@
 mod font;
 mod kit;
 mod layout;
+mod notice;
 mod receipt;
 mod refund;
 mod shift_report;
 mod spool;
 
 pub use font::{CjkFont, FONT_ENV};
+pub use notice::{ArrearsNotice, NoticeLine, render_notice, render_notices};
 pub use receipt::{Receipt, ReceiptKind, ReceiptLine, Tender, render_receipt};
 pub use refund::{RefundDoc, RefundDocKind, render_refund};
 
@@ -59,7 +62,7 @@ pub fn money_text(y: crate::money::Yuan) -> String {
     kit::money(y)
 }
 pub use shift_report::{ShiftDeposit, ShiftReport, ShiftTransaction, TransactionMethod, render_shift_report};
-pub use spool::{spool, spool_with};
+pub use spool::{check_printer, spool, spool_with};
 
 use serde::{Deserialize, Serialize};
 

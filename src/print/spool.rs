@@ -116,6 +116,11 @@ fn cups_media(paper: PaperMode) -> &'static str {
     }
 }
 
+/// Whether `printer` can name a print queue (before a run starts printing to it).
+pub fn check_printer(printer: &str) -> Result<(), PrintError> {
+    validate(printer, 1)
+}
+
 fn validate(printer: &str, copies: u32) -> Result<(), PrintError> {
     let refuse = |reason| Err(PrintError::PrinterName { name: printer.to_string(), reason });
     if printer.trim().is_empty() {

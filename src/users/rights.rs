@@ -69,6 +69,9 @@ pub enum Action {
     DailyReport,
     SignDailyReport,
     ListDeposits,
+    NoticeBatch,
+    NoticePrint,
+    NoticeLog,
     LockScreen,
     Logout,
 }
@@ -121,6 +124,9 @@ pub const MATRIX: &[(Action, &[Role])] = &[
     (Action::DailyReport, &[C, S, F]),
     (Action::SignDailyReport, &[C, S]),
     (Action::ListDeposits, &[C, S, F]),
+    (Action::NoticeBatch, &[S]),
+    (Action::NoticePrint, &[C, S]),
+    (Action::NoticeLog, &[C, S]),
     (Action::LockScreen, EVERYONE),
     (Action::Logout, EVERYONE),
 ];
@@ -171,6 +177,9 @@ impl Action {
             Action::DailyReport => "see the daily report",
             Action::SignDailyReport => "sign the daily report off",
             Action::ListDeposits => "list deposits",
+            Action::NoticeBatch => "print arrears notices in batch",
+            Action::NoticePrint => "print an arrears notice",
+            Action::NoticeLog => "read the notice log",
             Action::LockScreen => "lock the screen",
             Action::Logout => "log out",
         }

@@ -12,6 +12,7 @@ mod import;
 mod login;
 mod lookup;
 mod money_safety;
+mod notices;
 mod printing;
 mod refunds;
 mod rights;

@@ -8,6 +8,7 @@ use cashdesk::{
     Error,
     desk::{
         AccountRequest, Desk, SearchRequest, TokenRequest,
+        notices::{NoticeAccountRequest, NoticeLogRequest, NoticePreviewRequest},
         printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
         refunds::{RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
         report::{DailyReportRequest, SignDailyReportRequest},
@@ -17,6 +18,7 @@ use cashdesk::{
         users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserRequest},
         void::VoidRequest,
     },
+    notices::NoticeFilter,
     payments::{CollectRequest, Method, VendRequest},
     print::{PaperMode, RefundDocKind},
     refunds::Reason,
@@ -124,9 +126,15 @@ async fn attempt(desk: &Desk, action: Action, token: &str, approver: &str, reque
             .await
             .map(drop),
         Action::ViewCounterSettings => desk.counter_settings(tr()).await.map(drop),
-        Action::SetCounterSettings => {
-            desk.set_counter_settings(SetCounterSettingsRequest { token: t(), idle_lock_minutes: 10 }).await.map(drop)
-        }
+        Action::SetCounterSettings => desk
+            .set_counter_settings(SetCounterSettingsRequest {
+                token: t(),
+                idle_lock_minutes: 10,
+                hotline: None,
+                pay_where: None,
+            })
+            .await
+            .map(drop),
         Action::SyncStatus => desk.sync_status(tr()).await.map(drop),
         Action::SyncNow => desk.sync_now(tr()).await.map(drop),
         Action::SyncFlagged => desk.sync_review(tr()).await.map(drop),
@@ -210,6 +218,15 @@ async fn attempt(desk: &Desk, action: Action, token: &str, approver: &str, reque
             .await
             .map(drop),
         Action::ListDeposits => desk.list_deposits(DepositListRequest { token: t(), in_transit: true }).await.map(drop),
+        Action::NoticeBatch => {
+            desk.notice_preview(NoticePreviewRequest { token: t(), filter: NoticeFilter::default() }).await.map(drop)
+        }
+        Action::NoticePrint => {
+            desk.notice_pdf(NoticeAccountRequest { token: t(), account_no: "3100000001".into() }).await.map(drop)
+        }
+        Action::NoticeLog => {
+            desk.notice_log(NoticeLogRequest { token: t(), account_no: None, run: None, limit: 10 }).await.map(drop)
+        }
         Action::LockScreen => desk.lock_session(tr()).await,
         Action::Logout => desk.logout(tr()).await,
     }
@@ -298,6 +315,9 @@ fn every_ipc_command_has_its_row() {
             "daily_report" | "daily_report_export" => Action::DailyReport,
             "sign_daily_report" => Action::SignDailyReport,
             "list_deposits" => Action::ListDeposits,
+            "notice_preview" | "notice_batch_start" | "notice_run_status" | "notice_run_cancel" => Action::NoticeBatch,
+            "notice_pdf" | "print_notice" => Action::NoticePrint,
+            "notice_log" => Action::NoticeLog,
             _ => return None,
         })
     };

@@ -83,14 +83,26 @@ DROP TABLE outbox;
 CREATE TABLE outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, terminal TEXT NOT NULL,
     payload TEXT NOT NULL, payload_sha256 TEXT NOT NULL, created_at TEXT NOT NULL, pushed_at TEXT) STRICT;
-INSERT INTO outbox SELECT * FROM temp.oc;
+INSERT INTO outbox SELECT seq, event_id, kind, terminal, payload, payload_sha256, created_at, pushed_at FROM temp.oc;
 CREATE INDEX outbox_unpushed ON outbox (seq) WHERE pushed_at IS NULL;
 ALTER TABLE sync_state DROP COLUMN push_from;
 ALTER TABLE shifts DROP COLUMN payments_from;
 ALTER TABLE shifts DROP COLUMN payments_to;
 DROP TABLE temp.pc;
 DROP TABLE temp.oc;
-DELETE FROM _sqlx_migrations WHERE version IN (20261206000006, 20261206000007, 20261206000008);
+-- What the migrations after 20261206000008 added goes too: such a build had none of it (a later
+-- migration that changes a table adds its undoing here).
+DROP TABLE shift_counts;
+ALTER TABLE sessions DROP COLUMN locked_at;
+DROP TABLE refund_history;
+DROP TABLE refunds;
+DROP TABLE daily_signoffs;
+ALTER TABLE deposits DROP COLUMN confirmed_at;
+ALTER TABLE deposits DROP COLUMN confirmed_by;
+ALTER TABLE deposits DROP COLUMN confirm_ref;
+DROP TABLE notice_log;
+DROP TABLE notice_batches;
+DELETE FROM _sqlx_migrations WHERE version >= 20261206000006;
 COMMIT;
 ";
 

@@ -1,4 +1,5 @@
-//! `cashdeskctl config show|idle-lock MINUTES`: the counter settings (changing them: administrators).
+//! `cashdeskctl config show|idle-lock MINUTES|hotline TEXT|pay-where TEXT`: the counter settings
+//! (changing them: administrators).
 
 use cashdesk::{
     Error,
@@ -13,6 +14,10 @@ pub enum Cmd {
     Show,
     /// Lock an idle counter's screen after MINUTES without a key or a click (1-120).
     IdleLock { minutes: u32 },
+    /// The service hotline printed on arrears notices (default 95598).
+    Hotline { number: String },
+    /// Where and how to pay, as arrears notices say it (one line, up to 200 characters).
+    PayWhere { text: String },
 }
 
 pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
@@ -21,10 +26,29 @@ pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
     let token = login.token.clone();
     let settings = match cmd {
         Cmd::Show => desk.counter_settings(TokenRequest { token }).await,
-        Cmd::IdleLock { minutes } => {
-            desk.set_counter_settings(SetCounterSettingsRequest { token, idle_lock_minutes: minutes }).await
-        }
+        cmd => match desk.counter_settings(TokenRequest { token: token.clone() }).await {
+            Ok(now) => {
+                let mut req = SetCounterSettingsRequest {
+                    token,
+                    idle_lock_minutes: now.idle_lock_minutes,
+                    hotline: None,
+                    pay_where: None,
+                };
+                match cmd {
+                    Cmd::IdleLock { minutes } => req.idle_lock_minutes = minutes,
+                    Cmd::Hotline { number } => req.hotline = Some(number),
+                    Cmd::PayWhere { text } => req.pay_where = Some(text),
+                    Cmd::Show => {}
+                }
+                desk.set_counter_settings(req).await
+            }
+            Err(e) => Err(e),
+        },
     };
     let settings = login.end(&desk, settings).await?;
-    ctx.print(&settings, |s| println!("idle lock: {} minute(s)", s.idle_lock_minutes))
+    ctx.print(&settings, |s| {
+        println!("idle lock: {} minute(s)", s.idle_lock_minutes);
+        println!("hotline:   {}", s.hotline);
+        println!("pay where: {}", s.pay_where);
+    })
 }

@@ -19,6 +19,7 @@ mod calendar;
 mod config;
 mod import;
 mod init;
+mod notices;
 mod quote;
 mod receipt;
 mod refund;
@@ -116,7 +117,12 @@ enum Cmd {
         #[command(subcommand)]
         cmd: report::Cmd,
     },
-    /// Counter settings (the idle time before the screen locks).
+    /// Arrears notices (电费催缴通知单): preview a batch, print it, one account's, the log.
+    Notices {
+        #[command(subcommand)]
+        cmd: notices::Cmd,
+    },
+    /// Counter settings (the idle time before the screen locks, the hotline and where to pay).
     Config {
         #[command(subcommand)]
         cmd: config::Cmd,
@@ -240,6 +246,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Cmd::Receipt { cmd } => receipt::run(&mut ctx, cmd).await,
         Cmd::Sync { cmd } => sync::run(&mut ctx, cmd).await,
         Cmd::Config { cmd } => config::run(&mut ctx, cmd).await,
+        Cmd::Notices { cmd } => notices::run(&mut ctx, cmd).await,
         Cmd::Refund { cmd } => refund::run(&mut ctx, cmd).await,
         Cmd::Report { cmd } => report::run(&mut ctx, cmd).await,
     }

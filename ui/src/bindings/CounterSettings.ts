@@ -7,4 +7,12 @@ export type CounterSettings = {
 /**
  * 锁屏: minutes without a key or a click before the screen locks (1-120, default 10).
  */
-idle_lock_minutes: number, };
+idle_lock_minutes: number, 
+/**
+ * 服务热线 printed on arrears notices (default 95598, the State Grid customer service line).
+ */
+hotline: string, 
+/**
+ * 缴费地点及方式 printed on arrears notices.
+ */
+pay_where: string, };
