@@ -458,13 +458,25 @@ impl Desk {
         requester: &Session,
         action: &'static str,
     ) -> Result<crate::users::approval::Approver> {
+        self.approve_for(input, requester.user_id, &requester.user.username, action).await
+    }
+
+    /// [`Desk::approve`] for a request made by someone other than the session's user (a refund
+    /// submitted earlier, decided at whichever screen the supervisor uses).
+    pub(crate) async fn approve_for(
+        &self,
+        input: Option<&crate::users::approval::ApprovalInput>,
+        requester_id: i64,
+        requester: &str,
+        action: &'static str,
+    ) -> Result<crate::users::approval::Approver> {
         crate::users::approval::check(
             &self.pool,
             &self.writer,
             input,
             crate::users::approval::Request {
-                requester_id: requester.user_id,
-                requester: &requester.user.username,
+                requester_id,
+                requester,
                 action,
                 terminal: self.terminal.as_str(),
                 now: self.now(),

@@ -120,6 +120,11 @@ async fn a_request_holds_its_amount_until_the_hall_rejects_it() {
     assert_eq!(ctx.held, y("10.00"), "only super1's own request still holds");
     let steps: Vec<String> = rejected.history.iter().map(|h| h.step.clone()).collect();
     assert_eq!(steps, ["submit", "hall_reject"]);
+    // A supervisor logged in at their own screen decides a cashier's request with their password:
+    // the four eyes are the submitter's and the approver's, not the session's.
+    let cashiers = c.desk.submit_refund(request(&t, "3100000003", "5.00")).await.unwrap();
+    let approved = c.desk.decide_refund(decide(&s, &cashiers.request_no, true, "super1")).await.unwrap();
+    assert_eq!(approved.state, State::HallApproved);
 }
 
 #[tokio::test]
