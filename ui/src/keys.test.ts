@@ -37,6 +37,14 @@ describe('the counter keys', () => {
     expect(matchKey(keys, { key: 'F3', shiftKey: false })).toBeUndefined()
     expect(matchKey(keys, { key: 'F3', shiftKey: true })?.modal).toBe('refunds')
   })
+  it('F4 催缴通知单 needs an account in arrears and a cashier or supervisor, but no shift', () => {
+    expect(names({ collector: true, accountShown: true, arrears: true })).toEqual(['F3', 'Shift+F3', 'F4', 'F11'])
+    expect(names({ collector: true, accountShown: true, arrears: false })).toEqual(['F3', 'Shift+F3', 'F11'])
+    // A finance reviewer or an administrator prints no notice (the core refuses them too).
+    expect(names({ accountShown: true, arrears: true })).toEqual(['F11'])
+    // The result panel hides the account (accountShown false): no F4 under it.
+    expect(names({ collector: true, inShift: true, arrears: true })).not.toContain('F4')
+  })
   it('names the keys for the footer and the tests', () => {
     const [f3, sf3] = counterKeys({ ...none, collector: true, accountShown: true })
     expect([keyLabel(f3!), keyTestId(f3!)]).toEqual(['F3', 'key-F3'])

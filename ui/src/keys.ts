@@ -14,6 +14,10 @@ export type CounterModal =
   | 'settings'
   | 'refund'
   | 'refunds'
+  | 'notice'
+  | 'arrears'
+  | 'deposits'
+  | 'daily'
 
 /** A key offered at the counter: `shift` for Shift+key. */
 export type CounterKey = { key: string; shift?: boolean; modal: CounterModal; label: string }
@@ -29,6 +33,12 @@ export type CounterState = {
   prepaid: boolean
   /** An account is on the counter, and no result panel (F3 退费 needs no shift). */
   accountShown: boolean
+  /** ...and it is in arrears (a bill past its due date): F4 prints its 催缴通知单 (no shift needed). */
+  arrears?: boolean
+  /** A supervisor: Shift+F4 催费, the batch of notices. */
+  supervisor?: boolean
+  /** A cashier, supervisor or finance reviewer: Shift+F10 解款记录, Shift+F12 实收日报. */
+  reports?: boolean
 }
 
 /** The keys offered right now, in the order of the footer. */
@@ -36,6 +46,8 @@ export function counterKeys(s: CounterState): CounterKey[] {
   const k: CounterKey[] = []
   if (s.collector && s.accountShown) k.push({ key: 'F3', modal: 'refund', label: 'keys.refund' })
   if (s.collector) k.push({ key: 'F3', shift: true, modal: 'refunds', label: 'keys.refunds' })
+  if (s.collector && s.accountShown && s.arrears) k.push({ key: 'F4', modal: 'notice', label: 'keys.notice' })
+  if (s.supervisor) k.push({ key: 'F4', shift: true, modal: 'arrears', label: 'keys.arrears' })
   if (s.postpaid) k.push({ key: 'F5', modal: 'cash', label: 'keys.cash' }, { key: 'F6', modal: 'transfer', label: 'keys.transfer' })
   if (s.prepaid) k.push({ key: 'F7', modal: 'vend', label: 'keys.vend' })
   if (s.inShift) {
@@ -45,6 +57,9 @@ export function counterKeys(s: CounterState): CounterKey[] {
       { key: 'F10', modal: 'deposit', label: 'keys.deposit' },
       { key: 'F12', modal: 'close', label: 'keys.close' },
     )
+  }
+  if (s.reports) {
+    k.push({ key: 'F10', shift: true, modal: 'deposits', label: 'keys.deposits' }, { key: 'F12', shift: true, modal: 'daily', label: 'keys.daily' })
   }
   k.push({ key: 'F11', modal: 'settings', label: 'keys.settings' })
   return k

@@ -37,6 +37,8 @@ const samples: Record<string, Record<string, string>> = {
   REFUND_INPUT: { field: 'payee_foo', reason: 'something new' },
   // A ledger code this UI does not know: the code and the ledger's message.
   FINANCE_REFUSED: { ledger_code: 'TEAPOT', message: '账务中心的新提示' },
+  NO_ARREARS: { account_no: '3100000002' },
+  NOTICE_RUN_NOT_FOUND: { run: '42' },
 }
 
 /** The rules PASSWORD_WEAK and USER_GUARD name (src/error.rs, `password_rule` and `guard_rule`). */
