@@ -9,7 +9,7 @@ import type { SyncStatus } from '@/bindings/SyncStatus'
 import type { EnrolInput } from './LedgerSettings.vue'
 import type { UserListing } from '@/bindings/UserListing'
 import type { UserAdmin } from './UserSettings.vue'
-import type { CounterSettingsApi } from './CounterSettings.vue'
+import type { CounterSettingsApi, CounterSettingsInput } from './CounterSettings.vue'
 
 const STORED: PrintSettings = { printer: 'counter-1', paper: 'a4' }
 
@@ -194,8 +194,13 @@ describe('SettingsDialog → 用户 and 柜台 (administrators)', () => {
     } as UserAdmin & Record<string, ReturnType<typeof vi.fn>>
   }
 
+  const PAY_WHERE = '请到供电营业厅收费窗口缴纳（现金或银行转账）'
+
   function counterApi(): CounterSettingsApi & { save: ReturnType<typeof vi.fn> } {
-    return { load: vi.fn(async () => ({ idle_lock_minutes: 10 })), save: vi.fn(async (n: number) => ({ idle_lock_minutes: n })) }
+    return {
+      load: vi.fn(async () => ({ idle_lock_minutes: 10, hotline: '95598', pay_where: PAY_WHERE })),
+      save: vi.fn(async (i: CounterSettingsInput) => ({ idle_lock_minutes: i.idleLockMinutes, hotline: i.hotline, pay_where: i.payWhere })),
+    }
   }
 
   function admin(users = userApi(), counter = counterApi(), isAdmin = true) {
@@ -364,8 +369,44 @@ describe('SettingsDialog → 用户 and 柜台 (administrators)', () => {
     await input.setValue('５')
     await input.trigger('keydown', { key: 'Enter' })
     await flushPromises()
-    expect(counter.save).toHaveBeenCalledWith(5)
+    expect(counter.save).toHaveBeenCalledWith({ idleLockMinutes: 5, hotline: '95598', payWhere: PAY_WHERE })
     expect(wrapper.get('[data-testid="counter-saved"]').text()).toBe('已保存')
     expect((input.element as HTMLInputElement).value).toBe('5')
+  })
+
+  it('柜台: the hotline and where to pay, printed on the notices, each checked at its field', async () => {
+    const { wrapper, counter } = admin()
+    await flushPromises()
+    const hotline = wrapper.get('[data-testid="counter-hotline"]')
+    const payWhere = wrapper.get('[data-testid="counter-pay-where"]')
+    expect([(hotline.element as HTMLInputElement).value, (payWhere.element as HTMLInputElement).value]).toEqual(['95598', PAY_WHERE])
+    await hotline.setValue('   ')
+    await hotline.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="counter-hotline-invalid"]').text()).toBe('请填写服务热线（1–30 个字符）')
+    expect(document.activeElement).toBe(hotline.element)
+    await hotline.setValue(' 0931-95598 ')
+    await payWhere.setValue('x'.repeat(201))
+    await payWhere.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="counter-pay-where-invalid"]').text()).toBe('请用一行（1–200 个字）写明缴费地点及方式')
+    expect(wrapper.find('[data-testid="counter-hotline-invalid"]').exists()).toBe(false)
+    expect(counter.save).not.toHaveBeenCalled()
+    await payWhere.setValue('城关营业厅 1 号窗口，现金或转账')
+    await payWhere.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(counter.save).toHaveBeenCalledWith({ idleLockMinutes: 10, hotline: '0931-95598', payWhere: '城关营业厅 1 号窗口，现金或转账' })
+    expect(wrapper.get('[data-testid="counter-saved"]').text()).toBe('已保存')
+  })
+
+  it('柜台: a field the core refuses is said at that field', async () => {
+    const { wrapper, counter } = admin()
+    counter.save.mockRejectedValueOnce(new ApiError({ code: 'INPUT_INVALID', message: 'x', params: { field: 'hotline', reason: 'give the service hotline' } }))
+    await flushPromises()
+    await wrapper.get('[data-testid="counter-save"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="counter-hotline-invalid"]').text()).toBe('服务热线应为 1–30 个字符')
+    expect(wrapper.find('[data-testid="counter-error"]').exists()).toBe(false)
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="counter-hotline"]').element)
   })
 })

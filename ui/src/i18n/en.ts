@@ -293,9 +293,17 @@ const en: typeof zh = {
     title: 'Counter',
     idleLock: 'Lock the screen after idle minutes',
     idleLockHint: '1–120 minutes; applies from the next log-in',
+    hotline: 'Service hotline (printed on arrears notices)',
+    hotlineHint: 'e.g. 95598; at most 30 characters',
+    payWhere: 'Where and how to pay (printed on arrears notices)',
+    payWhereHint: 'One line, at most 200 characters',
     save: 'Save',
     saved: 'Saved',
-    invalid: 'Type a whole number from 1 to 120',
+    invalid: {
+      idle_lock_minutes: 'Type a whole number from 1 to 120',
+      hotline: 'Give the service hotline (1–30 characters)',
+      pay_where: 'Say where and how to pay on one line (1–200 characters)',
+    },
   },
   rules: {
     PASSWORD_WEAK: {
@@ -319,6 +327,8 @@ const en: typeof zh = {
     username: "The user name is 2–32 characters a-z, 0-9, '.', '_' or '-', starting with a letter",
     display_name: 'The name is at most 40 characters',
     idle_lock_minutes: 'Lock the screen after 1 to 120 idle minutes',
+    hotline: 'The service hotline is 1–30 characters',
+    pay_where: 'Where and how to pay: one line of 1–200 characters',
     reason: 'Give a reason of 2–200 characters',
     waive_late_fee: 'Give a waiver reason of 2–200 characters',
     reason_text: 'For the reason “other”, say the reason in 2–200 characters',

@@ -290,9 +290,17 @@ export default {
     title: '柜台',
     idleLock: '无操作自动锁屏（分钟）',
     idleLockHint: '1–120 分钟；对之后登录的用户生效',
+    hotline: '服务热线（印在催缴通知单上）',
+    hotlineHint: '如 95598；最多 30 个字符',
+    payWhere: '缴费地点及方式（印在催缴通知单上）',
+    payWhereHint: '一行，最多 200 个字',
     save: '保存',
     saved: '已保存',
-    invalid: '请输入 1–120 之间的整数',
+    invalid: {
+      idle_lock_minutes: '请输入 1–120 之间的整数',
+      hotline: '请填写服务热线（1–30 个字符）',
+      pay_where: '请用一行（1–200 个字）写明缴费地点及方式',
+    },
   },
   rules: {
     PASSWORD_WEAK: {
@@ -315,6 +323,8 @@ export default {
     username: '用户名须为 2–32 位小写字母、数字或 . _ -，以字母开头',
     display_name: '姓名最多 40 个字',
     idle_lock_minutes: '锁屏时间应为 1–120 分钟',
+    hotline: '服务热线应为 1–30 个字符',
+    pay_where: '缴费地点及方式应为一行、1–200 个字',
     reason: '原因请填写 2–200 个字',
     waive_late_fee: '减免原因请填写 2–200 个字',
     reason_text: '退费原因为“其他”时，请用 2–200 个字写明原因',
