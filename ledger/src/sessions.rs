@@ -2,8 +2,10 @@
 //!
 //! Invariants: a session token is 32 random bytes shown once; the ledger keeps only its SHA-256. A
 //! session ends [`MAX_HOURS`] after the log-in, after [`IDLE_MINUTES`] without a request, at
-//! log-out, or when its user is disabled; an ended session is refused on every request. Each
-//! request that uses a session moves its idle time on in the same statement that checks it.
+//! log-out, or when its user is disabled; an ended session is refused on every request. A request
+//! that uses a session moves its idle time on in the same statement that checks it, at most once a
+//! minute ([`TOUCH_SECONDS`]): a list read every few seconds does not write (and wait for a commit
+//! to reach the disk) each time, and the idle limit is kept to the minute.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use cashdesk::sync::finance::{FinanceRole, FinanceSession};
@@ -22,6 +24,8 @@ use crate::{
 pub const IDLE_MINUTES: i64 = 30;
 /// A session ends this many hours after its log-in, however busy.
 pub const MAX_HOURS: i64 = 8;
+/// A session's last use is written again only when it is older than this.
+pub const TOUCH_SECONDS: i32 = 60;
 
 /// The user a session belongs to: who acts on the finance API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,12 +36,13 @@ pub struct Reviewer {
 }
 
 impl Reviewer {
-    /// Only the `finance` role decides and pays; an auditor reads.
+    /// Only the `finance` role decides, pays and confirms; an auditor reads. `what` says what was
+    /// refused ("approve refund requests").
     pub fn require_finance(&self, what: &str) -> Result<(), LedgerError> {
         match self.role {
             FinanceRole::Finance => Ok(()),
             FinanceRole::Auditor => Err(LedgerError::Forbidden(format!(
-                "{} is an auditor: auditors read refund requests but may not {what} them",
+                "{} is an auditor: auditors read but may not {what}",
                 self.username
             ))),
         }
@@ -88,15 +93,21 @@ pub async fn login(
 pub async fn authenticate(pool: &PgPool, token: &str, now: DateTime<FixedOffset>) -> Result<Reviewer, LedgerError> {
     let now = now.with_timezone(&Utc);
     let row: Option<(String, String, String)> = sqlx::query_as(
-        "UPDATE ledger_sessions s SET last_seen_at = $2
-         FROM ledger_users u
-         WHERE s.token_hash = $1 AND u.id = s.user_id AND s.ended_at IS NULL AND s.expires_at > $2
-           AND s.last_seen_at > $2 - make_interval(mins => $3) AND NOT u.disabled
-         RETURNING u.username, u.display_name, u.role",
+        "WITH live AS (
+             SELECT s.token_hash, s.last_seen_at, u.username, u.display_name, u.role
+             FROM ledger_sessions s JOIN ledger_users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2
+               AND s.last_seen_at > $2 - make_interval(mins => $3) AND NOT u.disabled
+         ), touched AS (
+             UPDATE ledger_sessions t SET last_seen_at = $2 FROM live
+             WHERE t.token_hash = live.token_hash AND live.last_seen_at < $2 - make_interval(secs => $4)
+         )
+         SELECT username, display_name, role FROM live",
     )
     .bind(digest(token))
     .bind(now)
     .bind(i32::try_from(IDLE_MINUTES).unwrap_or(30))
+    .bind(TOUCH_SECONDS)
     .fetch_optional(pool)
     .await?;
     let (username, display_name, role) = row.ok_or_else(|| {
