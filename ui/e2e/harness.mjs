@@ -8,6 +8,8 @@
 //
 // Printing: the bridge never reaches a real printer. It runs e2e/fake-lp.sh instead of CUPS `lp`
 // (CASHDESK_LP), which files every job as a PDF in the stack's `prints` dir (CASHDESK_TEST_PRINTS).
+// `holdPrinter()` makes the next job wait until `releasePrinter()` (CASHDESK_TEST_HOLD), so that a
+// test can act while a job is in the spooler's hands (`printerWaiting()` says when one is).
 //
 // Keyring: with `startStack({ keyring: true })` the bridge runs inside its own D-Bus session
 // (dbus-run-session) with gnome-keyring-daemon serving the Secret Service, unlocked, its files
@@ -21,7 +23,7 @@
 // /usr/bin/chromium.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -165,7 +167,7 @@ exec "$0" "$@"`
  * Secret Service, under the stack's temp HOME), so that enrolling with a ledger stores the token
  * as on a counter; `ctl` then joins that session too. Without it no session bus is reachable.
  * Printing goes to e2e/fake-lp.sh, which files each job in `prints` (see printedPdfs()).
- * Returns { url, db, prints, ctl(args, input), ctlAs(user, args, more), quote(accountNo), api(cmd, req),
+ * Returns { url, db, prints, ctl(args, input), ctlAs(user, args, more), quote(accountNo), api(cmd, req), holdPrinter(), releasePrinter(), printerWaiting(),
  * page({ clock }), stop() }.
  */
 export async function startStack({ now, keyring = false } = {}) {
@@ -197,6 +199,7 @@ export async function startStack({ now, keyring = false } = {}) {
   const db = join(root, 'cashdesk.sqlite')
   const prints = join(root, 'prints')
   mkdirSync(prints)
+  const hold = join(root, 'hold-printer')
   const session = join(root, 'session')
   mkdirSync(session)
   /** The environment of cashdeskctl: the bridge's D-Bus session (and keyring) once it runs. */
@@ -244,7 +247,7 @@ export async function startStack({ now, keyring = false } = {}) {
 
     let stderr = ''
     const bridgeArgs = ['--db', db, '--static', DIST, '--port', '0', ...(now ? ['--now', now] : [])]
-    const bridgeEnv = { ...env, CASHDESK_LP: FAKE_LP, CASHDESK_TEST_PRINTS: prints }
+    const bridgeEnv = { ...env, CASHDESK_LP: FAKE_LP, CASHDESK_TEST_PRINTS: prints, CASHDESK_TEST_HOLD: hold }
     if (keyring) {
       bridge = spawn('dbus-run-session', ['--', 'sh', '-c', KEYRING_SESSION, CASHDESK_BRIDGE, ...bridgeArgs], {
         env: { ...bridgeEnv, CASHDESK_E2E_SESSION: session },
@@ -280,6 +283,11 @@ export async function startStack({ now, keyring = false } = {}) {
       ctlAs,
       /** `cashdeskctl --user cashier1 --json quote ACCOUNT`, parsed (a cashier may read a quote). */
       quote: (accountNo) => JSON.parse(ctlAs(DEMO.cashier, ['--json', 'quote', accountNo])),
+      /** The fake printer keeps the next jobs waiting until releasePrinter(). */
+      holdPrinter: () => writeFileSync(hold, ''),
+      releasePrinter: () => rmSync(hold, { force: true }),
+      /** A job is waiting at the held printer. */
+      printerWaiting: () => existsSync(hold + '.waiting'),
       /** Call a command on the bridge directly (test set-up); rejects with the ErrorBody's code. */
       async api(cmd, req) {
         const r = await fetch(`${url}/api/call/${cmd}`, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildFilter, defaultNoticeForm, notPrinted, progressPercent, typedDays, type NoticeForm } from './notices'
+import { buildFilter, defaultNoticeForm, notPrinted, progressPercent, typedDays, typedPerPdf, type NoticeForm } from './notices'
 
 const form = (over: Partial<NoticeForm>): NoticeForm => ({ ...defaultNoticeForm(), skipDays: '', ...over })
 
@@ -48,6 +48,13 @@ describe('the 催费 filters', () => {
   it('reads days as whole numbers 0–3650', () => {
     expect([typedDays('0'), typedDays('3650'), typedDays(' 7 '), typedDays('１２')]).toEqual([0, 3650, 7, 12])
     expect([typedDays(''), typedDays('3651'), typedDays('1e3'), typedDays('12345')]).toEqual([null, null, null, null])
+  })
+})
+
+describe('notices per print job', () => {
+  it('are 1–500', () => {
+    expect([typedPerPdf('1'), typedPerPdf('500'), typedPerPdf('５０')]).toEqual([1, 500, 50])
+    expect([typedPerPdf('0'), typedPerPdf('501'), typedPerPdf(''), typedPerPdf('2.5')]).toEqual([null, null, null, null])
   })
 })
 

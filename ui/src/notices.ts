@@ -16,6 +16,10 @@ export const BILLING_MODES: readonly BillingMode[] = ['postpaid', 'prepaid']
 /** Most days a filter may name (the core's limit). */
 export const MAX_DAYS = 3650
 
+/** Notices per PDF (one print job each): the core's default, and its limits. */
+export const DEFAULT_PER_PDF = 50
+export const MAX_PER_PDF = 500
+
 /** The 催费 filters as typed. */
 export type NoticeForm = {
   address: string
@@ -72,6 +76,15 @@ export function buildFilter(f: NoticeForm): { filter: NoticeFilter } | { problem
       skip_notified_days: days.skipDays,
     },
   }
+}
+
+/** Notices per print job as typed, 1–500; null when it is not one. */
+export function typedPerPdf(s: string): number | null {
+  const v = halfWidth(s).trim()
+  if (!/^\d{1,3}$/.test(v)) return null
+  let n = 0
+  for (const c of v) n = n * 10 + (c.charCodeAt(0) - 48)
+  return n >= 1 && n <= MAX_PER_PDF ? n : null
 }
 
 /** How far a run is, 0–100 (a run that selected nobody is complete once it has ended). */

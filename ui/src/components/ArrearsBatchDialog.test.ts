@@ -162,7 +162,7 @@ describe('ArrearsBatchDialog (Shift+F4 催费)', () => {
     await flushPromises()
     await get(w, 'arrears-confirm-yes').trigger('click')
     await flushPromises()
-    expect(api.start).toHaveBeenCalledWith(DEFAULT_FILTER)
+    expect(api.start).toHaveBeenCalledWith(DEFAULT_FILTER, 50)
     expect(get(w, 'arrears-run-state').text()).toBe('正在打印：已打印 0 / 25 份')
     await vi.advanceTimersByTimeAsync(POLL_MS)
     await flushPromises()
@@ -205,6 +205,22 @@ describe('ArrearsBatchDialog (Shift+F4 催费)', () => {
     expect(words).toContain('失败：打印机拒绝了打印任务')
     expect(words).toContain('已打印 50 份')
     expect(words).not.toContain('lp: no such queue')
+  })
+
+  it('notices per print job: 1–500, sent with the batch', async () => {
+    const { api } = setupStore()
+    const w = await setup()
+    await get(w, 'arrears-per-pdf').setValue('0')
+    await get(w, 'arrears-print').trigger('click')
+    await flushPromises()
+    expect(get(w, 'arrears-per-pdf-error').text()).toBe('每个打印任务 1–500 份')
+    expect(api.printSettings).not.toHaveBeenCalled()
+    await get(w, 'arrears-per-pdf').setValue('５')
+    await get(w, 'arrears-print').trigger('click')
+    await flushPromises()
+    await get(w, 'arrears-confirm-yes').trigger('click')
+    await flushPromises()
+    expect(api.start).toHaveBeenCalledWith(DEFAULT_FILTER, 5)
   })
 
   it('no printer set: said at once, nothing asked or started', async () => {

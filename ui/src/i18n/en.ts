@@ -610,6 +610,8 @@ const en: typeof zh = {
     sampleOf: 'Preview: {account_no}, {total} due (a preview is not numbered or logged)',
     print: 'Print {n}',
     printHint: 'You confirm the count and the printer next',
+    perPdf: 'Notices per print job',
+    perPdfInvalid: '1–500 notices per print job',
     confirm: 'Print {n} arrears notices on printer {printer}?',
     confirmYes: 'Print',
     confirmNo: 'Back',

@@ -606,6 +606,8 @@ export default {
     sampleOf: '通知单预览：{account_no}，应缴 {total} 元（预览不编号、不记录）',
     print: '打印 {n} 份',
     printHint: '打印前会再次确认份数和打印机',
+    perPdf: '每个打印任务',
+    perPdfInvalid: '每个打印任务 1–500 份',
     confirm: '将打印 {n} 份催缴通知单到打印机 {printer}，确定？',
     confirmYes: '确定打印',
     confirmNo: '返回',

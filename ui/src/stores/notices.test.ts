@@ -126,9 +126,11 @@ describe('notices store', () => {
     const fetch = vi.fn(async () => reply(200, { notice_no: 'DEMO-01-CJ000001-0001', printer: 'p', total: '1.00' }))
     vi.stubGlobal('fetch', fetch)
     const notices = useNoticesStore()
+    await notices.api.start({ ...FILTER, skip_notified_days: null }, 5)
     await notices.api.print('3100000001')
     await notices.api.log({ account_no: '3100000001', limit: 3 })
     expect(calls(fetch)).toEqual([
+      ['/api/call/notice_batch_start', { token: 'tok', filter: { ...FILTER, skip_notified_days: null }, per_pdf: 5 }],
       ['/api/call/print_notice', { token: 'tok', account_no: '3100000001' }],
       ['/api/call/notice_log', { token: 'tok', account_no: '3100000001', limit: 3 }],
     ])

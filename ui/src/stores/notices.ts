@@ -31,7 +31,8 @@ export type NoticesApi = {
   pdf: (accountNo: string) => Promise<NoticePdf>
   print: (accountNo: string) => Promise<PrintedNotice>
   preview: (filter: NoticeFilter) => Promise<NoticePreview>
-  start: (filter: NoticeFilter) => Promise<NoticeRunStatus>
+  /** `perPdf`: notices per PDF (print job); the core's 50 when absent. */
+  start: (filter: NoticeFilter, perPdf?: number) => Promise<NoticeRunStatus>
   status: (run: NoticeRunStatus['run']) => Promise<NoticeRunStatus>
   cancel: (run: NoticeRunStatus['run']) => Promise<NoticeRunStatus>
   log: (query: NoticeLogQuery) => Promise<NoticeLogEntry[]>
@@ -49,7 +50,10 @@ export const useNoticesStore = defineStore('notices', () => {
     pdf: (accountNo) => useSessionStore().authed((token) => call('notice_pdf', { token, account_no: accountNo })),
     print: (accountNo) => useSessionStore().authed((token) => call('print_notice', { token, account_no: accountNo })),
     preview: (filter) => useSessionStore().authed((token) => call('notice_preview', { token, filter })),
-    start: (filter) => useSessionStore().authed((token) => call('notice_batch_start', { token, filter })),
+    start: (filter, perPdf) =>
+      useSessionStore().authed((token) =>
+        call('notice_batch_start', perPdf === undefined ? { token, filter } : { token, filter, per_pdf: perPdf }),
+      ),
     status: (run) => useSessionStore().authed((token) => call('notice_run_status', { token, run })),
     cancel: (run) => useSessionStore().authed((token) => call('notice_run_cancel', { token, run })),
     log: (query) => useSessionStore().authed((token) => call('notice_log', { token, ...query })),
@@ -106,10 +110,10 @@ export const useNoticesStore = defineStore('notices', () => {
   }
 
   /** 打印: start a batch with these filters; rejects with the ApiError (nothing started). */
-  async function startBatch(filter: NoticeFilter): Promise<NoticeRunStatus> {
+  async function startBatch(filter: NoticeFilter, perPdf?: number): Promise<NoticeRunStatus> {
     // One batch at a time from this counter: the dialog offers no 打印 while one prints.
     if (run.value !== null && !runEnded(run.value)) return run.value
-    const s = await api.start(filter)
+    const s = await api.start(filter, perPdf)
     pollError.value = null
     cancelling.value = false
     run.value = s
