@@ -1,6 +1,6 @@
 //! 打印: printed documents. Owns the layout of every document Cashdesk prints (the receipt 收费收据,
 //! the recharge slip 购电充值单, the shift report 收费日报, the refund form 退费申请单 and notice 退费通知单, the arrears notice
-//! 电费催缴通知单), their rendering to PDF with an embedded CJK font, and
+//! 电费催缴通知单, the daily report 实收日报, the deposit slip 解款单), their rendering to PDF with an embedded CJK font, and
 //! the hand-over of a PDF to the operating system's print spooler.
 //!
 //! The pipeline is `Receipt` → [`render_receipt`] (pure: layout in integer units, then PDF bytes) →
@@ -43,6 +43,8 @@
 //! - The spooler is the operating system's (`lp` from CUPS on Linux/macOS, SumatraPDF on Windows),
 //!   invoked with an argument list, never through a shell.
 
+mod daily_report;
+mod deposit_slip;
 mod font;
 mod kit;
 mod layout;
@@ -52,6 +54,8 @@ mod refund;
 mod shift_report;
 mod spool;
 
+pub use daily_report::{DailyReportDoc, SignOff, render_daily_report};
+pub use deposit_slip::{DepositSlip, DepositState, render_deposit_slip};
 pub use font::{CjkFont, FONT_ENV};
 pub use notice::{ArrearsNotice, NoticeLine, render_notice, render_notices};
 pub use receipt::{Receipt, ReceiptKind, ReceiptLine, Tender, render_receipt};

@@ -30,7 +30,8 @@
 //!    text goes through one of these (or through `fit`/`shrink_to` itself), never straight onto
 //!    the sheet;
 //! 4. cuts them into sheets with [`paginate`] or [`plan_rows`], places each part on a sheet
-//!    block ([`Block::place`]) and turns it into a sheet ([`Block::into_sheet`]).
+//!    block ([`Block::place`]) and turns it into a sheet ([`Block::into_sheet`]); a paginated
+//!    flow under a head is placed by [`flow_sheets`].
 //!
 //! Invariants the kit keeps for every document: nothing runs off the paper (text is fitted to
 //! its box, and what cannot fit even on an empty sheet is [`PrintError::FieldTooLong`](super::PrintError::FieldTooLong) naming
@@ -50,7 +51,7 @@ pub(crate) use block::Block;
 pub(crate) use cells::{Cell, Fields};
 pub(crate) use frame::{copies, void_title};
 pub(crate) use money::money;
-pub(crate) use pages::{Band, Density, Placed, RowPlan, RowSheet, paginate, plan_rows};
+pub(crate) use pages::{Band, Density, Placed, RowPlan, RowSheet, flow_sheets, paginate, plan_rows};
 pub(crate) use paper::{LEADING, Style, line_height};
 pub(crate) use table::{Line, PAD, Table};
 

@@ -15,7 +15,8 @@
 use std::ops::Range;
 
 use super::super::PrintError;
-use super::super::layout::{Len, mm};
+use super::super::layout::{Len, Sheet, mm};
+use super::Pen;
 use super::block::Block;
 
 /// One band of a flow.
@@ -95,6 +96,41 @@ pub(crate) fn paginate(
         i = end + 1;
     }
     Ok(pages)
+}
+
+/// The sheets of a flow cut by [`paginate`]: each page under its head (the first sheet's
+/// `first`, every other's `next`: a block and the top of the page mark in it), `第 i/n 页` beside
+/// the title, then its table headers and bands in order down the sheet.
+pub(crate) fn flow_sheets(
+    pen: &Pen<'_>,
+    pages: &[Vec<Placed>],
+    first: (&Block, Len),
+    next: (&Block, Len),
+    headers: &[Block],
+    bands: &[Band],
+) -> Vec<Sheet> {
+    let top = pen.style.margin_top;
+    let n = pages.len();
+    let mut sheets = Vec::with_capacity(n);
+    for (i, page) in pages.iter().enumerate() {
+        let mut c = Block::default();
+        let (head, mark) = if i == 0 { first } else { next };
+        c.place(head, top);
+        pen.page_number(&mut c, top + mark, i + 1, n);
+        let mut y = top + head.height;
+        for placed in page {
+            let block = match *placed {
+                Placed::Header(h) => headers.get(h),
+                Placed::Band(b) => bands.get(b).map(|b| &b.block),
+            };
+            if let Some(block) = block {
+                c.place(block, y);
+                y += block.height;
+            }
+        }
+        sheets.push(c.into_sheet(&pen.style));
+    }
+    sheets
 }
 
 /// How densely a table of fixed-height rows is set.
