@@ -45,14 +45,16 @@ describe('the counter keys', () => {
     // The result panel hides the account (accountShown false): no F4 under it.
     expect(names({ collector: true, inShift: true, arrears: true })).not.toContain('F4')
   })
-  it('Shift+F4 催费 for a supervisor; Shift+F10 解款记录 for whoever sees the reports, shift or not', () => {
+  it('Shift+F4 催费 for a supervisor; Shift+F10 解款记录 and Shift+F12 实收日报 for whoever sees the reports, shift or not', () => {
     expect(names({ collector: true, supervisor: true })).toEqual(['Shift+F3', 'Shift+F4', 'F11'])
-    expect(names({ reports: true })).toEqual(['Shift+F10', 'F11'])
+    expect(names({ reports: true })).toEqual(['Shift+F10', 'Shift+F12', 'F11'])
     const keys = counterKeys({ ...none, collector: true, accountShown: true, arrears: true, supervisor: true, reports: true, inShift: true })
     expect(matchKey(keys, { key: 'F4', shiftKey: true })?.modal).toBe('arrears')
     expect(matchKey(keys, { key: 'F4', shiftKey: false })?.modal).toBe('notice')
     expect(matchKey(keys, { key: 'F10', shiftKey: true })?.modal).toBe('deposits')
     expect(matchKey(keys, { key: 'F10', shiftKey: false })?.modal).toBe('deposit')
+    expect(matchKey(keys, { key: 'F12', shiftKey: true })?.modal).toBe('daily')
+    expect(matchKey(keys, { key: 'F12', shiftKey: false })?.modal).toBe('close')
   })
   it('names the keys for the footer and the tests', () => {
     const [f3, sf3] = counterKeys({ ...none, collector: true, accountShown: true })

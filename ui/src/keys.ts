@@ -17,6 +17,7 @@ export type CounterModal =
   | 'notice'
   | 'arrears'
   | 'deposits'
+  | 'daily'
 
 /** A key offered at the counter: `shift` for Shift+key. */
 export type CounterKey = { key: string; shift?: boolean; modal: CounterModal; label: string }
@@ -36,7 +37,7 @@ export type CounterState = {
   arrears?: boolean
   /** A supervisor: Shift+F4 催费, the batch of notices. */
   supervisor?: boolean
-  /** A cashier, supervisor or finance reviewer: Shift+F10 解款记录. */
+  /** A cashier, supervisor or finance reviewer: Shift+F10 解款记录, Shift+F12 实收日报. */
   reports?: boolean
 }
 
@@ -57,7 +58,9 @@ export function counterKeys(s: CounterState): CounterKey[] {
       { key: 'F12', modal: 'close', label: 'keys.close' },
     )
   }
-  if (s.reports) k.push({ key: 'F10', shift: true, modal: 'deposits', label: 'keys.deposits' })
+  if (s.reports) {
+    k.push({ key: 'F10', shift: true, modal: 'deposits', label: 'keys.deposits' }, { key: 'F12', shift: true, modal: 'daily', label: 'keys.daily' })
+  }
   k.push({ key: 'F11', modal: 'settings', label: 'keys.settings' })
   return k
 }

@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createI18n } from 'vue-i18n'
+import DailyReportDialog, { type DailyReportApi } from './DailyReportDialog.vue'
+import { messages } from '@/i18n'
+import { ApiError } from '@/api/call'
+import type { DailyReport } from '@/bindings/DailyReport'
+import type { DailyReportView } from '@/bindings/DailyReportView'
+import type { Role } from '@/bindings/Role'
+import type { Scope } from '@/bindings/Scope'
+
+function report(scope: Scope, date = '2026-03-03'): DailyReport {
+  return {
+    terminal: 'DEMO-01',
+    date,
+    scope,
+    totals: [
+      { kind: 'payment', method: 'cash', count: 2, amount: '300.00' },
+      { kind: 'vend', method: 'transfer', count: 1, amount: '1000.00' },
+    ],
+    total: '1300.00',
+    cash_total: '300.00',
+    transfer_total: '1000.00',
+    voided_count: 1,
+    voided_amount: '50.00',
+    corrections: '200.00',
+    net: '1100.00',
+    waived_total: '3.10',
+    holiday_cash_total: '0.00',
+    deposits_total: '200.00',
+    over_short: '-100.00',
+    receipts: [
+      {
+        receipt_no: 'DEMO-01-2026-000010',
+        at: '09:10:00',
+        kind: 'payment',
+        method: 'cash',
+        account_no: '3100000001',
+        name: '示范市金鼎超市',
+        cashier: 'cashier1',
+        amount: '100.00',
+        waived: '3.10',
+        waiver_reason: '系统故障',
+        holiday_cash: false,
+        voided_on: null,
+      },
+      {
+        receipt_no: 'DEMO-01-2026-000011',
+        at: '09:20:00',
+        kind: 'payment',
+        method: 'cash',
+        account_no: '3100000004',
+        name: '李明',
+        cashier: 'cashier2',
+        amount: '50.00',
+        waived: '0.00',
+        waiver_reason: null,
+        holiday_cash: false,
+        voided_on: '2026-03-03',
+      },
+    ],
+    voids: [
+      { receipt_no: 'DEMO-01-2026-000007', issued_on: '2026-03-02', at: '08:40:00', method: 'cash', amount: '200.00', reason: '重复收费', cashier: 'cashier1', approved_by: 'super1' },
+    ],
+    deposits: [{ slip_no: 'JK0001', bank: '中国工商银行', at: '16:00:00', cashier: 'cashier1', amount: '200.00', from_drawer: '200.00' }],
+    closes: [{ shift_id: 3, cashier: 'cashier1', expected: '400.00', counted: '300.00', difference: '-100.00', reason: '点错', approved_by: 'super1' }],
+  }
+}
+
+const unsigned = (scope: Scope, date?: string): DailyReportView => ({ report: report(scope, date), signed_by: null, signed_at: null })
+const SIGNED: DailyReportView = { report: report({ kind: 'terminal_day' }), signed_by: '赵值班', signed_at: '2026-03-03 18:00:05' }
+
+function api(over: Partial<DailyReportApi> = {}): DailyReportApi {
+  return {
+    report: vi.fn(async (date: string, scope: Scope) => unsigned(scope, date)),
+    sign: vi.fn(async () => SIGNED),
+    export: vi.fn(async (_d: string, _s: Scope, format) => ({ file_name: `实收日报-DEMO-01-2026-03-03.${format}`, base64: 'YQ==' })),
+    save: vi.fn(),
+    ...over,
+  }
+}
+
+async function setup(role: Role, a = api(), openShift: number | null = null) {
+  const w = mount(DailyReportDialog, {
+    props: { api: a, role, me: role === 'cashier' ? 'cashier1' : 'super2', openShift, today: '2026-03-03' },
+    global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })] },
+    attachTo: document.body,
+  })
+  await flushPromises()
+  return w
+}
+
+type W = Awaited<ReturnType<typeof setup>>
+const get = (w: W, id: string) => w.get(`[data-testid="${id}"]`)
+
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+describe('DailyReportDialog (Shift+F12 实收日报)', () => {
+  it('a supervisor sees today\'s terminal-day: totals by kind and method, receipts, voids, deposits, over/short', async () => {
+    const a = api()
+    const w = await setup('supervisor', a)
+    expect(a.report).toHaveBeenCalledWith('2026-03-03', { kind: 'terminal_day' })
+    expect(get(w, 'daily-heading').text()).toBe('DEMO-01 · 2026-03-03 · 本终端全天')
+    expect(get(w, 'daily-unsigned').text()).toBe('本日尚未签核')
+    expect([get(w, 'daily-total').text(), get(w, 'daily-cash').text(), get(w, 'daily-net').text()]).toEqual(['1300.00', '300.00', '1100.00'])
+    expect(get(w, 'daily-voided').text()).toBe('1 笔，50.00')
+    expect(get(w, 'daily-over-short').classes()).toContain('short')
+    expect(w.findAll('[data-testid="daily-total-row"]').map((r) => r.text())).toEqual(['电费缴费现金2300.00', '售电转账11000.00'])
+    expect(w.findAll('[data-testid="daily-receipt-row"]')[1]!.get('[data-testid="daily-receipt-voided"]').text()).toBe('2026-03-03 作废')
+    expect(get(w, 'daily-correction').text()).toBe('更正')
+    expect(get(w, 'daily-close-row').text()).toContain('短款')
+    expect(get(w, 'daily-deposit-row').text()).toContain('JK0001')
+  })
+
+  it('the day before, a cashier by name (picked from those seen), a shift by number', async () => {
+    const a = api()
+    const w = await setup('finance', a)
+    await get(w, 'daily-prev').trigger('click')
+    await flushPromises()
+    expect(a.report).toHaveBeenLastCalledWith('2026-03-02', { kind: 'terminal_day' })
+    expect(w.find('[data-testid="daily-sign"]').exists()).toBe(false) // finance reads and exports only
+    await get(w, 'daily-scope-cashier').trigger('click')
+    expect(w.findAll('#daily-cashiers option').map((o) => o.attributes('value'))).toEqual(['cashier1', 'cashier2'])
+    await get(w, 'daily-load').trigger('click')
+    expect(get(w, 'daily-scope-invalid').text()).toBe('请填写收费员的用户名')
+    await get(w, 'daily-cashier').setValue('cashier2')
+    await get(w, 'daily-cashier').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(a.report).toHaveBeenLastCalledWith('2026-03-02', { kind: 'cashier', username: 'cashier2' })
+    await get(w, 'daily-scope-shift').trigger('click')
+    await get(w, 'daily-shift').setValue('3')
+    await get(w, 'daily-shift').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(a.report).toHaveBeenLastCalledWith('2026-03-02', { kind: 'shift', shift_id: 3 })
+    expect(get(w, 'daily-heading').text()).toBe('DEMO-01 · 2026-03-02 · 班次 3')
+    await get(w, 'daily-date').setValue('2026-02-30')
+    await get(w, 'daily-date').trigger('keydown', { key: 'Enter' })
+    expect(get(w, 'daily-date-invalid').text()).toBe('日期应为日期，如 2026-03-01')
+  })
+
+  it('a cashier sees their own day and shift only', async () => {
+    const a = api()
+    const w = await setup('cashier', a, 7)
+    expect(a.report).toHaveBeenCalledWith('2026-03-03', { kind: 'cashier', username: 'cashier1' })
+    expect(w.find('[data-testid="daily-scope-terminal_day"]').exists()).toBe(false)
+    await get(w, 'daily-scope-shift').trigger('click')
+    await flushPromises()
+    expect(a.report).toHaveBeenLastCalledWith('2026-03-03', { kind: 'shift', shift_id: 7 })
+    expect(get(w, 'daily-scope-shift').text()).toBe('本班')
+  })
+
+  it('签核 through the approval dialog: the signed report shows who and when, and no second 签核', async () => {
+    const a = api()
+    const w = await setup('supervisor', a)
+    await get(w, 'daily-sign').trigger('click')
+    expect(get(w, 'approval-action').text()).toBe('签核 2026-03-03 实收日报（终端 DEMO-01）')
+    await get(w, 'approval-username').setValue('super1')
+    await get(w, 'approval-password').setValue('Super#2026')
+    await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(a.sign).toHaveBeenCalledWith('2026-03-03', { username: 'super1', password: 'Super#2026' })
+    expect(w.find('[data-testid="approval-dialog"]').exists()).toBe(false)
+    expect(get(w, 'daily-signed').text()).toBe('已签核：赵值班，2026-03-03 18:00:05。签核后本日报冻结，不再变动；之后的作废列入作废当日日报的更正。')
+    expect(w.find('[data-testid="daily-sign"]').exists()).toBe(false)
+  })
+
+  it('the sign-off refused for the person logged in or a supervisor who took money: said in its own words', async () => {
+    const a = api({
+      sign: vi.fn(async () => {
+        throw new ApiError({ code: 'APPROVAL_SELF', message: 'x', params: {} })
+      }),
+    })
+    const w = await setup('supervisor', a)
+    await get(w, 'daily-sign').trigger('click')
+    await get(w, 'approval-username').setValue('super2')
+    await get(w, 'approval-password').setValue('pw')
+    await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(get(w, 'approval-error').text()).toBe(
+      '签核人不能是当前登录的本人，也不能是当日在本终端收过款的值班长：请另一位当日未收款的值班长输入本人的用户名和密码',
+    )
+  })
+
+  it('a day already signed: no 签核, the signature shown', async () => {
+    const w = await setup('supervisor', api({ report: vi.fn(async () => SIGNED) }))
+    expect(get(w, 'daily-signed').text()).toContain('已签核：赵值班')
+    expect(w.find('[data-testid="daily-sign"]').exists()).toBe(false)
+  })
+
+  it('at a cashier\'s screen the supervisor signs the terminal-day; the cashier sees only that it is signed', async () => {
+    const a = api()
+    const w = await setup('cashier', a)
+    expect(get(w, 'daily-sign').text()).toBe('请值班长签核本终端当日日报')
+    await get(w, 'daily-sign').trigger('click')
+    await get(w, 'approval-username').setValue('super1')
+    await get(w, 'approval-password').setValue('Super#2026')
+    await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(get(w, 'daily-signed').text()).toBe('本终端 2026-03-03 的实收日报已由 赵值班 于 2026-03-03 18:00:05 签核，不再变动。')
+    expect(get(w, 'daily-heading').text()).toBe('DEMO-01 · 2026-03-03 · 收费员 cashier1')
+  })
+
+  it('exports the report on screen as XLSX or CSV and hands the file over', async () => {
+    const a = api()
+    const w = await setup('finance', a)
+    await get(w, 'daily-export-xlsx').trigger('click')
+    await flushPromises()
+    expect(a.export).toHaveBeenCalledWith('2026-03-03', { kind: 'terminal_day' }, 'xlsx')
+    expect(a.save).toHaveBeenCalledWith({ file_name: '实收日报-DEMO-01-2026-03-03.xlsx', base64: 'YQ==' })
+    expect(get(w, 'daily-exported').text()).toBe('已导出 实收日报-DEMO-01-2026-03-03.xlsx')
+    await get(w, 'daily-export-csv').trigger('click')
+    await flushPromises()
+    expect(a.export).toHaveBeenLastCalledWith('2026-03-03', { kind: 'terminal_day' }, 'csv')
+  })
+
+  it('a report refused (another cashier\'s) is said in words', async () => {
+    const w = await setup(
+      'supervisor',
+      api({
+        report: vi.fn(async () => {
+          throw new ApiError({ code: 'FORBIDDEN', message: 'x', params: {} })
+        }),
+      }),
+    )
+    expect(get(w, 'daily-error').text()).toBe('当前角色无权进行此操作，请联系值班长或管理员')
+  })
+})
