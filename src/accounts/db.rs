@@ -326,33 +326,49 @@ pub struct ArrearsTotals {
     pub unsafe_bills: i64,
 }
 
-/// How many of the accounts [`ARREARS`] reads owe at least `?7` (principal + late fee, in fen, or
-/// NULL) with the oldest bill at least `?8` days overdue (or NULL), and what they owe: the late fee
-/// worked out per bill by `fee_fen` (from `late_fee_sql::fee_fen_expr`, the rule as SQL).
+/// How many of the accounts [`ARREARS`] reads owe at least `min_owed_fen` (principal + late fee,
+/// or no minimum) with the oldest bill at least `min_days` overdue, and what they owe: the late
+/// fee worked out per bill by `fee` (`late_fee_sql`, the rule as SQL). The bills are summed per
+/// account from the covering index `bills_arrears` in account order (no sort, no table read),
+/// then each account is looked up once for its category and the filters.
 pub async fn arrears_totals(
     conn: &mut SqliteConnection,
-    fee_fen: &str,
+    fee: &crate::accounts::late_fee_sql::FeeSql,
     binds: &ArrearsBinds,
     min_owed_fen: Option<i64>,
     min_days: Option<u32>,
 ) -> Result<ArrearsTotals> {
-    use crate::accounts::late_fee_sql::{DAYS_OVERDUE_EXPR, UNSAFE_EXPR};
     let sql = format!(
         "WITH owing AS (
-             SELECT SUM(b.amount_fen - b.paid_fen) AS principal, SUM({fee_fen}) AS fee,
-                    MAX({DAYS_OVERDUE_EXPR}) AS days, SUM({UNSAFE_EXPR}) AS unsafe_bills{from}
+             SELECT b.account_id AS id, SUM(b.amount_fen - b.paid_fen) AS principal,
+                    SUM({residential}) AS fee_residential, SUM({other}) AS fee_other,
+                    MAX({days}) AS days, SUM({unsafe_bill}) AS unsafe_bills
+             FROM bills b INDEXED BY bills_arrears
+             WHERE b.paid_fen < b.amount_fen AND b.due_date < ?1
              GROUP BY b.account_id),
          picked AS (
+             SELECT o.principal, CASE a.category WHEN 'residential' THEN o.fee_residential ELSE o.fee_other END AS fee,
+                    o.days, o.unsafe_bills
+             FROM owing o CROSS JOIN accounts a ON a.id = o.id
+             WHERE a.closed = 0
+               AND (?2 IS NULL OR (a.address >= ?2 AND a.address < ?3))
+               AND (?4 IS NULL OR a.category = ?4) AND (?5 IS NULL OR a.billing_mode = ?5)
+               AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM notice_log n WHERE n.account_id = a.id AND n.printed_at >= ?6))),
+         chosen AS (
              SELECT principal, fee, unsafe_bills,
                     principal > 0 AND (?7 IS NULL OR principal + fee >= ?7) AND (?8 IS NULL OR days >= ?8) AS sel
-             FROM owing)
+             FROM picked)
          SELECT COALESCE(SUM(sel), 0) AS accounts, COALESCE(SUM(sel * principal), 0) AS principal_fen,
                 COALESCE(SUM(sel * fee), 0) AS late_fee_fen, COALESCE(SUM(unsafe_bills), 0) AS unsafe_bills
-         FROM picked",
-        from = arrears_from!()
+         FROM chosen",
+        residential = fee.residential,
+        other = fee.other,
+        days = fee.days_overdue,
+        unsafe_bill = fee.unsafe_bill,
     );
-    // The SQL is this module's text and the late-fee expression's, which holds only integers
-    // derived from the validated policy; every value typed by a person is a bound parameter.
+    // The SQL is this module's text and the late-fee expressions, which hold only integers derived
+    // from the validated policy and the print date; every value typed by a person is a bound
+    // parameter.
     let args = binds.arguments(&[min_owed_fen, min_days.map(i64::from)])?;
     Ok(sqlx::query_as_with::<_, ArrearsTotals, _>(sqlx::AssertSqlSafe(sql), args).fetch_one(conn).await?)
 }

@@ -330,13 +330,13 @@ impl Desk {
     /// The totals summed in the database, or `None` when the rule's SQL form is not exact for this
     /// policy or for some bill.
     async fn arrears_totals_in_db(&self, f: &Filter) -> Result<Option<NoticePreview>> {
-        let Some(fee_fen) = late_fee_sql::fee_fen_expr(&self.policy().late_fee) else {
+        let Some(fee) = late_fee_sql::FeeSql::for_policy(&self.policy().late_fee, self.today()) else {
             return Ok(None);
         };
         let mut conn = self.pool.acquire().await?;
         let t = accounts_db::arrears_totals(
             &mut conn,
-            &fee_fen,
+            &fee,
             &self.arrears_binds(f),
             f.min_owed.map(Yuan::fen),
             f.min_days_overdue,
