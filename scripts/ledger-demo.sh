@@ -12,6 +12,8 @@ trap cleanup EXIT INT TERM
 url=$("$here/pg-throwaway.sh" start "$dir")
 export CASHDESK_LEDGER_DATABASE_URL="${url%/postgres}/postgres"
 export CASHDESK_LEDGER_BIND="${CASHDESK_LEDGER_BIND:-127.0.0.1:8700}"
+# The ledger's data key (sealed payee account numbers) lives and dies with the demo.
+export CASHDESK_LEDGER_DATA_KEY_FILE="$dir/ledger.datakey"
 "$ledger" import demo
 code=$("$ledger" terminal enrol DEMO-01 2>/dev/null)
 cat <<MSG
