@@ -6,9 +6,13 @@
 //!
 //! ```text
 //! submitted ──hall approve──▶ hall_approved ──reaches the ledger──▶ at_ledger ──finance approve──▶ finance_approved ──pay──▶ paid
-//!     │                                                                │
-//!     └──hall reject──▶ hall_rejected                                   └──finance reject──▶ finance_rejected
+//!     │                                                                │                                  │
+//!     └──hall reject──▶ hall_rejected                                   └──finance reject──▶ finance_rejected ◀──finance reject──┘
 //! ```
+//!
+//! Finance may still reject an approved request before it is paid: an approval is not money, and
+//! a request flagged after it (a later void left the balance short) must not stay stuck between
+//! an approval nobody may pay and a rejection the rules would refuse.
 //!
 //! Invariants:
 //! - every other transition is refused with `REFUND_STATE`, naming the state and the step;
@@ -234,6 +238,7 @@ pub fn next(state: State, step: Step) -> Result<State, RefundError> {
         (S::AtLedger, T::FinanceApprove) => Ok(S::FinanceApproved),
         (S::AtLedger, T::FinanceReject) => Ok(S::FinanceRejected),
         (S::FinanceApproved, T::Pay) => Ok(S::Paid),
+        (S::FinanceApproved, T::FinanceReject) => Ok(S::FinanceRejected),
         _ => Err(RefundError::State { state: state.as_str(), step: step.as_str(), label: state.label_zh() }),
     }
 }
@@ -327,7 +332,7 @@ mod tests {
         Yuan::parse(s).unwrap()
     }
 
-    /// Every (state, step) pair: the six legal transitions, and every other one refused.
+    /// Every (state, step) pair: the seven legal transitions, and every other one refused.
     #[test]
     fn every_illegal_transition_is_refused() {
         let legal = [
@@ -337,6 +342,7 @@ mod tests {
             (State::AtLedger, Step::FinanceApprove, State::FinanceApproved),
             (State::AtLedger, Step::FinanceReject, State::FinanceRejected),
             (State::FinanceApproved, Step::Pay, State::Paid),
+            (State::FinanceApproved, Step::FinanceReject, State::FinanceRejected),
         ];
         let steps =
             [Step::HallApprove, Step::HallReject, Step::Receive, Step::FinanceApprove, Step::FinanceReject, Step::Pay];
@@ -353,7 +359,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(refused, 7 * 6 - 6);
+        assert_eq!(refused, 7 * 6 - 7);
     }
 
     #[rstest]
