@@ -145,15 +145,16 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, LedgerError> {
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Cashdesk central ledger",
-         description = "Counters push money events and pull accounts, bills, policy and refund decisions; finance users review and pay refund requests."),
+         description = "Counters push money events and pull accounts, bills, policy, refund decisions and deposit confirmations; finance users review and pay refund requests and confirm deposits in transit."),
     paths(healthz, enrol, push, changes, finance::login, finance::logout, finance::list, finance::detail,
-          finance::approve, finance::reject, finance::pay),
+          finance::approve, finance::reject, finance::pay, finance::deposits, finance::confirm_deposit),
     components(schemas(
         EnrolRequest, EnrolResponse, PushRequest, PushResponse, wire::PushEvent, wire::EventResult, wire::Outcome,
         PullResponse, wire::Change, wire::WireAccount, wire::WireBill, wire::PolicyChange, wire::CalendarChange,
-        wire::WireRefund, ApiError, fin::FinanceLogin, fin::FinanceSession, fin::FinanceRole, fin::RefundList,
+        wire::WireRefund, wire::WireDeposit, ApiError, fin::FinanceLogin, fin::FinanceSession, fin::FinanceRole, fin::RefundList,
         fin::RefundSummary, fin::RefundDetail, fin::RefundStep, fin::FinanceDecision, fin::Payout,
-        cashdesk::refunds::Reason, cashdesk::refunds::State
+        cashdesk::refunds::Reason, cashdesk::refunds::State, crate::deposits::DepositList,
+        crate::deposits::DepositView, crate::deposits::DepositState, crate::deposits::DepositConfirm
     )),
     modifiers(&BearerAuth)
 )]
@@ -197,6 +198,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/finance/refunds/{refund_id}/approve", post(finance::approve))
         .route("/v1/finance/refunds/{refund_id}/reject", post(finance::reject))
         .route("/v1/finance/refunds/{refund_id}/pay", post(finance::pay))
+        .route("/v1/finance/deposits", get(finance::deposits))
+        .route("/v1/finance/deposits/{deposit_id}/confirm", post(finance::confirm_deposit))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(wire::MAX_BODY_BYTES))
         .with_state(state)
@@ -254,8 +257,8 @@ struct ChangesQuery {
     limit: Option<i64>,
 }
 
-/// Accounts, bills, policy, calendar years and this terminal's refund decisions changed after the
-/// cursor.
+/// Accounts, bills, policy, calendar years, and this terminal's refund decisions and confirmed
+/// deposits, changed after the cursor.
 #[utoipa::path(get, path = "/v1/changes", params(ChangesQuery), security(("terminal_token" = [])),
     responses((status = 200, body = PullResponse), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 async fn changes(
@@ -286,6 +289,8 @@ mod tests {
             "/v1/finance/refunds/{refund_id}/approve",
             "/v1/finance/refunds/{refund_id}/reject",
             "/v1/finance/refunds/{refund_id}/pay",
+            "/v1/finance/deposits",
+            "/v1/finance/deposits/{deposit_id}/confirm",
         ] {
             assert!(doc["paths"].get(path).is_some(), "{path} missing");
         }
@@ -307,6 +312,10 @@ mod tests {
             "RefundStep",
             "FinanceDecision",
             "Payout",
+            "WireDeposit",
+            "DepositList",
+            "DepositView",
+            "DepositConfirm",
         ] {
             assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema} missing");
         }
@@ -314,12 +323,18 @@ mod tests {
         assert_eq!(doc["components"]["schemas"]["WireBill"]["properties"]["amount"]["type"], "string");
         assert_eq!(doc["components"]["schemas"]["RefundList"]["properties"]["total_amount"]["type"], "string");
         assert_eq!(doc["components"]["schemas"]["Payout"]["properties"]["amount"]["type"], "string");
+        assert_eq!(doc["components"]["schemas"]["WireDeposit"]["properties"]["amount"]["type"], "string");
+        assert_eq!(doc["components"]["schemas"]["DepositList"]["properties"]["total_amount"]["type"], "string");
         // The list's filters are described as query parameters.
         let params = doc["paths"]["/v1/finance/refunds"]["get"]["parameters"].as_array().unwrap();
         for name in
             ["state", "terminal", "area", "from", "to", "min_amount", "max_amount", "reason", "overdue", "limit"]
         {
             assert!(params.iter().any(|p| p["name"] == name), "filter {name} missing");
+        }
+        let params = doc["paths"]["/v1/finance/deposits"]["get"]["parameters"].as_array().unwrap();
+        for name in ["state", "terminal", "area", "from", "to", "slip_no", "overdue", "limit", "offset"] {
+            assert!(params.iter().any(|p| p["name"] == name), "deposit filter {name} missing");
         }
         assert!(doc["components"]["securitySchemes"].get("terminal_token").is_some());
         assert!(doc["components"]["securitySchemes"].get("finance_session").is_some());

@@ -1,8 +1,8 @@
-//! 变更日志: the log pulls read accounts', bills' and refund requests' changes from: table
-//! `changes` (one entry per changed row: imports and administrators' updates, by triggers; refund
-//! requests moved on, written by `events` and `refunds`; and pushes' sets once compacted) and table
-//! `change_sets` (a push's changed accounts and bills, one entry per set); see the ledger
-//! migrations and `pull`.
+//! 变更日志: the log pulls read accounts', bills', refund requests' and deposits' changes from:
+//! table `changes` (one entry per changed row: imports and administrators' updates, by triggers;
+//! refund requests moved on, written by `events` and `refunds`; deposits confirmed, written by
+//! `deposits`; and pushes' sets once compacted) and table `change_sets` (a push's changed accounts
+//! and bills, one entry per set); see the ledger migrations and `pull`.
 //!
 //! Invariant: compaction never hides a row from a counter. It first turns every change set into
 //! log entries at the set's own places (the numbers the set owns, `rev..=rev_last` of its

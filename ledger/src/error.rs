@@ -27,7 +27,8 @@ pub enum LedgerError {
     #[error("{0}")]
     Refund(#[from] RefundError),
     /// A rule of the ledger's own refused, with its stable code (`REFUND_FLAGGED`, `PASSWORD_WEAK`,
-    /// `USER_EXISTS`, ...).
+    /// `USER_EXISTS`, `USER_RESERVED`, `DEPOSIT_AMOUNT`, `DEPOSIT_INPUT`, `DEPOSIT_AMBIGUOUS`,
+    /// `STATEMENT_INVALID`, ...).
     #[error("{1}")]
     Rule(&'static str, String),
     #[error("{0}")]

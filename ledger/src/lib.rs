@@ -4,7 +4,8 @@
 //! policy and refund decisions (`pull`); each terminal authenticates with a token whose hash alone
 //! is stored (`terminals`). Accounts and bills arrive by CSV import (`import`), in the counter's
 //! formats. Finance reviewers and auditors are the ledger's own users (`users`, `sessions`); they
-//! review and pay refund requests (`refunds`) through the finance API (`api`) or the command line,
+//! review and pay refund requests (`refunds`) and confirm the counters' deposits in transit, by hand
+//! or from the bank's statement (`deposits`), through the finance API (`api`) or the command line,
 //! and what they do is audited (`audit`). The payees' bank account numbers are sealed with the
 //! ledger's data key (`datakey`). Money is NUMERIC(14,2) here and a `Yuan` in Rust.
 
@@ -15,6 +16,7 @@ pub mod config;
 pub mod datakey;
 pub mod db;
 pub mod demo;
+pub mod deposits;
 pub mod error;
 pub mod events;
 pub mod import;

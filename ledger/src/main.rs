@@ -1,6 +1,6 @@
 //! `cashdesk-ledger`: the province's central ledger (账务中心). `serve` runs the HTTP API; the other
-//! subcommands are for its administrators and its finance users (`user`, `refund`: handled in
-//! `cli/`, which belongs to this binary only). Configuration: `--config FILE` (TOML) and the
+//! subcommands are for its administrators and its finance users (`user`, `refund`, `deposits`:
+//! handled in `cli/`, which belongs to this binary only). Configuration: `--config FILE` (TOML) and the
 //! `CASHDESK_LEDGER_*` environment variables (see `config`; the data key `serve` needs, too).
 
 mod cli;
@@ -80,6 +80,12 @@ enum Cmd {
     Refund {
         #[command(subcommand)]
         cmd: cli::refunds::RefundCmd,
+    },
+    /// Deposits in transit (在途): list, confirm, or match the bank's statement CSV (as a finance
+    /// user: --user NAME, the password on the first line of stdin).
+    Deposits {
+        #[command(subcommand)]
+        cmd: cli::deposits::DepositCmd,
     },
 }
 
@@ -262,6 +268,7 @@ async fn run() -> anyhow::Result<()> {
             cli::users::run(&pool, cmd).await?;
         }
         Cmd::Refund { cmd } => cli::refunds::run(&pool, cmd).await?,
+        Cmd::Deposits { cmd } => cli::deposits::run(&pool, cmd).await?,
         Cmd::Conflicts { cmd: ConflictsCmd::List { json } } => {
             let list = reports::conflicts(&pool).await?;
             if json {

@@ -3,8 +3,11 @@
 //! row's change stamp, so every counter pulls it on its next round. Both are validated with the
 //! core's rules before anything is stored.
 
-use cashdesk::{calendar::YearCalendar, policy::Policy};
-use sqlx::PgPool;
+use cashdesk::{
+    calendar::{Calendar, YearCalendar},
+    policy::Policy,
+};
+use sqlx::{PgConnection, PgPool};
 
 use crate::error::LedgerError;
 
@@ -36,4 +39,17 @@ pub async fn load_calendar(pool: &PgPool, json: &str) -> Result<i32, LedgerError
 pub async fn get(pool: &PgPool) -> Result<Policy, LedgerError> {
     let mut conn = pool.acquire().await?;
     crate::events::load_policy(&mut conn).await
+}
+
+/// The ledger's calendar: the shipped notices and every year loaded since (what the overdue rules
+/// of refunds and deposits count working days with).
+pub async fn calendar(conn: &mut PgConnection) -> Result<Calendar, LedgerError> {
+    let mut calendar = Calendar::shipped();
+    let years: Vec<(String,)> = sqlx::query_as("SELECT notice FROM calendar_years").fetch_all(&mut *conn).await?;
+    for (notice,) in years {
+        let notice = YearCalendar::from_json(&notice)
+            .map_err(|e| LedgerError::Internal(format!("a stored calendar year is invalid: {e}")))?;
+        calendar.insert_year(notice).map_err(|e| LedgerError::Internal(format!("a stored calendar year: {e}")))?;
+    }
+    Ok(calendar)
 }

@@ -1,5 +1,5 @@
-//! 下发: accounts, bills, policy, calendar years and refund decisions changed after a counter's
-//! cursor, paged.
+//! 下发: accounts, bills, policy, calendar years, refund decisions and deposit confirmations changed
+//! after a counter's cursor, paged.
 //!
 //! Invariant: a cursor `TXID.REV` never skips a change. Changes (the `changes` log for accounts and
 //! bills, a push's `change_sets`, `rev`/`txid` on the row for policy and calendar years; see the
@@ -14,13 +14,18 @@
 //! ones itself); elsewhere the entry is passed over and the cursor moves on all the same. A request
 //! goes with its account, read in the same snapshot: a payout's lower balance and the paid request
 //! reach the counter in one page, which it applies in one transaction.
+//!
+//! Deposits the centre confirmed (log entries of kind 'd', one per deposit: a confirmation is made
+//! once) go only to the terminal that made them, the same way.
 
 use cashdesk::{
     accounts::{BillingMode, Category, Period, RiskMark},
     calendar::YearCalendar,
     policy::Policy,
     refunds::State,
-    sync::wire::{CalendarChange, Change, MAX_PAGE, PolicyChange, PullResponse, WireAccount, WireBill, WireRefund},
+    sync::wire::{
+        CalendarChange, Change, MAX_PAGE, PolicyChange, PullResponse, WireAccount, WireBill, WireDeposit, WireRefund,
+    },
 };
 use std::collections::{HashMap, HashSet};
 
@@ -109,6 +114,12 @@ const REFUNDS_BY_SEQ: &str =
         r.finance_by, r.finance_at, r.finance_reason, r.paid_amount, r.payout_date, r.payout_ref, r.flag
  FROM refunds r LEFT JOIN accounts a ON a.account_no = r.account_no WHERE r.seq = ANY($1)";
 
+/// The confirmed deposits of the log entries $1 (`deposits.seq`).
+const DEPOSITS_BY_SEQ: &str = "SELECT seq, event_id, terminal, slip_no, amount, confirmed_at, confirmed_by, confirm_ref
+ FROM deposits WHERE seq = ANY($1) AND confirmed_at IS NOT NULL";
+
+type DepositRow = (i64, uuid::Uuid, String, String, Decimal, chrono::DateTime<chrono::Utc>, String, Option<String>);
+
 #[derive(Debug, sqlx::FromRow)]
 struct RefundRow {
     seq: i64,
@@ -138,12 +149,12 @@ fn txid(s: &str) -> Result<u64, LedgerError> {
 }
 
 /// One page of changes after `cursor`, at most `limit` of them, with every terminal's refund
-/// requests (an administrator's view; a counter pulls with [`changes_for`]).
+/// requests and confirmed deposits (an administrator's view; a counter pulls with [`changes_for`]).
 pub async fn changes(pool: &PgPool, cursor: &str, limit: Option<i64>) -> Result<PullResponse, LedgerError> {
     page(pool, None, cursor, limit).await
 }
 
-/// One page of changes after `cursor` for `terminal`: its own refund requests only.
+/// One page of changes after `cursor` for `terminal`: its own refund requests and deposits only.
 pub async fn changes_for(
     pool: &PgPool,
     terminal: &str,
@@ -243,6 +254,26 @@ async fn read_page(
             }
         }
     }
+    // The confirmed deposits of the log's entries that go down to this counter.
+    let deposit_seqs: Vec<i64> = log.iter().filter(|e| e.2 == "d").map(|e| e.3).collect();
+    let mut deposits: HashMap<i64, WireDeposit> = HashMap::new();
+    if !deposit_seqs.is_empty() {
+        let rows: Vec<DepositRow> = sqlx::query_as(DEPOSITS_BY_SEQ).bind(&deposit_seqs).fetch_all(&mut *conn).await?;
+        for (seq, event_id, terminal_code, slip_no, amount, confirmed_at, confirmed_by, reference) in rows {
+            if terminal.is_none_or(|t| t == terminal_code) {
+                let d = WireDeposit {
+                    event_id: event_id.to_string(),
+                    terminal: terminal_code,
+                    slip_no,
+                    amount: yuan(amount),
+                    confirmed_at: crate::refunds::shown(confirmed_at),
+                    confirmed_by,
+                    reference,
+                };
+                deposits.insert(seq, d);
+            }
+        }
+    }
     let mut account_ids: Vec<i64> = log.iter().filter(|e| e.2 == "a").map(|e| e.3).collect();
     account_ids.extend(unseen.iter().copied());
     account_ids.extend(refunds.values().filter_map(|(a, _)| *a));
@@ -264,6 +295,7 @@ async fn read_page(
         let entry = match kind.as_str() {
             "a" => Entry::Account(id),
             "b" => Entry::Bill(id),
+            "d" => Entry::Deposit(id),
             _ => Entry::Refund(id),
         };
         let at = Cursor { txid: txid(&x)?, rev };
@@ -306,6 +338,7 @@ async fn read_page(
     // account: a page of 2 for a limit of 1); each row at most once.
     let n = usize::try_from(limit).unwrap_or(usize::MAX);
     let (mut sent_accounts, mut sent_bills, mut sent_refunds) = (HashSet::new(), HashSet::new(), HashSet::new());
+    let mut sent_deposits = HashSet::new();
     let mut changes: Vec<Change> = Vec::new();
     let mut cursor = from;
     let mut taken = 0;
@@ -352,6 +385,12 @@ async fn read_page(
                     these.push((None, None, Change::Refund(Box::new(refund.clone()))));
                 }
             }
+            // Another counter's deposit: nothing to send, the cursor moves on all the same.
+            Entry::Deposit(seq) => {
+                if let Some(d) = deposits.get(seq).filter(|_| !sent_deposits.contains(seq)) {
+                    these.push((None, None, Change::Deposit(d.clone())));
+                }
+            }
             Entry::Ready(change) => these.push((None, None, change.clone())),
         }
         if taken > 0 && changes.len() + these.len() > n {
@@ -361,6 +400,11 @@ async fn read_page(
             && these.iter().any(|(.., c)| matches!(c, Change::Refund(_)))
         {
             sent_refunds.insert(*seq);
+        }
+        if let Entry::Deposit(seq) = entry
+            && !these.is_empty()
+        {
+            sent_deposits.insert(*seq);
         }
         for (a, b, change) in these {
             sent_accounts.extend(a);
@@ -383,6 +427,8 @@ enum Entry {
     Set(Vec<i64>, Vec<i64>),
     /// A refund request (`refunds.seq`).
     Refund(i64),
+    /// A confirmed deposit (`deposits.seq`).
+    Deposit(i64),
     Ready(Change),
 }
 

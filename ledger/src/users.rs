@@ -78,6 +78,14 @@ pub async fn add(
     channel: Channel,
 ) -> Result<UserView, LedgerError> {
     let username = validate_username(username).map_err(|e| LedgerError::Rule(e.code(), e.to_string()))?;
+    if username.eq_ignore_ascii_case(crate::deposits::STATEMENT) {
+        return Err(LedgerError::Rule(
+            "USER_RESERVED",
+            format!(
+                "'{username}' names the bank statement as the confirmer of a deposit, not a person: choose another name"
+            ),
+        ));
+    }
     password::validate_new(&username, new_password).map_err(|e| LedgerError::Rule(e.code(), e.to_string()))?;
     let display_name = display_name.map(str::trim).filter(|d| !d.is_empty()).unwrap_or(&username).to_string();
     if display_name.chars().count() > 64 || display_name.chars().any(char::is_control) {

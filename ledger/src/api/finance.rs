@@ -1,5 +1,6 @@
-//! 财务复核接口: the finance API (`cashdesk::sync::finance`), for finance users' sessions. Each
-//! handler authenticates the session, calls one function of `sessions` or `refunds`, and answers.
+//! 财务复核接口: the finance API (`cashdesk::sync::finance`; deposits: `deposits`), for finance
+//! users' sessions. Each handler authenticates the session, calls one function of `sessions`,
+//! `refunds` or `deposits`, and answers.
 
 use axum::extract::{Path, rejection::PathRejection};
 use chrono::NaiveDate;
@@ -7,6 +8,7 @@ use chrono::NaiveDate;
 use super::*;
 use crate::{
     audit::Channel,
+    deposits::{self, DepositConfirm, DepositList, DepositQuery, DepositView},
     refunds::{self, china},
     sessions::{self, Reviewer},
 };
@@ -133,4 +135,38 @@ pub(super) async fn pay(
 ) -> Result<Json<fin::RefundDetail>, LedgerError> {
     let (id, req) = (refund_id(id)?, body(req)?);
     Ok(Json(refunds::pay(&s.pool, &f.who, &id, &req, s.clock.now(), Channel::Api).await?))
+}
+
+/// 解款: deposits from every counter, newest first, with how many match and their total (in transit
+/// until the centre confirms the bank has them).
+#[utoipa::path(get, path = "/v1/finance/deposits", params(DepositQuery), security(("finance_session" = [])),
+    responses((status = 200, body = DepositList), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+pub(super) async fn deposits(
+    State(s): State<AppState>,
+    _f: Finance,
+    q: Result<Query<DepositQuery>, QueryRejection>,
+) -> Result<Json<DepositList>, LedgerError> {
+    let q = query(q)?;
+    Ok(Json(deposits::list(&s.pool, &q, today(&s)).await?))
+}
+
+/// 确认到账: confirm a deposit in transit with the bank's reference and the amount the bank
+/// credited, which must be the deposit's (`DEPOSIT_AMOUNT`). 409 when it is confirmed already (the
+/// message says by whom, when); 403 for an auditor. The counter that made it is told with its pull.
+#[utoipa::path(post, path = "/v1/finance/deposits/{deposit_id}/confirm", request_body = DepositConfirm,
+    security(("finance_session" = [])),
+    params(("deposit_id" = String, Path, description = "the deposit event's id (UUID), or its bank slip number when that names one deposit")),
+    responses((status = 200, body = DepositView), (status = 400, body = ApiError), (status = 401, body = ApiError),
+              (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+pub(super) async fn confirm_deposit(
+    State(s): State<AppState>,
+    f: Finance,
+    id: Result<Path<String>, PathRejection>,
+    req: Result<Json<DepositConfirm>, JsonRejection>,
+) -> Result<Json<DepositView>, LedgerError> {
+    let id = id
+        .map(|Path(id)| id)
+        .map_err(|e| LedgerError::BadRequest(format!("the deposit's id is not valid: {}", e.body_text())))?;
+    let req = body(req)?;
+    Ok(Json(deposits::confirm(&s.pool, &f.who, &id, &req, s.clock.now(), Channel::Api).await?))
 }

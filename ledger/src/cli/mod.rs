@@ -1,7 +1,8 @@
 //! The command line's handlers for the ledger's users and the finance work (`cashdesk-ledger user
-//! ...`, `cashdesk-ledger refund ...`): part of the binary, not of the library. Each command calls
+//! ...`, `cashdesk-ledger refund ...`, `cashdesk-ledger deposits ...`): part of the binary, not of the library. Each command calls
 //! the same storage functions the finance API calls, and prints what they answer.
 
+pub mod deposits;
 pub mod refunds;
 pub mod users;
 

@@ -224,15 +224,24 @@ pub(super) async fn write_all(
     }
     for (id, i, _) in &w.events {
         match &checked[*i].body {
+            // In transit until the centre confirms it (`deposits`). Its time is the counter's (the
+            // event's `at`; an older counter's event has none: the outbox time, which `check` read).
             Body::Deposit(d) => {
+                let at = DateTime::parse_from_rfc3339(&d.at)
+                    .or_else(|_| DateTime::parse_from_rfc3339(&checked[*i].raw.created_at))
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc));
                 sqlx::query(
-                    "INSERT INTO deposits (event_id, terminal, bank, slip_no, amount) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO deposits (event_id, terminal, bank, slip_no, amount, cashier, deposited_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))",
                 )
                 .bind(id)
                 .bind(terminal)
                 .bind(&d.bank)
                 .bind(&d.slip_no)
                 .bind(d.amount.decimal())
+                .bind(&d.cashier)
+                .bind(at)
                 .execute(&mut *conn)
                 .await?;
             }

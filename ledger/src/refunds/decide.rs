@@ -175,7 +175,7 @@ pub async fn decide(
     channel: Channel,
 ) -> Result<RefundDetail, LedgerError> {
     let (step, verb) = if approve { (Step::FinanceApprove, "approve") } else { (Step::FinanceReject, "reject") };
-    who.require_finance(verb)?;
+    who.require_finance(&format!("{verb} refund requests"))?;
     let reason = typed("reason", d.reason.as_deref(), !approve)?;
     let mut tx = pool.begin().await?;
     let refund_id = find(&mut tx, id).await?;
@@ -229,7 +229,7 @@ pub async fn pay(
     now: DateTime<FixedOffset>,
     channel: Channel,
 ) -> Result<RefundDetail, LedgerError> {
-    who.require_finance("pay")?;
+    who.require_finance("pay refund requests")?;
     let today = now.with_timezone(&china()).date_naive();
     let payout_date = NaiveDate::parse_from_str(p.payout_date.trim(), "%Y-%m-%d")
         .map_err(|_| RefundError::Input { field: "payout_date", reason: "a date, YYYY-MM-DD".into() })?;

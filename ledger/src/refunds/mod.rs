@@ -25,7 +25,7 @@ pub use decide::{decide, pay};
 pub use list::{list, overdue_cutoff};
 
 use cashdesk::{
-    calendar::{Calendar, YearCalendar},
+    calendar::Calendar,
     money::Yuan,
     refunds::{Reason, State, is_overdue},
     sync::{
@@ -89,13 +89,7 @@ pub struct Overdue {
 impl Overdue {
     pub async fn load(conn: &mut PgConnection, today: NaiveDate) -> Result<Overdue, LedgerError> {
         let policy = crate::events::load_policy(conn).await?;
-        let mut calendar = Calendar::shipped();
-        let years: Vec<(String,)> = sqlx::query_as("SELECT notice FROM calendar_years").fetch_all(&mut *conn).await?;
-        for (notice,) in years {
-            let notice = YearCalendar::from_json(&notice)
-                .map_err(|e| LedgerError::Internal(format!("a stored calendar year is invalid: {e}")))?;
-            calendar.insert_year(notice).map_err(|e| LedgerError::Internal(format!("a stored calendar year: {e}")))?;
-        }
+        let calendar = crate::policy::calendar(conn).await?;
         Ok(Overdue { days: policy.refunds.overdue_working_days, calendar, today })
     }
 
