@@ -21,7 +21,7 @@ use super::{
     refunds::{RefundContextRequest, RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
     report::{DailyExportRequest, DailyReportRequest, SignDailyReportRequest},
     session::{SetCounterSettingsRequest, UnlockRequest},
-    shift::{CloseShiftRequest, DepositListRequest, DepositRequest, OpenShiftRequest},
+    shift::{CloseShiftRequest, DepositListRequest, DepositRequest, DepositSlipRequest, OpenShiftRequest},
     sync::SyncEnrolRequest,
     users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserRequest},
     void::VoidRequest,
@@ -79,6 +79,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("daily_report", "DailyReportRequest", "DailyReportView"),
     ("sign_daily_report", "SignDailyReportRequest", "DailyReportView"),
     ("daily_report_export", "DailyExportRequest", "ExportedFile"),
+    ("daily_report_pdf", "DailyReportRequest", "DocumentPdf"),
+    ("deposit_slip_pdf", "DepositSlipRequest", "DocumentPdf"),
     ("finance_login", "FinanceLoginRequest", "FinanceSession"),
     ("finance_logout", "FinanceTokenRequest", "null"),
     ("finance_refunds", "FinanceListRequest", "RefundList"),
@@ -162,6 +164,8 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "daily_report": DailyReportRequest => |r| desk.daily_report(r);
         "sign_daily_report": SignDailyReportRequest => |r| desk.sign_daily_report(r);
         "daily_report_export": DailyExportRequest => |r| desk.daily_report_export(r);
+        "daily_report_pdf": DailyReportRequest => |r| desk.daily_report_pdf(r);
+        "deposit_slip_pdf": DepositSlipRequest => |r| desk.deposit_slip_pdf(r);
         "finance_login": FinanceLoginRequest => |r| desk.finance_login(r);
         "finance_logout": FinanceTokenRequest => |r| desk.finance_logout(r);
         "finance_refunds": FinanceListRequest => |r| desk.finance_refunds(r);
@@ -353,6 +357,7 @@ mod bindings {
             crate::reports::daily::TotalRow,
             DepositListRequest,
             DepositInfo,
+            crate::desk::shift::DepositSlipRequest,
             crate::desk::notices::NoticePreviewRequest,
             crate::desk::notices::NoticePreview,
             crate::desk::notices::NoticeCandidate,

@@ -1,6 +1,6 @@
 //! 实收日报: the day's report of this terminal — per shift, per cashier or for the terminal-day —
 //! loaded from the day's rows and built by `reports::daily`; the supervisor's sign-off of the
-//! terminal-day; the CSV and XLSX exports.
+//! terminal-day; the CSV and XLSX exports and the PDF (`print::render_daily_report`).
 //!
 //! A cashier sees their own shifts and their own takings only; supervisors and finance see all. The
 //! terminal-day is signed off through the one approval check by a supervisor who took no money
@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::Desk;
+use super::{Desk, printing::DocumentPdf};
 use crate::{
     Error, Result,
     money::Yuan,
     payments::{Method, PaymentKind},
+    print::{self, DailyReportDoc, SignOff},
     reports::{
         daily::{self, CloseRow, DailyReport, DayRows, DepositRow, ReceiptRow, Scope, VoidRow},
         export,
@@ -240,27 +241,32 @@ impl Desk {
         Ok(DayRows { receipts, voids, deposits, closes })
     }
 
+    /// The terminal-day's sign-off of `date`: the report as signed, who signed it (display name)
+    /// and when.
+    async fn signoff(&self, date: NaiveDate) -> Result<Option<(String, String, String)>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(sqlx::query_as(
+            "SELECT d.report, u.display_name, d.signed_at FROM daily_signoffs d JOIN users u ON u.id = d.signed_by
+             WHERE d.terminal = ? AND d.day = ?",
+        )
+        .bind(self.terminal.as_str())
+        .bind(date.to_string())
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+
     /// The report of `date` for `scope`: the signed-off one for a signed terminal-day.
     async fn daily_view(&self, date: NaiveDate, scope: Scope) -> Result<DailyReportView> {
-        if scope == Scope::TerminalDay {
-            let mut conn = self.pool.acquire().await?;
-            let signed: Option<(String, String, String)> = sqlx::query_as(
-                "SELECT d.report, u.display_name, d.signed_at FROM daily_signoffs d JOIN users u ON u.id = d.signed_by
-                 WHERE d.terminal = ? AND d.day = ?",
-            )
-            .bind(self.terminal.as_str())
-            .bind(date.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some((json, by, at)) = signed {
-                let report: DailyReport = serde_json::from_str(&json)
-                    .map_err(|e| Error::Internal(format!("the signed report of {date} cannot be read: {e}")))?;
-                return Ok(DailyReportView {
-                    report,
-                    signed_by: Some(by),
-                    signed_at: Some(super::printing::local_time(&at)),
-                });
-            }
+        if scope == Scope::TerminalDay
+            && let Some((json, by, at)) = self.signoff(date).await?
+        {
+            let report: DailyReport = serde_json::from_str(&json)
+                .map_err(|e| Error::Internal(format!("the signed report of {date} cannot be read: {e}")))?;
+            return Ok(DailyReportView {
+                report,
+                signed_by: Some(by),
+                signed_at: Some(super::printing::local_time(&at)),
+            });
         }
         let rows = self.day_rows(date, &scope).await?;
         Ok(DailyReportView {
@@ -343,6 +349,33 @@ impl Desk {
         .await?;
         tx.commit().await?;
         self.daily_view(date, Scope::TerminalDay).await
+    }
+
+    /// The report as a PDF (through the print kit): the signed-off one for a signed terminal-day;
+    /// a shift's or a cashier's report shows the sign-off of the terminal-day it is part of.
+    /// Refused (`PRINT_RECEIPT_INCONSISTENT`) when its totals are not the sums of its rows. Audited.
+    pub async fn daily_report_pdf(&self, req: DailyReportRequest) -> Result<DocumentPdf> {
+        let s = self.report_scope_allowed(&req.token, &req.scope).await?;
+        let date = parse_day(&req.date)?;
+        let view = self.daily_view(date, req.scope.clone()).await?;
+        let signed = match (view.signed_by, view.signed_at) {
+            (Some(by), Some(at)) => Some(SignOff { by, at }),
+            _ => self.signoff(date).await?.map(|(_, by, at)| SignOff { by, at: super::printing::local_time(&at) }),
+        };
+        let doc = DailyReportDoc {
+            utility: self.utility().to_string(),
+            report: view.report,
+            signed,
+            printed_at: self.now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        };
+        let title = format!("实收日报 {} {date}", self.terminal.as_str());
+        let font = self.font().await?;
+        let pdf = tokio::task::spawn_blocking(move || print::render_daily_report(&doc, &font))
+            .await
+            .map_err(|e| Error::Internal(format!("rendering did not finish: {e}")))??;
+        self.audit_alone(&s.user.username, "report.pdf", Some(&date.to_string()), json!({"scope": req.scope})).await?;
+        use base64::Engine;
+        Ok(DocumentPdf { title, pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf) })
     }
 
     /// The report as CSV or XLSX. Audited.

@@ -1,6 +1,6 @@
-//! 开班、解款、交班: a shift at this terminal — opened with a float, cash taken to the bank, closed
-//! with a blind count — and the checks every money operation of a shift starts with (the cashier
-//! and their open shift).
+//! 开班、解款、交班: a shift at this terminal — opened with a float, cash taken to the bank (and its
+//! 解款单), closed with a blind count — and the checks every money operation of a shift starts
+//! with (the cashier and their open shift).
 //!
 //! Each operation runs in one transaction with its audit entry and its outbox event. The blind
 //! count (`shifts` module docs): every count submitted at close is kept and audited in its own
@@ -14,11 +14,12 @@ use serde_json::json;
 use sqlx::{SqliteConnection, sqlite::SqliteRow};
 use std::sync::LazyLock;
 
-use super::{Desk, Session, TokenRequest, text};
+use super::{Desk, Session, TokenRequest, printing::DocumentPdf, text};
 use crate::{
     Error, Result,
     money::Yuan,
     payments::{money_field, positive_money},
+    print,
     shifts::{
         self, CashCount, CloseOutcome, CountAttempt, DenominationCount, HolidayCashDue, ShiftInfo, db as shifts_db,
         deposit,
@@ -91,7 +92,19 @@ pub struct DepositListRequest {
     pub in_transit: bool,
 }
 
-redact_token_debug!(OpenShiftRequest, CloseShiftRequest, DepositRequest, DepositListRequest);
+/// A deposit's slip (解款单) to print.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct DepositSlipRequest {
+    pub token: String,
+    /// 解款单号.
+    pub slip_no: String,
+    /// The bank (name or code): needed only when slips of two banks carry the same number.
+    #[serde(default)]
+    pub bank: Option<String>,
+}
+
+redact_token_debug!(OpenShiftRequest, CloseShiftRequest, DepositRequest, DepositListRequest, DepositSlipRequest);
 
 /// Inside a write transaction: the shift checked before it (and before any approval) is still
 /// open. Closing it in between must not leave money in a closed shift.
@@ -422,6 +435,114 @@ impl Desk {
                 }
             })
             .collect())
+    }
+
+    /// 解款单: one deposit of this terminal as its slip (PDF on the counter's paper), with where it
+    /// stands (在途, overdue, or 已确认 by whom with the bank's reference) and the holiday cash it
+    /// paid in, as its money event recorded it. Who may list deposits may print their slips.
+    /// Audited.
+    pub async fn deposit_slip_pdf(&self, req: DepositSlipRequest) -> Result<DocumentPdf> {
+        let s = self.authorise(&req.token, Action::ListDeposits).await?;
+        let slip_no = crate::input::half_width(&req.slip_no).trim().to_string();
+        let bank = match req.bank.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            Some(typed) => Some(crate::payments::bank_of(typed)?.0),
+            None => None,
+        };
+        type Row = (
+            String,
+            i64,
+            i64,
+            String,
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let mut conn = self.pool().acquire().await?;
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT d.bank, d.amount_fen, d.from_drawer_fen, d.deposited_at, u.display_name, d.shift_id,
+                    d.confirmed_at, d.confirmed_by, d.confirm_ref, o.kind, o.payload
+             FROM deposits d JOIN shifts s ON s.id = d.shift_id JOIN users u ON u.id = d.deposited_by
+             LEFT JOIN outbox o ON o.event_id = d.event_id
+             WHERE s.terminal = ?1 AND d.slip_no = ?2 AND (?3 IS NULL OR d.bank = ?3)
+             ORDER BY d.id LIMIT 2",
+        )
+        .bind(self.terminal().as_str())
+        .bind(&slip_no)
+        .bind(bank)
+        .fetch_all(&mut *conn)
+        .await?;
+        drop(conn);
+        let row = match <[Row; 1]>::try_from(rows) {
+            Ok([row]) => row,
+            Err(rows) if rows.is_empty() => {
+                return Err(Error::invalid(
+                    "slip_no",
+                    format!(
+                        "no deposit at this terminal carries the slip number {slip_no}: check it in the deposit list"
+                    ),
+                ));
+            }
+            Err(_) => {
+                return Err(Error::invalid(
+                    "bank",
+                    format!("slips of two banks carry the number {slip_no}: give the bank as well"),
+                ));
+            }
+        };
+        let (bank, amount, from_drawer, at, cashier, shift_id, confirmed_at, confirmed_by, reference, kind, payload) =
+            row;
+        // What the deposit covered is in its money event (the outbox keeps every event).
+        let holiday_cash_covered = match (kind, payload) {
+            (Some(kind), Some(payload)) => match wire::Event::read(&kind, &payload) {
+                Ok(wire::Event::Deposit(d)) => d.holiday_cash_covered,
+                _ => None,
+            },
+            _ => None,
+        };
+        let state = match confirmed_at {
+            Some(confirmed_at) => print::DepositState::Confirmed {
+                by: confirmed_by.unwrap_or_default(),
+                at: super::printing::local_time(&confirmed_at),
+                reference,
+            },
+            None => {
+                let today = self.today();
+                let on = chrono::DateTime::parse_from_rfc3339(&at).map(|t| t.date_naive()).unwrap_or(today);
+                let days = self.policy().deposits.overdue_working_days;
+                print::DepositState::InTransit {
+                    overdue: deposit::is_overdue(on, false, today, days, &self.calendar()),
+                }
+            }
+        };
+        let doc = print::DepositSlip {
+            utility: self.utility().to_string(),
+            terminal: self.terminal().as_str().to_string(),
+            shift_id,
+            slip_no: slip_no.clone(),
+            bank: crate::payments::banks::name_of(&bank).to_string(),
+            amount: Yuan::from_fen(amount),
+            from_drawer: Yuan::from_fen(from_drawer),
+            holiday_cash_covered,
+            cashier,
+            deposited_at: super::printing::local_time(&at),
+            state,
+            printed_at: self.now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        };
+        let paper = self.load_print_settings().await?.paper;
+        let font = self.font().await?;
+        let pdf = tokio::task::spawn_blocking(move || print::render_deposit_slip(&doc, paper, &font))
+            .await
+            .map_err(|e| Error::Internal(format!("rendering did not finish: {e}")))??;
+        self.audit_alone(&s.user.username, "deposit.slip", Some(&slip_no), json!({"bank": bank})).await?;
+        use base64::Engine;
+        Ok(DocumentPdf {
+            title: format!("解款单 {slip_no}"),
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
+        })
     }
 
     /// Holiday cash of this terminal waiting for the bank (for the log-in notice and the UI).

@@ -312,9 +312,9 @@ fn every_ipc_command_has_its_row() {
             "decide_refund" => Action::RefundDecide,
             "list_refunds" => Action::RefundList,
             "refund_pdf" => Action::RefundPrint,
-            "daily_report" | "daily_report_export" => Action::DailyReport,
+            "daily_report" | "daily_report_export" | "daily_report_pdf" => Action::DailyReport,
             "sign_daily_report" => Action::SignDailyReport,
-            "list_deposits" => Action::ListDeposits,
+            "list_deposits" | "deposit_slip_pdf" => Action::ListDeposits,
             "notice_preview" | "notice_batch_start" | "notice_run_status" | "notice_run_cancel" => Action::NoticeBatch,
             "notice_pdf" | "print_notice" => Action::NoticePrint,
             "notice_log" => Action::NoticeLog,
@@ -386,7 +386,12 @@ const CLI: &[(&[&str], Action)] = &[
     (&["refund", "show", "NO-SUCH"], Action::RefundList),
     (&["refund", "print", "NO-SUCH", "--out", "{out}"], Action::RefundPrint),
     (&["report", "daily", "--date", "2026-01-18", "--cashier", "{user}"], Action::DailyReport),
+    (
+        &["report", "daily", "--date", "2026-01-18", "--cashier", "{user}", "--format", "pdf", "--out", "{out}"],
+        Action::DailyReport,
+    ),
     (&["deposits", "--in-transit"], Action::ListDeposits),
+    (&["deposits", "slip", "NO-SUCH", "--out", "{out}"], Action::ListDeposits),
     (&["report", "sign", "--date", "2099-01-01", "--approver", "super1"], Action::SignDailyReport),
 ];
 

@@ -1,4 +1,4 @@
-//! `cashdeskctl report daily --date D [--shift N | --cashier NAME] --format csv|xlsx --out FILE` and
+//! `cashdeskctl report daily --date D [--shift N | --cashier NAME] --format csv|xlsx|pdf --out FILE` and
 //! `cashdeskctl report sign --date D --approver NAME` (the supervisor's password on the second line).
 
 use std::path::PathBuf;
@@ -23,7 +23,7 @@ pub enum Cmd {
         #[arg(long)]
         cashier: Option<String>,
         /// Without it, the summary is printed.
-        #[arg(long, value_parser = ["csv", "xlsx"])]
+        #[arg(long, value_parser = ["csv", "xlsx", "pdf"])]
         format: Option<String>,
         #[arg(long, requires = "format")]
         out: Option<PathBuf>,
@@ -50,6 +50,16 @@ pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
                     (None, None) => Scope::TerminalDay,
                 };
                 match (format.as_deref(), out) {
+                    (Some("pdf"), Some(out)) => {
+                        let doc =
+                            desk.daily_report_pdf(DailyReportRequest { token: token.clone(), date, scope }).await?;
+                        let pdf = base64::engine::general_purpose::STANDARD
+                            .decode(doc.pdf_base64)
+                            .map_err(|e| Error::Internal(format!("report encoding: {e}")))?;
+                        std::fs::write(&out, pdf)?;
+                        println!("{} written to {}.", doc.title, out.display());
+                        Ok(())
+                    }
                     (Some(f), Some(out)) => {
                         let format = if f == "xlsx" { ReportFormat::Xlsx } else { ReportFormat::Csv };
                         let file = desk

@@ -1,14 +1,15 @@
-//! `cashdeskctl collect|vend|void|deposit`: money at the counter from the command line. The
-//! cashier's password is the first line of standard input, a supervisor's the second with
-//! `--approver`.
+//! `cashdeskctl collect|vend|void|deposit|deposits`: money at the counter from the command line,
+//! and the deposits with their slips (解款单). The cashier's password is the first line of standard
+//! input, a supervisor's the second with `--approver`.
 
 use std::path::PathBuf;
 
+use base64::Engine;
 use cashdesk::{
     Error,
     desk::{
         Desk,
-        shift::{DepositListRequest, DepositRequest},
+        shift::{DepositListRequest, DepositRequest, DepositSlipRequest},
         void::VoidRequest,
     },
     payments::{CollectRequest, Method, PaymentDone, VendRequest, VoucherInput},
@@ -84,6 +85,9 @@ pub struct DepositArgs {
     bank: String,
     #[arg(long)]
     slip: String,
+    /// Write the deposit slip (解款单) to this PDF file.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
 }
 
 impl PayArgs {
@@ -238,15 +242,54 @@ pub async fn void(ctx: &mut Ctx, args: VoidArgs) -> Result<(), Error> {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DepositsArgs {
+    #[command(subcommand)]
+    cmd: Option<DepositsCmd>,
     /// Only those the centre has not confirmed yet (在途).
     #[arg(long)]
     in_transit: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum DepositsCmd {
+    /// Write a deposit's slip (解款单), with where it stands (在途 / 已确认), to a PDF file.
+    Slip {
+        slip_no: String,
+        /// The bank, when slips of two banks carry the number.
+        #[arg(long)]
+        bank: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// The slip of a deposit to `out`; what was written, in words.
+async fn write_slip(
+    desk: &Desk,
+    token: &str,
+    slip_no: &str,
+    bank: Option<String>,
+    out: &PathBuf,
+) -> Result<String, Error> {
+    let doc = desk
+        .deposit_slip_pdf(DepositSlipRequest { token: token.to_string(), slip_no: slip_no.to_string(), bank })
+        .await?;
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(doc.pdf_base64)
+        .map_err(|e| Error::Internal(format!("slip encoding: {e}")))?;
+    std::fs::write(out, pdf)?;
+    Ok(format!("{} written to {}.", doc.title, out.display()))
+}
+
 pub async fn deposits(ctx: &mut Ctx, args: DepositsArgs) -> Result<(), Error> {
     let desk = ctx.desk().await?;
     let login = ctx.login(&desk).await?;
+    if let Some(DepositsCmd::Slip { slip_no, bank, out }) = args.cmd {
+        let written = write_slip(&desk, &login.token, &slip_no, bank, &out).await;
+        println!("{}", login.end(&desk, written).await?);
+        return Ok(());
+    }
     let rows = desk.list_deposits(DepositListRequest { token: login.token.clone(), in_transit: args.in_transit }).await;
     let rows = login.end(&desk, rows).await?;
     ctx.print(&rows, |rows| {
@@ -264,14 +307,18 @@ pub async fn deposits(ctx: &mut Ctx, args: DepositsArgs) -> Result<(), Error> {
 pub async fn deposit(ctx: &mut Ctx, args: DepositArgs) -> Result<(), Error> {
     let desk = ctx.desk().await?;
     let login = ctx.login(&desk).await?;
-    let done = desk
-        .deposit(DepositRequest {
-            token: login.token.clone(),
-            amount: args.amount,
-            bank: args.bank,
-            slip_no: args.slip,
-        })
-        .await;
+    let token = login.token.clone();
+    let done = async {
+        let done = desk
+            .deposit(DepositRequest { token: token.clone(), amount: args.amount, bank: args.bank, slip_no: args.slip })
+            .await?;
+        if let Some(out) = &args.pdf {
+            // On stderr: with --json, standard output holds the deposit alone.
+            eprintln!("{}", write_slip(&desk, &token, &done.slip_no, Some(done.bank.clone()), out).await?);
+        }
+        Ok(done)
+    }
+    .await;
     let done = login.end(&desk, done).await?;
     ctx.print(&done, |d| {
         println!(

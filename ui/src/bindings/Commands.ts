@@ -16,6 +16,7 @@ import type { DepositDone } from "./DepositDone";
 import type { DepositInfo } from "./DepositInfo";
 import type { DepositListRequest } from "./DepositListRequest";
 import type { DepositRequest } from "./DepositRequest";
+import type { DepositSlipRequest } from "./DepositSlipRequest";
 import type { DocumentPdf } from "./DocumentPdf";
 import type { ExportedFile } from "./ExportedFile";
 import type { FinanceDecideRequest } from "./FinanceDecideRequest";
@@ -122,6 +123,8 @@ export type Commands = {
   daily_report: { req: DailyReportRequest; res: DailyReportView };
   sign_daily_report: { req: SignDailyReportRequest; res: DailyReportView };
   daily_report_export: { req: DailyExportRequest; res: ExportedFile };
+  daily_report_pdf: { req: DailyReportRequest; res: DocumentPdf };
+  deposit_slip_pdf: { req: DepositSlipRequest; res: DocumentPdf };
   finance_login: { req: FinanceLoginRequest; res: FinanceSession };
   finance_logout: { req: FinanceTokenRequest; res: null };
   finance_refunds: { req: FinanceListRequest; res: RefundList };
