@@ -311,13 +311,21 @@ async fn a_request_the_centres_balance_does_not_cover_is_flagged_and_never_paid(
     push(&l.url, &token, &[pushed(T1, 6, &v, None)]).await;
     let d = submit("3100000003", "900.00", "R5", "cashier1", "2026-12-01T10:30:00+08:00");
     assert_eq!(push(&l.url, &token, &[submit_event(T1, 7, &d)]).await.results[0].outcome, Outcome::Applied);
-    let r = push(&l.url, &token, &[pushed(T1, 8, &void(&v, "1000.00", "GY01-01-2026-000001"), None)]).await;
+    // Approved at the hall and by finance before the void arrives.
+    push(&l.url, &token, &[hall_event(T1, 8, &hall(&d.event_id, "super1", true, None))]).await;
+    assert_eq!(act(&l.url, &f1, &d.event_id, "approve", json!({"reason": null})).await.0, 200);
+    let r = push(&l.url, &token, &[pushed(T1, 9, &void(&v, "1000.00", "GY01-01-2026-000001"), None)]).await;
     assert_eq!(r.results[0].outcome, Outcome::Flagged, "{r:?}");
     assert!(r.results[0].flag.as_deref().unwrap().contains("refund_uncovered"));
     assert_eq!(balance(&l, "3100000003").await, "5000.00", "the void is applied all the same");
     assert!(state_of(&l, &d.event_id).await.1.unwrap().contains("GY01-01-2026-000001"), "the newest is flagged");
     assert_eq!(state_of(&l, &a.event_id).await.1, None, "the older requests keep their turn");
     assert_eq!(state_of(&l, &c.event_id).await.1, None);
+    // Approved but flagged: never paid, and rejected rather than left stuck.
+    let (status, body) = act(&l.url, &f1, &d.event_id, "pay", pay_body("900.00", "B9")).await;
+    assert_eq!((status, code(&body)), (400, "REFUND_FLAGGED"), "{body}");
+    let (status, d2) = act(&l.url, &f1, &d.event_id, "reject", json!({"reason": "冲正后余额不足"})).await;
+    assert_eq!((status, d2["summary"]["state"].as_str()), (200, Some("finance_rejected")), "{d2}");
     l.stop().await;
 }
 

@@ -6,13 +6,14 @@
 //!
 //! ```text
 //! submitted ──hall approve──▶ hall_approved ──reaches the ledger──▶ at_ledger ──finance approve──▶ finance_approved ──pay──▶ paid
-//!     │                                                                │                                  │
-//!     └──hall reject──▶ hall_rejected                                   └──finance reject──▶ finance_rejected ◀──finance reject──┘
+//!     │                                                                │                                  ┆ (flagged only)
+//!     └──hall reject──▶ hall_rejected                                   └──finance reject──▶ finance_rejected ◀┄┄finance reject┄┘
 //! ```
 //!
-//! Finance may still reject an approved request before it is paid: an approval is not money, and
-//! a request flagged after it (a later void left the balance short) must not stay stuck between
-//! an approval nobody may pay and a rejection the rules would refuse.
+//! A request the centre flags after finance approved it (a later void left the balance short) is
+//! never paid; finance rejects it from `finance_approved` ([`next_flagged`]) rather than leave it
+//! stuck. An approval of a request that is not flagged stands: a second reviewer is told who
+//! approved it, and cannot overturn it.
 //!
 //! Invariants:
 //! - every other transition is refused with `REFUND_STATE`, naming the state and the step;
@@ -238,8 +239,16 @@ pub fn next(state: State, step: Step) -> Result<State, RefundError> {
         (S::AtLedger, T::FinanceApprove) => Ok(S::FinanceApproved),
         (S::AtLedger, T::FinanceReject) => Ok(S::FinanceRejected),
         (S::FinanceApproved, T::Pay) => Ok(S::Paid),
-        (S::FinanceApproved, T::FinanceReject) => Ok(S::FinanceRejected),
         _ => Err(RefundError::State { state: state.as_str(), step: step.as_str(), label: state.label_zh() }),
+    }
+}
+
+/// [`next`] for a request the centre has flagged or not: a flagged request may also be rejected
+/// after finance approved it (it is never paid).
+pub fn next_flagged(state: State, step: Step, flagged: bool) -> Result<State, RefundError> {
+    match (state, step) {
+        (State::FinanceApproved, Step::FinanceReject) if flagged => Ok(State::FinanceRejected),
+        _ => next(state, step),
     }
 }
 
@@ -332,7 +341,7 @@ mod tests {
         Yuan::parse(s).unwrap()
     }
 
-    /// Every (state, step) pair: the seven legal transitions, and every other one refused.
+    /// Every (state, step) pair: the six legal transitions, and every other one refused.
     #[test]
     fn every_illegal_transition_is_refused() {
         let legal = [
@@ -342,7 +351,6 @@ mod tests {
             (State::AtLedger, Step::FinanceApprove, State::FinanceApproved),
             (State::AtLedger, Step::FinanceReject, State::FinanceRejected),
             (State::FinanceApproved, Step::Pay, State::Paid),
-            (State::FinanceApproved, Step::FinanceReject, State::FinanceRejected),
         ];
         let steps =
             [Step::HallApprove, Step::HallReject, Step::Receive, Step::FinanceApprove, Step::FinanceReject, Step::Pay];
@@ -359,7 +367,14 @@ mod tests {
                 }
             }
         }
-        assert_eq!(refused, 7 * 6 - 7);
+        assert_eq!(refused, 7 * 6 - 6);
+        // A flagged request: the same, and rejected after approval too.
+        assert_eq!(next_flagged(State::FinanceApproved, Step::FinanceReject, true), Ok(State::FinanceRejected));
+        assert_eq!(
+            next_flagged(State::FinanceApproved, Step::FinanceReject, false).unwrap_err().code(),
+            "REFUND_STATE"
+        );
+        assert_eq!(next_flagged(State::AtLedger, Step::FinanceApprove, true), Ok(State::FinanceApproved));
     }
 
     #[rstest]

@@ -4,7 +4,7 @@
 
 use cashdesk::{
     money::Yuan,
-    refunds::{Parties, RefundError, State, Step, check_payout, may_act, next},
+    refunds::{Parties, RefundError, State, Step, check_payout, may_act, next_flagged},
     sync::finance::{FinanceDecision, Payout},
 };
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -93,7 +93,7 @@ impl Current {
     /// any other illegal step is `REFUND_STATE`.
     fn check(&self, who: &Reviewer, step: Step) -> Result<State, LedgerError> {
         let state = parse_state(&self.state)?;
-        let to = match next(state, step) {
+        let to = match next_flagged(state, step, self.flag.is_some()) {
             Ok(to) => to,
             Err(e) => {
                 return Err(match self.acted() {

@@ -415,10 +415,8 @@ impl Desk {
         let to = refunds::next(r.state, step).map_err(refund_error)?;
         // The supervisor's own credentials, at whichever screen (their own session included); the
         // submitter never approves their own request.
-        let (submitter_id,): (i64,) = sqlx::query_as("SELECT submitted_by FROM refunds WHERE id = ?")
-            .bind(r.id)
-            .fetch_one(&self.pool)
-            .await?;
+        let (submitter_id,): (i64,) =
+            sqlx::query_as("SELECT submitted_by FROM refunds WHERE id = ?").bind(r.id).fetch_one(&self.pool).await?;
         let approver = self.approve_for(req.approval.as_ref(), submitter_id, &r.submitted_by, "refund").await?;
         refunds::may_act(
             step,
