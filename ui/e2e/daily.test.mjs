@@ -1,14 +1,17 @@
-// The day's takings against the real core: a cashier takes a payment and deposits cash (解款), sees
-// the deposit 在途 in 解款记录 (Shift+F10) and their own 实收日报 (Shift+F12), and exports it as CSV
-// and XLSX (the webview's download). A supervisor who took no money opens the terminal-day and
+// The day's takings against the real core: a cashier takes a payment and deposits cash (解款), has
+// the 解款单 on screen and prints it (the webview's print, stubbed here), sees the deposit 在途 in
+// 解款记录 (Shift+F10) and their own 实收日报 (Shift+F12), and exports it as CSV and XLSX (the
+// webview's download). The PDFs are read back from the core's answers with pdftotext. A supervisor who took no money opens the terminal-day and
 // signs it off in the approval dialog: their own name is refused as the person logged in
 // (APPROVAL_SELF, in the sign-off's words), a second supervisor's own password signs it; the
 // report then shows 已签核 and no longer changes (a later payment that day leaves it as signed).
 // A finance user reads it and has no 签核.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, startStack, text } from './harness.mjs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, pdfText, startStack, text } from './harness.mjs'
 
 const SLIP = 'JK-E2E-0001'
 const SUPER2 = { username: 'super2', password: 'Zweiter#Leiter26' }
@@ -21,6 +24,35 @@ async function asUser(stack, user, run) {
   } finally {
     await stack.api('logout', { token }).catch(() => undefined)
   }
+}
+
+/** The text of a DocumentPdf the core answered (base64), via pdftotext. */
+function documentText(doc) {
+  const dir = mkdtempSync(join(tmpdir(), 'cashdesk-daily-pdf-'))
+  try {
+    const file = join(dir, 'doc.pdf')
+    writeFileSync(file, Buffer.from(doc.pdf_base64, 'base64'))
+    return pdfText(file)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The next answer of `cmd` on the page, parsed (set up before the action that causes it). */
+function nextAnswer(page, cmd) {
+  const answer = page.waitForResponse((r) => r.url().endsWith(`/api/call/${cmd}`), { timeout: 30_000 }).then((r) => r.json())
+  answer.catch(() => undefined)
+  return answer
+}
+
+/** The webview's print is the system dialog: count the calls instead (the test's stand-in printer). */
+async function stubPrint(page) {
+  await page.evaluate(() => {
+    window.__prints = []
+    window.print = () => {
+      window.__prints.push({ title: document.title, pages: document.querySelectorAll('#cashdesk-print img').length })
+    }
+  })
 }
 
 /** Click `testid` and resolve the file the page downloads: its name and bytes. */
@@ -70,8 +102,19 @@ describe('the day\'s takings: deposits in transit, the 实收日报, its sign-of
     await page.keyboard.type('中国工商银行')
     await page.keyboard.press('Enter')
     await page.keyboard.type(SLIP)
+    const slipAnswer = nextAnswer(page, 'deposit_slip_pdf')
     await page.keyboard.press('Enter')
     await page.getByTestId('deposit-done').waitFor()
+    const slip = documentText(await slipAnswer)
+    for (const want of ['解款单', SLIP, '100.00', '在途']) assert.ok(slip.includes(want), `the 解款单 shows ${want}:\n${slip}`)
+    await page.locator('[data-testid="deposit-dialog"] [data-testid="receipt-preview"][data-rendered="true"]').waitFor({ timeout: 20_000 })
+    await stubPrint(page)
+    await page.keyboard.press('p')
+    await page.getByTestId('deposit-slip-printed').waitFor()
+    const printedSlips = await page.evaluate(() => window.__prints)
+    assert.equal(printedSlips.length, 1, 'P printed the slip once')
+    assert.ok(printedSlips[0].pages >= 1)
+    await page.screenshot({ path: artifactPath('deposit-slip.png') })
     await page.keyboard.press('Enter')
     await page.getByTestId('deposit-dialog').waitFor({ state: 'detached' })
 
@@ -83,6 +126,8 @@ describe('the day\'s takings: deposits in transit, the 实收日报, its sign-of
     assert.equal(await row.getAttribute('data-state'), 'transit')
     assert.equal((await row.getByTestId('deposit-state').textContent())?.trim(), '在途')
     assert.equal(await text(page, 'deposits-transit-sum'), '在途 1 笔，合计 100.00 元')
+    await page.keyboard.press('Enter') // the chosen deposit's 解款单
+    await page.locator('[data-testid="deposit-slip"] [data-testid="receipt-preview"][data-rendered="true"]').waitFor({ timeout: 20_000 })
     await page.screenshot({ path: artifactPath('deposits-in-transit.png') })
     await page.keyboard.press('Escape')
     await page.getByTestId('deposit-list-dialog').waitFor({ state: 'detached' })
@@ -133,6 +178,16 @@ describe('the day\'s takings: deposits in transit, the 实收日报, its sign-of
     assert.match(await text(page, 'daily-signed'), /^已签核：super2，/)
     assert.equal(await page.getByTestId('daily-sign').count(), 0, 'signed once')
     await page.screenshot({ path: artifactPath('daily-signed.png') })
+    const pdfAnswer = nextAnswer(page, 'daily_report_pdf')
+    await page.getByTestId('daily-pdf').click()
+    const printedReport = documentText(await pdfAnswer)
+    for (const want of ['实收日报', receiptNo, SLIP, 'super2']) assert.ok(printedReport.includes(want), `the report PDF shows ${want}:\n${printedReport}`)
+    await page.locator('[data-testid="daily-pdf-view"] [data-testid="receipt-preview"][data-rendered="true"]').waitFor({ timeout: 20_000 })
+    await stubPrint(page)
+    await page.getByTestId('daily-print').click()
+    await page.getByTestId('daily-printed').waitFor()
+    assert.equal((await page.evaluate(() => window.__prints)).length, 1)
+    await page.screenshot({ path: artifactPath('daily-pdf.png') })
     await page.keyboard.press('Escape')
 
     // A payment after the sign-off: the day's report stays as signed.

@@ -76,6 +76,8 @@ function api(over: Partial<DailyReportApi> = {}): DailyReportApi {
     sign: vi.fn(async () => SIGNED),
     export: vi.fn(async (_d: string, _s: Scope, format) => ({ file_name: `实收日报-DEMO-01-2026-03-03.${format}`, base64: 'YQ==' })),
     save: vi.fn(),
+    pdf: vi.fn(async () => ({ title: '实收日报 DEMO-01 2026-03-03', pdf_base64: 'JVBERi0=' })),
+    print: vi.fn(async () => undefined),
     ...over,
   }
 }
@@ -83,7 +85,7 @@ function api(over: Partial<DailyReportApi> = {}): DailyReportApi {
 async function setup(role: Role, a = api(), openShift: number | null = null) {
   const w = mount(DailyReportDialog, {
     props: { api: a, role, me: role === 'cashier' ? 'cashier1' : 'super2', openShift, today: '2026-03-03' },
-    global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })] },
+    global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })], stubs: { ReceiptPreview: true } },
     attachTo: document.body,
   })
   await flushPromises()
@@ -213,6 +215,22 @@ describe('DailyReportDialog (Shift+F12 实收日报)', () => {
     await get(w, 'daily-export-csv').trigger('click')
     await flushPromises()
     expect(a.export).toHaveBeenLastCalledWith('2026-03-03', { kind: 'terminal_day' }, 'csv')
+  })
+
+  it('PDF 预览 shows the report as the core prints it; 打印 prints that same PDF', async () => {
+    const a = api()
+    const w = await setup('supervisor', a)
+    await get(w, 'daily-pdf').trigger('click')
+    await flushPromises()
+    expect(a.pdf).toHaveBeenCalledWith('2026-03-03', { kind: 'terminal_day' })
+    await get(w, 'daily-print').trigger('click')
+    await flushPromises()
+    expect(a.print).toHaveBeenCalledWith({ title: '实收日报 DEMO-01 2026-03-03', pdf_base64: 'JVBERi0=' })
+    expect(get(w, 'daily-printed').text()).toBe('已送打印：实收日报 DEMO-01 2026-03-03')
+    // Another day: the preview of the old one goes.
+    await get(w, 'daily-prev').trigger('click')
+    await flushPromises()
+    expect(w.find('[data-testid="daily-pdf-view"]').exists()).toBe(false)
   })
 
   it('a report refused (another cashier\'s) is said in words', async () => {

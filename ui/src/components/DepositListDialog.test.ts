@@ -5,6 +5,7 @@ import DepositListDialog from './DepositListDialog.vue'
 import { messages } from '@/i18n'
 import { ApiError } from '@/api/call'
 import type { DepositInfo } from '@/bindings/DepositInfo'
+import type { DocumentPdf } from '@/bindings/DocumentPdf'
 
 const BASE: DepositInfo = {
   slip_no: 'JK0003',
@@ -31,14 +32,20 @@ const CONFIRMED: DepositInfo = {
   reference: 'ICBC20260226001',
 }
 
-async function setup(list = vi.fn(async (inTransit: boolean) => (inTransit ? [BASE, OVERDUE] : [BASE, OVERDUE, CONFIRMED]))) {
+const SLIP: DocumentPdf = { title: '解款单 JK0002', pdf_base64: 'JVBERi0=' }
+
+async function setup(
+  list = vi.fn(async (inTransit: boolean) => (inTransit ? [BASE, OVERDUE] : [BASE, OVERDUE, CONFIRMED])),
+  slip = vi.fn(async (_no: string, _bank: string | null) => SLIP),
+  print = vi.fn(async (_doc: DocumentPdf) => undefined),
+) {
   const w = mount(DepositListDialog, {
-    props: { list },
-    global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })] },
+    props: { list, slip, print },
+    global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })], stubs: { ReceiptPreview: true } },
     attachTo: document.body,
   })
   await flushPromises()
-  return { w, list }
+  return { w, list, slip, print }
 }
 
 afterEach(() => {
@@ -73,6 +80,30 @@ describe('DepositListDialog (Shift+F10 解款记录)', () => {
     await flushPromises()
     expect(list).toHaveBeenLastCalledWith(true)
     expect(w.get('[data-testid="deposits-empty"]').text()).toBe('没有在途的解款')
+  })
+
+  it('Enter shows the chosen deposit\'s 解款单, P prints that same PDF', async () => {
+    const { w, slip, print } = await setup()
+    const list = w.get('[data-testid="deposits-list"]')
+    await list.trigger('keydown', { key: 'ArrowDown' })
+    await list.trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(slip).toHaveBeenCalledWith('JK0002', null)
+    expect(w.get('[data-testid="deposit-slip"]').text()).toContain('解款单 JK0002')
+    await list.trigger('keydown', { key: 'p' })
+    await flushPromises()
+    expect(slip).toHaveBeenCalledTimes(1)
+    expect(print).toHaveBeenCalledWith(SLIP)
+    expect(w.get('[data-testid="deposit-slip-printed"]').text()).toBe('已送打印：解款单 JK0002')
+  })
+
+  it('P on a deposit not shown fetches its slip first; slips of two banks with one number name the bank', async () => {
+    const other: DepositInfo = { ...BASE, bank: '中国农业银行' }
+    const { w, slip, print } = await setup(vi.fn(async () => [BASE, other]))
+    await w.get('[data-testid="deposits-list"]').trigger('keydown', { key: 'P' })
+    await flushPromises()
+    expect(slip).toHaveBeenCalledWith('JK0003', '中国工商银行')
+    expect(print).toHaveBeenCalledTimes(1)
   })
 
   it('a refusal is said in words; Esc closes', async () => {
