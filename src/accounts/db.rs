@@ -316,7 +316,7 @@ pub const ARREARS: &str = concat!(
 );
 
 /// What a set of accounts in arrears owes, summed in the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ArrearsTotals {
     pub accounts: i64,
     pub principal_fen: i64,
@@ -324,6 +324,8 @@ pub struct ArrearsTotals {
     /// Overdue bills the fee expression is not exact for (see `late_fee_sql`): when not 0 the
     /// totals are not to be trusted.
     pub unsafe_bills: i64,
+    /// The selected accounts' ids, comma-separated (order not promised).
+    pub ids: Option<String>,
 }
 
 /// How many of the accounts [`ARREARS`] reads owe at least `min_owed_fen` (principal + late fee,
@@ -347,7 +349,7 @@ pub async fn arrears_totals(
              WHERE b.paid_fen < b.amount_fen AND b.due_date < ?1
              GROUP BY b.account_id),
          picked AS (
-             SELECT o.principal, CASE a.category WHEN 'residential' THEN o.fee_residential ELSE o.fee_other END AS fee,
+             SELECT o.id, o.principal, CASE a.category WHEN 'residential' THEN o.fee_residential ELSE o.fee_other END AS fee,
                     o.days, o.unsafe_bills
              FROM owing o CROSS JOIN accounts a ON a.id = o.id
              WHERE a.closed = 0
@@ -355,11 +357,12 @@ pub async fn arrears_totals(
                AND (?4 IS NULL OR a.category = ?4) AND (?5 IS NULL OR a.billing_mode = ?5)
                AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM notice_log n WHERE n.account_id = a.id AND n.printed_at >= ?6))),
          chosen AS (
-             SELECT principal, fee, unsafe_bills,
+             SELECT id, principal, fee, unsafe_bills,
                     principal > 0 AND (?7 IS NULL OR principal + fee >= ?7) AND (?8 IS NULL OR days >= ?8) AS sel
              FROM picked)
          SELECT COALESCE(SUM(sel), 0) AS accounts, COALESCE(SUM(sel * principal), 0) AS principal_fen,
-                COALESCE(SUM(sel * fee), 0) AS late_fee_fen, COALESCE(SUM(unsafe_bills), 0) AS unsafe_bills
+                COALESCE(SUM(sel * fee), 0) AS late_fee_fen, COALESCE(SUM(unsafe_bills), 0) AS unsafe_bills,
+                group_concat(CASE WHEN sel THEN id END) AS ids
          FROM chosen",
         residential = fee.residential,
         other = fee.other,
@@ -412,6 +415,26 @@ pub struct ArrearsAccount {
     pub address: String,
     pub category: Category,
     pub meter_no: String,
+}
+
+/// An account as [`ARREARS`] reads it, by id.
+pub async fn arrears_account(conn: &mut SqliteConnection, id: i64) -> Result<Option<ArrearsAccount>> {
+    let row: Option<(i64, String, String, String, String, String)> =
+        sqlx::query_as("SELECT id, account_no, name, address, category, meter_no FROM accounts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|(id, no, name, address, category, meter_no)| {
+        Ok(ArrearsAccount {
+            id,
+            account_no: AccountNo::parse(&no)?,
+            name,
+            address,
+            category: Category::parse(&category).ok_or_else(|| corrupt("category", &category))?,
+            meter_no,
+        })
+    })
+    .transpose()
 }
 
 /// Decode a row of [`ARREARS`].

@@ -115,6 +115,21 @@ pub struct NoticeBatchRequest {
     /// Notices per PDF (print job), 1-500; 50 when absent.
     #[ts(optional)]
     pub per_pdf: Option<u32>,
+    /// At most this many notices this run (a day's delivery); the rest wait for the next run,
+    /// which skips those notified with "not notified in the last N days".
+    #[ts(optional)]
+    pub max: Option<u32>,
+}
+
+/// How a batch is printed (all optional).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// Notices per PDF, 1-500 ([`DEFAULT_PER_PDF`] when absent).
+    pub per_pdf: Option<u32>,
+    /// At most this many notices.
+    pub max: Option<u32>,
+    /// The paper, instead of the counter's.
+    pub paper: Option<PaperMode>,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -301,35 +316,54 @@ impl Desk {
     pub async fn notice_preview(&self, req: NoticePreviewRequest) -> Result<NoticePreview> {
         self.authorise(&req.token, Action::NoticeBatch).await?;
         let f = req.filter.check()?;
-        let mut p = self.arrears_totals(&f).await?;
-        self.each_in_arrears(&f, |account, lines, owed| {
-            p.first.push(NoticeCandidate {
-                account_no: account.account_no.to_string(),
-                name: account.name.clone(),
-                address: account.address.clone(),
-                periods: u32::try_from(lines.len()).unwrap_or(u32::MAX),
-                principal: owed.principal,
-                late_fee: owed.late_fee,
-                total: owed.total(),
-                days_overdue: owed.days_overdue,
-            });
-            if p.first.len() < PREVIEW_FIRST { ControlFlow::Continue(()) } else { ControlFlow::Break(()) }
-        })
-        .await?;
-        Ok(p)
-    }
-
-    /// The count and totals of what `f` selects (no candidates listed).
-    async fn arrears_totals(&self, f: &Filter) -> Result<NoticePreview> {
-        match self.arrears_totals_in_db(f).await? {
-            Some(totals) => Ok(totals),
-            None => self.arrears_totals_streamed(f).await,
+        match self.arrears_totals_in_db(&f).await? {
+            Some((mut p, ids)) => {
+                // The first accounts the database selected, each worked out by the Rust rule.
+                let (today, policy) = (self.today(), self.policy());
+                let mut conn = self.pool.acquire().await?;
+                for id in ids.into_iter().take(PREVIEW_FIRST) {
+                    let Some(account) = accounts_db::arrears_account(&mut conn, id).await? else { continue };
+                    let bills = accounts_db::open_bills(&mut conn, id).await?;
+                    let lines = notice_lines(&bills, account.category, today, &policy.late_fee);
+                    p.first.push(candidate(&account, &lines, &owed_of(&lines)));
+                }
+                Ok(p)
+            }
+            None => {
+                let mut p = empty_preview();
+                self.each_in_arrears(&f, |account, lines, owed| {
+                    p.count += 1;
+                    p.principal += owed.principal;
+                    p.late_fee += owed.late_fee;
+                    p.total += owed.total();
+                    if p.first.len() < PREVIEW_FIRST {
+                        p.first.push(candidate(account, lines, owed));
+                    }
+                    ControlFlow::Continue(())
+                })
+                .await?;
+                Ok(p)
+            }
         }
     }
 
-    /// The totals summed in the database, or `None` when the rule's SQL form is not exact for this
-    /// policy or for some bill.
-    async fn arrears_totals_in_db(&self, f: &Filter) -> Result<Option<NoticePreview>> {
+    /// How many accounts `f` selects (a batch's count when it starts).
+    async fn arrears_count(&self, f: &Filter) -> Result<u32> {
+        if let Some((p, _)) = self.arrears_totals_in_db(f).await? {
+            return Ok(p.count);
+        }
+        let mut count = 0_u32;
+        self.each_in_arrears(f, |_, _, _| {
+            count += 1;
+            ControlFlow::Continue(())
+        })
+        .await?;
+        Ok(count)
+    }
+
+    /// The totals summed in the database and the selected accounts' ids in account order, or
+    /// `None` when the rule's SQL form is not exact for this policy or for some bill.
+    async fn arrears_totals_in_db(&self, f: &Filter) -> Result<Option<(NoticePreview, Vec<i64>)>> {
         let Some(fee) = late_fee_sql::FeeSql::for_policy(&self.policy().late_fee, self.today()) else {
             return Ok(None);
         };
@@ -345,34 +379,18 @@ impl Desk {
         if t.unsafe_bills > 0 {
             return Ok(None);
         }
+        let mut ids: Vec<i64> =
+            t.ids.as_deref().unwrap_or_default().split(',').filter_map(|id| id.parse().ok()).collect();
+        ids.sort_unstable();
         let (principal, late_fee) = (Yuan::from_fen(t.principal_fen), Yuan::from_fen(t.late_fee_fen));
-        Ok(Some(NoticePreview {
+        let p = NoticePreview {
             count: u32::try_from(t.accounts).unwrap_or(u32::MAX),
             principal,
             late_fee,
             total: principal + late_fee,
             first: Vec::new(),
-        }))
-    }
-
-    /// The totals from the stream, account by account with the Rust rule.
-    async fn arrears_totals_streamed(&self, f: &Filter) -> Result<NoticePreview> {
-        let mut p = NoticePreview {
-            count: 0,
-            principal: Yuan::ZERO,
-            late_fee: Yuan::ZERO,
-            total: Yuan::ZERO,
-            first: Vec::new(),
         };
-        self.each_in_arrears(f, |_, _, owed| {
-            p.count += 1;
-            p.principal += owed.principal;
-            p.late_fee += owed.late_fee;
-            p.total += owed.total();
-            ControlFlow::Continue(())
-        })
-        .await?;
-        Ok(p)
+        Ok(Some((p, ids)))
     }
 
     /// The document for one account, numbered `notice_no`.
@@ -495,7 +513,8 @@ impl Desk {
     /// Start a batch to the counter's printer; it prints in the background (see
     /// [`Desk::notice_run_status`]).
     pub async fn notice_batch_start(&self, req: NoticeBatchRequest) -> Result<NoticeRunStatus> {
-        self.notice_batch_start_to(&req.token, req.filter, NoticeTarget::Printer(None), req.per_pdf, None).await
+        let options = BatchOptions { per_pdf: req.per_pdf, max: req.max, paper: None };
+        self.notice_batch_start_to(&req.token, req.filter, NoticeTarget::Printer(None), options).await
     }
 
     /// Start a batch to the printer or a folder, on the counter's paper unless told.
@@ -504,14 +523,17 @@ impl Desk {
         token: &str,
         filter: NoticeFilter,
         target: NoticeTarget,
-        per_pdf: Option<u32>,
-        paper: Option<PaperMode>,
+        options: BatchOptions,
     ) -> Result<NoticeRunStatus> {
         let s = self.authorise(token, Action::NoticeBatch).await?;
         let f = filter.check()?;
-        let per_pdf = per_pdf.unwrap_or(DEFAULT_PER_PDF);
+        let per_pdf = options.per_pdf.unwrap_or(DEFAULT_PER_PDF);
         if !(1..=500).contains(&per_pdf) {
             return Err(Error::invalid("per_pdf", "put 1 to 500 notices in each PDF"));
+        }
+        let max = options.max.unwrap_or(u32::MAX);
+        if max == 0 {
+            return Err(Error::invalid("max", "print at least one notice, or leave the maximum empty"));
         }
         let settings = self.load_print_settings().await?;
         let sink = match target {
@@ -525,15 +547,15 @@ impl Desk {
                 Sink::Folder(dir)
             }
         };
-        let paper = paper.unwrap_or(settings.paper);
-        let selected = self.arrears_totals(&f).await?.count;
+        let paper = options.paper.unwrap_or(settings.paper);
+        let selected = self.arrears_count(&f).await?.min(max);
         let run = self
             .start_run(&s, "batch", &serde_json::to_value(&filter).unwrap_or_default(), &sink, paper, selected)
             .await?;
         let cancel = self.notice_runs.start(run);
         let desk = self.clone();
         tokio::spawn(async move {
-            let outcome = match desk.run_batch(&s, run, &f, &sink, paper, per_pdf, &cancel).await {
+            let outcome = match desk.run_batch(&s, run, &f, &sink, paper, (per_pdf, max), &cancel).await {
                 Ok(true) => RunEnd::Cancelled,
                 Ok(false) => RunEnd::Done,
                 Err(e) => RunEnd::Failed(e.body()),
@@ -555,7 +577,7 @@ impl Desk {
         f: &Filter,
         sink: &Sink,
         paper: PaperMode,
-        per_pdf: u32,
+        (per_pdf, max): (u32, u32),
         cancel: &AtomicBool,
     ) -> Result<bool> {
         let (today, policy) = (self.today(), self.policy());
@@ -567,7 +589,9 @@ impl Desk {
         let per_pdf = usize::try_from(per_pdf).unwrap_or(1);
         let mut made = Vec::with_capacity(per_pdf);
         let mut seq = 0_u32;
-        while let Some((account, bills)) = accounts.next().await? {
+        while seq < max
+            && let Some((account, bills)) = accounts.next().await?
+        {
             if cancel.load(Ordering::SeqCst) {
                 return Ok(true);
             }
@@ -725,6 +749,9 @@ impl Desk {
     }
 
     async fn run_status(&self, run: i64) -> Result<NoticeRunStatus> {
+        // Whether it runs, asked before its row is read: a run records its end before it leaves
+        // the registry, so a run not there now has its end in the row read after.
+        let running = self.notice_runs.get(run).is_some();
         type Row = (i64, i64, String, Option<String>, Option<String>, Option<String>);
         let row: Option<Row> = sqlx::query_as(
             "SELECT selected, printed, started_at, finished_at, outcome, error FROM notice_batches WHERE id = ?",
@@ -738,7 +765,7 @@ impl Desk {
             Some("done") => NoticeRunState::Done,
             Some("cancelled") => NoticeRunState::Cancelled,
             Some(_) => NoticeRunState::Failed,
-            None if self.notice_runs.get(run).is_some() => NoticeRunState::Running,
+            None if running => NoticeRunState::Running,
             None => NoticeRunState::Interrupted,
         };
         let error: Option<serde_json::Value> = error.and_then(|e| serde_json::from_str(&e).ok());
@@ -822,6 +849,23 @@ impl Desk {
                 }
             })
             .collect())
+    }
+}
+
+fn empty_preview() -> NoticePreview {
+    NoticePreview { count: 0, principal: Yuan::ZERO, late_fee: Yuan::ZERO, total: Yuan::ZERO, first: Vec::new() }
+}
+
+fn candidate(account: &accounts_db::ArrearsAccount, lines: &[NoticeLine], owed: &Owed) -> NoticeCandidate {
+    NoticeCandidate {
+        account_no: account.account_no.to_string(),
+        name: account.name.clone(),
+        address: account.address.clone(),
+        periods: u32::try_from(lines.len()).unwrap_or(u32::MAX),
+        principal: owed.principal,
+        late_fee: owed.late_fee,
+        total: owed.total(),
+        days_overdue: owed.days_overdue,
     }
 }
 

@@ -9,8 +9,8 @@ use cashdesk::{
     accounts::Category,
     desk::{
         notices::{
-            NoticeAccountRequest, NoticeBatchRequest, NoticeLogRequest, NoticePreviewRequest, NoticeRunRequest,
-            NoticeRunState, NoticeRunStatus, NoticeTarget,
+            BatchOptions, NoticeAccountRequest, NoticeBatchRequest, NoticeLogRequest, NoticePreviewRequest,
+            NoticeRunRequest, NoticeRunState, NoticeRunStatus, NoticeTarget,
         },
         printing::SetPrintSettingsRequest,
         shift::OpenShiftRequest,
@@ -287,7 +287,12 @@ async fn a_batch_streams_to_the_printer_and_a_cancel_keeps_log_and_printer_equal
     let s = token(&c.desk, "super1").await;
     // One notice per job: the first job goes through, the second is held by the printer.
     let started = desk
-        .notice_batch_start(NoticeBatchRequest { token: s.clone(), filter: NoticeFilter::default(), per_pdf: Some(1) })
+        .notice_batch_start(NoticeBatchRequest {
+            token: s.clone(),
+            filter: NoticeFilter::default(),
+            per_pdf: Some(1),
+            max: None,
+        })
         .await
         .unwrap();
     assert_eq!((started.selected, started.state), (3, NoticeRunState::Running));
@@ -331,21 +336,31 @@ async fn a_batch_streams_to_the_printer_and_a_cancel_keeps_log_and_printer_equal
 
     // The rest to a folder, skipping what was notified in the last 40 days: one PDF of one notice.
     let out = dir.path().join("out");
-    let st = c
-        .desk
-        .notice_batch_start_to(
+    let to_folder = |filter: NoticeFilter, max: Option<u32>| {
+        c.desk.notice_batch_start_to(
             &s,
-            NoticeFilter { skip_notified_days: Some(40), ..NoticeFilter::default() },
+            filter,
             NoticeTarget::Folder(out.clone()),
-            None,
-            None,
+            BatchOptions { max, ..BatchOptions::default() },
         )
-        .await
-        .unwrap();
+    };
+    let skip40 = NoticeFilter { skip_notified_days: Some(40), ..NoticeFilter::default() };
+    let st = to_folder(skip40.clone(), None).await.unwrap();
     let end = wait_for(&c, &s, st.run, |st| st.state != NoticeRunState::Running).await;
     assert_eq!((end.state, end.selected, end.printed), (NoticeRunState::Done, 1, 1));
-    let files: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
-    assert_eq!(files.len(), 1);
-    let all = c.desk.notice_log(NoticeLogRequest { token: s, account_no: None, run: None, limit: 100 }).await.unwrap();
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    let all = c
+        .desk
+        .notice_log(NoticeLogRequest { token: s.clone(), account_no: None, run: None, limit: 100 })
+        .await
+        .unwrap();
     assert_eq!(all.len(), 3, "every account notified once");
+    // At most two this time (a day's delivery), in one PDF; none is left once all are recent.
+    assert_eq!(to_folder(NoticeFilter::default(), Some(0)).await.unwrap_err().code(), "INPUT_INVALID");
+    let st = to_folder(NoticeFilter::default(), Some(2)).await.unwrap();
+    let end = wait_for(&c, &s, st.run, |st| st.state != NoticeRunState::Running).await;
+    assert_eq!((end.state, end.selected, end.printed), (NoticeRunState::Done, 2, 2));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2);
+    let p = c.desk.notice_preview(NoticePreviewRequest { token: s.clone(), filter: skip40 }).await.unwrap();
+    assert_eq!(p.count, 0, "every account was notified in the last 40 days");
 }

@@ -9,7 +9,8 @@ use cashdesk::{
     Error,
     accounts::{BillingMode, Category},
     desk::notices::{
-        NoticeLogRequest, NoticePreviewRequest, NoticeRunRequest, NoticeRunState, NoticeRunStatus, NoticeTarget,
+        BatchOptions, NoticeLogRequest, NoticePreviewRequest, NoticeRunRequest, NoticeRunState, NoticeRunStatus,
+        NoticeTarget,
     },
     notices::NoticeFilter,
     print::PaperMode,
@@ -71,6 +72,9 @@ pub enum Cmd {
         /// Notices per PDF (1-500).
         #[arg(long, default_value_t = cashdesk::desk::notices::DEFAULT_PER_PDF)]
         per_pdf: u32,
+        /// At most this many notices (the rest next time, with --skip-notified-days).
+        #[arg(long)]
+        max: Option<u32>,
         /// The paper (default: the counter's).
         #[arg(long, value_parser = ["a4", "a5", "continuous241"])]
         paper: Option<String>,
@@ -111,7 +115,7 @@ pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
                     }
                 })
             }
-            Cmd::Print { filter, out, printer, per_pdf, paper } => {
+            Cmd::Print { filter, out, printer, per_pdf, max, paper } => {
                 let target = match out {
                     Some(dir) => NoticeTarget::Folder(dir),
                     None => NoticeTarget::Printer(printer),
@@ -122,7 +126,8 @@ pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
                     Some(_) => Some(PaperMode::Continuous241),
                     None => None,
                 };
-                let started = desk.notice_batch_start_to(&token, filter.filter(), target, Some(per_pdf), paper).await?;
+                let options = BatchOptions { per_pdf: Some(per_pdf), max, paper };
+                let started = desk.notice_batch_start_to(&token, filter.filter(), target, options).await?;
                 let end = follow(&desk, &token, started).await?;
                 ctx.print(&end, |e| {
                     let state = match e.state {
