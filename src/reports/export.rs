@@ -2,7 +2,7 @@
 //! Chinese) and as XLSX (one sheet per section; every amount a number with a money format, so that
 //! finance can add and filter; never text).
 //!
-//! The only place an amount becomes a float is [`excel_number`]: a spreadsheet cell holds an IEEE
+//! The only place an amount becomes a float is `excel_number`: a spreadsheet cell holds an IEEE
 //! double, so the decimal string of the `Yuan` is parsed to the nearest double, exactly what a
 //! person typing the amount into Excel gets; no arithmetic is done on it. Every other figure
 //! (totals, nets) is computed in `Yuan` before it is written.
