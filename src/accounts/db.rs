@@ -316,7 +316,7 @@ pub const ARREARS: &str = concat!(
 );
 
 /// What a set of accounts in arrears owes, summed in the database.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct ArrearsTotals {
     pub accounts: i64,
     pub principal_fen: i64,
@@ -324,8 +324,8 @@ pub struct ArrearsTotals {
     /// Overdue bills the fee expression is not exact for (see `late_fee_sql`): when not 0 the
     /// totals are not to be trusted.
     pub unsafe_bills: i64,
-    /// The selected accounts' ids, comma-separated (order not promised).
-    pub ids: Option<String>,
+    /// The lowest id of a selected account.
+    pub first_id: Option<i64>,
 }
 
 /// How many of the accounts [`ARREARS`] reads owe at least `min_owed_fen` (principal + late fee,
@@ -333,20 +333,71 @@ pub struct ArrearsTotals {
 /// fee worked out per bill by `fee` (`late_fee_sql`, the rule as SQL). The bills are summed per
 /// account from the covering index `bills_arrears` in account order (no sort, no table read),
 /// then each account is looked up once for its category and the filters.
+///
+/// Only the accounts with ids in `accounts` (inclusive) are looked at, so that a caller can sum a
+/// county in parts on several connections at once ([`arrears_id_range`]).
 pub async fn arrears_totals(
     conn: &mut SqliteConnection,
     fee: &crate::accounts::late_fee_sql::FeeSql,
     binds: &ArrearsBinds,
-    min_owed_fen: Option<i64>,
-    min_days: Option<u32>,
+    filters: (Option<i64>, Option<u32>),
+    accounts: (i64, i64),
 ) -> Result<ArrearsTotals> {
-    let sql = format!(
+    let sql = arrears_sql(
+        fee,
+        "SELECT COALESCE(SUM(sel), 0) AS accounts, COALESCE(SUM(sel * principal), 0) AS principal_fen,
+                COALESCE(SUM(sel * fee), 0) AS late_fee_fen, COALESCE(SUM(unsafe_bills), 0) AS unsafe_bills,
+                MIN(CASE WHEN sel THEN id END) AS first_id
+         FROM chosen",
+    );
+    let args = arrears_arguments(binds, filters, accounts, None)?;
+    Ok(sqlx::query_as_with::<_, ArrearsTotals, _>(sqlx::AssertSqlSafe(sql), args).fetch_one(conn).await?)
+}
+
+/// The ids of up to `limit` accounts [`arrears_totals`] selects among `accounts`, in the order the
+/// index gives them (account order); the sums stop as soon as they are found.
+pub async fn arrears_first(
+    conn: &mut SqliteConnection,
+    fee: &crate::accounts::late_fee_sql::FeeSql,
+    binds: &ArrearsBinds,
+    filters: (Option<i64>, Option<u32>),
+    accounts: (i64, i64),
+    limit: i64,
+) -> Result<Vec<i64>> {
+    let sql = arrears_sql(fee, "SELECT id FROM chosen WHERE sel LIMIT ?11");
+    let args = arrears_arguments(binds, filters, accounts, Some(limit))?;
+    let ids: Vec<(i64,)> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args).fetch_all(conn).await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// `?1`…`?6` as [`ARREARS`], `?7` the minimum owed in fen, `?8` the minimum days overdue, `?9` and
+/// `?10` the account ids, `?11` a limit.
+fn arrears_arguments(
+    binds: &ArrearsBinds,
+    (min_owed_fen, min_days): (Option<i64>, Option<u32>),
+    (lo, hi): (i64, i64),
+    limit: Option<i64>,
+) -> Result<sqlx::sqlite::SqliteArguments> {
+    let mut extra = vec![min_owed_fen, min_days.map(i64::from), Some(lo), Some(hi)];
+    if limit.is_some() {
+        extra.push(limit);
+    }
+    binds.arguments(&extra)
+}
+
+/// The arrears of the accounts selected, per account (`chosen`: id, principal, fee, unsafe_bills
+/// and `sel`, whether the amount and days filters pass), then `tail`.
+fn arrears_sql(fee: &crate::accounts::late_fee_sql::FeeSql, tail: &str) -> String {
+    // The SQL is this module's text and the late-fee expressions, which hold only integers derived
+    // from the validated policy and the print date; every value typed by a person is a bound
+    // parameter.
+    format!(
         "WITH owing AS (
              SELECT b.account_id AS id, SUM(b.amount_fen - b.paid_fen) AS principal,
                     SUM({residential}) AS fee_residential, SUM({other}) AS fee_other,
                     MAX({days}) AS days, SUM({unsafe_bill}) AS unsafe_bills
              FROM bills b INDEXED BY bills_arrears
-             WHERE b.paid_fen < b.amount_fen AND b.due_date < ?1
+             WHERE b.paid_fen < b.amount_fen AND b.account_id BETWEEN ?9 AND ?10 AND b.due_date < ?1
              GROUP BY b.account_id),
          picked AS (
              SELECT o.id, o.principal, CASE a.category WHEN 'residential' THEN o.fee_residential ELSE o.fee_other END AS fee,
@@ -360,20 +411,54 @@ pub async fn arrears_totals(
              SELECT id, principal, fee, unsafe_bills,
                     principal > 0 AND (?7 IS NULL OR principal + fee >= ?7) AND (?8 IS NULL OR days >= ?8) AS sel
              FROM picked)
-         SELECT COALESCE(SUM(sel), 0) AS accounts, COALESCE(SUM(sel * principal), 0) AS principal_fen,
-                COALESCE(SUM(sel * fee), 0) AS late_fee_fen, COALESCE(SUM(unsafe_bills), 0) AS unsafe_bills,
-                group_concat(CASE WHEN sel THEN id END) AS ids
-         FROM chosen",
+         {tail}",
         residential = fee.residential,
         other = fee.other,
         days = fee.days_overdue,
         unsafe_bill = fee.unsafe_bill,
-    );
-    // The SQL is this module's text and the late-fee expressions, which hold only integers derived
-    // from the validated policy and the print date; every value typed by a person is a bound
-    // parameter.
-    let args = binds.arguments(&[min_owed_fen, min_days.map(i64::from)])?;
-    Ok(sqlx::query_as_with::<_, ArrearsTotals, _>(sqlx::AssertSqlSafe(sql), args).fetch_one(conn).await?)
+    )
+}
+
+/// The lowest and highest account id with an unpaid bill (the ends of the index), or `None`.
+pub async fn arrears_id_range(conn: &mut SqliteConnection) -> Result<Option<(i64, i64)>> {
+    let (lo, hi): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT MIN(account_id), MAX(account_id) FROM bills INDEXED BY bills_arrears WHERE paid_fen < amount_fen",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(lo.zip(hi))
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::split_ids;
+
+    #[test]
+    fn ranges_cover_every_id_once() {
+        for (lo, hi, parts) in [(1, 1, 4), (1, 2, 4), (5, 1_000_000, 2), (3, 10, 3), (1, 100, 1)] {
+            let r = split_ids((lo, hi), parts);
+            assert_eq!(r.first().map(|r| r.0), Some(lo));
+            assert_eq!(r.last().map(|r| r.1), Some(hi));
+            assert!(r.len() as i64 <= parts);
+            for w in r.windows(2) {
+                assert_eq!(w[0].1 + 1, w[1].0, "{lo} {hi} {parts}: {r:?}");
+            }
+        }
+    }
+}
+
+/// `range` cut into `parts` ranges of account ids of about the same width, in order.
+pub fn split_ids((lo, hi): (i64, i64), parts: i64) -> Vec<(i64, i64)> {
+    let parts = parts.max(1);
+    let width = ((hi - lo) / parts).max(1);
+    let mut out = Vec::new();
+    let mut start = lo;
+    while start <= hi {
+        let end = if out.len() as i64 + 1 >= parts { hi } else { (start + width - 1).min(hi) };
+        out.push((start, end));
+        start = end + 1;
+    }
+    out
 }
 
 /// The parameters `?1`…`?6` of [`ARREARS`] and [`arrears_totals`].

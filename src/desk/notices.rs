@@ -136,6 +136,7 @@ pub struct BatchOptions {
 #[serde(deny_unknown_fields)]
 pub struct NoticeRunRequest {
     pub token: String,
+    #[ts(type = "number")]
     pub run: i64,
 }
 
@@ -146,7 +147,7 @@ pub struct NoticeLogRequest {
     pub token: String,
     #[ts(optional)]
     pub account_no: Option<String>,
-    #[ts(optional)]
+    #[ts(optional, type = "number")]
     pub run: Option<i64>,
     /// At most this many entries, 1-1000.
     pub limit: u32,
@@ -184,6 +185,7 @@ pub enum NoticeRunState {
 /// Where a run stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NoticeRunStatus {
+    #[ts(type = "number")]
     pub run: i64,
     pub state: NoticeRunState,
     /// Accounts selected when it started.
@@ -192,15 +194,17 @@ pub struct NoticeRunStatus {
     pub printed: u32,
     pub started_at: String,
     pub finished_at: Option<String>,
-    /// Why a failed run stopped: the error's code and message.
+    /// Why a failed run stopped: the error's code, message and parameters (as any refusal has).
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    pub error_params: std::collections::BTreeMap<String, String>,
 }
 
 /// A notice in the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NoticeLogEntry {
     pub notice_no: String,
+    #[ts(type = "number")]
     pub run: i64,
     /// `single` or `batch`.
     pub kind: String,
@@ -368,19 +372,48 @@ impl Desk {
             return Ok(None);
         };
         let mut conn = self.pool.acquire().await?;
-        let t = accounts_db::arrears_totals(
-            &mut conn,
-            &fee,
-            &self.arrears_binds(f),
-            f.min_owed.map(Yuan::fen),
-            f.min_days_overdue,
-        )
-        .await?;
+        let Some(range) = accounts_db::arrears_id_range(&mut conn).await? else {
+            return Ok(Some((empty_preview(), Vec::new())));
+        };
+        drop(conn);
+        // A county in parts, one per core, each on its own connection (its own thread in sqlx).
+        let parts = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+        let binds = self.arrears_binds(f);
+        let filters = (f.min_owed.map(Yuan::fen), f.min_days_overdue);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, ids) in accounts_db::split_ids(range, i64::try_from(parts).unwrap_or(1)).into_iter().enumerate() {
+            let (pool, fee, binds) = (self.pool.clone(), fee.clone(), binds.clone());
+            tasks.spawn(async move {
+                let mut conn = pool.acquire().await?;
+                let t = accounts_db::arrears_totals(&mut conn, &fee, &binds, filters, ids).await?;
+                Ok::<_, Error>((i, t))
+            });
+        }
+        let mut results = Vec::with_capacity(parts);
+        while let Some(done) = tasks.join_next().await {
+            results.push(done.map_err(|e| Error::Internal(format!("an arrears sum did not finish: {e}")))??);
+        }
+        results.sort_by_key(|(i, _)| *i);
+        let mut t = accounts_db::ArrearsTotals::default();
+        for (_, part) in &results {
+            t.accounts += part.accounts;
+            t.principal_fen += part.principal_fen;
+            t.late_fee_fen += part.late_fee_fen;
+            t.unsafe_bills += part.unsafe_bills;
+        }
         if t.unsafe_bills > 0 {
             return Ok(None);
         }
-        let mut ids: Vec<i64> =
-            t.ids.as_deref().unwrap_or_default().split(',').filter_map(|id| id.parse().ok()).collect();
+        // The first accounts, from the first selected one on: the sums stop once enough are found.
+        let mut ids = match results.iter().find_map(|(_, part)| part.first_id) {
+            Some(from) => {
+                let mut conn = self.pool.acquire().await?;
+                let want = i64::try_from(PREVIEW_FIRST).unwrap_or(20);
+                accounts_db::arrears_first(&mut conn, &fee, &binds, filters, (from, range.1), want).await?
+            }
+            None => Vec::new(),
+        };
+        ids.truncate(PREVIEW_FIRST);
         ids.sort_unstable();
         let (principal, late_fee) = (Yuan::from_fen(t.principal_fen), Yuan::from_fen(t.late_fee_fen));
         let p = NoticePreview {
@@ -722,7 +755,7 @@ impl Desk {
         let (outcome, error) = match &end {
             RunEnd::Done => ("done", None),
             RunEnd::Cancelled => ("cancelled", None),
-            RunEnd::Failed(body) => ("failed", Some(json!({"code": body.code, "message": body.message}).to_string())),
+            RunEnd::Failed(body) => ("failed", serde_json::to_string(body).ok()),
         };
         let mut tx = store::write_tx(&self.writer).await?;
         let (kind, printed): (String, i64) = sqlx::query_as(
@@ -768,8 +801,7 @@ impl Desk {
             None if running => NoticeRunState::Running,
             None => NoticeRunState::Interrupted,
         };
-        let error: Option<serde_json::Value> = error.and_then(|e| serde_json::from_str(&e).ok());
-        let field = |k: &str| error.as_ref().and_then(|e| e.get(k)).and_then(|v| v.as_str()).map(String::from);
+        let error: Option<crate::error::ErrorBody> = error.and_then(|e| serde_json::from_str(&e).ok());
         Ok(NoticeRunStatus {
             run,
             state,
@@ -777,8 +809,9 @@ impl Desk {
             printed: u32::try_from(printed).unwrap_or(u32::MAX),
             started_at,
             finished_at,
-            error_code: field("code"),
-            error_message: field("message"),
+            error_code: error.as_ref().map(|e| e.code.clone()),
+            error_message: error.as_ref().map(|e| e.message.clone()),
+            error_params: error.map(|e| e.params).unwrap_or_default(),
         })
     }
 

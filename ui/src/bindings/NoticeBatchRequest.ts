@@ -8,4 +8,9 @@ export type NoticeBatchRequest = { token: string, filter: NoticeFilter,
 /**
  * Notices per PDF (print job), 1-500; 50 when absent.
  */
-per_pdf?: number, };
+per_pdf?: number, 
+/**
+ * At most this many notices this run (a day's delivery); the rest wait for the next run,
+ * which skips those notified with "not notified in the last N days".
+ */
+max?: number, };

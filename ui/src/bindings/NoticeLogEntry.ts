@@ -4,7 +4,7 @@ import type { Yuan } from "./Yuan";
 /**
  * A notice in the log.
  */
-export type NoticeLogEntry = { notice_no: string, run: bigint, 
+export type NoticeLogEntry = { notice_no: string, run: number, 
 /**
  * `single` or `batch`.
  */

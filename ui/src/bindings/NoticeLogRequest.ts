@@ -3,7 +3,7 @@
 /**
  * The notice log, for one account or one run (or the latest of all), newest first.
  */
-export type NoticeLogRequest = { token: string, account_no?: string, run?: bigint, 
+export type NoticeLogRequest = { token: string, account_no?: string, run?: number, 
 /**
  * At most this many entries, 1-1000.
  */

@@ -4,7 +4,7 @@ import type { NoticeRunState } from "./NoticeRunState";
 /**
  * Where a run stands.
  */
-export type NoticeRunStatus = { run: bigint, state: NoticeRunState, 
+export type NoticeRunStatus = { run: number, state: NoticeRunState, 
 /**
  * Accounts selected when it started.
  */
@@ -14,6 +14,6 @@ selected: number,
  */
 printed: number, started_at: string, finished_at: string | null, 
 /**
- * Why a failed run stopped: the error's code and message.
+ * Why a failed run stopped: the error's code, message and parameters (as any refusal has).
  */
-error_code: string | null, error_message: string | null, };
+error_code: string | null, error_message: string | null, error_params: { [key in string]: string }, };
