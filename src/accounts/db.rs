@@ -300,7 +300,7 @@ macro_rules! arrears_from {
          WHERE b.paid_fen < b.amount_fen AND b.due_date < ?1 AND a.closed = 0
            AND (?2 IS NULL OR (a.address >= ?2 AND a.address < ?3))
            AND (?4 IS NULL OR a.category = ?4) AND (?5 IS NULL OR a.billing_mode = ?5)
-           AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM notice_log n WHERE n.account_id = a.id AND n.printed_at >= ?6))"
+           AND (?6 IS NULL OR a.id NOT IN (SELECT n.account_id FROM notice_log n WHERE n.printed_at >= ?6))"
     };
 }
 
@@ -406,7 +406,7 @@ fn arrears_sql(fee: &crate::accounts::late_fee_sql::FeeSql, tail: &str) -> Strin
              WHERE a.closed = 0
                AND (?2 IS NULL OR (a.address >= ?2 AND a.address < ?3))
                AND (?4 IS NULL OR a.category = ?4) AND (?5 IS NULL OR a.billing_mode = ?5)
-               AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM notice_log n WHERE n.account_id = a.id AND n.printed_at >= ?6))),
+               AND (?6 IS NULL OR a.id NOT IN (SELECT n.account_id FROM notice_log n WHERE n.printed_at >= ?6))),
          chosen AS (
              SELECT id, principal, fee, unsafe_bills,
                     principal > 0 AND (?7 IS NULL OR principal + fee >= ?7) AND (?8 IS NULL OR days >= ?8) AS sel
