@@ -106,6 +106,10 @@ pub enum Error {
     ApprovalInvalid,
     #[error("nobody approves their own request: another supervisor must approve")]
     ApprovalSelf,
+    #[error(
+        "{approver} took money at this terminal that day and cannot sign its report off: a supervisor who took none signs it"
+    )]
+    ApprovalTookMoney { approver: String },
     #[error("the approver must be a {role}")]
     ApprovalRole { role: &'static str },
     #[error("no receipt {receipt_no}")]
@@ -248,6 +252,7 @@ impl Error {
             Error::DepositTooLarge { .. } => "DEPOSIT_TOO_LARGE",
             Error::CountNeedsApproval => "COUNT_NEEDS_APPROVAL",
             Error::PrinterNotSet => "PRINTER_NOT_SET",
+            Error::ApprovalTookMoney { .. } => "APPROVAL_TOOK_MONEY",
             Error::NoArrears { .. } => "NO_ARREARS",
             Error::NoticeRunNotFound { .. } => "NOTICE_RUN_NOT_FOUND",
             Error::Print(e) => e.code(),
@@ -368,6 +373,9 @@ impl Error {
             }
             Error::DepositTooLarge { amount } => {
                 p.insert("amount".into(), amount.clone());
+            }
+            Error::ApprovalTookMoney { approver } => {
+                p.insert("approver".into(), approver.clone());
             }
             Error::NoArrears { account_no } => {
                 p.insert("account_no".into(), account_no.clone());

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::{
     AccountRequest, Desk, LoginRequest, SearchRequest, TokenRequest,
+    documents::PrintDocumentRequest,
     finance::{
         FinanceDecideRequest, FinanceListRequest, FinanceLoginRequest, FinancePayRequest, FinanceRefundRequest,
         FinanceTokenRequest,
@@ -69,6 +70,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("list_refunds", "RefundListRequest", "Array<RefundInfo>"),
     ("refund_pdf", "RefundDocRequest", "DocumentPdf"),
     ("list_deposits", "DepositListRequest", "Array<DepositInfo>"),
+    ("print_document", "PrintDocumentRequest", "PrintedDocument"),
     ("notice_preview", "NoticePreviewRequest", "NoticePreview"),
     ("notice_pdf", "NoticeAccountRequest", "NoticePdf"),
     ("print_notice", "NoticeAccountRequest", "PrintedNotice"),
@@ -77,7 +79,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("notice_run_cancel", "NoticeRunRequest", "NoticeRunStatus"),
     ("notice_log", "NoticeLogRequest", "Array<NoticeLogEntry>"),
     ("daily_report", "DailyReportRequest", "DailyReportView"),
-    ("sign_daily_report", "SignDailyReportRequest", "DailyReportView"),
+    ("sign_daily_report", "SignDailyReportRequest", "DailySignOff"),
     ("daily_report_export", "DailyExportRequest", "ExportedFile"),
     ("daily_report_pdf", "DailyReportRequest", "DocumentPdf"),
     ("deposit_slip_pdf", "DepositSlipRequest", "DocumentPdf"),
@@ -154,6 +156,7 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "list_refunds": RefundListRequest => |r| desk.list_refunds(r);
         "refund_pdf": RefundDocRequest => |r| desk.refund_pdf(r);
         "list_deposits": DepositListRequest => |r| desk.list_deposits(r);
+        "print_document": PrintDocumentRequest => |r| desk.print_document(r);
         "notice_preview": NoticePreviewRequest => |r| desk.notice_preview(r);
         "notice_pdf": NoticeAccountRequest => |r| desk.notice_pdf(r);
         "print_notice": NoticeAccountRequest => |r| desk.print_notice(r);
@@ -233,7 +236,7 @@ mod bindings {
                 RefundHistoryStep, RefundInfo, RefundListRequest, RefundSubmitRequest,
             },
             report::{
-                DailyExportRequest, DailyReportRequest, DailyReportView, ExportedFile, ReportFormat,
+                DailyExportRequest, DailyReportRequest, DailyReportView, DailySignOff, ExportedFile, ReportFormat,
                 SignDailyReportRequest,
             },
             session::{CounterSettings, SetCounterSettingsRequest, UnlockRequest},
@@ -345,6 +348,7 @@ mod bindings {
             DailyReportRequest,
             DailyReportView,
             SignDailyReportRequest,
+            DailySignOff,
             DailyExportRequest,
             ReportFormat,
             ExportedFile,
@@ -358,6 +362,9 @@ mod bindings {
             DepositListRequest,
             DepositInfo,
             crate::desk::shift::DepositSlipRequest,
+            crate::desk::documents::PrintDocumentRequest,
+            crate::desk::documents::PrintedDocument,
+            crate::desk::documents::DocumentRef,
             crate::desk::notices::NoticePreviewRequest,
             crate::desk::notices::NoticePreview,
             crate::desk::notices::NoticeCandidate,

@@ -28,6 +28,7 @@ pub mod accounts;
 pub mod audit;
 pub mod commands;
 pub mod data;
+pub mod documents;
 pub mod finance;
 pub mod notices;
 pub mod printing;

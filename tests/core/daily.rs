@@ -124,11 +124,14 @@ async fn a_signed_day_never_changes_and_a_later_void_is_a_correction() {
         .sign_daily_report(SignDailyReportRequest { token: t.clone(), date: "2026-03-02".into(), approval: super1() })
         .await
         .unwrap();
-    assert_eq!(signed.signed_by.as_deref(), Some("super1"));
-    assert_eq!(signed.report.net, y("300.00"));
-    // The signed report's PDF says who signed it off and when; the cashier's own part names it too.
-    let signed_at = signed.signed_at.clone().unwrap();
+    // The answer says who and when, not the terminal-day's figures (a cashier may not read them).
+    assert_eq!((signed.signed_by.as_str(), signed.date.as_str()), ("super1", "2026-03-02"));
     let s = token(&c.desk, "super1").await;
+    let signed_view = c.desk.daily_report(report(&s, "2026-03-02", Scope::TerminalDay)).await.unwrap();
+    assert_eq!(signed_view.report.net, y("300.00"));
+    assert_eq!(signed_view.signed_by.as_deref(), Some("super1"));
+    // The signed report's PDF says who signed it off and when; the cashier's own part names it too.
+    let signed_at = signed.signed_at.clone();
     let pdf = squeezed(&daily_pdf(&c, &s, "2026-03-02", Scope::TerminalDay).await);
     assert!(pdf.contains(&format!("签核：已签核：super1{}", squeezed(&signed_at))), "{pdf}");
     assert!(pdf.contains("签核后本日报不再变动") && !pdf.contains("未签核"), "{pdf}");
@@ -154,7 +157,7 @@ async fn a_signed_day_never_changes_and_a_later_void_is_a_correction() {
         .unwrap();
     let s = token(&c.desk, "super1").await;
     let yesterday = c.desk.daily_report(report(&s, "2026-03-02", Scope::TerminalDay)).await.unwrap();
-    assert_eq!(yesterday.report, signed.report, "the signed report is the day's report, unchanged");
+    assert_eq!(yesterday.report, signed_view.report, "the signed report is the day's report, unchanged");
     let today = c.desk.daily_report(report(&s, "2026-03-03", Scope::TerminalDay)).await.unwrap().report;
     assert_eq!((today.total, today.corrections, today.net), (Yuan::ZERO, y("200.00"), -y("200.00")));
     assert_eq!(today.voids[0].receipt_no, second.receipt_no);
@@ -196,6 +199,24 @@ async fn a_signed_day_never_changes_and_a_later_void_is_a_correction() {
     // Expected 500 + 100 (first) − 200 deposited = 400; counted 300.
     assert_eq!((today.closes.len(), today.over_short), (1, -y("100.00")));
     assert_eq!(first.amount, y("100.00"));
+    // A supervisor who took money here that day cannot sign it off, said so; one who took none
+    // signs at their own screen with their own password.
+    c.desk.open_shift(OpenShiftRequest { token: s.clone(), float: "0".into() }).await.unwrap();
+    c.desk.collect(cash(&s, "3100000001", "10.00")).await.unwrap();
+    let e = c
+        .desk
+        .sign_daily_report(SignDailyReportRequest { token: s.clone(), date: "2026-03-03".into(), approval: super1() })
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.params()["approver"].as_str()), ("APPROVAL_TOOK_MONEY", "super1"));
+    c.clock.set(at("2026-03-04T18:00:00+08:00"));
+    let s = token(&c.desk, "super1").await;
+    let own = c
+        .desk
+        .sign_daily_report(SignDailyReportRequest { token: s.clone(), date: "2026-03-04".into(), approval: super1() })
+        .await
+        .unwrap();
+    assert_eq!(own.signed_by, "super1", "a supervisor signs a day they took no money on at their own screen");
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ fn account(t: &str, no: &str) -> NoticeAccountRequest {
 
 /// A printer standing in for CUPS `lp`: it files each job in `jobs`; from the second job on it
 /// holds the job until the file `gate` exists (a slow printer the test controls).
-fn gated_printer(dir: &Path) -> (String, std::path::PathBuf, std::path::PathBuf) {
+pub fn gated_printer(dir: &Path) -> (String, std::path::PathBuf, std::path::PathBuf) {
     let jobs = dir.join("jobs");
     let gate = dir.join("gate");
     std::fs::create_dir_all(&jobs).unwrap();
@@ -55,7 +55,7 @@ fn gated_printer(dir: &Path) -> (String, std::path::PathBuf, std::path::PathBuf)
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nfor last; do :; done\nn=$(ls '{jobs}' | wc -l)\ncp \"$last\" '{jobs}/'\n\
+            "#!/bin/sh\nfor last; do :; done\nn=$(ls '{jobs}' | wc -l)\ncp \"$last\" \"{jobs}/$(date +%s%N)-$(basename \"$last\")\"\n\
              if [ \"$n\" -ge 1 ]; then while [ ! -e '{gate}' ]; do sleep 0.02; done; fi\n",
             jobs = jobs.display(),
             gate = gate.display()

@@ -248,7 +248,7 @@ async fn requests_go_up_with_the_account_number_sealed_and_the_centres_decision_
         .refund_pdf(RefundDocRequest { token: t, request_no: r.request_no.clone(), doc: RefundDocKind::Form })
         .await
         .unwrap();
-    assert!(pdf_text(&c, &again.pdf_base64).contains("重打"), "a second form is a reprint");
+    assert!(!pdf_text(&c, &again.pdf_base64).contains("重打"), "a preview is not a print: nothing to reprint yet");
     // A request of another counter that the pull mentions is not kept here.
     let other = WireRefund {
         refund_id: "0192d5d2-0000-7000-8000-000000000099".into(),
@@ -290,4 +290,97 @@ async fn a_request_is_checked_before_anything_is_written() {
     assert_eq!(n, 0, "nothing was written");
     let e = c.desk.list_refunds(RefundListRequest { token: token(&c.desk, "admin").await, state: None }).await;
     assert!(matches!(e, Err(Error::Forbidden { .. })), "an administrator sees no customer's refund");
+}
+
+/// Documents other than receipts go to the counter's printer through `print_document`: a refund
+/// form is counted (重打 after the first) when printed and never when previewed; the 解款单 and
+/// the 实收日报 are spooled as their previews show them; the document's own right applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_print_on_the_counters_printer_and_only_a_print_counts() {
+    use cashdesk::desk::{
+        documents::{DocumentRef, PrintDocumentRequest},
+        printing::SetPrintSettingsRequest,
+        shift::DepositRequest,
+    };
+    use cashdesk::{print::PaperMode, reports::daily::Scope};
+    let (c, t) = with_balance().await;
+    let r = c.desk.submit_refund(request(&t, "3100000003", "300.00")).await.unwrap();
+    let form =
+        |t: &str| RefundDocRequest { token: t.into(), request_no: r.request_no.clone(), doc: RefundDocKind::Form };
+    let print = |t: &str, document: DocumentRef| PrintDocumentRequest { token: t.into(), document };
+    let refund = || DocumentRef::Refund { request_no: r.request_no.clone(), doc: RefundDocKind::Form };
+    let dir = tempfile::tempdir().unwrap();
+    let (lp, jobs, gate) = crate::notices::gated_printer(dir.path());
+    std::fs::write(&gate, "").unwrap();
+    let desk = c.desk.clone().with_spooler(lp);
+    // No printer yet: said first, and nothing counted.
+    assert_eq!(desk.print_document(print(&t, refund())).await.unwrap_err().code(), "PRINTER_NOT_SET");
+    let s = token(&c.desk, "super1").await;
+    c.desk
+        .set_print_settings(SetPrintSettingsRequest {
+            token: s.clone(),
+            printer: Some("Counter-3".into()),
+            paper: PaperMode::A5,
+        })
+        .await
+        .unwrap();
+    // Previews count nothing, however many.
+    for _ in 0..2 {
+        let text = pdf_text(&c, &c.desk.refund_pdf(form(&t)).await.unwrap().pdf_base64);
+        assert!(!text.contains("重打"), "{text}");
+    }
+    let printed = desk.print_document(print(&t, refund())).await.unwrap();
+    assert_eq!(printed.printer, "Counter-3");
+    let again = pdf_text(&c, &c.desk.refund_pdf(form(&t)).await.unwrap().pdf_base64);
+    assert!(again.contains("重打"), "after one print, the next is a reprint: {again}");
+    desk.print_document(print(&t, refund())).await.unwrap();
+    // The deposit slip and the day's report, as their previews render them.
+    c.desk
+        .collect(CollectRequest {
+            token: t.clone(),
+            account_no: "3100000001".into(),
+            method: Method::Cash,
+            amount: "10.00".into(),
+            tendered: Some("10.00".into()),
+            confirm_large: false,
+            voucher: None,
+            waive_late_fee: None,
+            approval: None,
+        })
+        .await
+        .unwrap();
+    c.desk
+        .deposit(DepositRequest {
+            token: t.clone(),
+            amount: "10.00".into(),
+            bank: "工行".into(),
+            slip_no: "JK0009".into(),
+        })
+        .await
+        .unwrap();
+    desk.print_document(print(&t, DocumentRef::DepositSlip { slip_no: "JK0009".into(), bank: None })).await.unwrap();
+    let day = DocumentRef::DailyReport { date: "2026-03-02".into(), scope: Scope::TerminalDay };
+    assert_eq!(
+        desk.print_document(print(&t, day.clone())).await.unwrap_err().code(),
+        "FORBIDDEN",
+        "a cashier's own day only"
+    );
+    desk.print_document(print(&s, day)).await.unwrap();
+    let texts: Vec<String> = std::fs::read_dir(&jobs)
+        .unwrap()
+        .map(|e| {
+            let out = std::process::Command::new("pdftotext")
+                .arg("-layout")
+                .arg(e.unwrap().path())
+                .arg("-")
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        })
+        .collect();
+    assert_eq!(texts.len(), 4, "two forms, a slip, a report");
+    assert_eq!(texts.iter().filter(|t| t.contains("退费申请单") && t.contains("重打")).count(), 1);
+    assert_eq!(texts.iter().filter(|t| t.contains("退费申请单") && !t.contains("重打")).count(), 1);
+    assert!(texts.iter().any(|t| t.contains("解款单") && t.contains("JK0009")));
+    assert!(texts.iter().any(|t| t.contains("实收日报")));
 }

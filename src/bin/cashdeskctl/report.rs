@@ -97,13 +97,7 @@ pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
                 let approval = ctx.approval(Some(&approver))?;
                 let v = desk.sign_daily_report(SignDailyReportRequest { token: token.clone(), date, approval }).await?;
                 ctx.print(&v, |v| {
-                    println!(
-                        "实收日报 {} {} signed off by {} at {}.",
-                        v.report.terminal,
-                        v.report.date,
-                        v.signed_by.as_deref().unwrap_or("-"),
-                        v.signed_at.as_deref().unwrap_or("-")
-                    )
+                    println!("实收日报 {} {} signed off by {} at {}.", v.terminal, v.date, v.signed_by, v.signed_at)
                 })
             }
         }

@@ -481,8 +481,16 @@ impl Desk {
     }
 
     /// 退费申请单 (the whole account number, for the customer's signature) or 退费通知单 (what the
-    /// centre decided, the number masked). Printing again is counted (重打) and audited.
+    /// centre decided, the number masked), as the next print would be (marked 重打 after the
+    /// first): a preview, counting nothing. Printing is [`Desk::print_document`].
     pub async fn refund_pdf(&self, req: RefundDocRequest) -> Result<DocumentPdf> {
+        self.refund_document(req, false).await
+    }
+
+    /// The form or the notice as printing it now would print it: counted (重打 after the first)
+    /// and audited as a print when `print`, otherwise a preview that counts nothing (its reading
+    /// of the whole account number is audited).
+    pub(crate) async fn refund_document(&self, req: RefundDocRequest, print: bool) -> Result<DocumentPdf> {
         let s = self.authorise(&req.token, Action::RefundPrint).await?;
         let mut conn = self.pool.acquire().await?;
         let r = self.load_refund(&mut conn, &req.request_no).await?;
@@ -497,11 +505,24 @@ impl Desk {
             RefundDocKind::Form => self.data_key().await?.open(ACCOUNT_COLUMN, &r.payee_account_sealed)?,
             RefundDocKind::Notice => r.payee_account_masked.clone(),
         };
-        let mut tx = store::write_tx(&self.writer).await?;
-        let n = db::count_print(&mut tx, r.id, req.doc == RefundDocKind::Form).await?;
-        self.audit(&mut tx, &s.user.username, "refund.print", Some(&r.request_no), json!({"doc": req.doc, "count": n}))
+        let n = if print {
+            let mut tx = store::write_tx(&self.writer).await?;
+            let n = db::count_print(&mut tx, r.id, req.doc == RefundDocKind::Form).await?;
+            self.audit(
+                &mut tx,
+                &s.user.username,
+                "refund.print",
+                Some(&r.request_no),
+                json!({"doc": req.doc, "count": n}),
+            )
             .await?;
-        tx.commit().await?;
+            tx.commit().await?;
+            n
+        } else {
+            let done = if req.doc == RefundDocKind::Form { r.form_prints } else { r.notice_prints };
+            self.audit_alone(&s.user.username, "refund.preview", Some(&r.request_no), json!({"doc": req.doc})).await?;
+            done + 1
+        };
         let hall = match (&r.hall_by_name, &r.hall_at) {
             (Some(by), Some(at)) => format!(
                 "{} {}  {}{}",
