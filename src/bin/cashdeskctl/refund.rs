@@ -120,8 +120,9 @@ async fn write_pdf(
     doc: RefundDocKind,
     out: &PathBuf,
 ) -> Result<(), Error> {
-    let pdf =
-        desk.refund_pdf(RefundDocRequest { token: token.to_string(), request_no: request_no.to_string(), doc }).await?;
+    let pdf = desk
+        .refund_document(RefundDocRequest { token: token.to_string(), request_no: request_no.to_string(), doc }, true)
+        .await?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(pdf.pdf_base64)
         .map_err(|e| Error::Internal(format!("document encoding: {e}")))?;

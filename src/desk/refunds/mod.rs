@@ -490,7 +490,7 @@ impl Desk {
     /// The form or the notice as printing it now would print it: counted (重打 after the first)
     /// and audited as a print when `print`, otherwise a preview that counts nothing (its reading
     /// of the whole account number is audited).
-    pub(crate) async fn refund_document(&self, req: RefundDocRequest, print: bool) -> Result<DocumentPdf> {
+    pub async fn refund_document(&self, req: RefundDocRequest, print: bool) -> Result<DocumentPdf> {
         let s = self.authorise(&req.token, Action::RefundPrint).await?;
         let mut conn = self.pool.acquire().await?;
         let r = self.load_refund(&mut conn, &req.request_no).await?;
