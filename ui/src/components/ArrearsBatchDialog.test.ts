@@ -38,7 +38,7 @@ const DEFAULT_FILTER: NoticeFilter = {
 
 function status(state: NoticeRunStatus['state'], printed: number, over: Partial<NoticeRunStatus> = {}): NoticeRunStatus {
   return {
-    run: 7n,
+    run: 7,
     state,
     selected: 25,
     printed,
@@ -46,6 +46,7 @@ function status(state: NoticeRunStatus['state'], printed: number, over: Partial<
     finished_at: state === 'running' ? null : '2026-03-02T10:00:09+08:00',
     error_code: null,
     error_message: null,
+    error_params: {},
     ...over,
   }
 }
@@ -185,7 +186,7 @@ describe('ArrearsBatchDialog (Shift+F4 催费)', () => {
     await flushPromises()
     await get(w, 'arrears-cancel').trigger('click')
     await flushPromises()
-    expect(api.cancel).toHaveBeenCalledWith(7n)
+    expect(api.cancel).toHaveBeenCalledWith(7)
     expect(get(w, 'arrears-run-state').text()).toBe('正在取消：当前这份 PDF 送出后停止（已打印 10 / 25 份）')
     expect(get(w, 'arrears-cancel').attributes('disabled')).toBeDefined()
     await vi.advanceTimersByTimeAsync(POLL_MS)
@@ -244,7 +245,7 @@ describe('ArrearsBatchDialog (Shift+F4 催费)', () => {
     await flushPromises()
     await get(w, 'arrears-run-log').trigger('click')
     await flushPromises()
-    expect(api.log).toHaveBeenCalledWith({ run: 7n, limit: 200 })
+    expect(api.log).toHaveBeenCalledWith({ run: 7, limit: 200 })
     expect(get(w, 'notice-log-heading').text()).toBe('第 7 批的催缴通知单（0 份）')
   })
 })

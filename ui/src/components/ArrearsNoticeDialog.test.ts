@@ -10,7 +10,7 @@ import type { NoticesApi } from '@/stores/notices'
 
 const LOGGED: NoticeLogEntry = {
   notice_no: 'DEMO-01-CJ000003-0001',
-  run: 3n,
+  run: 3,
   kind: 'single',
   account_no: '3100000001',
   name: '王建国',

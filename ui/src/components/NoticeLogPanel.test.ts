@@ -7,7 +7,7 @@ import { ApiError } from '@/api/call'
 import type { NoticeLogEntry } from '@/bindings/NoticeLogEntry'
 import type { NoticesApi } from '@/stores/notices'
 
-function entry(no: string, kind: string, run: bigint): NoticeLogEntry {
+function entry(no: string, kind: string, run: number): NoticeLogEntry {
   return {
     notice_no: no,
     run,
@@ -24,7 +24,7 @@ function entry(no: string, kind: string, run: bigint): NoticeLogEntry {
   }
 }
 
-async function setup(log: NoticesApi['log'], run: bigint | null = null) {
+async function setup(log: NoticesApi['log'], run: number | null = null) {
   const w = mount(NoticeLogPanel, {
     props: { api: { log }, run },
     global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })] },
@@ -40,7 +40,7 @@ afterEach(() => {
 
 describe('NoticeLogPanel (催费记录)', () => {
   it('lists the latest notices, single or by batch, with what they said', async () => {
-    const log = vi.fn(async () => [entry('DEMO-01-CJ000004-0001', 'batch', 4n), entry('DEMO-01-CJ000002-0001', 'single', 2n)])
+    const log = vi.fn(async () => [entry('DEMO-01-CJ000004-0001', 'batch', 4), entry('DEMO-01-CJ000002-0001', 'single', 2)])
     const w = await setup(log)
     expect(log).toHaveBeenCalledWith({ limit: 200 })
     expect(w.get('[data-testid="notice-log-heading"]').text()).toBe('最近的催缴通知单（2 份）')
@@ -52,9 +52,9 @@ describe('NoticeLogPanel (催费记录)', () => {
   })
 
   it('a 户号 and Enter answer a dispute: that account\'s notices; 全部记录 goes back', async () => {
-    const log = vi.fn(async () => [entry('DEMO-01-CJ000002-0001', 'single', 2n)])
-    const w = await setup(log, 4n)
-    expect(log).toHaveBeenLastCalledWith({ run: 4n, limit: 200 })
+    const log = vi.fn(async () => [entry('DEMO-01-CJ000002-0001', 'single', 2)])
+    const w = await setup(log, 4)
+    expect(log).toHaveBeenLastCalledWith({ run: 4, limit: 200 })
     const input = w.get('[data-testid="notice-log-account"]')
     expect(document.activeElement).toBe(input.element)
     await input.setValue(' 3100000001 ')

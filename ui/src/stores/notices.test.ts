@@ -28,6 +28,7 @@ function status(state: string, printed: number) {
     finished_at: state === 'running' ? null : '2026-03-02T10:00:09+08:00',
     error_code: null,
     error_message: null,
+    error_params: {},
   }
 }
 
