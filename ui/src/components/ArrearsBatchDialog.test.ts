@@ -208,6 +208,26 @@ describe('ArrearsBatchDialog (Shift+F4 催费)', () => {
     expect(words).not.toContain('lp: no such queue')
   })
 
+  it("a failed run's error says its values (the spooler's timeout in seconds)", async () => {
+    const { api } = setupStore()
+    api.start.mockResolvedValue(
+      status('failed', 50, {
+        error_code: 'PRINT_SPOOL_TIMEOUT',
+        error_message: 'the spooler did not take the job within 30 s',
+        error_params: { seconds: '30' },
+      }),
+    )
+    const w = await setup()
+    await get(w, 'arrears-print').trigger('click')
+    await flushPromises()
+    await get(w, 'arrears-confirm-yes').trigger('click')
+    await flushPromises()
+    const words = get(w, 'arrears-run-state').text()
+    expect(words).toContain('打印服务 30 秒内没有接收打印任务')
+    expect(words).not.toContain('{seconds}')
+    expect(words).toContain('已打印 50 份')
+  })
+
   it('notices per print job: 1–500, sent with the batch', async () => {
     const { api } = setupStore()
     const w = await setup()
