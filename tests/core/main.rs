@@ -8,6 +8,7 @@ mod collection;
 mod common;
 mod crash;
 mod daily;
+mod fuzz;
 mod import;
 mod login;
 mod lookup;
