@@ -147,6 +147,11 @@ test-rust: deps-system ## Rust tests (core, shell, ledger on a throwaway Postgre
 test-ledger: deps-system ## Only the ledger's tests, on a throwaway PostgreSQL
 	$(PG_WITH) cargo test -p cashdesk-ledger
 
+.PHONY: api-check
+api-check: deps-system ## Schemathesis against the ledger's /openapi.json (throwaway PostgreSQL, a real token and session)
+	cargo build -p cashdesk-ledger --bin cashdesk-ledger
+	CASHDESK_LEDGER_BIN=$(LEDGER) scripts/api-check.sh
+
 .PHONY: test-ui
 test-ui: deps ## UI unit tests (vitest)
 	npm --prefix $(UI) test
