@@ -6,6 +6,7 @@ import { messages } from '@/i18n'
 import { ApiError } from '@/api/call'
 import type { DailyReport } from '@/bindings/DailyReport'
 import type { DailyReportView } from '@/bindings/DailyReportView'
+import type { DailySignOff } from '@/bindings/DailySignOff'
 import type { Role } from '@/bindings/Role'
 import type { Scope } from '@/bindings/Scope'
 
@@ -69,17 +70,31 @@ function report(scope: Scope, date = '2026-03-03'): DailyReport {
 
 const unsigned = (scope: Scope, date?: string): DailyReportView => ({ report: report(scope, date), signed_by: null, signed_at: null })
 const SIGNED: DailyReportView = { report: report({ kind: 'terminal_day' }), signed_by: '赵值班', signed_at: '2026-03-03 18:00:05' }
+/** What sign_daily_report answers: who and when, no figures. */
+const SIGN_OFF: DailySignOff = { terminal: 'DEMO-01', date: '2026-03-03', signed_by: '赵值班', signed_at: '2026-03-03 18:00:05' }
 
 function api(over: Partial<DailyReportApi> = {}): DailyReportApi {
   return {
     report: vi.fn(async (date: string, scope: Scope) => unsigned(scope, date)),
-    sign: vi.fn(async () => SIGNED),
+    sign: vi.fn(async () => SIGN_OFF),
     export: vi.fn(async (_d: string, _s: Scope, format) => ({ file_name: `实收日报-DEMO-01-2026-03-03.${format}`, base64: 'YQ==' })),
     save: vi.fn(),
     pdf: vi.fn(async () => ({ title: '实收日报 DEMO-01 2026-03-03', pdf_base64: 'JVBERi0=' })),
     print: vi.fn(async () => undefined),
     ...over,
   }
+}
+
+/** The core's terminal-day: unsigned until `sign` has answered, then the signed report. */
+function signingApi(): DailyReportApi {
+  let signedOff = false
+  return api({
+    report: vi.fn(async (date: string, scope: Scope) => (signedOff && scope.kind === 'terminal_day' ? SIGNED : unsigned(scope, date))),
+    sign: vi.fn(async () => {
+      signedOff = true
+      return SIGN_OFF
+    }),
+  })
 }
 
 async function setup(role: Role, a = api(), openShift: number | null = null) {
@@ -153,36 +168,80 @@ describe('DailyReportDialog (Shift+F12 实收日报)', () => {
     expect(get(w, 'daily-scope-shift').text()).toBe('本班')
   })
 
-  it('签核 through the approval dialog: the signed report shows who and when, and no second 签核', async () => {
-    const a = api()
-    const w = await setup('supervisor', a)
+  it('a supervisor who took no money signs at their own screen: the report is read again, signed, with no second 签核', async () => {
+    const a = signingApi()
+    const w = await setup('supervisor', a) // super2 logged in
     await get(w, 'daily-sign').trigger('click')
     expect(get(w, 'approval-action').text()).toBe('签核 2026-03-03 实收日报（终端 DEMO-01）')
-    await get(w, 'approval-username').setValue('super1')
+    expect(w.get('[data-testid="approval-dialog"]').text()).toContain('可以是当前登录的值班长')
+    await get(w, 'approval-username').setValue('super2')
     await get(w, 'approval-password').setValue('Super#2026')
     await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
     await flushPromises()
-    expect(a.sign).toHaveBeenCalledWith('2026-03-03', { username: 'super1', password: 'Super#2026' })
+    expect(a.sign).toHaveBeenCalledWith('2026-03-03', { username: 'super2', password: 'Super#2026' })
     expect(w.find('[data-testid="approval-dialog"]').exists()).toBe(false)
+    // The sign-off answers who and when only: the figures come from daily_report, read again.
+    expect(a.report).toHaveBeenCalledTimes(2)
+    expect(a.report).toHaveBeenLastCalledWith('2026-03-03', { kind: 'terminal_day' })
     expect(get(w, 'daily-signed').text()).toBe('已签核：赵值班，2026-03-03 18:00:05。签核后本日报冻结，不再变动；之后的作废列入作废当日日报的更正。')
     expect(w.find('[data-testid="daily-sign"]').exists()).toBe(false)
   })
 
-  it('the sign-off refused for the person logged in or a supervisor who took money: said in its own words', async () => {
+  it('the report not read again after the sign-off: who and when from the sign-off, and no second 签核', async () => {
+    let calls = 0
     const a = api({
-      sign: vi.fn(async () => {
-        throw new ApiError({ code: 'APPROVAL_SELF', message: 'x', params: {} })
+      report: vi.fn(async (date: string, scope: Scope) => {
+        if (calls++ > 0) throw new ApiError({ code: 'NETWORK', message: 'down', params: {} })
+        return unsigned(scope, date)
       }),
     })
+    const w = await setup('supervisor', a)
+    await get(w, 'daily-sign').trigger('click')
+    await get(w, 'approval-username').setValue('super2')
+    await get(w, 'approval-password').setValue('Super#2026')
+    await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(get(w, 'daily-signed').text()).toBe('本终端 2026-03-03 的实收日报已由 赵值班 于 2026-03-03 18:00:05 签核，不再变动。')
+    expect(w.find('[data-testid="daily-sign"]').exists()).toBe(false)
+    expect(get(w, 'daily-total').text()).toBe('1300.00') // the figures on screen stay
+  })
+
+  it('a supervisor who took money that day is refused by name; another one signs in the same dialog', async () => {
+    const sign = vi.fn(async (_date: string, approval: { username: string }) => {
+      if (approval.username === 'super2') throw new ApiError({ code: 'APPROVAL_TOOK_MONEY', message: 'x', params: { approver: 'super2' } })
+      return SIGN_OFF
+    })
+    const a = api({ sign })
     const w = await setup('supervisor', a)
     await get(w, 'daily-sign').trigger('click')
     await get(w, 'approval-username').setValue('super2')
     await get(w, 'approval-password').setValue('pw')
     await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
     await flushPromises()
-    expect(get(w, 'approval-error').text()).toBe(
-      '签核人不能是当前登录的本人，也不能是当日在本终端收过款的值班长：请另一位当日未收款的值班长输入本人的用户名和密码',
-    )
+    expect(get(w, 'approval-error').text()).toBe('super2 当日在本终端收过款，不能签核本日报：请当日未收款的值班长签核')
+    expect(document.activeElement).toBe(get(w, 'approval-password').element)
+    await get(w, 'approval-username').setValue('super1')
+    await get(w, 'approval-password').setValue('Super#2026')
+    await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(sign).toHaveBeenLastCalledWith('2026-03-03', { username: 'super1', password: 'Super#2026' })
+    expect(w.find('[data-testid="approval-dialog"]').exists()).toBe(false)
+    expect(get(w, 'daily-signed').text()).toContain('赵值班')
+  })
+
+  it('someone who is not a supervisor is told so in the sign-off\'s words', async () => {
+    const a = api({
+      sign: vi.fn(async () => {
+        throw new ApiError({ code: 'APPROVAL_ROLE', message: 'x', params: { role: 'supervisor' } })
+      }),
+    })
+    const w = await setup('cashier', a)
+    await get(w, 'daily-sign').trigger('click')
+    await get(w, 'approval-username').setValue('cashier1')
+    await get(w, 'approval-password').setValue('pw')
+    await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(get(w, 'approval-error').text()).toBe('签核人须是值班长：请当日未在本终端收款的值班长输入本人的用户名和密码')
   })
 
   it('a day already signed: no 签核, the signature shown', async () => {
@@ -202,6 +261,9 @@ describe('DailyReportDialog (Shift+F12 实收日报)', () => {
     await flushPromises()
     expect(get(w, 'daily-signed').text()).toBe('本终端 2026-03-03 的实收日报已由 赵值班 于 2026-03-03 18:00:05 签核，不再变动。')
     expect(get(w, 'daily-heading').text()).toBe('DEMO-01 · 2026-03-03 · 收费员 cashier1')
+    // A cashier may not read the terminal-day: nothing is read after the sign-off.
+    expect(a.report).toHaveBeenCalledTimes(1)
+    expect(w.find('[data-testid="daily-sign"]').exists()).toBe(false)
   })
 
   it('exports the report on screen as XLSX or CSV and hands the file over', async () => {

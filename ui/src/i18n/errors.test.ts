@@ -39,6 +39,7 @@ const samples: Record<string, Record<string, string>> = {
   FINANCE_REFUSED: { ledger_code: 'TEAPOT', message: '账务中心的新提示' },
   NO_ARREARS: { account_no: '3100000002' },
   NOTICE_RUN_NOT_FOUND: { run: '42' },
+  APPROVAL_TOOK_MONEY: { approver: 'super1' },
 }
 
 /** The rules PASSWORD_WEAK and USER_GUARD name (src/error.rs, `password_rule` and `guard_rule`). */
