@@ -15,6 +15,7 @@ pub mod datakey;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod files;
 pub mod input;
 pub mod logging;
 pub mod money;

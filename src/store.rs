@@ -55,24 +55,14 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
     Ok(pool)
 }
 
-/// Create `dir` (and its parents) owner-only (0700) when it does not exist; the app's own data
-/// directory is made owner-only even when it does. A directory someone else chose for a database
-/// (`--db /srv/x/cashdesk.sqlite`) is otherwise left as it is.
+/// Create `dir` (and its parents) owner-only (0700) when it does not exist (`files`); the app's
+/// own data directory is made owner-only even when it does. A directory someone else chose for a
+/// database (`--db /srv/x/cashdesk.sqlite`) is otherwise left as it is.
 fn private_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        if !dir.exists() {
-            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-        } else if crate::config::data_dir().ok().is_some_and(|d| d == dir) {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)?;
-        Ok(())
+    if crate::config::data_dir().ok().is_some_and(|d| d == dir) {
+        crate::files::own_dir(dir)
+    } else {
+        crate::files::private_dir(dir)
     }
 }
 

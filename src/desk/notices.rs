@@ -576,7 +576,7 @@ impl Desk {
             }
             NoticeTarget::Printer(None) => Sink::Printer(settings.printer.ok_or(Error::PrinterNotSet)?),
             NoticeTarget::Folder(dir) => {
-                tokio::fs::create_dir_all(&dir).await?;
+                crate::files::private_dir(&dir)?;
                 Sink::Folder(dir)
             }
         };
@@ -673,7 +673,7 @@ impl Desk {
         };
         match sink {
             Sink::Printer(printer) => self.spool_pdf(&pdf, &name, printer, paper).await?,
-            Sink::Folder(dir) => tokio::fs::write(dir.join(format!("{name}.pdf")), &pdf).await?,
+            Sink::Folder(dir) => crate::files::write_private_async(&dir.join(format!("{name}.pdf")), pdf).await?,
         }
         let now = self.now().to_rfc3339();
         let mut tx = store::write_tx(&self.writer).await?;

@@ -207,7 +207,7 @@ impl Desk {
         let s = self.authorise(token, Action::PrintReceipt).await?;
         let paper = self.load_print_settings().await?.paper;
         let (pdf, _, reprint) = self.record_print(&s.user.username, receipt_no, paper).await?;
-        tokio::fs::write(out, pdf).await?;
+        crate::files::write_private_async(out, pdf).await?;
         Ok(reprint)
     }
 

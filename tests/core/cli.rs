@@ -132,6 +132,18 @@ fn a_cash_payment_from_the_command_line() {
     .unwrap();
     assert!(paid["receipt_no"].as_str().unwrap().starts_with("DEMO-01-"), "{paid}");
     assert!(paid["lines"].as_array().unwrap().iter().all(|l| l["kind"] == "late_fee" || l["kind"] == "principal"));
+    // A document written to a file is owner-only, also over a file that was not (it names the customer).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let out = ctl.dir.path().join("receipt.pdf");
+        std::fs::write(&out, b"").unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let no = paid["receipt_no"].as_str().unwrap();
+        ctl.ok(&as_user("cashier1", &["receipt", "print", no, "--out", out.to_str().unwrap()]), pw);
+        assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF"));
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     let after: serde_json::Value =
         serde_json::from_str(&ctl.ok(&as_user("cashier1", &["--json", "quote", "3100000001"]), pw)).unwrap();
     assert_eq!(after["total"], "0.00", "paying the quoted total settles the account");

@@ -126,7 +126,7 @@ async fn write_pdf(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(pdf.pdf_base64)
         .map_err(|e| Error::Internal(format!("document encoding: {e}")))?;
-    std::fs::write(out, bytes)?;
+    cashdesk::files::write_private(out, &bytes)?;
     println!("{} written to {}.", pdf.title, out.display());
     Ok(())
 }

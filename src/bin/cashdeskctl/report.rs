@@ -56,7 +56,7 @@ pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
                         let pdf = base64::engine::general_purpose::STANDARD
                             .decode(doc.pdf_base64)
                             .map_err(|e| Error::Internal(format!("report encoding: {e}")))?;
-                        std::fs::write(&out, pdf)?;
+                        cashdesk::files::write_private(&out, &pdf)?;
                         println!("{} written to {}.", doc.title, out.display());
                         Ok(())
                     }
@@ -68,7 +68,7 @@ pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
                         let bytes = base64::engine::general_purpose::STANDARD
                             .decode(file.base64)
                             .map_err(|e| Error::Internal(format!("export encoding: {e}")))?;
-                        std::fs::write(&out, bytes)?;
+                        cashdesk::files::write_private(&out, &bytes)?;
                         println!("{} written to {}.", file.file_name, out.display());
                         Ok(())
                     }

@@ -74,7 +74,7 @@ pub async fn run(ctx: &mut Ctx, cmd: Cmd) -> Result<(), Error> {
             let pdf = base64::engine::general_purpose::STANDARD
                 .decode(doc.pdf_base64)
                 .map_err(|e| Error::Internal(format!("report encoding: {e}")))?;
-            std::fs::write(&out, pdf)?;
+            cashdesk::files::write_private(&out, &pdf)?;
             println!("{} written to {}.", doc.title, out.display());
             Ok(())
         }

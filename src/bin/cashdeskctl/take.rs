@@ -278,7 +278,7 @@ async fn write_slip(
     let pdf = base64::engine::general_purpose::STANDARD
         .decode(doc.pdf_base64)
         .map_err(|e| Error::Internal(format!("slip encoding: {e}")))?;
-    std::fs::write(out, pdf)?;
+    cashdesk::files::write_private(out, &pdf)?;
     Ok(format!("{} written to {}.", doc.title, out.display()))
 }
 
