@@ -2,7 +2,10 @@
 //! description generated from the handlers and the wire types (`/openapi.json`).
 //!
 //! Every error answer is a `wire::ApiError` with a stable code and whether a retry may help. A
-//! request body is limited to `wire::MAX_BODY_BYTES`; a larger one is refused before it is read.
+//! server error (500, 503) says only what to do and a reference: its detail (a database error's
+//! text names tables, constraints and values) goes to the log under that reference, never to the
+//! client. A request body is limited to `wire::MAX_BODY_BYTES`; a larger one is refused before it
+//! is read.
 //! Counters use `/v1/enrol`, `/v1/events` and `/v1/changes` with their terminal token; finance
 //! users use `/v1/finance/...` with a session token (`finance`). Handlers call one storage
 //! function each and write no SQL.
@@ -85,15 +88,32 @@ fn status(e: &LedgerError) -> StatusCode {
     }
 }
 
+/// What a client is told of a server error: never the error's own text (a database error names
+/// tables, columns, constraints and values), only what to do and a reference under which the log
+/// holds the detail.
+fn server_error_message(e: &LedgerError, reference: &str) -> String {
+    match e {
+        LedgerError::Unavailable(_) => format!(
+            "the ledger's database cannot be reached just now: try again in a minute (reference {reference} in the ledger's log)"
+        ),
+        _ => format!(
+            "the ledger could not do this: its administrator finds why in the ledger's log under reference {reference}"
+        ),
+    }
+}
+
 impl IntoResponse for LedgerError {
     fn into_response(self) -> Response {
         let status = status(&self);
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+        let message = if status.is_server_error() {
+            let reference = format!("{:08x}", rand::random::<u32>());
+            tracing::error!(error = %self, reference, "request failed");
+            server_error_message(&self, &reference)
         } else {
             tracing::warn!(error = %self, "request refused");
-        }
-        let body = ApiError { code: self.code().to_string(), message: self.to_string(), retry: self.retry() };
+            self.to_string()
+        };
+        let body = ApiError { code: self.code().to_string(), message, retry: self.retry() };
         (status, Json(body)).into_response()
     }
 }
