@@ -383,6 +383,17 @@ export function printedPdfs(prints) {
     })
 }
 
+/** Wait (polling, bounded) until the fake printer has filed `n` jobs in `prints`; returns them. */
+export async function waitForPrints(prints, n) {
+  const until = Date.now() + 15_000
+  for (;;) {
+    const jobs = printedPdfs(prints)
+    if (jobs.length >= n) return jobs
+    if (Date.now() > until) throw new Error(`expected ${n} print jobs, the printer got ${jobs.length}`)
+    await new Promise((r) => setTimeout(r, 50)) // poll interval
+  }
+}
+
 /** The text of a PDF, laid out (`pdftotext -layout`, from poppler-utils). */
 export function pdfText(pdf) {
   const r = spawnSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8', timeout: 30_000 })

@@ -4,20 +4,9 @@
 // files each job as a PDF; its text is read back with pdftotext.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, pdfText, printedPdfs, startStack, text } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, pdfText, startStack, text, waitForPrints } from './harness.mjs'
 
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
-
-/** Wait (polling, bounded) until the fake printer has filed `n` jobs; returns them. */
-async function waitForPrints(stack, n) {
-  const until = Date.now() + 15_000
-  for (;;) {
-    const jobs = printedPdfs(stack.prints)
-    if (jobs.length >= n) return jobs
-    if (Date.now() > until) throw new Error(`expected ${n} print jobs, the printer got ${jobs.length}`)
-    await new Promise((r) => setTimeout(r, 50)) // poll interval
-  }
-}
 
 async function previewRendered(page, scope) {
   const preview = scope.locator('[data-testid="receipt-preview"][data-rendered="true"]')
@@ -99,7 +88,7 @@ describe('receipts: settings, print after payment, reprint', () => {
     assert.equal(await text(page, 'printed-on'), '已打印到 counter-test')
     assert.equal(await page.getByTestId('reprint-count').count(), 0, 'the first print is the original')
 
-    const [first] = await waitForPrints(stack, 1)
+    const [first] = await waitForPrints(stack.prints, 1)
     assert.deepEqual(first.args.slice(0, 7), ['-d', 'counter-test', '-n', '1', '-o', 'media=A5', '--'], `lp arguments: ${first.args}`)
     const original = pdfText(first.pdf)
     for (const want of ['第一联', '客户联', '记账联', receiptNo, '人民币']) assert.ok(original.includes(want), `the receipt PDF shows ${want}:\n${original}`)
@@ -116,7 +105,7 @@ describe('receipts: settings, print after payment, reprint', () => {
     await page.keyboard.press('p')
     await page.getByTestId('reprint-count').waitFor()
     assert.equal(await text(page, 'reprint-count'), '第 1 次重打')
-    const jobs = await waitForPrints(stack, 2)
+    const jobs = await waitForPrints(stack.prints, 2)
     assert.equal(jobs.length, 2, 'P prints exactly once more')
     const reprint = pdfText(jobs[1].pdf)
     assert.ok(reprint.includes('重打') && reprint.includes(receiptNo), `the reprint is marked 重打:\n${reprint}`)
@@ -135,7 +124,7 @@ describe('receipts: settings, print after payment, reprint', () => {
     await page.keyboard.press('Enter')
     await page.getByTestId('reprint-done').waitFor()
     assert.equal(await dialog.getByTestId('reprint-count').textContent(), '第 2 次重打')
-    const jobs = await waitForPrints(stack, 3)
+    const jobs = await waitForPrints(stack.prints, 3)
     assert.ok(pdfText(jobs[2].pdf).includes('重打'))
     await page.keyboard.press('Enter')
     await dialog.waitFor({ state: 'detached' })

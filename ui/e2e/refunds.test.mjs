@@ -4,22 +4,28 @@
 //     opens a prepaid account with a balance, F3, chooses 多缴, types the amount, the bank, the
 //     branch and the payee's account number (read back in groups of four), ticks the ID card, and
 //     submits. The request is shown with its number and the masked account, 待营业厅审核; its
-//     退费申请单 is fetched once, previewed and printed (the webview's print, stubbed here), and its
-//     text names the request and the amount in 大写. The cashier's own password cannot approve it
+//     退费申请单 is previewed (refund_pdf, counting nothing) and printed once on the counter's printer
+//     (print_document, to the fake printer e2e/fake-lp.sh); the printed text names the request, the
+//     whole account number and the amount in 大写. P prints it again, once for a doubled P: the
+//     preview and the print both say 重打 (第1次). The cashier's own password cannot approve it
 //     (APPROVAL_SELF); super1's can, in the same approval dialog. The account card shows what is
-//     held; Shift+F3 lists the request as 营业厅已审核 with its history.
+//     held; Shift+F3 lists the request as 营业厅已审核 with its history; a rejected request's
+//     退费通知单 is printed with the account masked.
 // (b) The whole path with a real ledger (see the second describe).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEMO, artifactPath, login, openAccount, pdfText, startLedger, startStack, text } from './harness.mjs'
+import { DEMO, artifactPath, login, openAccount, pdfText, printedPdfs, startLedger, startStack, text, waitForPrints } from './harness.mjs'
 
 /** A prepaid demo account with money on it: 杨军, residential, 1395.99 (the demo data is seeded). */
 const REFUND_ACCOUNT = '3100000045'
 const REQUEST_NO = /^DEMO-01-TF-\d{4}-\d{6}$/
 const PAYEE_ACCOUNT = '6222 0212 3456 7890 123'
+const PRINTER = 'counter-test'
+/** The mark of the n-th reprint beside a refund document's title. */
+const reprintMark = (n) => new RegExp(`重打\\s*\\(第${n}次\\)`)
 
 /** The text of a DocumentPdf the core answered (base64), via pdftotext. */
 function documentText(doc) {
@@ -40,17 +46,22 @@ function nextAnswer(page, cmd) {
   return answer
 }
 
-/** The webview's print is the system dialog: count the calls instead (the test's stand-in printer). */
-async function stubPrint(page) {
-  await page.evaluate(() => {
-    window.__prints = []
-    window.print = () => {
-      window.__prints.push({ title: document.title, pages: document.querySelectorAll('#cashdesk-print img').length })
-    }
-  })
+/** Wait (polling, bounded) until `check()` is true. */
+async function until(check, what, ms = 20_000) {
+  const end = Date.now() + ms
+  for (;;) {
+    if (await check()) return
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50)) // poll interval
+  }
 }
 
-const prints = (page) => page.evaluate(() => window.__prints)
+/** The counter's printer, set by a supervisor (documents print on it, as receipts do). */
+async function setPrinter(stack) {
+  const { token } = await stack.api('login', DEMO.supervisor)
+  await stack.api('set_print_settings', { token, printer: PRINTER, paper: 'a4' })
+  await stack.api('logout', { token })
+}
 
 async function focusedTestId(page) {
   return page.evaluate(() => document.activeElement?.getAttribute('data-testid'))
@@ -69,7 +80,7 @@ async function approveAs(page, { username, password }) {
 
 /**
  * F3 on the open account and a 多缴 request for `amount`, keyed field by field. Resolves the
- * submit_refund answer and the refund_pdf answer (the form printed at once).
+ * submit_refund answer and the refund_pdf answer (the form's preview, printed at once).
  */
 async function submitRefund(page, amount) {
   await page.getByTestId('key-F3').waitFor()
@@ -111,15 +122,16 @@ describe('refunds at the counter: F3, the form, the hall decision', () => {
 
   before(async () => {
     stack = await startStack()
+    await setPrinter(stack)
     page = await stack.page()
   })
   after(async () => {
+    stack?.releasePrinter()
     await stack?.stop()
   })
 
   test('a cashier without a shift: F3 on a prepaid account shows what can be refunded', async () => {
     await login(page, DEMO.cashier)
-    await stubPrint(page)
     await page.getByTestId('shift-open').waitFor() // no shift, and none opened
     await openAccount(page, REFUND_ACCOUNT)
     assert.equal(await page.getByTestId('key-F5').count(), 0, 'no collection keys without a shift')
@@ -159,20 +171,46 @@ describe('refunds at the counter: F3, the form, the hall decision', () => {
     assert.equal(await text(page, 'refund-account-masked'), '6222 **** **** 0123', 'masked everywhere but the form')
     assert.equal(await text(page, 'refund-amount'), '800.00')
 
-    // The form: fetched once (the core counts it), previewed, and that same PDF printed.
-    const pdf = await (await form).json()
-    const formText = documentText(pdf)
+    // The form: previewed (as it will print), then printed once on the counter's printer.
+    const previewText = documentText(await (await form).json())
     for (const want of ['退费申请单', requestNo, '人民币捌佰元整', PAYEE_ACCOUNT, '杨军', '多缴']) {
-      assert.ok(formText.includes(want), `the form shows ${want}:\n${formText}`)
+      assert.ok(previewText.includes(want), `the form's preview shows ${want}:\n${previewText}`)
     }
     await page.locator('[data-testid="refund-print-status"][data-state="printed"]').waitFor()
-    assert.match(await text(page, 'refund-printed'), new RegExp(`退费申请单 ${requestNo}`))
+    assert.equal(await text(page, 'refund-printed'), `已送打印机 ${PRINTER}：退费申请单 ${requestNo}`)
     await page.locator('[data-testid="refund-request"] [data-testid="receipt-preview"][data-rendered="true"]').waitFor({ timeout: 20_000 })
-    const printed = await prints(page)
-    assert.equal(printed.length, 1, 'printed once')
-    assert.ok(printed[0].pages >= 1, `the printed pages are the PDF's: ${JSON.stringify(printed)}`)
-    assert.equal(printed[0].title, `退费申请单 ${requestNo}`)
+    const jobs = await waitForPrints(stack.prints, 1)
+    assert.equal(jobs.length, 1, 'printed once')
+    assert.ok(jobs[0].args.includes(PRINTER), `to the counter's printer: ${jobs[0].args}`)
+    const printed = pdfText(jobs[0].pdf)
+    for (const want of ['退费申请单', requestNo, '人民币捌佰元整', PAYEE_ACCOUNT, '杨军', '多缴']) {
+      assert.ok(printed.includes(want), `the printed form shows ${want}:\n${printed}`)
+    }
+    assert.doesNotMatch(printed, /重打/, 'the first print is no reprint')
+    assert.doesNotMatch(previewText, /重打/, 'nor is its preview')
     await page.screenshot({ path: artifactPath('refund-submitted.png'), fullPage: true })
+  })
+
+  test('P prints the form again, marked 重打; a doubled P prints once', async () => {
+    assert.equal(await focusedTestId(page), 'refund-request', 'the request has the keys')
+    const preview = nextAnswer(page, 'refund_pdf')
+    stack.holdPrinter()
+    try {
+      await page.keyboard.press('p')
+      await until(() => stack.printerWaiting(), 'the form at the held printer')
+      await page.keyboard.press('p') // again, while the first is at the printer
+    } finally {
+      stack.releasePrinter()
+    }
+    const previewText = documentText(await (await preview).json())
+    assert.match(previewText, reprintMark(1), `the preview says what the print will be:\n${previewText}`)
+    await page.locator('[data-testid="refund-print-status"][data-state="printed"]').waitFor()
+    const jobs = await waitForPrints(stack.prints, 2)
+    const printed = pdfText(jobs[1].pdf)
+    assert.ok(printed.includes('退费申请单') && printed.includes(requestNo), printed)
+    assert.match(printed, reprintMark(1), `the first reprint (the previews counted nothing):\n${printed}`)
+    assert.equal(printedPdfs(stack.prints).length, 2, 'the doubled P printed once')
+    await page.screenshot({ path: artifactPath('refund-reprinted.png'), fullPage: true })
   })
 
   test('营业厅审核: the cashier\'s own password is refused; super1 approves', async () => {
@@ -235,12 +273,19 @@ describe('refunds at the counter: F3, the form, the hall decision', () => {
     await approveAs(page, DEMO.supervisor)
     await page.locator('[data-testid="refund-request"][data-state="hall_rejected"]').waitFor()
     assert.match(await text(page, 'refund-hall'), /营业厅已驳回.*收款账号与户名不符/)
+    const jobsBefore = printedPdfs(stack.prints).length
     const notice = nextAnswer(page, 'refund_pdf')
     await page.keyboard.press('n')
     const noticeText = documentText(await (await notice).json())
     assert.ok(noticeText.includes('退费通知单') && noticeText.includes(request.request_no), noticeText)
     assert.ok(!noticeText.includes(PAYEE_ACCOUNT), 'the notice masks the account number')
     await page.locator('[data-testid="refund-print-status"][data-doc="notice"][data-state="printed"]').waitFor()
+    assert.equal(await text(page, 'refund-printed'), `已送打印机 ${PRINTER}：退费通知单 ${request.request_no}`)
+    const jobs = await waitForPrints(stack.prints, jobsBefore + 1)
+    const printed = pdfText(jobs.at(-1).pdf)
+    for (const want of ['退费通知单', request.request_no, '驳回', '收款账号与户名不符']) assert.ok(printed.includes(want), `the printed notice shows ${want}:\n${printed}`)
+    assert.ok(!printed.includes(PAYEE_ACCOUNT), 'the printed notice masks the account number')
+    assert.doesNotMatch(printed, /重打/)
     await page.keyboard.press('Escape')
     await page.getByTestId('refund-dialog').waitFor({ state: 'detached' })
     // Only the first request holds money now.
@@ -325,6 +370,7 @@ describe('refunds end to end: the counter, the hall, the ledger, finance, the pa
   before(async () => {
     ledger = await startLedger()
     stack = await startStack({ keyring: true })
+    await setPrinter(stack)
     page = await stack.page()
     for (const [name, role] of [
       ['finance1', 'finance'],
@@ -353,7 +399,6 @@ describe('refunds end to end: the counter, the hall, the ledger, finance, the pa
 
   test('at the counter: two requests approved at the hall, and sent to the ledger', async () => {
     await login(page, DEMO.cashier)
-    await stubPrint(page)
     await openAccount(page, REFUND_ACCOUNT)
     for (const amount of ['800.00', '100.00']) {
       const { request, form } = await submitRefund(page, amount)
@@ -434,7 +479,6 @@ describe('refunds end to end: the counter, the hall, the ledger, finance, the pa
 
   test('back at the counter: 已付款 with the notice, the balance lower, the rejected hold released', async () => {
     await login(page, DEMO.cashier)
-    await stubPrint(page)
     await syncNow(page)
     await page.keyboard.press('Shift+F3')
     await page.getByTestId('refund-list-dialog').waitFor()
@@ -454,6 +498,8 @@ describe('refunds end to end: the counter, the hall, the ledger, finance, the pa
     const noticeText = documentText(await (await notice).json())
     for (const want of ['退费通知单', requests[0], '已付款', BANK_REF]) assert.ok(noticeText.includes(want), `the notice shows ${want}:\n${noticeText}`)
     await page.locator('[data-testid="refund-print-status"][data-doc="notice"][data-state="printed"]').waitFor()
+    const printed = pdfText(printedPdfs(stack.prints).at(-1).pdf)
+    for (const want of ['退费通知单', requests[0], '已付款', BANK_REF]) assert.ok(printed.includes(want), `the printed notice shows ${want}:\n${printed}`)
     await page.screenshot({ path: artifactPath('refund-counter-paid.png'), fullPage: true })
     await page.keyboard.press('Escape')
     await page.keyboard.press('Escape')

@@ -7,6 +7,7 @@ import { ApiError } from '@/api/call'
 import type { DailyReport } from '@/bindings/DailyReport'
 import type { DailyReportView } from '@/bindings/DailyReportView'
 import type { DailySignOff } from '@/bindings/DailySignOff'
+import type { PrintedDocument } from '@/bindings/PrintedDocument'
 import type { Role } from '@/bindings/Role'
 import type { Scope } from '@/bindings/Scope'
 
@@ -72,6 +73,7 @@ const unsigned = (scope: Scope, date?: string): DailyReportView => ({ report: re
 const SIGNED: DailyReportView = { report: report({ kind: 'terminal_day' }), signed_by: '赵值班', signed_at: '2026-03-03 18:00:05' }
 /** What sign_daily_report answers: who and when, no figures. */
 const SIGN_OFF: DailySignOff = { terminal: 'DEMO-01', date: '2026-03-03', signed_by: '赵值班', signed_at: '2026-03-03 18:00:05' }
+const PRINTED: PrintedDocument = { title: '实收日报 DEMO-01 2026-03-03', printer: 'counter-test' }
 
 function api(over: Partial<DailyReportApi> = {}): DailyReportApi {
   return {
@@ -80,7 +82,7 @@ function api(over: Partial<DailyReportApi> = {}): DailyReportApi {
     export: vi.fn(async (_d: string, _s: Scope, format) => ({ file_name: `实收日报-DEMO-01-2026-03-03.${format}`, base64: 'YQ==' })),
     save: vi.fn(),
     pdf: vi.fn(async () => ({ title: '实收日报 DEMO-01 2026-03-03', pdf_base64: 'JVBERi0=' })),
-    print: vi.fn(async () => undefined),
+    print: vi.fn(async () => PRINTED),
     ...over,
   }
 }
@@ -279,20 +281,42 @@ describe('DailyReportDialog (Shift+F12 实收日报)', () => {
     expect(a.export).toHaveBeenLastCalledWith('2026-03-03', { kind: 'terminal_day' }, 'csv')
   })
 
-  it('PDF 预览 shows the report as the core prints it; 打印 prints that same PDF', async () => {
-    const a = api()
+  it('PDF 预览 shows the report as the core prints it; 打印日报 has the core print it, once per click', async () => {
+    let answer: (p: PrintedDocument) => void = () => undefined
+    const a = api({ print: vi.fn(() => new Promise<PrintedDocument>((r) => (answer = r))) })
     const w = await setup('supervisor', a)
     await get(w, 'daily-pdf').trigger('click')
     await flushPromises()
     expect(a.pdf).toHaveBeenCalledWith('2026-03-03', { kind: 'terminal_day' })
     await get(w, 'daily-print').trigger('click')
+    await get(w, 'daily-print').trigger('click') // a second click while it prints
+    expect(get(w, 'daily-print').attributes('disabled')).toBeDefined()
+    answer(PRINTED)
     await flushPromises()
-    expect(a.print).toHaveBeenCalledWith({ title: '实收日报 DEMO-01 2026-03-03', pdf_base64: 'JVBERi0=' })
-    expect(get(w, 'daily-printed').text()).toBe('已送打印：实收日报 DEMO-01 2026-03-03')
+    expect(a.print).toHaveBeenCalledTimes(1)
+    expect(a.print).toHaveBeenCalledWith({ kind: 'daily_report', date: '2026-03-03', scope: { kind: 'terminal_day' } })
+    expect(get(w, 'daily-printed').text()).toBe('已送打印机 counter-test：实收日报 DEMO-01 2026-03-03')
+    expect(w.find('[data-testid="daily-pdf-view"]').exists()).toBe(true) // the preview stays
     // Another day: the preview of the old one goes.
     await get(w, 'daily-prev').trigger('click')
     await flushPromises()
     expect(w.find('[data-testid="daily-pdf-view"]').exists()).toBe(false)
+  })
+
+  it('no printer set: said in words, the preview stays', async () => {
+    const a = api({
+      print: vi.fn(async () => {
+        throw new ApiError({ code: 'PRINTER_NOT_SET', message: 'no printer', params: {} })
+      }),
+    })
+    const w = await setup('finance', a)
+    await get(w, 'daily-pdf').trigger('click')
+    await flushPromises()
+    await get(w, 'daily-print').trigger('click')
+    await flushPromises()
+    expect(get(w, 'daily-print-error').text()).toBe('未能打印：未设置打印机：请值班长在设置中选择打印机')
+    expect(w.find('[data-testid="daily-printed"]').exists()).toBe(false)
+    expect(w.find('[data-testid="daily-pdf-view"]').exists()).toBe(true)
   })
 
   it('a report refused (another cashier\'s) is said in words', async () => {

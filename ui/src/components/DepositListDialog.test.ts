@@ -6,6 +6,8 @@ import { messages } from '@/i18n'
 import { ApiError } from '@/api/call'
 import type { DepositInfo } from '@/bindings/DepositInfo'
 import type { DocumentPdf } from '@/bindings/DocumentPdf'
+import type { DocumentRef } from '@/bindings/DocumentRef'
+import type { PrintedDocument } from '@/bindings/PrintedDocument'
 
 const BASE: DepositInfo = {
   slip_no: 'JK0003',
@@ -37,7 +39,7 @@ const SLIP: DocumentPdf = { title: '解款单 JK0002', pdf_base64: 'JVBERi0=' }
 async function setup(
   list = vi.fn(async (inTransit: boolean) => (inTransit ? [BASE, OVERDUE] : [BASE, OVERDUE, CONFIRMED])),
   slip = vi.fn(async (_no: string, _bank: string | null) => SLIP),
-  print = vi.fn(async (_doc: DocumentPdf) => undefined),
+  print = vi.fn(async (_doc: DocumentRef): Promise<PrintedDocument> => ({ title: '解款单 JK0002', printer: 'counter-test' })),
 ) {
   const w = mount(DepositListDialog, {
     props: { list, slip, print },
@@ -82,8 +84,9 @@ describe('DepositListDialog (Shift+F10 解款记录)', () => {
     expect(w.get('[data-testid="deposits-empty"]').text()).toBe('没有在途的解款')
   })
 
-  it('Enter shows the chosen deposit\'s 解款单, P prints that same PDF', async () => {
-    const { w, slip, print } = await setup()
+  it('Enter shows the chosen deposit\'s 解款单, P has the core print it (once for a doubled P)', async () => {
+    let answer: (p: PrintedDocument) => void = () => undefined
+    const { w, slip, print } = await setup(undefined, undefined, vi.fn(() => new Promise<PrintedDocument>((r) => (answer = r))))
     const list = w.get('[data-testid="deposits-list"]')
     await list.trigger('keydown', { key: 'ArrowDown' })
     await list.trigger('keydown', { key: 'Enter' })
@@ -91,10 +94,29 @@ describe('DepositListDialog (Shift+F10 解款记录)', () => {
     expect(slip).toHaveBeenCalledWith('JK0002', null)
     expect(w.get('[data-testid="deposit-slip"]').text()).toContain('解款单 JK0002')
     await list.trigger('keydown', { key: 'p' })
+    await list.trigger('keydown', { key: 'p' }) // again while it prints
+    await list.trigger('keydown', { key: 'p', repeat: true })
+    answer({ title: '解款单 JK0002', printer: 'counter-test' })
     await flushPromises()
     expect(slip).toHaveBeenCalledTimes(1)
-    expect(print).toHaveBeenCalledWith(SLIP)
-    expect(w.get('[data-testid="deposit-slip-printed"]').text()).toBe('已送打印：解款单 JK0002')
+    expect(print).toHaveBeenCalledTimes(1)
+    expect(print).toHaveBeenCalledWith({ kind: 'deposit_slip', slip_no: 'JK0002', bank: null })
+    expect(w.get('[data-testid="deposit-slip-printed"]').text()).toBe('已送打印机 counter-test：解款单 JK0002')
+  })
+
+  it('no printer set: said in words, the slip stays on screen', async () => {
+    const { w } = await setup(
+      undefined,
+      undefined,
+      vi.fn(async () => {
+        throw new ApiError({ code: 'PRINTER_NOT_SET', message: 'no printer', params: {} })
+      }),
+    )
+    await w.get('[data-testid="deposits-list"]').trigger('keydown', { key: 'P' })
+    await flushPromises()
+    expect(w.get('[data-testid="deposit-print-error"]').text()).toBe('未能打印：未设置打印机：请值班长在设置中选择打印机')
+    expect(w.find('[data-testid="deposit-slip-printed"]').exists()).toBe(false)
+    expect(w.find('[data-testid="deposit-slip"]').exists()).toBe(true)
   })
 
   it('P on a deposit not shown fetches its slip first; slips of two banks with one number name the bank', async () => {
@@ -104,6 +126,7 @@ describe('DepositListDialog (Shift+F10 解款记录)', () => {
     await flushPromises()
     expect(slip).toHaveBeenCalledWith('JK0003', '中国工商银行')
     expect(print).toHaveBeenCalledTimes(1)
+    expect(print).toHaveBeenCalledWith({ kind: 'deposit_slip', slip_no: 'JK0003', bank: '中国工商银行' })
   })
 
   it('a refusal is said in words; Esc closes', async () => {

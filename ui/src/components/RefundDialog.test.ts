@@ -28,7 +28,7 @@ function api(over: Partial<CounterRefundsApi> = {}): CounterRefundsApi {
     decide: vi.fn(async () => INFO),
     list: vi.fn(async () => [INFO]),
     pdf: vi.fn(async () => ({ title: `退费申请单 ${INFO.request_no}`, pdf_base64: 'JVBERi0=' })),
-    print: vi.fn(async () => undefined),
+    print: vi.fn(async () => ({ title: `退费申请单 ${INFO.request_no}`, printer: 'counter-test' })),
     ...over,
   }
 }
@@ -230,6 +230,7 @@ describe('RefundDialog (F3)', () => {
     expect(a.pdf).toHaveBeenCalledTimes(1)
     expect(a.pdf).toHaveBeenCalledWith(INFO.request_no, 'form')
     expect(a.print).toHaveBeenCalledTimes(1)
-    expect(get(w, 'refund-printed').text()).toBe(`已送打印：退费申请单 ${INFO.request_no}`)
+    expect(a.print).toHaveBeenCalledWith(INFO.request_no, 'form')
+    expect(get(w, 'refund-printed').text()).toBe(`已送打印机 counter-test：退费申请单 ${INFO.request_no}`)
   })
 })

@@ -4,7 +4,9 @@ import { createI18n } from 'vue-i18n'
 import RefundRequestView from './RefundRequestView.vue'
 import ApprovalDialog from './ApprovalDialog.vue'
 import { messages } from '@/i18n'
+import type { PrintedDocument } from '@/bindings/PrintedDocument'
 import type { RefundInfo } from '@/bindings/RefundInfo'
+import { ApiError } from '@/api/call'
 import type { CounterRefundsApi } from '@/stores/refunds'
 import { REFUND_INFO } from '@/testing/refunds'
 
@@ -22,7 +24,10 @@ function api(over: Partial<Api> = {}): Api {
   return {
     decide: vi.fn(async () => APPROVED),
     pdf: vi.fn(async (no: string, doc: string) => ({ title: `${doc === 'form' ? '退费申请单' : '退费通知单'} ${no}`, pdf_base64: 'JVBERi0=' })),
-    print: vi.fn(async () => undefined),
+    print: vi.fn(async (no: string, doc: string): Promise<PrintedDocument> => ({
+      title: `${doc === 'form' ? '退费申请单' : '退费通知单'} ${no}`,
+      printer: 'counter-test',
+    })),
     ...over,
   }
 }
@@ -142,17 +147,51 @@ describe('RefundRequestView', () => {
     expect(get(w, 'refund-decide-error').text()).toBe('这笔退费申请当前为“营业厅已审核”，不能再“营业厅同意”')
   })
 
-  it('printForm prints the 退费申请单 once at once; P prints it again (the core marks it 重打)', async () => {
+  it('printForm previews the 退费申请单 and has the core print it, once; P prints it again (the core marks it 重打)', async () => {
     const a = api()
     const w = setup(REFUND_INFO, a, true)
     await flushPromises()
     expect(a.pdf).toHaveBeenCalledTimes(1)
-    expect(a.print).toHaveBeenCalledWith({ title: '退费申请单 DEMO-01-TF-2026-000002', pdf_base64: 'JVBERi0=' })
+    expect(a.pdf).toHaveBeenCalledWith('DEMO-01-TF-2026-000002', 'form')
+    expect(a.print).toHaveBeenCalledTimes(1)
+    expect(a.print).toHaveBeenCalledWith('DEMO-01-TF-2026-000002', 'form')
     expect(get(w, 'receipt-preview').attributes('data-pdf')).toBe('JVBERi0=')
+    expect(get(w, 'refund-printed').text()).toBe('已送打印机 counter-test：退费申请单 DEMO-01-TF-2026-000002')
     expect(get(w, 'refund-print-form').text()).toContain('重打申请单')
     await key(w, 'p')
     expect(a.pdf).toHaveBeenCalledTimes(2)
     expect(a.print).toHaveBeenCalledTimes(2)
+  })
+
+  it('a doubled or held P prints once: the preview first, then one print', async () => {
+    let answer: (p: PrintedDocument) => void = () => undefined
+    const a = api({ print: vi.fn(() => new Promise<PrintedDocument>((r) => (answer = r))) })
+    const w = setup(REFUND_INFO, a)
+    await key(w, 'p')
+    expect(get(w, 'refund-print-status').attributes('data-state')).toBe('busy')
+    await key(w, 'p')
+    await get(w, 'refund-request').trigger('keydown', { key: 'p', repeat: true })
+    await get(w, 'refund-print-form').trigger('click')
+    answer({ title: '退费申请单 DEMO-01-TF-2026-000002', printer: 'counter-test' })
+    await flushPromises()
+    expect(a.pdf).toHaveBeenCalledTimes(1)
+    expect(a.print).toHaveBeenCalledTimes(1)
+    expect(get(w, 'refund-print-status').attributes('data-state')).toBe('printed')
+  })
+
+  it('no printer set: said in words, the preview stays, and the form is not yet counted as printed', async () => {
+    const a = api({
+      print: vi.fn(async () => {
+        throw new ApiError({ code: 'PRINTER_NOT_SET', message: 'no printer', params: {} })
+      }),
+    })
+    const w = setup(REFUND_INFO, a, true)
+    await flushPromises()
+    expect(get(w, 'refund-print-error').text()).toBe('未能打印：未设置打印机：请值班长在设置中选择打印机')
+    expect(get(w, 'refund-print-status').attributes('data-state')).toBe('failed')
+    expect(get(w, 'receipt-preview').attributes('data-pdf')).toBe('JVBERi0=')
+    expect(get(w, 'refund-print-form').text()).toContain('打印申请单')
+    expect(get(w, 'refund-print-form').text()).not.toContain('重打')
   })
 
   it('opening a request prints nothing; N (the notice) only once the request is final', async () => {
@@ -170,7 +209,8 @@ describe('RefundRequestView', () => {
     expect(w2.find('[data-testid="refund-hall-actions"]').exists()).toBe(false)
     await key(w2, 'n')
     expect(a.pdf).toHaveBeenCalledWith(paid.request_no, 'notice')
-    expect(get(w2, 'refund-printed').text()).toBe('已送打印：退费通知单 DEMO-01-TF-2026-000002')
+    expect(a.print).toHaveBeenCalledWith(paid.request_no, 'notice')
+    expect(get(w2, 'refund-printed').text()).toBe('已送打印机 counter-test：退费通知单 DEMO-01-TF-2026-000002')
   })
 
   it('a document the core cannot make is said, and nothing is printed', async () => {

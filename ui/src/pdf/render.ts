@@ -1,5 +1,6 @@
-// Rendering a PDF to <canvas> elements with pdf.js, for the receipt preview. WebKitGTK (the Tauri
-// shell on Linux) has no built-in PDF viewer, so the page is drawn by pdf.js itself.
+// Rendering a PDF to <canvas> elements with pdf.js, for the previews (receipts and the other
+// documents). WebKitGTK (the Tauri shell on Linux) has no built-in PDF viewer, so the page is drawn
+// by pdf.js itself.
 //
 // The *legacy* build is used on purpose: the modern build calls Map.prototype.getOrInsertComputed
 // and Math.sumPrecise unpolyfilled, which WebKitGTK 2.50 (Debian 12) does not have; the legacy
@@ -30,8 +31,6 @@ export type OpenPdf = {
   pages: number
   /** Draw page `n` to fit `cssWidth` CSS pixels wide, sharp on the screen's pixel ratio. */
   draw(n: number, canvas: HTMLCanvasElement, cssWidth: number): Promise<void>
-  /** Draw page `n` at `scale` device pixels per PDF point; answers the page's size in points. */
-  drawAt(n: number, canvas: HTMLCanvasElement, scale: number): Promise<{ widthPt: number; heightPt: number }>
   close(): Promise<void>
 }
 
@@ -55,16 +54,6 @@ export async function openPdf(pdfBase64: string): Promise<OpenPdf> {
       canvas.style.height = `${Math.floor(viewport.height / ratio)}px`
       await page.render({ canvas, viewport }).promise
       page.cleanup()
-    },
-    async drawAt(n, canvas, scale) {
-      const page = await doc.getPage(n)
-      const unscaled = page.getViewport({ scale: 1 })
-      const viewport = page.getViewport({ scale })
-      canvas.width = Math.floor(viewport.width)
-      canvas.height = Math.floor(viewport.height)
-      await page.render({ canvas, viewport }).promise
-      page.cleanup()
-      return { widthPt: unscaled.width, heightPt: unscaled.height }
     },
     close: () => task.destroy(),
   }

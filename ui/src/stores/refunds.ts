@@ -6,13 +6,13 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { call } from '@/api/call'
 import type { DocumentPdf } from '@/bindings/DocumentPdf'
+import type { PrintedDocument } from '@/bindings/PrintedDocument'
 import type { RefundContext } from '@/bindings/RefundContext'
 import type { RefundDecideRequest } from '@/bindings/RefundDecideRequest'
 import type { RefundDocKind } from '@/bindings/RefundDocKind'
 import type { RefundInfo } from '@/bindings/RefundInfo'
 import type { RefundSubmitRequest } from '@/bindings/RefundSubmitRequest'
 import type { State } from '@/bindings/State'
-import { printPdf } from '@/pdf/print'
 import { useSessionStore } from './session'
 
 /** The refund commands as the dialogs use them (the token added here). */
@@ -21,10 +21,12 @@ export type CounterRefundsApi = {
   submit: (input: Omit<RefundSubmitRequest, 'token'>) => Promise<RefundInfo>
   decide: (input: Omit<RefundDecideRequest, 'token'>) => Promise<RefundInfo>
   list: (state: State | null) => Promise<RefundInfo[]>
-  /** The form or the notice: every call is a print to the core (counted, 重打 after the first). */
+  /** The form or the notice as the next print would be (marked 重打 when it is one): a preview,
+   * counting nothing. */
   pdf: (requestNo: string, doc: RefundDocKind) => Promise<DocumentPdf>
-  /** Put a document the core rendered on paper. */
-  print: (doc: DocumentPdf) => Promise<void>
+  /** The core prints the form or the notice on the counter's printer (`print_document`): counted,
+   * 重打 after the first, audited. */
+  print: (requestNo: string, doc: RefundDocKind) => Promise<PrintedDocument>
 }
 
 export const useRefundsStore = defineStore('refunds', () => {
@@ -38,7 +40,10 @@ export const useRefundsStore = defineStore('refunds', () => {
     decide: (input) => useSessionStore().authed((token) => call('decide_refund', { token, ...input })),
     list: (state) => useSessionStore().authed((token) => call('list_refunds', { token, state })),
     pdf: (requestNo, doc) => useSessionStore().authed((token) => call('refund_pdf', { token, request_no: requestNo, doc })),
-    print: (doc) => printPdf(doc.pdf_base64, doc.title),
+    print: (requestNo, doc) =>
+      useSessionStore().authed((token) =>
+        call('print_document', { token, document: { kind: 'refund', request_no: requestNo, doc } }),
+      ),
   }
 
   /** Read the account's context for its card; a failure leaves the card without the line. */
