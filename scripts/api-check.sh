@@ -46,15 +46,22 @@ session=$(curl -fsS -X POST "$base/v1/finance/login" -H 'Content-Type: applicati
   -d '{"username":"apicheck","password":"Finance#2026-api"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
 run() {
-  # $1: a path regex; $2: the bearer token for it
-  "$venv/bin/st" run "$base/openapi.json" --url "$base" --include-path-regex "$1" \
-    -H "Authorization: Bearer $2" --checks all --max-examples "${API_CHECK_EXAMPLES:-60}" \
-    --seed 20261206 --no-color --suppress-health-check all
+  # $1: a path regex; $2: the bearer token for it; then more options
+  local paths=$1 bearer=$2
+  shift 2
+  "$venv/bin/st" run "$base/openapi.json" --url "$base" --include-path-regex "$paths" \
+    -H "Authorization: Bearer $bearer" --checks all --max-examples "${API_CHECK_EXAMPLES:-60}" \
+    --seed 20261206 --no-color --suppress-health-check all "$@"
 }
 status=0
 run '^/v1/(events|changes)$' "$token" || status=1
 # The log-out would end the session the others use: it is checked on its own, last.
-run '^/v1/finance/(refunds|deposits)' "$session" || status=1
+run '^/v1/finance/(refunds|deposits)/' "$session" || status=1
+# The lists' filters have rules across two fields (from <= to, min_amount <= max_amount) that an
+# OpenAPI description cannot state, so a list asked for with from after to is refused (400) though
+# each field alone is valid: everything but that acceptance check is run on them here, and the
+# ledger's own tests check that valid filters are accepted (refunds/list.rs, deposits/list.rs).
+run '^/v1/finance/(refunds|deposits)$' "$session" --exclude-checks positive_data_acceptance || status=1
 run '^/(healthz|v1/enrol)$' "$token" || status=1
 run '^/v1/finance/(login|logout)$' "$session" || status=1
 if [[ $status -ne 0 ]]; then

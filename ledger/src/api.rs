@@ -172,7 +172,7 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, LedgerError> {
         EnrolRequest, EnrolResponse, PushRequest, PushResponse, wire::PushEvent, wire::EventResult, wire::Outcome,
         PullResponse, wire::Change, wire::WireAccount, wire::WireBill, wire::PolicyChange, wire::CalendarChange,
         wire::WireRefund, wire::WireDeposit, ApiError, fin::FinanceLogin, fin::FinanceSession, fin::FinanceRole, fin::RefundList,
-        fin::RefundSummary, fin::RefundDetail, fin::RefundStep, fin::FinanceDecision, fin::Payout,
+        fin::RefundSummary, fin::RefundDetail, fin::RefundStep, fin::FinanceDecision, fin::FinanceRejection, fin::Payout,
         cashdesk::refunds::Reason, cashdesk::refunds::State, crate::deposits::DepositList,
         crate::deposits::DepositView, crate::deposits::DepositState, crate::deposits::DepositConfirm
     )),
@@ -269,11 +269,15 @@ async fn push(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ChangesQuery {
-    /// The cursor of the last page applied; empty or absent for the first pull.
+    /// The cursor of the last page applied (as the last page gave it); empty or absent for the
+    /// first pull.
+    #[param(pattern = r"^([0-9]{1,19}\.-?[0-9]{1,18})?$")]
     #[serde(default)]
     cursor: String,
-    /// Changes per page (at most 5000).
+    /// Changes per page: 1 to 5000 (default 5000).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<i64>,
 }
 
@@ -287,6 +291,14 @@ async fn changes(
     q: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<PullResponse>, LedgerError> {
     let q = query(q)?;
+    if let Some(limit) = q.limit
+        && !(1..=cashdesk::sync::wire::MAX_PAGE).contains(&limit)
+    {
+        return Err(LedgerError::BadRequest(format!(
+            "limit: {limit} changes per page; ask for 1 to {}",
+            cashdesk::sync::wire::MAX_PAGE
+        )));
+    }
     Ok(Json(pull::changes_for(&pool, &terminal, &q.cursor, q.limit).await?))
 }
 

@@ -67,6 +67,12 @@ impl From<sqlx::Error> for LedgerError {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
                 LedgerError::Unavailable(e.to_string())
             }
+            // 22021 character_not_in_repertoire: a text with a NUL character (a client's input that
+            // PostgreSQL cannot store or compare): the request's fault, said without the database's
+            // words.
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("22021") => LedgerError::BadRequest(
+                "a text in the request holds a NUL character (\\u0000): remove it and send it again".into(),
+            ),
             other => LedgerError::Internal(format!("database error: {other}")),
         }
     }

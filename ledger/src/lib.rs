@@ -20,6 +20,7 @@ pub mod deposits;
 pub mod error;
 pub mod events;
 pub mod import;
+pub mod paging;
 pub mod policy;
 pub mod pull;
 pub mod refunds;

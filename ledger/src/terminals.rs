@@ -63,6 +63,8 @@ pub async fn revoke(pool: &PgPool, terminal: &str) -> Result<bool, LedgerError> 
 
 /// Exchange a one-time code for a token.
 pub async fn exchange(pool: &PgPool, terminal: &str, code: &str) -> Result<String, LedgerError> {
+    let terminal = TerminalCode::parse(terminal).map_err(|e| LedgerError::BadRequest(e.to_string()))?;
+    let terminal = terminal.as_str();
     let token = URL_SAFE_NO_PAD.encode(random(32));
     let res = sqlx::query(
         "UPDATE terminals SET token_hash = $3, enrolled_at = now(), revoked_at = NULL, enrol_code_hash = NULL,

@@ -70,6 +70,7 @@ impl std::fmt::Debug for FinanceSession {
 
 /// The finance list's filters (a query string; every one optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RefundQuery {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,16 +85,22 @@ pub struct RefundQuery {
     pub area: Option<String>,
     /// Submitted on or after (`YYYY-MM-DD`).
     #[ts(optional)]
+    #[param(format = Date)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Submitted on or before (`YYYY-MM-DD`).
     #[ts(optional)]
+    #[param(format = Date)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// At least this amount (e.g. `100.00`).
     #[ts(optional)]
+    #[param(pattern = r"^([0-9]{1,12}(\.[0-9]{1,2})?)?$")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_amount: Option<String>,
+    /// At most this amount.
     #[ts(optional)]
+    #[param(pattern = r"^([0-9]{1,12}(\.[0-9]{1,2})?)?$")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_amount: Option<String>,
     #[ts(optional)]
@@ -103,11 +110,14 @@ pub struct RefundQuery {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overdue: Option<bool>,
-    /// At most 500 (default 100).
+    /// Rows per page: 1 to 500 (default 100).
     #[ts(optional)]
+    #[param(minimum = 1, maximum = 500)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// Rows skipped: at most 1,000,000.
     #[ts(optional)]
+    #[param(minimum = 0, maximum = 1000000)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u32>,
 }
@@ -195,18 +205,40 @@ pub struct RefundDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FinanceDecision {
+    /// At most 500 characters, no control characters; required to reject.
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub reason: Option<String>,
+}
+
+/// The body of a rejection as the API describes it: a [`FinanceDecision`] whose reason is given
+/// (the same JSON; the ledger refuses a rejection without a reason, `REFUND_INPUT`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinanceRejection {
+    /// Why, in words: at most 500 characters, not only spaces, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    pub reason: String,
 }
 
 /// 付款: the payout as the bank made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Payout {
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, not after today.
+    #[schema(format = Date)]
     pub payout_date: String,
-    /// The bank's reference (流水号).
+    /// The bank's reference (流水号): at most 500 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub bank_ref: String,
     /// The amount actually paid: must be the amount approved.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
     pub amount: String,
 }

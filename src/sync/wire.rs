@@ -34,6 +34,8 @@ pub const MAX_PAGE: i64 = 5000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolRequest {
+    /// The terminal's code: 2–20 of A–Z, 0–9 and `-`, not at either end (`GY01-03`).
+    #[schema(pattern = r"^[A-Z0-9][A-Z0-9-]{0,18}[A-Z0-9]$")]
     pub terminal: String,
     pub code: String,
 }
@@ -55,6 +57,8 @@ impl std::fmt::Debug for EnrolResponse {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushEvent {
     pub event_id: String,
+    /// The event's place in its terminal's outbox: an integer (written `218` or `218.0`).
+    #[serde(deserialize_with = "integral::deserialize")]
     pub seq: i64,
     pub kind: String,
     pub terminal: String,
@@ -112,6 +116,33 @@ pub mod raw_payload {
             serde_json::from_str(raw.get()).map_err(D::Error::custom)
         } else {
             Ok(String::from(Box::<str>::from(raw)))
+        }
+    }
+}
+
+/// An integer on the wire, however the JSON writes it: `218`, `218.0` or `2.18e2` are the same
+/// integer (JSON has one number type; some writers put a fraction on every number). A fraction
+/// that is not zero, a number beyond `i64`, or anything else is refused. Read as exact decimal
+/// text, never through a float.
+pub mod integral {
+    use rust_decimal::{Decimal, prelude::ToPrimitive};
+    use serde::{Deserialize, Deserializer, de::Error};
+    use serde_json::value::RawValue;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        let text = raw.get();
+        if let Ok(n) = text.parse::<i64>() {
+            return Ok(n);
+        }
+        let refused = || D::Error::custom(format!("expected an integer, found {text}"));
+        if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            return Err(refused());
+        }
+        let number = if text.contains(['e', 'E']) { Decimal::from_scientific(text) } else { text.parse::<Decimal>() };
+        match number {
+            Ok(n) if n.fract().is_zero() => n.to_i64().ok_or_else(refused),
+            _ => Err(refused()),
         }
     }
 }
@@ -663,6 +694,25 @@ mod tests {
         let back: PushEvent = serde_json::from_str(&text)?;
         assert_eq!(back.payload, payload);
         Ok(())
+    }
+
+    #[test]
+    fn seq_is_an_integer_however_json_writes_it() {
+        let event = |seq: &str| {
+            serde_json::from_str::<PushEvent>(&format!(
+                r#"{{"event_id":"e","seq":{seq},"kind":"payment","terminal":"T","payload":{{}},"payload_sha256":"","created_at":""}}"#
+            ))
+            .map(|e| e.seq)
+        };
+        for (text, seq) in
+            [("218", 218), ("218.0", 218), ("218.000", 218), ("2.18e2", 218), ("2.18E+2", 218), ("-1.0", -1)]
+        {
+            assert_eq!(event(text).unwrap(), seq, "{text}");
+        }
+        for text in ["218.5", "\"218\"", "1e19", "9223372036854775808", "true", "null", "[1]"] {
+            let e = event(text).unwrap_err().to_string();
+            assert!(e.contains("integer") || e.contains("expected"), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub(super) async fn approve(
 }
 
 /// 复核驳回: reject a request waiting at the ledger, with the reason (which releases its hold).
-#[utoipa::path(post, path = "/v1/finance/refunds/{refund_id}/reject", request_body = fin::FinanceDecision,
+#[utoipa::path(post, path = "/v1/finance/refunds/{refund_id}/reject", request_body = fin::FinanceRejection,
     security(("finance_session" = [])),
     params(("refund_id" = String, Path, description = "the request's id (UUID) or request number")),
     responses((status = 200, body = fin::RefundDetail), (status = 400, body = ApiError), (status = 401, body = ApiError),

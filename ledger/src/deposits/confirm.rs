@@ -126,14 +126,15 @@ pub async fn confirm(
             })
         })
         .transpose()?;
+
+    let mut tx = pool.begin().await?;
+    let event_id = find(&mut tx, id).await?;
+    // A day after today is refused once the deposit is known (an unknown one is 404 whatever).
     if let Some(d) = credited_on
         && d > today
     {
         return Err(LedgerError::Rule("DEPOSIT_INPUT", format!("credited_on: {d} is after today ({today})")));
     }
-
-    let mut tx = pool.begin().await?;
-    let event_id = find(&mut tx, id).await?;
     // The row's lock: of two finance users at once, the second reads it confirmed.
     let row = read(&mut tx, event_id, true).await?;
     if let Some(done) = row.confirmed() {

@@ -35,14 +35,18 @@ fn text(v: &Option<String>) -> Option<String> {
 
 impl Filters {
     fn read(q: &DepositQuery) -> Result<Filters, LedgerError> {
+        // A date given is a date: an empty one is refused (the API describes a `date`), where an
+        // empty text filter is no filter.
         let date = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, LedgerError> {
-            text(v)
+            v.as_deref()
+                .map(str::trim)
                 .map(|s| {
                     NaiveDate::parse_from_str(&s, "%Y-%m-%d")
                         .map_err(|_| LedgerError::BadRequest(format!("{field}: '{s}' is not a date (YYYY-MM-DD)")))
                 })
                 .transpose()
         };
+        let (limit, offset) = crate::paging::window(q.limit, q.offset)?;
         let f = Filters {
             state: q.state,
             terminal: text(&q.terminal),
@@ -51,8 +55,8 @@ impl Filters {
             to: date("to", &q.to)?,
             slip_no: text(&q.slip_no).map(|s| cashdesk::input::half_width(&s).trim().to_string()),
             overdue: q.overdue.unwrap_or(false),
-            limit: i64::from(q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)),
-            offset: i64::from(q.offset.unwrap_or(0)),
+            limit,
+            offset,
         };
         if let (Some(from), Some(to)) = (f.from, f.to)
             && from > to
@@ -194,7 +198,7 @@ mod tests {
             })
             .is_err()
         );
-        assert_eq!(q(|q| q.limit = Some(10_000)).unwrap().limit, i64::from(MAX_LIMIT));
+        assert!(q(|q| q.limit = Some(10_000)).is_err(), "too many rows per page is refused, not cut");
         assert_eq!(q(|_| {}).unwrap().limit, i64::from(DEFAULT_LIMIT));
         assert_eq!(q(|q| q.slip_no = Some(" ＪＫ００１ ".into())).unwrap().slip_no.as_deref(), Some("JK001"));
         assert_eq!(q(|q| q.terminal = Some(" ".into())).unwrap().terminal, None, "an empty filter is no filter");

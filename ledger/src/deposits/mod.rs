@@ -44,9 +44,7 @@ use crate::{
 /// ledger user may have this name (`users::add`).
 pub const STATEMENT: &str = "statement";
 
-/// The list's page size when none is asked for, and the most it gives.
-pub const DEFAULT_LIMIT: u32 = 100;
-pub const MAX_LIMIT: u32 = 500;
+pub use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The longest bank reference taken: what a counter accepts in a pull (`sync::pull`).
 pub const MAX_REFERENCE: usize = 100;
@@ -103,9 +101,10 @@ pub struct DepositList {
 
 /// The list's filters (a query string; every one optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DepositQuery {
     /// `in_transit` or `confirmed`.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^(in_transit|confirmed)$")]
     #[serde(default)]
     pub state: Option<DepositState>,
     /// Exactly this terminal.
@@ -115,9 +114,11 @@ pub struct DepositQuery {
     #[serde(default)]
     pub area: Option<String>,
     /// Deposited on or after (`YYYY-MM-DD`, the province's date).
+    #[param(format = Date)]
     #[serde(default)]
     pub from: Option<String>,
     /// Deposited on or before (`YYYY-MM-DD`).
+    #[param(format = Date)]
     #[serde(default)]
     pub to: Option<String>,
     /// Exactly this bank slip number.
@@ -126,9 +127,12 @@ pub struct DepositQuery {
     /// Only those in transit longer than the policy's working days.
     #[serde(default)]
     pub overdue: Option<bool>,
-    /// At most 500 (default 100).
+    /// Rows per page: 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     #[serde(default)]
     pub limit: Option<u32>,
+    /// Rows skipped: at most 1,000,000.
+    #[param(minimum = 0, maximum = 1000000)]
     #[serde(default)]
     pub offset: Option<u32>,
 }
@@ -137,12 +141,19 @@ pub struct DepositQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepositConfirm {
-    /// The bank's reference of the credit (流水号).
+    /// The bank's reference of the credit (流水号): at most 100 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub reference: String,
     /// The amount the bank credited: must be the deposit's amount.
+    #[schema(pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
     pub amount: String,
-    /// The day the bank credited it (`YYYY-MM-DD`), if known.
+    /// The day the bank credited it (`YYYY-MM-DD`, not after today), if known.
     #[serde(default)]
+    #[schema(format = Date)]
     pub credited_on: Option<String>,
 }
 

@@ -233,14 +233,16 @@ pub async fn pay(
     let today = now.with_timezone(&china()).date_naive();
     let payout_date = NaiveDate::parse_from_str(p.payout_date.trim(), "%Y-%m-%d")
         .map_err(|_| RefundError::Input { field: "payout_date", reason: "a date, YYYY-MM-DD".into() })?;
-    if payout_date > today {
-        return Err(RefundError::Input { field: "payout_date", reason: format!("{payout_date} is after today") }.into());
-    }
     let bank_ref = typed("bank_ref", Some(&p.bank_ref), true)?.unwrap_or_default();
     let paid = Yuan::parse(&p.amount).map_err(|e| RefundError::Input { field: "amount", reason: e.to_string() })?;
 
     let mut tx = pool.begin().await?;
     let refund_id = find(&mut tx, id).await?;
+    // A date after today is refused once the request is known: the form is checked first, then
+    // what depends on the day (an unknown request is 404 whatever its date).
+    if payout_date > today {
+        return Err(RefundError::Input { field: "payout_date", reason: format!("{payout_date} is after today") }.into());
+    }
     let account_no = current(&mut tx, refund_id, false).await?.account_no;
     // The account first (its balance falls), then the request: the order a push locks them in.
     let account: Option<(i64, Decimal)> =

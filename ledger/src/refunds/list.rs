@@ -60,8 +60,11 @@ fn text(v: &Option<String>) -> Option<String> {
 
 impl Filters {
     fn read(q: &RefundQuery) -> Result<Filters, LedgerError> {
+        // A date given is a date: an empty one is refused (the API describes a `date`), where an
+        // empty text filter is no filter.
         let date = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, LedgerError> {
-            text(v)
+            v.as_deref()
+                .map(str::trim)
                 .map(|s| {
                     NaiveDate::parse_from_str(&s, "%Y-%m-%d")
                         .map_err(|_| LedgerError::BadRequest(format!("{field}: '{s}' is not a date (YYYY-MM-DD)")))
@@ -71,6 +74,7 @@ impl Filters {
         let money = |field: &str, v: &Option<String>| -> Result<Option<Yuan>, LedgerError> {
             text(v).map(|s| Yuan::parse(&s).map_err(|e| LedgerError::BadRequest(format!("{field}: {e}")))).transpose()
         };
+        let (limit, offset) = crate::paging::window(q.limit, q.offset)?;
         let f = Filters {
             state: q.state,
             terminal: text(&q.terminal),
@@ -81,8 +85,8 @@ impl Filters {
             max: money("max_amount", &q.max_amount)?,
             reason: q.reason.map(|r| r.as_str()),
             overdue: q.overdue.unwrap_or(false),
-            limit: i64::from(q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)),
-            offset: i64::from(q.offset.unwrap_or(0)),
+            limit,
+            offset,
         };
         if let (Some(from), Some(to)) = (f.from, f.to)
             && from > to
@@ -244,7 +248,7 @@ mod tests {
             })
             .is_err()
         );
-        assert_eq!(q(|q| q.limit = Some(10_000)).unwrap().limit, i64::from(MAX_LIMIT));
+        assert!(q(|q| q.limit = Some(10_000)).is_err(), "too many rows per page is refused, not cut");
         assert_eq!(q(|_| {}).unwrap().limit, i64::from(DEFAULT_LIMIT));
         assert_eq!(q(|q| q.area = Some("  ".into())).unwrap().area, None, "an empty filter is no filter");
     }

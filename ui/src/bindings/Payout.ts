@@ -5,11 +5,11 @@
  */
 export type Payout = { 
 /**
- * `YYYY-MM-DD`.
+ * `YYYY-MM-DD`, not after today.
  */
 payout_date: string, 
 /**
- * The bank's reference (流水号).
+ * The bank's reference (流水号): at most 500 characters, no control characters.
  */
 bank_ref: string, 
 /**
