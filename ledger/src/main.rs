@@ -2,6 +2,9 @@
 //! subcommands are for its administrators and its finance users (`user`, `refund`, `deposits`:
 //! handled in `cli/`, which belongs to this binary only). Configuration: `--config FILE` (TOML) and the
 //! `CASHDESK_LEDGER_*` environment variables (see `config`; the data key `serve` needs, too).
+//!
+//! `serve` refuses plain HTTP on a non-loopback address before it connects at all, unless
+//! `--insecure-http` (`tls::transport`).
 
 mod cli;
 
@@ -27,8 +30,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Serve the HTTP API (migrates the database first).
-    Serve,
+    /// Serve the HTTP API (migrates the database first). HTTPS with a certificate ([tls] in the
+    /// configuration); plain HTTP only on a loopback address.
+    Serve {
+        /// Serve plain HTTP on a network address all the same (a closed network you trust): tokens
+        /// and passwords cross it in clear, and the log says so every minute.
+        #[arg(long)]
+        insecure_http: bool,
+    },
     /// Create or update the database schema.
     Migrate,
     /// Terminals: enrol (prints a one-time code) or revoke.
@@ -165,9 +174,14 @@ async fn run() -> anyhow::Result<()> {
         .try_init();
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
+    // Refused before anything else is done: no database is touched for a ledger that will not listen.
+    let transport = match &cli.cmd {
+        Cmd::Serve { insecure_http } => Some(tls::transport(config.bind, config.tls.is_some(), *insecure_http)?),
+        _ => None,
+    };
     let pool = db::connect(&config.database_url, config.max_connections).await?;
     match cli.cmd {
-        Cmd::Serve => {
+        Cmd::Serve { .. } => {
             db::migrate(&pool).await?;
             tracing::info!(database = %config.database_url_redacted(), "ledger database ready");
             let key = datakey::load(&pool, &config.data_key_file).await?;
@@ -178,6 +192,8 @@ async fn run() -> anyhow::Result<()> {
                     std::time::Duration::from_secs(u64::from(config.compact_every_minutes) * 60),
                 )
             });
+            let _insecure = (transport == Some(tls::Transport::InsecureHttp))
+                .then(|| tls::warn_insecure_http(config.bind, tls::INSECURE_WARNING_EVERY));
             let state = api::AppState::new(pool, key);
             tls::serve(api::router(state), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
         }
