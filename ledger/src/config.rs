@@ -2,18 +2,28 @@
 //!
 //! ```toml
 //! database_url = "postgres://ledger:secret@db.example/ledger"   # required (here or in the environment)
+//! migration_database_url = "postgres://ledger_owner:secret@db.example/ledger"  # optional, see below
 //! bind = "0.0.0.0:8700"                                          # default 127.0.0.1:8700
 //! max_connections = 20                                           # PostgreSQL pool size, default 20
 //! compact_every_minutes = 60     # change-log compaction while serving, default 60; 0 = never
 //!                                # (then run `cashdesk-ledger compact` off-peak, e.g. from cron)
 //! data_key_file = "/etc/cashdesk/ledger.datakey"                 # the ledger's data key (see below)
 //!
-//! [tls]                                  # optional: without it the ledger serves plain HTTP
+//! [tls]                                  # without it the ledger serves plain HTTP, and only on a
+//!                                        # loopback bind (or with `serve --insecure-http`)
 //! cert = "/etc/cashdesk/ledger.crt"      # PEM certificate chain, leaf first
 //! key = "/etc/cashdesk/ledger.key"       # PEM private key (PKCS#8, PKCS#1 or SEC1)
 //! ```
 //!
-//! Environment variables win over the file: `CASHDESK_LEDGER_DATABASE_URL`, `CASHDESK_LEDGER_BIND`,
+//! Two database roles (`migration_database_url`): the schema's owner migrates (`cashdesk-ledger
+//! migrate`, on this URL), and `serve` and every other command run as `database_url`'s role, which
+//! may read and write the rows but not change the schema (`cashdesk-ledger migrate --grant ROLE`
+//! gives it exactly that). With a migration URL those commands never migrate: they check that the
+//! schema is this ledger's and stop if it is not. Without one, one role does both (the demo, a
+//! test), and they migrate first unless started with `--no-migrate`.
+//!
+//! Environment variables win over the file: `CASHDESK_LEDGER_DATABASE_URL`,
+//! `CASHDESK_LEDGER_MIGRATION_DATABASE_URL`, `CASHDESK_LEDGER_BIND`,
 //! `CASHDESK_LEDGER_TLS_CERT`, `CASHDESK_LEDGER_TLS_KEY`, `CASHDESK_LEDGER_MAX_CONNECTIONS`,
 //! `CASHDESK_LEDGER_COMPACT_EVERY_MINUTES`, `CASHDESK_LEDGER_DATA_KEY_FILE`. An empty
 //! variable counts as unset. Relative paths in the file (TLS, data key) are relative to the file's
@@ -38,6 +48,7 @@ use serde::Deserialize;
 
 /// The environment variables read by [`Config::load`].
 pub const ENV_DATABASE_URL: &str = "CASHDESK_LEDGER_DATABASE_URL";
+pub const ENV_MIGRATION_DATABASE_URL: &str = "CASHDESK_LEDGER_MIGRATION_DATABASE_URL";
 pub const ENV_BIND: &str = "CASHDESK_LEDGER_BIND";
 pub const ENV_TLS_CERT: &str = "CASHDESK_LEDGER_TLS_CERT";
 pub const ENV_TLS_KEY: &str = "CASHDESK_LEDGER_TLS_KEY";
@@ -60,10 +71,14 @@ pub const DEFAULT_DATA_KEY_FILE: &str = "cashdesk-ledger.datakey";
 pub struct Config {
     /// `postgres://` or `postgresql://` URL of the ledger's database.
     pub database_url: String,
+    /// The same database as its schema's owner, for `migrate`; when given, no other command
+    /// migrates (they run as `database_url`'s role, which cannot change the schema).
+    pub migration_database_url: Option<String>,
     /// Address the HTTP(S) API listens on.
     pub bind: SocketAddr,
-    /// Certificate and key for HTTPS; `None` serves plain HTTP (behind a TLS-terminating proxy, or
-    /// on a closed network).
+    /// Certificate and key for HTTPS; `None` serves plain HTTP, which `serve` does only on a loopback
+    /// `bind` (behind a TLS-terminating proxy on the same machine) unless started with
+    /// `--insecure-http` (`tls::transport`).
     pub tls: Option<TlsFiles>,
     /// Most PostgreSQL connections the ledger's pool opens.
     pub max_connections: u32,
@@ -109,6 +124,7 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     database_url: Option<String>,
+    migration_database_url: Option<String>,
     bind: Option<String>,
     max_connections: Option<u32>,
     compact_every_minutes: Option<u32>,
@@ -166,6 +182,14 @@ impl Config {
         let database_url = pick(ENV_DATABASE_URL, "database_url", from_file.and_then(|f| f.database_url.clone()))
             .ok_or(ConfigError::Missing { field: "database_url", env: ENV_DATABASE_URL })?;
         check_database_url(&database_url)?;
+        let migration_database_url = pick(
+            ENV_MIGRATION_DATABASE_URL,
+            "migration_database_url",
+            from_file.and_then(|f| f.migration_database_url.clone()),
+        );
+        if let Some(url) = &migration_database_url {
+            check_database_url(url)?;
+        }
 
         let bind = match pick(ENV_BIND, "bind", from_file.and_then(|f| f.bind.clone())) {
             Some(s) => s.value.trim().parse::<SocketAddr>().map_err(|_| ConfigError::Invalid {
@@ -245,6 +269,7 @@ impl Config {
 
         Ok(Config {
             database_url: database_url.value,
+            migration_database_url: migration_database_url.map(|s| s.value),
             bind,
             tls,
             max_connections: max_connections.value,
@@ -264,6 +289,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &self.database_url_redacted())
+            .field("migration_database_url", &self.migration_database_url.as_deref().map(redact_url))
             .field("bind", &self.bind)
             .field("tls", &self.tls)
             .field("max_connections", &self.max_connections)
@@ -357,6 +383,7 @@ mod tests {
     fn environment_alone_with_defaults() {
         let c = Config::load_with_env(None, env_of(&[(ENV_DATABASE_URL, "postgres://l:pw@db/ledger")])).unwrap();
         assert_eq!(c.database_url, "postgres://l:pw@db/ledger");
+        assert_eq!(c.migration_database_url, None, "one role migrates and serves");
         assert_eq!(c.bind, "127.0.0.1:8700".parse().unwrap());
         assert_eq!(c.tls, None);
         assert_eq!(c.max_connections, DEFAULT_MAX_CONNECTIONS);
@@ -371,6 +398,7 @@ mod tests {
             dir.path(),
             r#"
 database_url = "postgresql://ledger@10.0.0.5/ledger"
+migration_database_url = "postgresql://ledger_owner@10.0.0.5/ledger"
 bind = "0.0.0.0:9443"
 max_connections = 50
 compact_every_minutes = 0
@@ -382,6 +410,7 @@ key = "/etc/ssl/ledger.key"
         );
         let c = Config::load_with_env(Some(&path), env_of(&[])).unwrap();
         assert_eq!(c.database_url, "postgresql://ledger@10.0.0.5/ledger");
+        assert_eq!(c.migration_database_url.as_deref(), Some("postgresql://ledger_owner@10.0.0.5/ledger"));
         assert_eq!(c.bind, "0.0.0.0:9443".parse().unwrap());
         assert_eq!(c.max_connections, 50);
         assert_eq!(c.compact_every_minutes, 0, "0: only `cashdesk-ledger compact` compacts");
@@ -403,6 +432,7 @@ key = "/etc/ssl/ledger.key"
             Some(&path),
             env_of(&[
                 (ENV_DATABASE_URL, "postgres://b@env/y"),
+                (ENV_MIGRATION_DATABASE_URL, "postgres://owner:pw@env/y"),
                 (ENV_BIND, "[::]:8700"),
                 (ENV_TLS_CERT, "c.pem"),
                 (ENV_TLS_KEY, "k.pem"),
@@ -413,6 +443,7 @@ key = "/etc/ssl/ledger.key"
         )
         .unwrap();
         assert_eq!(c.database_url, "postgres://b@env/y");
+        assert_eq!(c.migration_database_url.as_deref(), Some("postgres://owner:pw@env/y"));
         assert_eq!(c.bind, "[::]:8700".parse().unwrap());
         assert_eq!(c.tls, Some(TlsFiles { cert: "c.pem".into(), key: "k.pem".into() }));
         assert_eq!(c.max_connections, 7);
@@ -476,11 +507,14 @@ key = "/etc/ssl/ledger.key"
     fn debug_and_redaction_hide_the_password() {
         let c = Config::load_with_env(
             None,
-            env_of(&[(ENV_DATABASE_URL, "postgres://ledger:s3cr%40t@db:5432/ledger?sslmode=require&password=other")]),
+            env_of(&[
+                (ENV_DATABASE_URL, "postgres://ledger:s3cr%40t@db:5432/ledger?sslmode=require&password=other"),
+                (ENV_MIGRATION_DATABASE_URL, "postgres://owner:0wn3r@db:5432/ledger"),
+            ]),
         )
         .unwrap();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("s3cr") && !shown.contains("other"), "{shown}");
+        assert!(!shown.contains("s3cr") && !shown.contains("other") && !shown.contains("0wn3r"), "{shown}");
         assert!(shown.contains("postgres://ledger:***@db:5432/ledger?sslmode=require&password=***"), "{shown}");
 
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");

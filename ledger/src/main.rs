@@ -2,6 +2,12 @@
 //! subcommands are for its administrators and its finance users (`user`, `refund`, `deposits`:
 //! handled in `cli/`, which belongs to this binary only). Configuration: `--config FILE` (TOML) and the
 //! `CASHDESK_LEDGER_*` environment variables (see `config`; the data key `serve` needs, too).
+//!
+//! Two database roles (`config`, `db::grant`): `migrate` connects as the schema's owner
+//! (`migration_database_url`) and `--grant ROLE` gives the serving role rows, not the schema; every
+//! other command connects as `database_url`'s role and only checks the schema when an owner is
+//! configured (or `--no-migrate`). `serve` refuses plain HTTP on a non-loopback address before it
+//! connects at all, unless `--insecure-http` (`tls::transport`).
 
 mod cli;
 
@@ -21,16 +27,32 @@ struct Cli {
     /// Configuration file (TOML); environment variables override it.
     #[arg(long, global = true, env = "CASHDESK_LEDGER_CONFIG")]
     config: Option<PathBuf>,
+    /// Never change the schema, only check that it is this ledger's (as when a
+    /// migration_database_url is configured): for a role that cannot change it.
+    #[arg(long, global = true)]
+    no_migrate: bool,
     #[command(subcommand)]
     cmd: Cmd,
 }
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Serve the HTTP API (migrates the database first).
-    Serve,
-    /// Create or update the database schema.
-    Migrate,
+    /// Serve the HTTP API (migrates the database first, unless a migration_database_url is
+    /// configured or --no-migrate is given). HTTPS with a certificate ([tls] in the configuration);
+    /// plain HTTP only on a loopback address.
+    Serve {
+        /// Serve plain HTTP on a network address all the same (a closed network you trust): tokens
+        /// and passwords cross it in clear, and the log says so every minute.
+        #[arg(long)]
+        insecure_http: bool,
+    },
+    /// Create or update the database schema, as its owner (migration_database_url when configured).
+    Migrate {
+        /// Then give this PostgreSQL role what `serve` needs (rows, not the schema); run it again
+        /// after each upgrade.
+        #[arg(long, value_name = "ROLE")]
+        grant: Option<String>,
+    },
     /// Terminals: enrol (prints a one-time code) or revoke.
     Terminal {
         #[command(subcommand)]
@@ -139,6 +161,26 @@ enum ConflictsCmd {
 
 use cli::print_json;
 
+/// Before a command uses the database: migrate it when one role owns and serves it; otherwise (a
+/// migration URL is configured, or `--no-migrate`) only check that its schema is this ledger's, and
+/// say so in the log when the role it runs as could change the schema all the same.
+async fn schema_ready(pool: &sqlx::PgPool, config: &Config, no_migrate: bool) -> anyhow::Result<()> {
+    if no_migrate || config.migration_database_url.is_some() {
+        let me: String = sqlx::query_scalar("SELECT current_user").fetch_one(pool).await?;
+        if let Some(why) = db::schema_power(pool, &me).await? {
+            tracing::warn!(
+                role = %me,
+                "the ledger runs as a role that could change its schema ({why}): give database_url a role of its \
+                 own and run `cashdesk-ledger migrate --grant ROLE` as the owner"
+            );
+        }
+        db::check_schema(pool).await?;
+    } else {
+        db::migrate(pool).await?;
+    }
+    Ok(())
+}
+
 async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
     tracing::info!("stopping");
@@ -165,10 +207,27 @@ async fn run() -> anyhow::Result<()> {
         .try_init();
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
+    // Refused before anything else is done: no database is touched for a ledger that will not listen.
+    let transport = match &cli.cmd {
+        Cmd::Serve { insecure_http } => Some(tls::transport(config.bind, config.tls.is_some(), *insecure_http)?),
+        _ => None,
+    };
+    // `migrate` runs as the schema's owner only: the serving role need not exist yet.
+    if let Cmd::Migrate { grant } = &cli.cmd {
+        let url = config.migration_database_url.as_deref().unwrap_or(&config.database_url);
+        let owner = db::connect(url, 2).await?;
+        db::migrate(&owner).await?;
+        println!("the ledger database is up to date");
+        if let Some(role) = grant {
+            db::grant(&owner, role).await?;
+            println!("{role} may now read and write the ledger's rows, not change its schema");
+        }
+        return Ok(());
+    }
     let pool = db::connect(&config.database_url, config.max_connections).await?;
     match cli.cmd {
-        Cmd::Serve => {
-            db::migrate(&pool).await?;
+        Cmd::Serve { .. } => {
+            schema_ready(&pool, &config, cli.no_migrate).await?;
             tracing::info!(database = %config.database_url_redacted(), "ledger database ready");
             let key = datakey::load(&pool, &config.data_key_file).await?;
             tracing::info!(file = %config.data_key_file.display(), id = %key.id(), "data key ready");
@@ -178,20 +237,19 @@ async fn run() -> anyhow::Result<()> {
                     std::time::Duration::from_secs(u64::from(config.compact_every_minutes) * 60),
                 )
             });
+            let _insecure = (transport == Some(tls::Transport::InsecureHttp))
+                .then(|| tls::warn_insecure_http(config.bind, tls::INSECURE_WARNING_EVERY));
             let state = api::AppState::new(pool, key);
             tls::serve(api::router(state), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
         }
         Cmd::Compact => {
-            db::migrate(&pool).await?;
+            schema_ready(&pool, &config, cli.no_migrate).await?;
             let n = changes::compact(&pool).await?;
             println!("change log compacted: {n} superseded entries dropped");
         }
-        Cmd::Migrate => {
-            db::migrate(&pool).await?;
-            println!("the ledger database is up to date");
-        }
+        Cmd::Migrate { .. } => unreachable!("handled above, before connecting as the serving role"),
         Cmd::Terminal { cmd: TerminalCmd::Enrol { code } } => {
-            db::migrate(&pool).await?;
+            schema_ready(&pool, &config, cli.no_migrate).await?;
             let once = terminals::enrol(&pool, &code).await?;
             println!("{once}");
             eprintln!(
@@ -205,7 +263,7 @@ async fn run() -> anyhow::Result<()> {
             println!("terminal {code} revoked");
         }
         Cmd::Import { what } => {
-            db::migrate(&pool).await?;
+            schema_ready(&pool, &config, cli.no_migrate).await?;
             let (file, is_accounts) = match &what {
                 ImportCmd::Demo => {
                     let (accounts, bills) = demo::seed(&pool).await?;
@@ -252,19 +310,19 @@ async fn run() -> anyhow::Result<()> {
             println!("{}", policy::get(&pool).await?.to_json());
         }
         Cmd::Policy { cmd: PolicyCmd::Set { file } } => {
-            db::migrate(&pool).await?;
+            schema_ready(&pool, &config, cli.no_migrate).await?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             policy::set(&pool, &text).await?;
             println!("policy replaced: counters get it on their next sync");
         }
         Cmd::Calendar { cmd: CalendarCmd::Load { file } } => {
-            db::migrate(&pool).await?;
+            schema_ready(&pool, &config, cli.no_migrate).await?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let year = policy::load_calendar(&pool, &text).await?;
             println!("holiday calendar {year} loaded: counters get it on their next sync");
         }
         Cmd::User { cmd } => {
-            db::migrate(&pool).await?;
+            schema_ready(&pool, &config, cli.no_migrate).await?;
             cli::users::run(&pool, cmd).await?;
         }
         Cmd::Refund { cmd } => cli::refunds::run(&pool, cmd).await?,

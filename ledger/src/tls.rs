@@ -8,6 +8,11 @@
 //!
 //! Both paths shut down gracefully when the `shutdown` future completes: no new connections, requests
 //! in flight finish (HTTPS gives them [`GRACE`] at most).
+//!
+//! Plain HTTP is for this machine only ([`transport`]): terminal tokens, enrolment codes, finance
+//! passwords and payees' account numbers cross the wire, so `serve` refuses to listen without TLS on
+//! any address but a loopback one, unless its administrator starts it with `--insecure-http`; then
+//! it says so in its log at start and every minute after ([`warn_insecure_http`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -81,6 +86,72 @@ fn pem_message(e: &rustls::pki_types::pem::Error) -> String {
         rustls::pki_types::pem::Error::Io(io) => format!("cannot read it: {io}"),
         other => format!("not a usable PEM file: {other}"),
     }
+}
+
+/// How the ledger listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// With a certificate: on any address.
+    Https,
+    /// Plain HTTP on a loopback address: only programs on this machine reach it (a TLS proxy on the
+    /// same machine, tests, the demo).
+    LoopbackHttp,
+    /// Plain HTTP on a network address, because the administrator said `--insecure-http`.
+    InsecureHttp,
+}
+
+/// Why the ledger will not listen as configured.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the ledger will not serve plain HTTP on {bind}: terminal tokens, finance passwords and payees' account \
+     numbers would cross the network in clear. Give it a certificate ([tls] cert and key in the configuration, \
+     or CASHDESK_LEDGER_TLS_CERT and CASHDESK_LEDGER_TLS_KEY), or bind a loopback address (127.0.0.1:8700, \
+     [::1]:8700) behind a TLS proxy on this machine, or, on a network you trust, start it with --insecure-http"
+)]
+pub struct PlainHttpRefused {
+    pub bind: SocketAddr,
+}
+
+/// Whether `bind` is a loopback address (127.0.0.0/8, ::1, or an IPv4-mapped loopback).
+fn loopback(bind: SocketAddr) -> bool {
+    bind.ip().to_canonical().is_loopback()
+}
+
+/// How the ledger may listen on `bind`: HTTPS with `tls`; without it plain HTTP on a loopback address,
+/// or on any other address only when `insecure_http` (`serve --insecure-http`).
+pub fn transport(bind: SocketAddr, tls: bool, insecure_http: bool) -> Result<Transport, PlainHttpRefused> {
+    match (tls, loopback(bind), insecure_http) {
+        (true, ..) => Ok(Transport::Https),
+        (false, true, _) => Ok(Transport::LoopbackHttp),
+        (false, false, true) => Ok(Transport::InsecureHttp),
+        (false, false, false) => Err(PlainHttpRefused { bind }),
+    }
+}
+
+/// How often an insecure ledger says so in its log.
+pub const INSECURE_WARNING_EVERY: Duration = Duration::from_secs(60);
+
+/// Log a warning now (before this returns, so it precedes the "listening" line) and then every
+/// `every` that the ledger serves plain HTTP on the network address `bind` (`--insecure-http`), for
+/// as long as the returned task runs.
+pub fn warn_insecure_http(bind: SocketAddr, every: Duration) -> tokio::task::JoinHandle<()> {
+    let warn = move || {
+        tracing::warn!(
+            %bind,
+            "INSECURE: serving plain HTTP on a network address (--insecure-http): terminal tokens, finance \
+             passwords and payees' account numbers cross the network in clear; configure [tls] and restart \
+             without --insecure-http"
+        );
+    };
+    warn();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            warn();
+        }
+    })
 }
 
 /// Binds `bind` and serves `router` on it until `shutdown` completes: HTTPS with `tls`, plain HTTP
@@ -214,6 +285,61 @@ mod tests {
         // Port 0 is fine for serve(); it only has to start and stop cleanly.
         let run = serve(router(), "127.0.0.1:0".parse().unwrap(), Some(&files), async {});
         tokio::time::timeout(Duration::from_secs(10), run).await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_unless_insecure() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        for (bind, tls, insecure, expected) in [
+            ("127.0.0.1:8700", false, false, Some(Transport::LoopbackHttp)),
+            ("127.8.9.10:8700", false, false, Some(Transport::LoopbackHttp)),
+            ("[::1]:8700", false, false, Some(Transport::LoopbackHttp)),
+            ("[::ffff:127.0.0.1]:8700", false, false, Some(Transport::LoopbackHttp)),
+            ("0.0.0.0:8700", false, false, None),
+            ("[::]:8700", false, false, None),
+            ("10.0.0.5:8700", false, false, None),
+            ("[::ffff:10.0.0.5]:8700", false, false, None),
+            ("0.0.0.0:8700", false, true, Some(Transport::InsecureHttp)),
+            ("10.0.0.5:8700", true, false, Some(Transport::Https)),
+            ("127.0.0.1:8700", true, true, Some(Transport::Https)),
+        ] {
+            let got = transport(at(bind), tls, insecure);
+            assert_eq!(got.as_ref().ok().copied(), expected, "{bind} tls={tls} insecure={insecure}: {got:?}");
+            if let Err(e) = got {
+                let m = e.to_string();
+                assert!(m.contains(bind) && m.contains("--insecure-http") && m.contains("[tls]"), "{m}");
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_insecure_ledger_says_so_every_minute() {
+        // Counted through a subscriber that only counts warnings of this module.
+        use std::sync::{
+            Arc,
+            atomic::{AtomicUsize, Ordering},
+        };
+        #[derive(Clone, Default)]
+        struct Count(Arc<AtomicUsize>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Count {
+            fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+                if *e.metadata().level() == tracing::Level::WARN {
+                    self.0.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+        use tracing_subscriber::layer::SubscriberExt;
+        let count = Count::default();
+        let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(count.clone()));
+        let task = warn_insecure_http("0.0.0.0:8700".parse().unwrap(), INSECURE_WARNING_EVERY);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "at start, before serving begins");
+        tokio::time::sleep(Duration::from_secs(59)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "not again within the minute");
+        tokio::time::sleep(Duration::from_secs(60 * 2 + 2)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(count.0.load(Ordering::SeqCst), 4, "then once a minute");
+        task.abort();
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! - TLS is rustls with the *ring* provider (no aws-lc, no OpenSSL); certificates are checked against
 //!   the platform's roots, plus the utility's own CA when `CASHDESK_LEDGER_CA` names a PEM file (a
 //!   file that cannot be read or parsed is an error, never silently ignored). Plain `http://` is
-//!   accepted for a ledger on a trusted LAN or loopback.
+//!   accepted only for a ledger on this machine ([`LedgerUrl::crosses_network_in_clear`]): a
+//!   client for any other host is never made ([`LedgerUrl::require_encryption`], `INPUT_INVALID` on
+//!   the field `url`), so neither an enrolment nor a sync round nor a finance call sends a code, a
+//!   token or a password in clear, not even to a URL stored before this rule; the ledger likewise
+//!   refuses to serve plain HTTP there.
 //! - Every request has a connect timeout ([`CONNECT_TIMEOUT`]) and a total timeout
 //!   ([`REQUEST_TIMEOUT`]); redirects are not followed (a redirect could carry the token elsewhere).
 //! - Every failure is classified: [`Error::SyncOffline`] (network, timeout, any 5xx without a body we
@@ -78,6 +82,32 @@ impl LedgerUrl {
         self.0.as_str()
     }
 
+    /// Whether requests would cross a network unencrypted: `http://` to anything but this machine
+    /// (`localhost`, 127.0.0.0/8, `[::1]`).
+    pub fn crosses_network_in_clear(&self) -> bool {
+        // An IPv6 host comes with its brackets.
+        let host = self.0.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback());
+        self.0.scheme() == "http" && !loopback
+    }
+
+    /// `Ok` unless [`crosses_network_in_clear`](Self::crosses_network_in_clear): then the error says
+    /// to use the ledger's `https://` address (and to enrol again when the URL is a stored one).
+    pub fn require_encryption(&self) -> Result<()> {
+        if !self.crosses_network_in_clear() {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "url",
+            format!(
+                "'{self}' is plain http:// to another machine: the terminal's token would cross the network in \
+                 clear. Use the ledger's https:// address (enrol again with it), or plain http:// only to this \
+                 machine (127.0.0.1, [::1], localhost)"
+            ),
+        ))
+    }
+
     fn endpoint(&self, path: &str) -> Result<Url> {
         self.0.join(path).map_err(|e| Error::Internal(format!("cannot build the ledger URL for {path}: {e}")))
     }
@@ -103,7 +133,10 @@ pub struct LedgerClient {
 }
 
 impl LedgerClient {
+    /// A client for `base`; refused for plain `http://` to another machine
+    /// ([`LedgerUrl::require_encryption`]).
     pub fn new(base: LedgerUrl) -> Result<LedgerClient> {
+        base.require_encryption()?;
         ensure_crypto_provider();
         let mut builder = reqwest::Client::builder();
         if let Some(path) = std::env::var_os(CA_ENV).filter(|p| !p.is_empty()) {
@@ -355,6 +388,33 @@ mod tests {
         ] {
             let e = LedgerUrl::parse(bad).unwrap_err();
             assert_eq!(e.code(), "INPUT_INVALID", "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_only_for_this_machine() {
+        for (url, clear) in [
+            ("http://127.0.0.1:8700", false),
+            ("http://127.0.0.2:8700", false),
+            ("http://localhost:8700", false),
+            ("http://[::1]:8700", false),
+            ("http://10.0.0.5:8700", true),
+            ("http://ledger.example.cn", true),
+            ("http://[fe80::1]:8700", true),
+            ("https://10.0.0.5:8443", false),
+            ("https://ledger.example.cn", false),
+        ] {
+            let url = LedgerUrl::parse(url).unwrap();
+            assert_eq!(url.crosses_network_in_clear(), clear, "{url}");
+            match LedgerClient::new(url.clone()) {
+                Ok(_) => assert!(!clear, "{url}: a client that would send the token in clear"),
+                Err(e) => {
+                    assert!(clear, "{url}: refused although encrypted or local: {e}");
+                    assert_eq!(e.code(), "INPUT_INVALID", "{e}");
+                    let m = e.to_string();
+                    assert!(m.contains("https://") && m.contains("127.0.0.1"), "says what to use instead: {m}");
+                }
+            }
         }
     }
 

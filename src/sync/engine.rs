@@ -102,8 +102,11 @@ impl Engine {
     }
 
     /// Exchange a one-time enrolment code for this terminal's token: the token goes into the token
-    /// store, the URL into `sync_state` (a new URL starts pulling from the beginning).
+    /// store, the URL into `sync_state` (a new URL starts pulling from the beginning). A plain
+    /// `http://` URL is refused unless the ledger is on this machine: the code and the token would
+    /// cross the network in clear.
     pub async fn enrol(&self, url: &LedgerUrl, code: &str) -> Result<()> {
+        url.require_encryption()?;
         let code = code.trim();
         if code.is_empty() || code.len() > 200 || !code.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::invalid("code", "give the one-time enrolment code the ledger's administrator printed"));

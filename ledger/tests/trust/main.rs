@@ -8,3 +8,5 @@
 mod support;
 
 mod errors;
+mod roles;
+mod transport;

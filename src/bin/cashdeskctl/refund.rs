@@ -2,7 +2,7 @@
 //! logged-in person's password is the first line of standard input; a supervisor's, for `approve`
 //! and `reject`, the second (`--approver`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use cashdesk::{
@@ -118,7 +118,7 @@ async fn write_pdf(
     token: &str,
     request_no: &str,
     doc: RefundDocKind,
-    out: &std::path::Path,
+    out: &Path,
 ) -> Result<(), Error> {
     let pdf = desk
         .refund_document(RefundDocRequest { token: token.to_string(), request_no: request_no.to_string(), doc }, true)

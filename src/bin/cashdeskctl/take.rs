@@ -2,7 +2,7 @@
 //! and the deposits with their slips (解款单). The cashier's password is the first line of standard
 //! input, a supervisor's the second with `--approver`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use cashdesk::{
@@ -270,7 +270,7 @@ async fn write_slip(
     token: &str,
     slip_no: &str,
     bank: Option<String>,
-    out: &std::path::Path,
+    out: &Path,
 ) -> Result<String, Error> {
     let doc = desk
         .deposit_slip_pdf(DepositSlipRequest { token: token.to_string(), slip_no: slip_no.to_string(), bank })

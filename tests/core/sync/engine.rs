@@ -82,6 +82,10 @@ async fn enrolment_needs_an_admin_a_valid_url_and_the_right_code() {
     let admin = login(&c, "admin").await;
     let err = c.desk.sync_enrol(req(&admin, "ftp://ledger", CODE)).await.unwrap_err();
     assert_eq!(err.code(), "INPUT_INVALID");
+    // Plain http:// to another machine would carry the code and the token in clear (issue 17).
+    let err = c.desk.sync_enrol(req(&admin, "http://10.0.0.5:8700", CODE)).await.unwrap_err();
+    assert_eq!(err.code(), "INPUT_INVALID");
+    assert!(err.to_string().contains("https://"), "{err}");
     let err = c.desk.sync_enrol(req(&admin, &url, "WRONG-CODE")).await.unwrap_err();
     assert_eq!((err.code(), err.retryable()), ("SYNC_UNAUTHORIZED", false), "{err}");
     assert_eq!(store.get("GY01-03").unwrap(), None, "a refused enrolment stores no token");
@@ -247,6 +251,30 @@ async fn an_unreachable_ledger_is_offline_and_worth_retrying() {
     let err = engine.sync_once().await.unwrap_err();
     assert_eq!((err.code(), err.retryable()), ("SYNC_OFFLINE", true), "{err}");
     assert_eq!(waiting(&c).await, 1);
+}
+
+#[tokio::test]
+async fn a_stored_plain_http_url_to_another_machine_is_refused_before_any_request() {
+    // A URL enrolled before plain http:// was refused (issue 17): a sync round must not send the
+    // token in clear to it, and says what to do instead; the refusal is permanent, not "offline".
+    let c = staffed("2026-11-23T10:00:00+08:00").await;
+    let store = Arc::new(MemoryStore::new());
+    store.set("GY01-03", &Token::new(TOKEN).unwrap()).unwrap();
+    let mut conn = c.desk.pool().acquire().await.unwrap();
+    // 192.0.2.1 (TEST-NET-1) routes nowhere: had a request been made, the error would be SYNC_OFFLINE.
+    cashdesk::sync::state::set_ledger_url(&mut conn, LedgerUrl::parse("http://192.0.2.1:8700").unwrap().as_str())
+        .await
+        .unwrap();
+    drop(conn);
+    let engine = Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), store, c.desk.data_keys());
+    append(&c, 1).await;
+    let err = engine.sync_once().await.unwrap_err();
+    assert_eq!((err.code(), err.retryable()), ("INPUT_INVALID", false), "{err}");
+    let m = err.to_string();
+    assert!(m.contains("https://") && m.contains("enrol again"), "says how to fix it: {m}");
+    assert_eq!(waiting(&c).await, 1, "nothing was sent");
+    let state = c.desk.sync_state().await.unwrap();
+    assert!(state.last_error.is_some(), "the status bar shows why: {state:?}");
 }
 
 #[tokio::test]
