@@ -118,7 +118,7 @@ async fn write_pdf(
     token: &str,
     request_no: &str,
     doc: RefundDocKind,
-    out: &PathBuf,
+    out: &std::path::Path,
 ) -> Result<(), Error> {
     let pdf = desk
         .refund_document(RefundDocRequest { token: token.to_string(), request_no: request_no.to_string(), doc }, true)

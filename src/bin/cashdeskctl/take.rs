@@ -270,7 +270,7 @@ async fn write_slip(
     token: &str,
     slip_no: &str,
     bank: Option<String>,
-    out: &PathBuf,
+    out: &std::path::Path,
 ) -> Result<String, Error> {
     let doc = desk
         .deposit_slip_pdf(DepositSlipRequest { token: token.to_string(), slip_no: slip_no.to_string(), bank })
