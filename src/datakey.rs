@@ -1,22 +1,25 @@
-//! 数据密钥: personal numbers are encrypted at rest under the counter's data key.
+//! 数据密钥: personal numbers are encrypted at rest under the counter's data key; this module also
+//! reads and writes the counter's other keys (`keystore`) wherever they are kept.
 //!
 //! Invariants:
-//! - The key is 32 random bytes, one per database (never shared between counters). It is kept in
-//!   the OS keyring (service [`SERVICE`], user = the database's id from `settings`), never in the
-//!   database, a log line or an error message; [`DataKey`]'s `Debug` is redacted.
-//! - When the OS offers no keyring (a Linux counter without a Secret Service), the key goes to a
-//!   file next to the database (`<database>.datakey`, owner-only), and once that file exists it is
-//!   the key: a keyring that appears later never silently replaces it. That still keeps a copied or
-//!   backed-up database file unreadable without the key; the administrator is told (a notice).
-//! - The database records the key's id (a fingerprint, not the key): a key that does not match it
-//!   is refused (`DATA_KEY_MISMATCH`) rather than used to write values nobody could read back.
+//! - A key is 32 random bytes ([`Secret`]), one per database and kind (never shared between
+//!   counters). It is never in the database, a log line or an error message; `Debug` is redacted.
+//! - Where a key is kept is a [`KeySource`]: an OS keyring entry, or a file. This module never falls
+//!   back from one to the other: a keyring that cannot be reached is `KEYRING_UNAVAILABLE`, and a
+//!   file store is used only when an administrator chose it (`keystore`). Keys in files are
+//!   written owner-only (0600), whole or not at all.
+//! - The database records each key's id (a fingerprint, not the key): a data key that does not
+//!   match it is refused (`DATA_KEY_MISMATCH`) rather than used to write values nobody could read
+//!   back, and a missing data key is never silently replaced by a new one.
 //! - A sealed value is `v1:` + base64(nonce ‖ AES-256-GCM ciphertext and tag). The column's name is
 //!   the associated data, so a value copied into another column does not open.
-//! - The first key is made under the database's write lock (two processes opening a new database
-//!   at once make one key), and a key file is written whole or not at all.
-//! - Losing the key loses nothing the counter needs: ID-card numbers are the ledger's and the
+//! - Losing the data key loses nothing the counter needs: ID-card numbers are the ledger's and the
 //!   counter never reads them (the account card shows none). Pulls go on without a key, keeping no
-//!   ID numbers; an import, which an administrator runs, stops with `DATA_KEY_UNAVAILABLE`.
+//!   ID numbers; an import, which an administrator runs, stops with the key's error.
+//!
+//! Before issue 17 a counter without a keyring put its data key in a file next to the database
+//! (`<database>.datakey`, [`KeySource::file_for`]) by itself. That file is no longer read as a
+//! store: `cashdeskctl datakey file-store` moves it out of the data directory.
 
 use std::{
     io::Write as _,
@@ -57,25 +60,17 @@ fn unavailable(detail: impl Into<String>) -> Error {
 impl DataKey {
     /// A new random key.
     pub fn generate() -> Result<DataKey> {
-        let mut bytes = [0u8; KEY_LEN];
-        SystemRandom::new().fill(&mut bytes).map_err(|_| unavailable("the system random generator failed"))?;
-        DataKey::from_bytes(&bytes)
+        DataKey::from_secret(&Secret::generate()?)
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<DataKey> {
-        let bytes: [u8; KEY_LEN] =
-            bytes.try_into().map_err(|_| unavailable(format!("a data key is {KEY_LEN} bytes")))?;
-        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| unavailable("the data key is not a valid key"))?;
-        Ok(DataKey { bytes, key: LessSafeKey::new(key) })
+    /// The data key made of `secret`'s bytes.
+    pub fn from_secret(secret: &Secret) -> Result<DataKey> {
+        let key = UnboundKey::new(&AES_256_GCM, secret.bytes())
+            .map_err(|_| unavailable("the data key is not a valid key"))?;
+        Ok(DataKey { bytes: *secret.bytes(), key: LessSafeKey::new(key) })
     }
 
-    fn from_text(text: &str) -> Result<DataKey> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .map_err(|_| unavailable("the stored data key is not base64"))?;
-        DataKey::from_bytes(&bytes)
-    }
-
+    #[cfg(test)]
     fn to_text(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(self.bytes)
     }
@@ -121,16 +116,58 @@ pub fn is_sealed(value: &str) -> bool {
     value.starts_with(PREFIX)
 }
 
-/// Where a database's data key is kept.
-#[derive(Debug, Clone)]
+/// A key's 32 random bytes, whatever it keys (the data key, the receipt key).
+pub struct Secret([u8; KEY_LEN]);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret(id {}, <redacted>)", self.id())
+    }
+}
+
+impl Secret {
+    /// New random bytes.
+    pub fn generate() -> Result<Secret> {
+        let mut bytes = [0u8; KEY_LEN];
+        SystemRandom::new().fill(&mut bytes).map_err(|_| unavailable("the system random generator failed"))?;
+        Ok(Secret(bytes))
+    }
+
+    /// A key as stored: base64 of its bytes.
+    pub fn from_text(text: &str) -> Result<Secret> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|_| unavailable("a stored key is not base64"))?;
+        let bytes: [u8; KEY_LEN] = bytes.try_into().map_err(|_| unavailable(format!("a key is {KEY_LEN} bytes")))?;
+        Ok(Secret(bytes))
+    }
+
+    /// The key as stored: base64 of its bytes.
+    pub fn to_text(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+
+    /// The bytes, for the key type that uses them.
+    pub fn bytes(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+
+    /// The key's fingerprint (16 hex digits of its SHA-256): safe to store and show.
+    pub fn id(&self) -> String {
+        hex::encode(&Sha256::digest(self.0)[..8])
+    }
+}
+
+/// Where one key is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
-    /// The OS keyring entry `SERVICE`/`user`; `file` when the OS has no keyring (see the module docs).
-    Keyring { user: String, file: PathBuf },
-    /// Only this file (tests, and counters configured without a keyring).
+    /// The OS keyring entry `service`/`user` (Linux Secret Service, Windows Credential Manager).
+    Keyring { service: &'static str, user: String },
+    /// A file (a store an administrator chose, tests, and the ledger's own key).
     File(PathBuf),
 }
 
-/// Where the key was found or put, for the administrator's notice.
+/// Where the key was found or put.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeptIn {
     Keyring,
@@ -138,179 +175,147 @@ pub enum KeptIn {
 }
 
 impl KeySource {
-    /// Where the key of the database at `db` (id `database_id`) is kept: the OS keyring, with the
-    /// file as fallback, where the keyring crate has a real store (Linux Secret Service, Windows
-    /// Credential Manager); elsewhere only the file (the crate's fallback there keeps nothing).
-    pub fn for_database(db: &Path, database_id: String) -> KeySource {
-        let file = KeySource::file_for(db);
-        if cfg!(any(target_os = "linux", target_os = "windows")) {
-            KeySource::Keyring { user: database_id, file }
-        } else {
-            KeySource::File(file)
-        }
-    }
-
-    /// The fallback file for the database at `db`: `<db>.datakey`.
+    /// The file an earlier build put a database's data key in when the OS had no keyring:
+    /// `<db>.datakey`, next to the database (see the module docs). Tests and the ledger's demo keep
+    /// throwaway keys there too.
     pub fn file_for(db: &Path) -> PathBuf {
         let mut name = db.as_os_str().to_owned();
         name.push(".datakey");
         PathBuf::from(name)
     }
 
-    /// Load the key, or make and keep one if there is none yet. `expected` is the id the database
-    /// recorded; a different key is refused.
+    /// Load the data key, or make and keep one if the database has none yet (`expected` is the id
+    /// the database recorded; a different key is refused).
     pub fn load(&self, expected: Option<&str>) -> Result<(DataKey, KeptIn)> {
-        let (key, kept) = match self {
-            KeySource::File(file) => (load_or_create_file(file, expected.is_none())?, KeptIn::File),
-            KeySource::Keyring { user, file } => {
-                if file.exists() {
-                    (load_or_create_file(file, false)?, KeptIn::File)
-                } else {
-                    match keyring_get(user) {
-                        Ok(Some(key)) => (key, KeptIn::Keyring),
-                        Ok(None) if expected.is_some() => {
-                            return Err(unavailable(format!(
-                                "the keyring has no entry {SERVICE}/{user} for this database's data key"
-                            )));
-                        }
-                        Ok(None) => {
-                            let key = DataKey::generate()?;
-                            keyring_set(user, &key)?;
-                            (key, KeptIn::Keyring)
-                        }
-                        Err(e) if expected.is_none() => {
-                            tracing::warn!(error = %e, file = %file.display(), "no OS keyring: the data key goes to a file");
-                            (load_or_create_file(file, true)?, KeptIn::File)
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-        };
+        let secret = self.load_secret(expected.is_none())?;
         if let Some(expected) = expected
-            && key.id() != expected
+            && secret.id() != expected
         {
-            return Err(Error::DataKeyMismatch { expected: expected.to_string(), found: key.id() });
+            return Err(Error::DataKeyMismatch { expected: expected.to_string(), found: secret.id() });
         }
-        Ok((key, kept))
+        Ok((DataKey::from_secret(&secret)?, self.kept_in()))
     }
-}
 
-fn keyring_entry(user: &str) -> Result<keyring::Entry> {
-    keyring::Entry::new(SERVICE, user).map_err(|e| unavailable(e.to_string()))
-}
-
-fn keyring_get(user: &str) -> Result<Option<DataKey>> {
-    match keyring_entry(user)?.get_password() {
-        Ok(text) => Ok(Some(DataKey::from_text(&text)?)),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(unavailable(e.to_string())),
+    fn kept_in(&self) -> KeptIn {
+        match self {
+            KeySource::Keyring { .. } => KeptIn::Keyring,
+            KeySource::File(_) => KeptIn::File,
+        }
     }
-}
 
-fn keyring_set(user: &str, key: &DataKey) -> Result<()> {
-    keyring_entry(user)?.set_password(&key.to_text()).map_err(|e| unavailable(e.to_string()))
-}
+    /// The key kept here; made and kept when there is none and `create` allows. A keyring that
+    /// cannot be reached is `KEYRING_UNAVAILABLE`, never a reason to use anything else.
+    pub fn load_secret(&self, create: bool) -> Result<Secret> {
+        match self {
+            KeySource::File(file) => load_or_create_file(file, create),
+            KeySource::Keyring { service, user } => match keyring_get(service, user)? {
+                Some(secret) => Ok(secret),
+                None if create => {
+                    let secret = Secret::generate()?;
+                    keyring_set(service, user, &secret)?;
+                    Ok(secret)
+                }
+                None => Err(unavailable(format!("the keyring has no entry {service}/{user}"))),
+            },
+        }
+    }
 
-/// Read the key file; create it (owner-only) when it is missing and `create` allows. Created whole
-/// or not at all: written to a temporary file in the same directory, synced, then linked into place
-/// only if no other process got there first (whose key is then the one read).
-fn load_or_create_file(file: &Path, create: bool) -> Result<DataKey> {
-    match std::fs::read_to_string(file) {
-        Ok(text) => DataKey::from_text(&text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let key = DataKey::generate()?;
-            // Owner-only on Unix (tempfile's default mode is 0600).
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            tmp.write_all(key.to_text().as_bytes())?;
-            tmp.as_file().sync_all()?;
-            match tmp.persist_noclobber(file) {
-                Ok(_) => {
-                    #[cfg(unix)]
-                    std::fs::File::open(dir)?.sync_all()?;
-                    Ok(key)
-                }
-                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
-                    DataKey::from_text(&std::fs::read_to_string(file)?)
-                }
-                Err(e) => Err(e.error.into()),
+    /// The key kept here, if there is one (nothing is made).
+    pub fn find(&self) -> Result<Option<Secret>> {
+        match self {
+            KeySource::File(file) if !file.exists() => Ok(None),
+            KeySource::File(file) => load_or_create_file(file, false).map(Some),
+            KeySource::Keyring { service, user } => keyring_get(service, user),
+        }
+    }
+
+    /// Keep `secret` here. A different key already kept here is refused (never overwritten); the
+    /// same key is left as it is.
+    pub fn store(&self, secret: &Secret) -> Result<()> {
+        if let Some(found) = self.find()? {
+            if found.id() == secret.id() {
+                return Ok(());
             }
+            return Err(Error::DataKeyMismatch { expected: secret.id(), found: found.id() });
         }
+        match self {
+            KeySource::File(file) => write_new_file(file, secret).map(drop),
+            KeySource::Keyring { service, user } => keyring_set(service, user, secret),
+        }
+    }
+
+    /// Where, in words (for the administrator).
+    pub fn describe(&self) -> String {
+        match self {
+            KeySource::Keyring { service, user } => format!("OS keyring entry {service}/{user}"),
+            KeySource::File(file) => format!("file {}", file.display()),
+        }
+    }
+}
+
+fn no_keyring(detail: impl Into<String>) -> Error {
+    Error::KeyringUnavailable { detail: detail.into() }
+}
+
+fn keyring_entry(service: &str, user: &str) -> Result<keyring::Entry> {
+    if !cfg!(any(target_os = "linux", target_os = "windows")) {
+        // The keyring crate's store on other systems keeps nothing.
+        return Err(no_keyring("this build has no OS keyring support on this system"));
+    }
+    keyring::Entry::new(service, user).map_err(|e| no_keyring(e.to_string()))
+}
+
+fn keyring_get(service: &str, user: &str) -> Result<Option<Secret>> {
+    match keyring_entry(service, user)?.get_password() {
+        Ok(text) => Ok(Some(Secret::from_text(&text)?)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e @ (keyring::Error::BadEncoding(_) | keyring::Error::Ambiguous(_))) => {
+            Err(unavailable(format!("the keyring entry {service}/{user} cannot be read as a key ({e})")))
+        }
+        Err(e) => Err(no_keyring(e.to_string())),
+    }
+}
+
+fn keyring_set(service: &str, user: &str, secret: &Secret) -> Result<()> {
+    keyring_entry(service, user)?.set_password(&secret.to_text()).map_err(|e| no_keyring(e.to_string()))
+}
+
+/// Read the key file; create it (owner-only) when it is missing and `create` allows.
+fn load_or_create_file(file: &Path, create: bool) -> Result<Secret> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => Secret::from_text(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => write_new_file(file, &Secret::generate()?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(unavailable(format!("the data key file {} is missing", file.display())))
+            Err(unavailable(format!("the key file {} is missing", file.display())))
         }
         Err(e) => Err(e.into()),
     }
 }
 
+/// Write `secret` to `file` whole or not at all: to a temporary file in the same directory,
+/// synced, then linked into place only if no other process got there first (whose key is then
+/// the one returned).
+fn write_new_file(file: &Path, secret: &Secret) -> Result<Secret> {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // Owner-only on Unix (tempfile's default mode is 0600).
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(secret.to_text().as_bytes())?;
+    tmp.as_file().sync_all()?;
+    match tmp.persist_noclobber(file) {
+        Ok(_) => {
+            #[cfg(unix)]
+            std::fs::File::open(dir)?.sync_all()?;
+            Ok(Secret(secret.0))
+        }
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Secret::from_text(&std::fs::read_to_string(file)?)
+        }
+        Err(e) => Err(e.error.into()),
+    }
+}
+
 /// `settings` key: the id of the data key this database's sealed values were written with.
 pub const SETTING_KEY_ID: &str = "data_key_id";
-/// `settings` key: where the key is kept (`keyring` or `file`), for the administrator's notice.
-pub const SETTING_KEY_KEPT: &str = "data_key_kept";
-
-impl KeptIn {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeptIn::Keyring => "keyring",
-            KeptIn::File => "file",
-        }
-    }
-}
-
-/// A database's data key, loaded on first use and then held for the process (the keyring is a
-/// D-Bus round trip). Cheap to clone; clones share the loaded key.
-#[derive(Debug, Clone)]
-pub struct DataKeys {
-    source: KeySource,
-    cell: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<DataKey>>>,
-}
-
-impl DataKeys {
-    pub fn new(source: KeySource) -> DataKeys {
-        DataKeys { source, cell: Default::default() }
-    }
-
-    /// The key of the database `pool`; made and recorded on first use. Call it before opening a
-    /// write transaction: it may write `settings` itself.
-    pub async fn get(&self, pool: &sqlx::SqlitePool) -> Result<std::sync::Arc<DataKey>> {
-        let key = self
-            .cell
-            .get_or_try_init(|| async {
-                if let Some(id) = crate::store::setting(pool, SETTING_KEY_ID).await? {
-                    let (key, _) = self.load(Some(id)).await?;
-                    return Ok(std::sync::Arc::new(key));
-                }
-                // First use: made under the database's write lock, so that two processes opening it
-                // at once (the app and `cashdeskctl`) end up with one key, not one each. A locked
-                // keyring asks for its password on the first read: that read happens here, before
-                // the lock, so that nobody waits on the database while a person types.
-                if let KeySource::Keyring { user, .. } = &self.source {
-                    let user = user.clone();
-                    let _ = tokio::task::spawn_blocking(move || keyring_get(&user)).await;
-                }
-                let mut tx = crate::store::write_tx(pool).await?;
-                let recorded = crate::store::setting(&mut *tx, SETTING_KEY_ID).await?;
-                let (key, kept) = self.load(recorded.clone()).await?;
-                if recorded.is_none() {
-                    crate::store::set_setting(&mut *tx, SETTING_KEY_ID, &key.id()).await?;
-                }
-                crate::store::set_setting(&mut *tx, SETTING_KEY_KEPT, kept.as_str()).await?;
-                tx.commit().await?;
-                Ok::<_, Error>(std::sync::Arc::new(key))
-            })
-            .await?;
-        Ok(key.clone())
-    }
-
-    /// The keyring and the file are blocking calls (D-Bus, disk): off the async threads.
-    async fn load(&self, expected: Option<String>) -> Result<(DataKey, KeptIn)> {
-        let source = self.source.clone();
-        tokio::task::spawn_blocking(move || source.load(expected.as_deref()))
-            .await
-            .map_err(|e| Error::Internal(format!("loading the data key stopped: {e}")))?
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -354,18 +359,16 @@ mod tests {
         );
     }
 
-    /// Two processes opening a new database at once (the app and `cashdeskctl`) make one key.
-    #[tokio::test]
-    async fn two_first_uses_at_once_make_one_key() {
+    #[test]
+    fn a_key_kept_is_never_overwritten_by_another() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("counter.sqlite");
-        let pool = crate::store::open(&db).await.unwrap();
-        let source = KeySource::File(KeySource::file_for(&db));
-        let (a, b) = (DataKeys::new(source.clone()), DataKeys::new(source));
-        let (ka, kb) = tokio::join!(a.get(&pool), b.get(&pool));
-        let (ka, kb) = (ka.unwrap(), kb.unwrap());
-        assert_eq!(ka.id(), kb.id());
-        assert_eq!(crate::store::setting(&pool, SETTING_KEY_ID).await.unwrap(), Some(ka.id()));
-        assert_eq!(crate::store::setting(&pool, SETTING_KEY_KEPT).await.unwrap().as_deref(), Some("file"));
+        let source = KeySource::File(dir.path().join("x.datakey"));
+        assert!(source.find().unwrap().is_none());
+        let first = Secret::generate().unwrap();
+        source.store(&first).unwrap();
+        source.store(&first).unwrap();
+        assert_eq!(source.find().unwrap().unwrap().id(), first.id());
+        assert!(matches!(source.store(&Secret::generate().unwrap()), Err(Error::DataKeyMismatch { .. })));
+        assert_eq!(source.find().unwrap().unwrap().id(), first.id(), "still the first");
     }
 }

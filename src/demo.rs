@@ -187,7 +187,7 @@ pub async fn seed(
         if in_arrears && (i % 9 == 0 || i == 7) {
             a.risk = Some(if i % 2 == 0 { RiskMark::PoorCredit } else { RiskMark::RepeatedArrears });
         }
-        let id = db::insert_account(conn, &a, now, key).await?;
+        let id = db::insert_account(conn, &a, now, Some(key)).await?;
         if i % 97 == 0 {
             sqlx::query("UPDATE accounts SET closed = 1 WHERE id = ?").bind(id).execute(&mut *conn).await?;
         }

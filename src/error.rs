@@ -155,6 +155,10 @@ pub enum Error {
     #[error("the counter's data key cannot be used ({detail}); ask an administrator")]
     DataKeyUnavailable { detail: String },
     #[error(
+        "this computer has no usable OS keyring ({detail}): ID-card and bank account numbers are stored only encrypted, and receipts' verification codes are made, with keys kept there. Start the desktop session's keyring (the Secret Service, e.g. gnome-keyring, or the Windows Credential Manager) and try again, or have an administrator choose a key store outside the data directory: `cashdeskctl datakey file-store --path DIR`"
+    )]
+    KeyringUnavailable { detail: String },
+    #[error(
         "the data key found (id {found}) is not the one this database was written with (id {expected}); restore the right key or ask an administrator"
     )]
     DataKeyMismatch { expected: String, found: String },
@@ -268,6 +272,7 @@ impl Error {
             Error::SyncPushFirst { .. } => "SYNC_PUSH_FIRST",
             Error::SyncKeyring { .. } => "SYNC_KEYRING",
             Error::DataKeyUnavailable { .. } => "DATA_KEY_UNAVAILABLE",
+            Error::KeyringUnavailable { .. } => "KEYRING_UNAVAILABLE",
             Error::DataKeyMismatch { .. } => "DATA_KEY_MISMATCH",
             Error::Store(_) | Error::Migrate(_) | Error::Io(_) => "STORE_ERROR",
             Error::Internal(_) => "INTERNAL",
@@ -386,7 +391,8 @@ impl Error {
             Error::SyncOffline { detail }
             | Error::SyncBadReply { detail }
             | Error::SyncKeyring { detail }
-            | Error::DataKeyUnavailable { detail } => {
+            | Error::DataKeyUnavailable { detail }
+            | Error::KeyringUnavailable { detail } => {
                 p.insert("detail".into(), detail.clone());
             }
             Error::DataKeyMismatch { expected, found } => {

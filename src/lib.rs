@@ -17,6 +17,7 @@ pub mod desk;
 pub mod error;
 pub mod files;
 pub mod input;
+pub mod keystore;
 pub mod logging;
 pub mod money;
 pub mod notices;

@@ -218,14 +218,24 @@ pub struct NewAccount {
 /// The column ID-card numbers are sealed for (the associated data of `datakey::DataKey::seal`).
 pub const ID_NUMBER_COLUMN: &str = "accounts.id_number";
 
-/// Insert an account; its ID-card number is sealed with `key` (never stored in clear).
+/// Insert an account; its ID-card number is sealed with `key` (never stored in clear). An account
+/// without one needs no key (a counter whose keys cannot be used still takes accounts without).
 pub async fn insert_account(
     conn: &mut SqliteConnection,
     a: &NewAccount,
     now: &str,
-    key: &crate::datakey::DataKey,
+    key: Option<&crate::datakey::DataKey>,
 ) -> Result<i64> {
-    let id_number = a.id_number.as_deref().map(|n| key.seal(ID_NUMBER_COLUMN, n)).transpose()?;
+    let id_number = match (a.id_number.as_deref(), key) {
+        (Some(n), Some(key)) => Some(key.seal(ID_NUMBER_COLUMN, n)?),
+        (Some(_), None) => {
+            return Err(Error::Internal(format!(
+                "account {}: an ID-card number to store without the data key",
+                a.account_no
+            )));
+        }
+        (None, _) => None,
+    };
     let res = sqlx::query(
         "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number,
                                prepaid_balance_fen, risk, updated_at)

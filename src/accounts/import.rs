@@ -319,7 +319,7 @@ pub async fn write_accounts(
     conn: &mut SqliteConnection,
     rows: &[(u64, NewAccount)],
     now: &str,
-    key: &crate::datakey::DataKey,
+    key: Option<&crate::datakey::DataKey>,
 ) -> Result<u64> {
     let mut errors = Vec::new();
     for (line, a) in rows {

@@ -30,6 +30,7 @@ pub mod commands;
 pub mod data;
 pub mod documents;
 pub mod finance;
+pub mod keys;
 pub mod notices;
 pub mod printing;
 pub mod refunds;
@@ -194,15 +195,14 @@ pub struct Desk {
     calendar: Swappable<Calendar>,
     clock: Clock,
     demo: bool,
-    /// Keys receipts' verification codes (校验码); made on first open, kept in `settings`.
-    receipt_secret: String,
     /// The CJK font for printing, located on first use (see `printing`).
     font: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<crate::print::CjkFont>>>,
     /// Where the ledger token is kept (the OS keyring unless a test gives another store).
     tokens: Arc<dyn crate::sync::token::TokenStore>,
-    /// The data key personal numbers are sealed with (`datakey`), loaded on first use.
-    keys: crate::datakey::DataKeys,
-    /// The database file (its data key's fallback file sits next to it).
+    /// The data key personal numbers are sealed with (`datakey`) and the receipt key, where the
+    /// database keeps them (`keystore`), loaded on first use.
+    keys: crate::keystore::Keys,
+    /// The database file.
     db_path: std::path::PathBuf,
     /// One sync round at a time in this process (the background runner and "sync now").
     sync_lock: Arc<tokio::sync::Mutex<()>>,
@@ -297,9 +297,7 @@ impl Desk {
         let policy = load_policy(&pool).await?;
         let calendar = load_calendar(&pool).await?;
         let demo = store::setting(&pool, crate::demo::SETTING_DEMO).await?.is_some();
-        let receipt_secret = crate::payments::db::receipt_secret(&pool).await?;
-        let keys =
-            crate::datakey::DataKeys::new(crate::datakey::KeySource::for_database(path, database_id(&pool).await?));
+        let keys = crate::keystore::Keys::new(path, database_id(&pool).await?, terminal.as_str());
         Ok(Desk {
             writer: store::writer_for(&pool),
             pool,
@@ -309,7 +307,6 @@ impl Desk {
             calendar: Swappable::new(calendar),
             clock: Clock::System,
             demo,
-            receipt_secret,
             font: Default::default(),
             tokens: Arc::new(crate::sync::token::KeyringStore),
             keys,
@@ -329,21 +326,27 @@ impl Desk {
         self
     }
 
-    /// Keep the data key where `source` says instead of the OS keyring (tests where the keyring is
-    /// not the thing under test).
-    pub fn with_data_key_source(mut self, source: crate::datakey::KeySource) -> Desk {
-        self.keys = crate::datakey::DataKeys::new(source);
+    /// Keep this process's keys in `store` whatever the database recorded (tests where the keyring
+    /// is not the thing under test, the ledger's demo). A database's own choice is made with
+    /// [`Desk::choose_key_file_store`] (or [`Desk::use_key_files`] for the demo and tests).
+    pub fn with_key_store(mut self, store: crate::keystore::KeyStore) -> Desk {
+        self.keys = self.keys.clone().in_store(store);
         self
     }
 
-    /// Where this database's data key comes from (for a sync `Engine` built outside the desk).
-    pub fn data_keys(&self) -> crate::datakey::DataKeys {
+    /// [`Desk::with_key_store`] with the data key in `source` and the other keys beside it.
+    pub fn with_data_key_source(self, source: crate::datakey::KeySource) -> Desk {
+        self.with_key_store(crate::keystore::KeyStore::beside(source))
+    }
+
+    /// This database's keys (for a sync `Engine` built outside the desk).
+    pub fn data_keys(&self) -> crate::keystore::Keys {
         self.keys.clone()
     }
 
     /// The data key personal numbers are sealed with.
     pub async fn data_key(&self) -> Result<Arc<crate::datakey::DataKey>> {
-        self.keys.get(&self.pool).await
+        self.keys.data(&self.pool).await
     }
 
     /// Read the policy and the calendar again from the database (after the ledger sent new ones).

@@ -141,8 +141,10 @@ impl Desk {
 
     /// Notices shown after log-in. Everyone at this terminal is told about holiday cash due at the
     /// bank (and overdue); supervisors and administrators are told when the holiday calendar of this
-    /// year, or from November on of next year, is not loaded; administrators when the data key had to
-    /// go to a file (no OS keyring).
+    /// year, or from November on of next year, is not loaded; administrators when the keys are kept
+    /// in a file store; everyone who takes money, and administrators, when the keys cannot be used
+    /// (no keyring and no file store): the receipt key is loaded here, before the first payment
+    /// needs it, so that a locked keyring asks for its password now.
     async fn notices_for(&self, role: Role) -> Result<Vec<Notice>> {
         let today = self.today();
         let mut notices = Vec::new();
@@ -196,16 +198,28 @@ impl Desk {
             }));
         }
         if role == Role::Admin
-            && store::setting(&self.pool, crate::datakey::SETTING_KEY_KEPT).await?.as_deref() == Some("file")
+            && let Some(dir) = self.key_files_dir().await?
         {
             notices.push(Notice {
                 code: "DATA_KEY_IN_FILE".into(),
                 message: format!(
-                    "this computer has no OS keyring: the data key that encrypts ID-card numbers is in {}; keep that file out of backups of the database",
-                    crate::datakey::KeySource::file_for(&self.db_path).display()
+                    "this counter's keys (the data key that encrypts ID-card and bank account numbers, and the receipt key) are kept in files in {}, as an administrator chose: keep that directory out of backups of the data directory, and back it up apart",
+                    dir.display()
                 ),
-                params: [("file".to_string(), crate::datakey::KeySource::file_for(&self.db_path).display().to_string())]
-                    .into(),
+                params: [("file".to_string(), dir.display().to_string())].into(),
+            });
+        }
+        if matches!(role, Role::Cashier | Role::Supervisor | Role::Admin)
+            && let Err(e @ (Error::KeyringUnavailable { .. } | Error::DataKeyUnavailable { .. })) =
+                self.keys.receipt(&self.pool).await
+        {
+            notices.push(Notice {
+                code: "KEYS_UNAVAILABLE".into(),
+                message: format!(
+                    "payments, vends and refund requests are refused at this counter until its keys can be used: {e}"
+                ),
+                // The error's code, for the UI's own words (the message is the core's English).
+                params: [("error".to_string(), e.code().to_string())].into(),
             });
         }
         Ok(notices)

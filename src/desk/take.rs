@@ -33,6 +33,7 @@ use crate::{
     payments::{
         AllocationLine, CollectRequest, LineKind, Method, PaymentDone, PaymentKind, VendRequest,
         allocation::Line,
+        code::ReceiptKey,
         db as pay_db, settle,
         tender::{Tender, Typed, tender},
     },
@@ -77,6 +78,8 @@ struct Taking<'a> {
     waiver: Option<String>,
     holiday_due: Option<NaiveDate>,
     approver: Option<(Approver, &'static str)>,
+    /// Makes the receipt's verification code (校验码).
+    receipt_key: &'a ReceiptKey,
 }
 
 /// The action of the role matrix that taking money for an account of this mode is.
@@ -134,6 +137,9 @@ impl Desk {
     /// 缴费: a cash (F5) or bank-transfer (F6) payment for a postpaid account, applied oldest period
     /// first, late fee before principal, the rest to the prepaid balance.
     pub async fn collect(&self, req: CollectRequest) -> Result<PaymentDone> {
+        // The receipt key before the write lock (its first use writes); a key that cannot be used
+        // refuses the payment only after the checks, so that who may not take money hears that.
+        let receipt_key = self.receipt_key().await;
         // The writer for the checks and the write: a payment is the counter's hot path, and the
         // writer's page cache is warm.
         let mut conn = self.writer().acquire().await?;
@@ -146,7 +152,7 @@ impl Desk {
             let today = self.today();
             let mut tx = store::BatchedTx::new(&mut conn);
             let done = self
-                .take_checked(&mut tx, token_hash, &no, PaymentKind::Payment, |_, _| {
+                .take_checked(&mut tx, token_hash, &no, PaymentKind::Payment, receipt_key, |_, _| {
                     tender(typed!(req), today, &policy.tendered).map(Some)
                 })
                 .await;
@@ -162,6 +168,8 @@ impl Desk {
             Some(reason) => Some(text("waive_late_fee", reason, 2, 200)?),
             None => None,
         };
+        // Before the approval: a supervisor does not approve what cannot be written.
+        let receipt_key = receipt_key?;
         let approver = match &waiver {
             Some(_) => {
                 // An approval writes (its audit entry, a lock-out count): give the writer back.
@@ -183,6 +191,7 @@ impl Desk {
                 waiver,
                 holiday_due: None,
                 approver,
+                receipt_key: &receipt_key,
             },
         )
         .await
@@ -198,10 +207,12 @@ impl Desk {
         if let Ok(no) = AccountNo::typed(&req.account_no) {
             let token_hash = session::token_param(&req.token)?;
             let today = self.today();
+            // As in `collect`: loaded before the write lock, refused after the checks.
+            let receipt_key = self.receipt_key().await;
             let mut conn = self.writer().acquire().await?;
             let mut tx = store::BatchedTx::new(&mut conn);
             let done = self
-                .take_checked(&mut tx, token_hash, &no, PaymentKind::Vend, |_, account| {
+                .take_checked(&mut tx, token_hash, &no, PaymentKind::Vend, receipt_key, |_, account| {
                     let tender = tender(typed!(req), today, &policy.tendered)?;
                     let cash = tender.method == Method::Cash;
                     Ok((!holiday::is_holiday_cash(cash, account.category, &policy.holiday_cash)).then_some(tender))
@@ -211,11 +222,13 @@ impl Desk {
                 return Ok(done);
             }
         }
+        let receipt_key = self.receipt_key().await;
         let mut conn = self.writer().acquire().await?;
         let (s, shift, account) =
             self.collector_and_account(&mut conn, &req.token, &req.account_no, BillingMode::Prepaid).await?;
         let today = self.today();
         let tender = tender(typed!(req), today, &policy.tendered)?;
+        let receipt_key = receipt_key?;
         let calendar = self.calendar();
         let mut holiday_due = None;
         let mut approver = None;
@@ -251,6 +264,7 @@ impl Desk {
                 waiver: None,
                 holiday_due,
                 approver,
+                receipt_key: &receipt_key,
             },
         )
         .await
@@ -302,6 +316,7 @@ impl Desk {
         token_hash: String,
         no: &crate::accounts::AccountNo,
         kind: PaymentKind,
+        receipt_key: Result<std::sync::Arc<ReceiptKey>>,
         decide: impl FnOnce(&Session, &Account) -> Result<Option<Tender>>,
     ) -> Result<Option<PaymentDone>> {
         let mode = match kind {
@@ -322,6 +337,7 @@ impl Desk {
         let (s, shift) = self.collector_from(read.session.as_ref(), action_of(mode))?;
         let account = check_account(read.account.as_ref().map(accounts_db::account_from_row).transpose()?, no, mode)?;
         let Some(tender) = decide(&s, &account)? else { return Ok(None) };
+        let receipt_key = receipt_key?;
         let before = pay_db::Before {
             shift_open: true,
             last_receipt: read.last_receipt,
@@ -338,6 +354,7 @@ impl Desk {
             waiver: None,
             holiday_due: None,
             approver: None,
+            receipt_key: &receipt_key,
         };
         self.write_payment(tx, t, before, now).await.map(Some)
     }
@@ -383,10 +400,12 @@ impl Desk {
         let credit = settlement.prepaid();
         let prepaid_after = before.prepaid + credit;
         let event_id = outbox::new_event_id();
-        let code = pay_db::verification_code(
-            &self.receipt_secret,
-            &[&receipt_no, t.account.account_no.as_str(), &t.tender.amount.to_string(), &now.to_rfc3339()],
-        );
+        let code = t.receipt_key.code(&[
+            &receipt_no,
+            t.account.account_no.as_str(),
+            &t.tender.amount.to_string(),
+            &now.to_rfc3339(),
+        ]);
         let waived_total = settlement.waived_total();
         let receipt = self.receipt_snapshot(&t, lines, bills, &receipt_no, &code, credit, prepaid_after, now);
         let receipt_json =

@@ -10,8 +10,6 @@
 //! late_fee_received_fen, late_fee_waived_fen]`.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 
 use std::sync::LazyLock;
@@ -36,33 +34,6 @@ pub fn receipt_no(terminal: &str, year: i32, n: i64) -> Result<String> {
         return Err(Error::ReceiptNumbersUsedUp { terminal: terminal.to_string(), year });
     }
     Ok(format!("{terminal}-{year}-{n:06}"))
-}
-
-/// The secret that keys verification codes: read from `settings`, made there on first use.
-pub async fn receipt_secret(pool: &sqlx::SqlitePool) -> Result<String> {
-    if let Some(s) = store::setting(pool, "receipt_secret").await? {
-        return Ok(s);
-    }
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    // Two processes opening a new database at once: the first secret written wins.
-    sqlx::query("INSERT INTO settings (key, value) VALUES ('receipt_secret', ?) ON CONFLICT (key) DO NOTHING")
-        .bind(hex::encode(bytes))
-        .execute(pool)
-        .await?;
-    store::setting(pool, "receipt_secret").await?.ok_or_else(|| Error::Internal("receipt secret missing".into()))
-}
-
-/// 校验码: 8 characters that tie the receipt number, account, amount and time to this database's
-/// secret, so a forged receipt can be recognised at the counter.
-pub fn verification_code(secret: &str, parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    h.update(secret.as_bytes());
-    for p in parts {
-        h.update([0u8]);
-        h.update(p.as_bytes());
-    }
-    hex::encode(h.finalize())[..8].to_ascii_uppercase()
 }
 
 /// A stored voucher and its current (not voided) use, if any: (receipt no, created at, cashier).

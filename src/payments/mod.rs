@@ -12,6 +12,7 @@
 
 pub mod allocation;
 pub mod banks;
+pub mod code;
 pub mod db;
 pub mod settle;
 pub mod tender;

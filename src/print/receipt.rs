@@ -413,7 +413,7 @@ mod tests {
             total: y("1234.50"),
             tender: Tender::Cash { tendered: y("1300.00"), change: y("65.50") },
             prepaid_after: y("12.95"),
-            verification_code: "7KQ2M9XD".into(),
+            verification_code: "7KQ2 M9XD 0B4R TZ6F".into(),
             reprint: None,
             void: false,
             holiday_cash_approved_by: None,
@@ -554,12 +554,28 @@ mod tests {
             "实收：¥1,300.00",
             "找零：¥65.50",
             "预存余额：¥12.95",
-            "校验码：7KQ2M9XD",
+            "校验码：7KQ2M9XD0B4RTZ6F",
             "节假日现金收费，已经值班长赵志刚批准",
             "收款人（签章）：",
             "复核：",
         ] {
             assert!(text.contains(&squeeze(expected)), "{expected:?} missing from\n{text}");
+        }
+    }
+
+    /// The verification code (16 characters, `payments::code`) is printed whole and in its groups
+    /// of four on every copy, on every paper: the customer reads it out in groups.
+    #[rstest]
+    #[case::a4(PaperMode::A4)]
+    #[case::a5(PaperMode::A5)]
+    #[case::continuous(PaperMode::Continuous241)]
+    fn the_verification_code_is_printed_in_groups_of_four(#[case] paper: PaperMode) {
+        for (r, sheets) in [(payment(), 3), (vend(), 2), (with_periods(payment(), 12), 3)] {
+            // The multi-part form makes its copies from one impression.
+            let sheets = if paper == PaperMode::Continuous241 { 1 } else { sheets };
+            let text = render(&r, paper).text();
+            let grouped = text.lines().filter(|l| l.contains("校验码：7KQ2 M9XD 0B4R TZ6F")).count();
+            assert_eq!(grouped, sheets, "the code in groups of four on one line, once per sheet:\n{text}");
         }
     }
 

@@ -180,7 +180,7 @@ mod tests {
             hall: String::new(),
             state: "待营业厅审核".into(),
             outcome: vec![],
-            verification_code: "A1B2C3D4".into(),
+            verification_code: "A1B2 C3D4 E5F6 G7H8".into(),
             printed_at: "2026-03-02 10:15:03".into(),
             reprint: None,
         }
@@ -201,7 +201,7 @@ mod tests {
             "GY01-03-TF-2026-000001",
             "6222 0212 3456 7890 123",
             "壹佰伍拾捌元肆角玖分",
-            "A1B2C3D4",
+            "校验码：A1B2 C3D4 E5F6 G7H8",
             "申请人（签字）",
         ] {
             assert!(text.contains(want), "{want} missing:\n{text}");

@@ -58,7 +58,7 @@ pub struct Engine {
     writer: SqlitePool,
     terminal: TerminalCode,
     tokens: Arc<dyn TokenStore>,
-    keys: crate::datakey::DataKeys,
+    keys: crate::keystore::Keys,
     clock: Clock,
     pull_limit: i64,
 }
@@ -71,7 +71,7 @@ impl Engine {
         pool: SqlitePool,
         terminal: TerminalCode,
         tokens: Arc<dyn TokenStore>,
-        keys: crate::datakey::DataKeys,
+        keys: crate::keystore::Keys,
     ) -> Engine {
         Engine { writer: pool.clone(), pool, terminal, tokens, keys, clock: Clock::System, pull_limit: PULL_LIMIT }
     }
@@ -230,7 +230,7 @@ impl Engine {
             // event goes without it, and the ledger flags it for the paper form to be read.
             let secret = match sealed {
                 Some(sealed) => {
-                    match self.keys.get(&self.pool).await.and_then(|k| k.open(outbox::SECRET_COLUMN, &sealed)) {
+                    match self.keys.data(&self.pool).await.and_then(|k| k.open(outbox::SECRET_COLUMN, &sealed)) {
                         Ok(secret) => Some(secret),
                         Err(e) => {
                             tracing::warn!(event = %event_id, code = e.code(), "an event's secret does not open: sent without it");
@@ -286,9 +286,13 @@ impl Engine {
         };
         // Without its data key (a keyring reset, a database moved to another computer) the counter
         // still pulls: the ID numbers are then not kept here (the counter never reads them).
-        let key = match self.keys.get(&self.pool).await {
+        let key = match self.keys.data(&self.pool).await {
             Ok(key) => Some(key),
-            Err(e @ (Error::DataKeyUnavailable { .. } | Error::DataKeyMismatch { .. })) => {
+            Err(
+                e @ (Error::DataKeyUnavailable { .. }
+                | Error::DataKeyMismatch { .. }
+                | Error::KeyringUnavailable { .. }),
+            ) => {
                 tracing::warn!(error = %e, "no data key: pulled ID numbers are not kept at this counter");
                 None
             }

@@ -5,8 +5,9 @@
 //! the `Desk` API and through `cashdeskctl`.
 //!
 //! Decisions (DOMAIN.md "Users, roles and security"):
-//! - administrators run the system (users, imports, the calendar, enrolment, settings) but never see
-//!   a customer's account, a receipt or a shift report (least privilege);
+//! - administrators run the system (users, imports, the calendar, enrolment, settings, where the
+//!   keys are kept, backups and restores) but never see a customer's account, a receipt or a shift
+//!   report (least privilege);
 //! - cashiers and supervisors take money; only supervisors approve exceptions;
 //! - finance reviewers look accounts up and read shift reports, but take no money;
 //! - the audit trail is read by administrators and supervisors (the hall's own check); the ledger's
@@ -60,6 +61,7 @@ pub enum Action {
     ImportAccounts,
     ImportBills,
     LoadCalendar,
+    ManageKeys,
     AuditVerify,
     AuditTail,
     RefundSubmit,
@@ -115,6 +117,7 @@ pub const MATRIX: &[(Action, &[Role])] = &[
     (Action::ImportAccounts, &[A]),
     (Action::ImportBills, &[A]),
     (Action::LoadCalendar, &[A]),
+    (Action::ManageKeys, &[A]),
     (Action::AuditVerify, &[S, A]),
     (Action::AuditTail, &[S, A]),
     (Action::RefundSubmit, &[C, S]),
@@ -168,6 +171,7 @@ impl Action {
             Action::ImportAccounts => "import accounts",
             Action::ImportBills => "import bills",
             Action::LoadCalendar => "load a holiday calendar",
+            Action::ManageKeys => "choose where the counter's keys are kept",
             Action::AuditVerify => "verify the audit trail",
             Action::AuditTail => "read the audit trail",
             Action::RefundSubmit => "submit refund requests",

@@ -11,10 +11,22 @@ impl Ctl {
         Ctl { dir: tempfile::tempdir().unwrap() }
     }
 
-    /// Run with `args`, `stdin` piped in, HOME and XDG_* inside the temp dir.
+    /// The database, in a data directory of its own inside the temp dir.
+    fn db(&self) -> std::path::PathBuf {
+        self.dir.path().join("data/cashdesk.sqlite")
+    }
+
+    /// Run with `args`, `stdin` piped in, HOME and XDG_* inside the temp dir (no OS keyring).
     fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let home = self.dir.path();
-        crate::common::cashdeskctl(&home.join("cashdesk.sqlite"), args, stdin, Some(home))
+        crate::common::cashdeskctl(&self.db(), args, stdin, Some(self.dir.path()))
+    }
+
+    /// As an administrator would on a computer without a keyring: `user` (password `pw`) chooses
+    /// the file store `keys` in the temp dir, outside the data directory.
+    fn file_store(&self, user: &str, pw: &str) {
+        let keys = self.dir.path().join("keys");
+        let out = self.ok(&as_user(user, &["datakey", "file-store", "--path", keys.to_str().unwrap()]), pw);
+        assert!(out.contains("key store: files in"), "{out}");
     }
 
     fn ok(&self, args: &[&str], stdin: &str) -> String {
@@ -65,6 +77,7 @@ fn init_makes_the_first_administrator_once_and_import_needs_them() {
     assert!(err.contains("ALREADY_INITIALISED"), "{err}");
     let err = ctl.fails(&["init", "--terminal", "GY01-03", "--utility", "某公司"], "Mallory#2026x\n");
     assert!(err.contains("ALREADY_INITIALISED"), "the utility's name is not changed by a bare init: {err}");
+    ctl.file_store("wangli", &format!("{ADMIN_PW}\n"));
     let dir = ctl.dir.path();
     std::fs::write(dir.join("a.csv"), crate::common::ACCOUNTS_CSV).unwrap();
     let a = dir.join("a.csv");
@@ -85,6 +98,7 @@ fn init_import_quote_json_and_a_rejected_import() {
     ctl.ok(&["init", "--terminal", "GY01-03"], &format!("{ADMIN_PW}\n"));
     let admin = format!("{ADMIN_PW}\n");
     ctl.ok(&as_user("admin", &["user", "add", "wangfang", "--role", "cashier"]), &format!("{admin}Counter#2026\n"));
+    ctl.file_store("admin", &admin);
     let dir = ctl.dir.path();
     std::fs::write(dir.join("a.csv"), crate::common::ACCOUNTS_CSV).unwrap();
     std::fs::write(dir.join("b.csv"), crate::common::BILLS_CSV).unwrap();
@@ -179,7 +193,7 @@ fn a_differing_count_shows_no_amount_on_the_command_line() {
     let out = {
         use std::io::Write;
         cmd.arg("--db")
-            .arg(home.join("cashdesk.sqlite"))
+            .arg(ctl.db())
             .args(as_user("cashier1", &["shift", "close", "--count", "100=5"]))
             .env("HOME", home)
             .env("XDG_DATA_HOME", home.join("data"))

@@ -12,8 +12,9 @@ pub struct Counter {
 }
 
 /// Run the `cashdeskctl` binary on the database `db` with `args`, `stdin` piped in. With `home`,
-/// HOME and XDG_* point inside it (hermetic); without, the caller's environment stands (the keyring
-/// test runs inside its own D-Bus session).
+/// HOME and XDG_* point inside it and there is no D-Bus session, so no OS keyring (hermetic: never
+/// the developer's own); without, the caller's environment stands (the keyring test runs inside its
+/// own D-Bus session).
 pub fn cashdeskctl(
     db: &std::path::Path,
     args: &[&str],
@@ -27,6 +28,9 @@ pub fn cashdeskctl(
         cmd.env("HOME", home)
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_RUNTIME_DIR", home.join("run"))
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("DISPLAY")
             .env_remove("RUST_LOG");
     }
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -53,9 +57,11 @@ pub async fn counter(now: &str) -> Counter {
         Desk::open(&path, InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None })
             .await
             .unwrap()
-            // The data key in a file in the test's directory, never in the developer's own keyring.
-            .with_data_key_source(cashdesk::datakey::KeySource::File(cashdesk::datakey::KeySource::file_for(&path)))
             .with_clock(clock.clone());
+    // The keys in files in the test's directory, never in the developer's own keyring: chosen as the
+    // demo chooses them (recorded and audited), so that every `Desk` and `cashdeskctl` opening this
+    // database uses them.
+    desk.use_key_files(&dir.path().join("keys"), "test").await.unwrap();
     Counter { desk, clock, dir }
 }
 

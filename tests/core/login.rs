@@ -160,16 +160,23 @@ async fn supervisors_are_told_when_next_years_calendar_is_missing() {
     assert!(cashier.notices.is_empty(), "only supervisors and administrators are warned");
 }
 
-/// A counter without an OS keyring keeps its data key in a file next to the database: the
-/// administrator is told where, so that backups leave it out; cashiers and supervisors are not.
+/// A counter whose keys are kept in a file store (chosen, as the test's counter chooses one): the
+/// administrator is told where, so that backups of the data directory leave it out and it is
+/// backed up apart; cashiers and supervisors are not.
 #[tokio::test]
-async fn administrators_are_told_when_the_data_key_is_kept_in_a_file() {
+async fn administrators_are_told_when_the_keys_are_kept_in_files() {
     let c = with_accounts("2026-03-02T09:00:00+08:00").await;
     let admin = c.desk.login(creds("admin", PW)).await.unwrap();
     let notice = admin.notices.iter().find(|n| n.code == "DATA_KEY_IN_FILE").expect("the administrator is told");
-    let file = notice.params.get("file").unwrap();
-    assert!(file.ends_with("cashdesk.sqlite.datakey"), "{file}");
-    assert!(std::path::Path::new(file).exists());
+    let dir = notice.params.get("file").unwrap();
+    assert_eq!(std::path::Path::new(dir), c.dir.path().join("keys"), "the store's directory");
+    let files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".datakey") || n.ends_with(".receiptkey"))
+        .collect();
+    assert_eq!(files.len(), 2, "the data key and the receipt key are there: {files:?}");
+    assert!(admin.notices.iter().all(|n| n.code != "KEYS_UNAVAILABLE"), "the keys can be used");
     for who in ["cashier1", "super1"] {
         let other = c.desk.login(creds(who, PW)).await.unwrap();
         assert!(other.notices.iter().all(|n| n.code != "DATA_KEY_IN_FILE"), "{who}");

@@ -10,6 +10,7 @@ mod crash;
 mod daily;
 mod fuzz;
 mod import;
+mod keys;
 mod login;
 mod lookup;
 mod money_safety;

@@ -171,6 +171,7 @@ async fn attempt(desk: &Desk, action: Action, token: &str, approver: &str, reque
         Action::ImportAccounts => desk.import_accounts(token, "x.csv", b"garbage").await.map(drop),
         Action::ImportBills => desk.import_bills(token, "x.csv", b"garbage").await.map(drop),
         Action::LoadCalendar => desk.load_calendar_year(token, "{}").await.map(drop),
+        Action::ManageKeys => desk.key_store_status(token).await.map(drop),
         Action::AuditVerify => desk.audit_verify(token).await.map(drop),
         Action::AuditTail => desk.audit_tail(token, 5).await.map(drop),
         Action::RefundSubmit => desk
@@ -339,6 +340,7 @@ const CLI: &[(&[&str], Action)] = &[
     (&["import", "accounts", "{garbage}"], Action::ImportAccounts),
     (&["import", "bills", "{garbage}"], Action::ImportBills),
     (&["calendar", "load", "{garbage}"], Action::LoadCalendar),
+    (&["datakey", "status"], Action::ManageKeys),
     (&["user", "list"], Action::ListUsers),
     (&["user", "add", "probe", "--role", "cashier"], Action::AddUser),
     (&["user", "disable", "nobody"], Action::DisableUser),

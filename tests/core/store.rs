@@ -61,8 +61,8 @@ async fn the_audit_trail_is_append_only_and_chained() {
     let mut conn = c.desk.pool().acquire().await.unwrap();
     assert_eq!(
         cashdesk::audit::verify(&mut conn).await.unwrap(),
-        6,
-        "the first administrator, their log-in, three users added, their log-out"
+        7,
+        "the test's key store, the first administrator, their log-in, three users added, their log-out"
     );
     let update = sqlx::query("UPDATE audit_log SET actor = 'mallory'").execute(&mut *conn).await;
     assert!(update.is_err(), "UPDATE must be refused by the trigger");
@@ -70,9 +70,9 @@ async fn the_audit_trail_is_append_only_and_chained() {
     assert!(delete.is_err(), "DELETE must be refused by the trigger");
     // Editing behind the triggers' back (dropping them) is detected by the hash chain.
     sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
-    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").execute(&mut *conn).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").execute(&mut *conn).await.unwrap();
     let err = cashdesk::audit::verify(&mut conn).await.unwrap_err();
-    assert!(err.to_string().contains("entry 2"), "{err}");
+    assert!(err.to_string().contains("entry 3"), "{err}");
 }
 
 #[tokio::test]
@@ -106,8 +106,8 @@ async fn two_processes_appending_keep_one_audit_chain() {
     let mut conn = c.desk.pool().acquire().await.unwrap();
     assert_eq!(
         cashdesk::audit::verify(&mut conn).await.unwrap(),
-        6 + 6,
-        "6 entries of the staff set-up, 6 log-ins, one unbroken chain"
+        7 + 6,
+        "7 entries of the set-up, 6 log-ins, one unbroken chain"
     );
 }
 

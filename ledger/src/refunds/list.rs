@@ -66,7 +66,7 @@ impl Filters {
             v.as_deref()
                 .map(str::trim)
                 .map(|s| {
-                    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
                         .map_err(|_| LedgerError::BadRequest(format!("{field}: '{s}' is not a date (YYYY-MM-DD)")))
                 })
                 .transpose()

@@ -31,7 +31,14 @@ pub async fn run(ctx: &mut Ctx, args: Args) -> Result<(), Error> {
     };
     let mut desk = ctx.open(InitOptions { terminal, utility: args.utility.clone() }).await?;
     if args.demo {
-        if desk.seed_demo().await? {
+        let seeded = desk.seed_demo().await?;
+        if let Some(dir) = desk.key_files_dir().await? {
+            println!(
+                "Demo database: its keys are kept in files in {} (a real counter keeps them in the OS keyring).",
+                dir.display()
+            );
+        }
+        if seeded {
             println!("Demo data seeded on terminal {}. Demo log-ins:", desk.terminal());
             for line in demo::login_lines() {
                 println!("{line}");
@@ -53,5 +60,10 @@ pub async fn run(ctx: &mut Ctx, args: Args) -> Result<(), Error> {
         admin.username,
         admin.username
     );
+    // The keys are made now, where this counter keeps them, so that a missing keyring is found at
+    // installation and not at the first payment.
+    if let Err(e) = desk.make_keys().await {
+        eprintln!("warning [{}]: {e}", e.code());
+    }
     Ok(())
 }

@@ -17,6 +17,7 @@
 mod audit;
 mod calendar;
 mod config;
+mod datakey;
 mod import;
 mod init;
 mod notices;
@@ -126,6 +127,11 @@ enum Cmd {
     Config {
         #[command(subcommand)]
         cmd: config::Cmd,
+    },
+    /// Where the counter's keys are kept: the OS keyring, or a file store an administrator chose.
+    Datakey {
+        #[command(subcommand)]
+        cmd: datakey::Cmd,
     },
 }
 
@@ -246,6 +252,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Cmd::Receipt { cmd } => receipt::run(&mut ctx, cmd).await,
         Cmd::Sync { cmd } => sync::run(&mut ctx, cmd).await,
         Cmd::Config { cmd } => config::run(&mut ctx, cmd).await,
+        Cmd::Datakey { cmd } => datakey::run(&mut ctx, cmd).await,
         Cmd::Notices { cmd } => notices::run(&mut ctx, cmd).await,
         Cmd::Refund { cmd } => refund::run(&mut ctx, cmd).await,
         Cmd::Report { cmd } => report::run(&mut ctx, cmd).await,

@@ -304,6 +304,7 @@ impl Desk {
             return Err(Error::invalid("duplicate_of", "name the receipt of the payment made twice"));
         }
         let key = self.data_key().await?;
+        let receipt_key = self.receipt_key().await?;
         let now = self.now();
         let at = now.to_rfc3339();
         let mut tx = store::write_tx(&self.writer).await?;
@@ -337,10 +338,8 @@ impl Desk {
         let request_no = format!("{prefix}{:06}", db::last_number(&mut tx, &prefix).await? + 1);
         let refund_id = outbox::new_event_id();
         let masked = refunds::mask_account(&payee_account);
-        let code = pay_db::verification_code(
-            &self.receipt_secret,
-            &[&request_no, account.account_no.as_str(), &amount.to_string(), &payee_account, &at],
-        );
+        let code =
+            receipt_key.code(&[&request_no, account.account_no.as_str(), &amount.to_string(), &payee_account, &at]);
         let id = db::insert(
             &mut tx,
             &db::NewRefund {

@@ -128,6 +128,12 @@ async fn keyring_child() {
     let init = ctl(s(&["init", "--terminal", "GY01-04", "--admin", "admin"]), PW).await;
     assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     let admin = |rest: &[&str]| s(&[&["--user", "admin"], rest].concat());
+    // With a keyring, `init` made the counter's keys there (the data key and the receipt key).
+    assert!(!String::from_utf8_lossy(&init.stderr).contains("KEYRING_UNAVAILABLE"), "{init:?}");
+    let out = ctl(admin(&["datakey", "status"]), PW).await;
+    let status = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && status.contains("key store: OS keyring"), "{status}");
+    assert!(!status.contains("found -") && !status.contains('('), "both keys found, no problem: {status}");
     let out = ctl(admin(&["sync", "now"]), PW).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SYNC_NOT_ENROLLED"), "{out:?}");

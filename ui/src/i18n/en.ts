@@ -927,7 +927,8 @@ const en: typeof zh = {
     amount: 'The refund must be more than 0.00',
   },
   notices: {
-    DATA_KEY_IN_FILE: 'This computer has no OS keyring: the data key that encrypts ID-card numbers is in {file}; keep that file out of database backups',
+    DATA_KEY_IN_FILE: "This counter's keys (the data key that encrypts ID-card and bank account numbers, and the receipt key) are kept in the directory {file}, as an administrator chose: keep it out of backups of the data directory, and back it up apart",
+    KEYS_UNAVAILABLE: "This counter's keys cannot be used (no usable OS keyring, and no key directory chosen by an administrator): payments, vends and refund requests are refused until they can. Start the desktop session's keyring and log in again, or have an administrator run cashdeskctl datakey file-store --path DIR (outside the data directory)",
     CALENDAR_MISSING:
       'The {year} holiday calendar has not been imported: only weekends count as days off. Ask an administrator to import it.',
     HOLIDAY_CASH_DUE: 'Holiday cash to bank: receipt {receipt_no}, {amount}, due at the bank on {due_on} (F10 deposit)',
@@ -1007,6 +1008,7 @@ const en: typeof zh = {
     SYNC_BAD_REPLY: 'The ledger sent a reply this counter cannot read (version mismatch?): ask an administrator',
     SYNC_PUSH_FIRST: 'Events are still waiting to upload: the ledger\'s updates are applied after that; retrying automatically',
     SYNC_KEYRING: 'The OS keyring cannot store or read the terminal token: log in to the desktop session and retry, or ask an administrator',
+    KEYRING_UNAVAILABLE: 'This computer has no usable OS keyring: ID-card and bank account numbers cannot be stored encrypted, nor receipt verification codes made. Start the desktop session\'s keyring and retry, or have an administrator run cashdeskctl datakey file-store --path DIR to keep the keys in a directory outside the data directory',
     DATA_KEY_UNAVAILABLE: "This counter's data key (which encrypts ID-card numbers) cannot be used: log in to the desktop session and retry, or ask an administrator",
     DATA_KEY_MISMATCH: "This counter's data key does not match the database (the database needs key {expected}, found {found}): restore the original key, or ask an administrator",
     REFUND_STATE: 'This refund request is “{state}”: “{step}” is not possible now',

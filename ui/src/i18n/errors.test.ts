@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createI18n } from 'vue-i18n'
-import { ERROR_CODES, NOTICE_CODES, errorText, noticeText } from './errors'
+import { ERROR_CODES, NOTICE_CODES, URGENT_NOTICES, errorText, noticeText } from './errors'
 import { messages } from './index'
 
 function translator(locale: 'zh-CN' | 'en') {
@@ -50,7 +50,9 @@ const RULES: Record<string, string[]> = {
 
 const noticeSamples: Record<string, Record<string, string>> = {
   CALENDAR_MISSING: { year: '2027' },
-  DATA_KEY_IN_FILE: { file: '/var/lib/cashdesk/cashdesk.sqlite.datakey' },
+  DATA_KEY_IN_FILE: { file: '/etc/cashdesk/keys' },
+  // Its param is the error's code, which the sentence does not show (nor the core's English).
+  KEYS_UNAVAILABLE: {},
   HOLIDAY_CASH_DUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
   HOLIDAY_CASH_OVERDUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
 }
@@ -169,6 +171,21 @@ describe('the wording a cashier sees (zh-CN)', () => {
     expect(errorText(t, { code: 'HOLIDAY_CASH_LIMIT', message: '', params: { limit: '5000.00' } })).toBe(
       '节假日现金售电每笔不超过 5000.00 元',
     )
+  })
+  it('KEYRING_UNAVAILABLE and KEYS_UNAVAILABLE say in Chinese what is refused and how to enable keys', () => {
+    const error = errorText(t, {
+      code: 'KEYRING_UNAVAILABLE',
+      message: 'this computer has no usable OS keyring (no D-Bus)',
+      params: { detail: 'no D-Bus' },
+    })
+    expect(error).toContain('密钥环')
+    expect(error).toContain('身份证号')
+    expect(error).toContain('cashdeskctl datakey file-store --path')
+    expect(error).not.toContain('D-Bus')
+    const notice = { code: 'KEYS_UNAVAILABLE', message: 'payments ... are refused', params: { error: 'KEYRING_UNAVAILABLE' } }
+    expect(noticeText(t, notice)).toContain('不能收费、售电或受理退费')
+    expect(noticeText(t, notice)).toContain('cashdeskctl datakey file-store --path')
+    expect(URGENT_NOTICES).toContain('KEYS_UNAVAILABLE')
   })
   it('an unknown notice shows the server message', () => {
     expect(noticeText(t, { code: 'NEW_NOTICE', message: '服务器提示', params: {} })).toBe('服务器提示')

@@ -70,6 +70,7 @@ export const ERROR_CODES = [
   'SYNC_BAD_REPLY',
   'SYNC_PUSH_FIRST',
   'SYNC_KEYRING',
+  'KEYRING_UNAVAILABLE',
   'DATA_KEY_UNAVAILABLE',
   'DATA_KEY_MISMATCH',
   'REFUND_STATE',
@@ -83,10 +84,16 @@ export const ERROR_CODES = [
   'NOTICE_RUN_NOT_FOUND',
 ] as const
 
-export const NOTICE_CODES = ['CALENDAR_MISSING', 'DATA_KEY_IN_FILE', 'HOLIDAY_CASH_DUE', 'HOLIDAY_CASH_OVERDUE'] as const
+export const NOTICE_CODES = [
+  'CALENDAR_MISSING',
+  'DATA_KEY_IN_FILE',
+  'KEYS_UNAVAILABLE',
+  'HOLIDAY_CASH_DUE',
+  'HOLIDAY_CASH_OVERDUE',
+] as const
 
 /** Notices shown in red: they block work until someone acts. */
-export const URGENT_NOTICES: readonly string[] = ['HOLIDAY_CASH_OVERDUE']
+export const URGENT_NOTICES: readonly string[] = ['HOLIDAY_CASH_OVERDUE', 'KEYS_UNAVAILABLE']
 
 type Translate = (key: string, named: Record<string, unknown>) => string
 

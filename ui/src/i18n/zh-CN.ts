@@ -923,7 +923,8 @@ export default {
     amount: '退费金额必须大于 0.00',
   },
   notices: {
-    DATA_KEY_IN_FILE: '本机没有系统密钥环：加密身份证号的数据密钥保存在文件 {file} 中；备份数据库时请勿一并复制该文件',
+    DATA_KEY_IN_FILE: '本收费台的密钥（加密身份证号和银行账号的数据密钥、收据校验码密钥）按管理员的选择保存在目录 {file} 中：备份数据目录时不要包含该目录，并另行妥善备份',
+    KEYS_UNAVAILABLE: '本收费台的密钥无法使用（没有可用的系统密钥环，管理员也未指定密钥存放目录）：恢复之前不能收费、售电或受理退费。请启动桌面会话的密钥环后重新登录，或请系统管理员执行 cashdeskctl datakey file-store --path 目录（数据目录以外）',
     CALENDAR_MISSING: '{year} 年节假日安排尚未导入，按周末计算；请联系管理员导入',
     HOLIDAY_CASH_DUE: '节假日现金待解款：收据 {receipt_no}，{amount} 元，须于 {due_on} 解款至银行（F10 解款）',
     HOLIDAY_CASH_OVERDUE: '节假日现金逾期未解款：收据 {receipt_no}，{amount} 元，应于 {due_on} 解款；解款前本终端不能再收节假日现金',
@@ -994,6 +995,7 @@ export default {
     SYNC_BAD_REPLY: '账务中心的应答无法识别（可能版本不一致）：请联系系统管理员',
     SYNC_PUSH_FIRST: '还有记录待上传：上传完成后再接收账务中心的更新，将自动重试',
     SYNC_KEYRING: '无法使用系统密钥环保存或读取终端令牌：请登录桌面会话后重试，或联系系统管理员',
+    KEYRING_UNAVAILABLE: '本机没有可用的系统密钥环，无法加密保存身份证号和银行账号，也无法生成收据校验码：请启动桌面会话的密钥环后重试，或请系统管理员执行 cashdeskctl datakey file-store --path 目录，把密钥存放在数据目录以外的目录中',
     DATA_KEY_UNAVAILABLE: '无法取得本机的数据密钥（用于加密身份证号等个人信息）：请登录桌面会话后重试，或联系系统管理员',
     DATA_KEY_MISMATCH: '本机的数据密钥与数据库不符（数据库要求密钥 {expected}，找到的是 {found}）：请恢复原来的密钥，或联系系统管理员',
     REFUND_STATE: '这笔退费申请当前为“{state}”，不能再“{step}”',
