@@ -119,7 +119,7 @@ run-headless: build ## Start the app under xvfb-run, screenshot it to artifacts/
 # Checks
 
 .PHONY: test
-test: deps lint test-rust test-ui e2e ## Run every check
+test: deps lint test-rust test-ui e2e api-check ## Run every check
 	@echo "make test: all checks passed"
 
 .PHONY: lint fmt-check clippy fmt
