@@ -15,8 +15,12 @@ export default defineConfig({
     port: 1420,
     strictPort: true,
     // In a plain browser the UI calls POST /api/call/{cmd}: point it at a running
-    // `cashdesk-bridge` with CASHDESK_BRIDGE_URL=http://127.0.0.1:PORT npm run dev.
-    proxy: process.env.CASHDESK_BRIDGE_URL ? { '/api': process.env.CASHDESK_BRIDGE_URL } : undefined,
+    // `cashdesk-bridge` with CASHDESK_BRIDGE_URL=http://127.0.0.1:PORT npm run dev, and open
+    // http://localhost:1420/#bridge-secret=… with the secret of the bridge's OPEN line. The
+    // bridge takes only its own Host, hence changeOrigin.
+    proxy: process.env.CASHDESK_BRIDGE_URL
+      ? { '/api': { target: process.env.CASHDESK_BRIDGE_URL, changeOrigin: true } }
+      : undefined,
   },
   build: {
     outDir: 'dist',

@@ -95,10 +95,11 @@ function readListening(bridge, stderrTail, deadlineMs) {
     const timer = setTimeout(() => reject(new Error(`no LISTENING line from cashdesk-bridge in ${deadlineMs} ms; stderr: ${stderrTail()}`)), deadlineMs)
     const lines = createInterface({ input: bridge.stdout })
     lines.on('line', (line) => {
-      const m = /^LISTENING (http:\/\/\S+)/.exec(line.trim())
+      // `LISTENING http://127.0.0.1:PORT secret=HEX`: the run's secret every call carries.
+      const m = /^LISTENING (http:\/\/\S+) secret=([0-9a-f]{64})$/.exec(line.trim())
       if (m) {
         clearTimeout(timer)
-        resolveUrl(m[1])
+        resolveUrl({ url: m[1], secret: m[2] })
       }
     })
     bridge.once('exit', (code) => {
@@ -167,12 +168,12 @@ exec "$0" "$@"`
  * Secret Service, under the stack's temp HOME), so that enrolling with a ledger stores the token
  * as on a counter; `ctl` then joins that session too. Without it no session bus is reachable.
  * Printing goes to e2e/fake-lp.sh, which files each job in `prints` (see printedPdfs()).
- * Returns { url, db, prints, ctl(args, input), ctlAs(user, args, more), quote(accountNo), api(cmd, req), holdPrinter(), releasePrinter(), printerWaiting(),
+ * Returns { url, secret, db, prints, ctl(args, input), ctlAs(user, args, more), quote(accountNo), api(cmd, req), holdPrinter(), releasePrinter(), printerWaiting(),
  * page({ clock }), stop() }.
  */
 export async function startStack({ now, keyring = false } = {}) {
   need(CASHDESKCTL, 'cashdeskctl', 'build it with `cargo build --bin cashdeskctl` or set CASHDESKCTL')
-  need(CASHDESK_BRIDGE, 'cashdesk-bridge', 'build it with `cargo build -p cashdesk-app --bin cashdesk-bridge` or set CASHDESK_BRIDGE')
+  need(CASHDESK_BRIDGE, 'cashdesk-bridge', 'build it with `cargo build -p cashdesk-bridge` or set CASHDESK_BRIDGE')
   need(join(DIST, 'index.html'), 'the built UI', 'run `npm run build` in ui/ first')
   need(CHROMIUM, 'chromium', 'install it (apt-get install chromium) or set CHROMIUM')
   if (keyring) {
@@ -259,7 +260,7 @@ export async function startStack({ now, keyring = false } = {}) {
     }
     disarm = killWithThisProcess(bridge.pid, { group: keyring, dir: root })
     bridge.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
-    const url = await readListening(bridge, () => stderr, 30_000)
+    const { url, secret } = await readListening(bridge, () => stderr, 30_000)
     await waitHealthy(url, bridge, 30_000)
     if (keyring) {
       // Written before the shell became the bridge, which has printed LISTENING since.
@@ -277,6 +278,7 @@ export async function startStack({ now, keyring = false } = {}) {
 
     return {
       url,
+      secret,
       db,
       prints,
       ctl,
@@ -292,7 +294,7 @@ export async function startStack({ now, keyring = false } = {}) {
       async api(cmd, req) {
         const r = await fetch(`${url}/api/call/${cmd}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', 'x-cashdesk-bridge-secret': secret },
           body: JSON.stringify(req),
         })
         const body = await r.json()
@@ -307,7 +309,8 @@ export async function startStack({ now, keyring = false } = {}) {
       async page({ clock = false } = {}) {
         const page = await context.newPage()
         if (clock) await page.clock.install()
-        await page.goto(url + '/')
+        // As a developer opens it (the bridge's OPEN line): the UI keeps the secret for the tab.
+        await page.goto(`${url}/#bridge-secret=${secret}`)
         return page
       },
       stop,

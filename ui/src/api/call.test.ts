@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 const invoke = vi.fn()
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...args: unknown[]) => invoke(...args) }))
 
-import { ApiError, call } from './call'
+import { ApiError, bridgeSecret, call } from './call'
 
 function jsonResponse(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
@@ -31,6 +31,26 @@ describe('call over HTTP (browser, tests, dev)', () => {
     expect(init.method).toBe('POST')
     expect((init.headers as Record<string, string>)['content-type']).toBe('application/json')
     expect(JSON.parse(init.body as string)).toEqual({ username: 'cashier1', password: 'pw' })
+  })
+
+  it("sends the bridge's secret from the address, kept for the tab and removed from the address bar", async () => {
+    const secret = 'ab'.repeat(32)
+    window.sessionStorage.clear()
+    window.history.replaceState(null, '', `/counter?x=1#bridge-secret=${secret}`)
+    const fetch = vi.fn().mockImplementation(() => Promise.resolve(jsonResponse(200, {})))
+    vi.stubGlobal('fetch', fetch)
+
+    await call('app_info', {})
+    expect(window.location.hash).toBe('')
+    expect(window.location.search).toBe('?x=1')
+    await call('app_info', {})
+    for (const [, init] of fetch.mock.calls as [string, RequestInit][]) {
+      expect((init.headers as Record<string, string>)['x-cashdesk-bridge-secret']).toBe(secret)
+    }
+    window.history.replaceState(null, '', '/#bridge-secret=short')
+    expect(bridgeSecret()).toBe(secret)
+    window.sessionStorage.clear()
+    expect(bridgeSecret()).toBeNull()
   })
 
   it('keeps money strings as strings (no number conversion on the way in)', async () => {

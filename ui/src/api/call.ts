@@ -1,7 +1,8 @@
 // The one door to the backend. Inside the desktop app every command goes through Tauri's IPC
 // (`invoke('call', { cmd, req })`); in a plain browser (the end-to-end tests, `npm run dev`) the
 // same command goes to the HTTP bridge at `POST /api/call/{cmd}`. Both reach the same Rust
-// dispatcher, so what the browser tests exercise is what the counter runs.
+// dispatcher, so what the browser tests exercise is what the counter runs. The bridge asks for its
+// run's secret on every call (`bridgeSecret`).
 import { invoke } from '@tauri-apps/api/core'
 import type { Commands } from '@/bindings/Commands'
 import type { ErrorBody } from '@/bindings/ErrorBody'
@@ -48,12 +49,33 @@ export function inTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window
 }
 
+const SECRET_KEY = 'cashdesk-bridge-secret'
+
+/**
+ * The bridge's per-run secret (it prints `OPEN http://127.0.0.1:PORT/#bridge-secret=…`): taken
+ * from the address once, kept for the tab in sessionStorage and removed from the address bar.
+ * Tests may instead put the header on every request themselves.
+ */
+export function bridgeSecret(): string | null {
+  if (typeof window === 'undefined') return null
+  const m = /(?:^#|&)bridge-secret=([0-9a-f]{64})(?:&|$)/.exec(window.location.hash)
+  if (m) {
+    window.sessionStorage.setItem(SECRET_KEY, m[1])
+    window.history.replaceState(null, '', window.location.pathname + window.location.search)
+    return m[1]
+  }
+  return window.sessionStorage.getItem(SECRET_KEY)
+}
+
 async function overHttp(cmd: string, req: unknown): Promise<unknown> {
   let res: Response
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  const secret = bridgeSecret()
+  if (secret) headers['x-cashdesk-bridge-secret'] = secret
   try {
     res = await fetch('/api/call/' + cmd, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers,
       body: JSON.stringify(req),
     })
   } catch (e) {
