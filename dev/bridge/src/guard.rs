@@ -45,7 +45,9 @@ impl Refusal {
         match self {
             Refusal::Host(h) => format!("Host '{h}' is not this bridge: call it at 127.0.0.1 or localhost on its port"),
             Refusal::Secret => format!("the {SECRET_HEADER} header must carry the secret the bridge printed at start"),
-            Refusal::ContentType(t) => format!("a call's body is JSON: send Content-Type: application/json (not '{t}')"),
+            Refusal::ContentType(t) => {
+                format!("a call's body is JSON: send Content-Type: application/json (not '{t}')")
+            }
         }
     }
 }
@@ -88,7 +90,9 @@ mod tests {
     fn only_this_bridge_on_loopback() {
         assert!(check_host(Some("127.0.0.1:4100"), 4100).is_ok());
         assert!(check_host(Some("LOCALHOST:4100"), 4100).is_ok());
-        for bad in [None, Some(""), Some("127.0.0.1"), Some("127.0.0.1:4101"), Some("evil.example:4100"), Some("[::1]:4100")] {
+        for bad in
+            [None, Some(""), Some("127.0.0.1"), Some("127.0.0.1:4101"), Some("evil.example:4100"), Some("[::1]:4100")]
+        {
             let e = check_host(bad, 4100).unwrap_err();
             assert_eq!((e.status(), e.code()), (421, "BRIDGE_HOST"), "{bad:?}");
         }

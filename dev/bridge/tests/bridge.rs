@@ -2,6 +2,8 @@
 //! over real HTTP. Only its own run's secret, its own loopback Host and a JSON body get a call
 //! through; a database that is not a demo one is never served.
 
+#![allow(clippy::unwrap_used)] // a test's set-up failing is the test failing
+
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpStream,
@@ -51,7 +53,8 @@ fn start(home: &Path, db: &Path) -> Running {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let listening = lines.by_ref().map_while(Result::ok).find(|l| l.starts_with("LISTENING ")).expect("a LISTENING line");
+    let listening =
+        lines.by_ref().map_while(Result::ok).find(|l| l.starts_with("LISTENING ")).expect("a LISTENING line");
     let open = lines.next().unwrap().unwrap();
     let (url, secret) = listening["LISTENING ".len()..].split_once(" secret=").unwrap();
     assert_eq!(open, format!("OPEN {url}/#bridge-secret={secret}"));
@@ -97,7 +100,8 @@ fn only_the_runs_secret_its_own_host_and_json_get_a_call_through() {
     let wrong = "0".repeat(64);
     assert_eq!(call(&[("Host", &host), json, ("x-cashdesk-bridge-secret", &wrong)]).0, 401);
 
-    let (status, body) = call(&[("Host", &format!("rebound.example:{}", b.port)), json, ("x-cashdesk-bridge-secret", &b.secret)]);
+    let (status, body) =
+        call(&[("Host", &format!("rebound.example:{}", b.port)), json, ("x-cashdesk-bridge-secret", &b.secret)]);
     assert_eq!(status, 421, "{body}");
     assert!(body.contains("BRIDGE_HOST"), "{body}");
     let (status, _) = request(b.port, "GET", "/healthz", &[("Host", "rebound.example")], "");
@@ -127,9 +131,11 @@ async fn a_database_that_is_not_a_demo_one_is_never_served() {
     let desk = Desk::open(&db, InitOptions { terminal: Some(TerminalCode::parse("GY01-03").unwrap()), utility: None })
         .await
         .unwrap();
-    desk.bootstrap_admin("admin", None, "Counter#2026-admin").await.unwrap();
+    desk.bootstrap_admin("hall-it", None, "Counter#2026-setup").await.unwrap();
     drop(desk);
-    for args in [&["--db", db.to_str().unwrap(), "--port", "0"][..], &["--db", db.to_str().unwrap(), "--demo", "--port", "0"]] {
+    for args in
+        [&["--db", db.to_str().unwrap(), "--port", "0"][..], &["--db", db.to_str().unwrap(), "--demo", "--port", "0"]]
+    {
         let out = bridge(dir.path(), args).output().unwrap();
         assert!(!out.status.success());
         let stderr = String::from_utf8_lossy(&out.stderr);
