@@ -58,11 +58,11 @@ const SECRET_KEY = 'cashdesk-bridge-secret'
  */
 export function bridgeSecret(): string | null {
   if (typeof window === 'undefined') return null
-  const m = /(?:^#|&)bridge-secret=([0-9a-f]{64})(?:&|$)/.exec(window.location.hash)
-  if (m) {
-    window.sessionStorage.setItem(SECRET_KEY, m[1])
+  const found = /(?:^#|&)bridge-secret=([0-9a-f]{64})(?:&|$)/.exec(window.location.hash)?.[1]
+  if (found) {
+    window.sessionStorage.setItem(SECRET_KEY, found)
     window.history.replaceState(null, '', window.location.pathname + window.location.search)
-    return m[1]
+    return found
   }
   return window.sessionStorage.getItem(SECRET_KEY)
 }
