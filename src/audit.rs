@@ -6,6 +6,16 @@
 //! stores the SHA-256 of the previous entry's hash and its own fields, so an edit or a removal in
 //! the middle breaks [`verify`]. An entry is written in the same transaction as the change it
 //! describes. Details never contain passwords, tokens, ID-card or bank numbers.
+//!
+//! Checked incrementally ([`verify_from`]): the counter checks the chain at start and at each
+//! administrator's log-in from the entry the last check ended on (its checkpoint, kept in
+//! `settings`), which must still be there with the same hash: entries edited, removed or reordered
+//! since, and the end of the trail cut off or rewritten, are found at once. An entry edited before
+//! the checkpoint is found by a whole walk (`cashdeskctl audit verify`). A break found either way
+//! is recorded and told to administrators at every log-in until a whole walk finds the chain
+//! intact. What this does not catch: someone who can write the file, rewrites the chain from some
+//! entry on with freshly computed hashes and moves the checkpoint too. That needs a keyed chain
+//! whose head the ledger keeps (issue 17, part 2).
 
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
@@ -144,23 +154,89 @@ pub async fn recent(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Store
 
 /// Walk the whole chain; returns the number of entries, or names the first entry that does not match.
 pub async fn verify(conn: &mut SqliteConnection) -> Result<u64> {
+    match verify_from(conn, None).await? {
+        Checked::Intact { entries, .. } => Ok(entries),
+        Checked::Broken { seq, .. } => Err(Error::Internal(format!(
+            "audit trail broken at entry {seq}: it was altered or an entry before it was removed"
+        ))),
+    }
+}
+
+/// The last entry a check found intact: where the next check starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// What a check of the chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// Every entry read matches; `head` is the newest (none on an empty trail), `entries` how many
+    /// were read.
+    Intact { head: Option<Checkpoint>, entries: u64 },
+    /// The first entry that does not match (`seq`), and why.
+    Broken { seq: i64, why: Broken },
+}
+
+/// Why a chain is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broken {
+    /// An entry's fields do not give its hash: it was edited.
+    Altered,
+    /// An entry does not follow the one before it: entries were removed or reordered between them.
+    Unlinked,
+    /// The entry a previous check ended on is gone or different: the end of the trail was removed
+    /// or rewritten.
+    CheckpointGone,
+}
+
+impl Broken {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Broken::Altered => "altered",
+            Broken::Unlinked => "unlinked",
+            Broken::CheckpointGone => "checkpoint_gone",
+        }
+    }
+}
+
+/// Check the chain from `from` on (the entry a previous check ended on), or from its start: the
+/// checkpoint's entry must still be there with the same hash, and every later entry must follow
+/// its predecessor and match its own fields. Reads only the entries after the checkpoint.
+pub async fn verify_from(conn: &mut SqliteConnection, from: Option<&Checkpoint>) -> Result<Checked> {
     type Row = (i64, String, String, String, String, Option<String>, String, String, String);
+    let (after, mut prev) = match from {
+        None => (0, GENESIS.to_string()),
+        Some(c) => {
+            let found: Option<(String,)> = sqlx::query_as("SELECT hash FROM audit_log WHERE seq = ?")
+                .bind(c.seq)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if found.map(|(h,)| h) != Some(c.hash.clone()) {
+                return Ok(Checked::Broken { seq: c.seq, why: Broken::CheckpointGone });
+            }
+            (c.seq, c.hash.clone())
+        }
+    };
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT seq, at, terminal, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+        "SELECT seq, at, terminal, actor, action, subject, detail, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq",
     )
+    .bind(after)
     .fetch_all(conn)
     .await?;
-    let mut prev = GENESIS.to_string();
-    let mut n = 0u64;
+    let mut head = from.cloned();
+    let mut entries = 0u64;
     for (seq, at, terminal, actor, action, subject, detail, prev_hash, hash) in rows {
-        let expect = entry_hash(&prev, &at, &terminal, &actor, &action, subject.as_deref(), &detail);
-        if prev_hash != prev || hash != expect {
-            return Err(Error::Internal(format!(
-                "audit trail broken at entry {seq}: it was altered or an entry before it was removed"
-            )));
+        if prev_hash != prev {
+            return Ok(Checked::Broken { seq, why: Broken::Unlinked });
         }
-        prev = hash;
-        n += 1;
+        if hash != entry_hash(&prev, &at, &terminal, &actor, &action, subject.as_deref(), &detail) {
+            return Ok(Checked::Broken { seq, why: Broken::Altered });
+        }
+        prev = hash.clone();
+        head = Some(Checkpoint { seq, hash });
+        entries += 1;
     }
-    Ok(n)
+    Ok(Checked::Intact { head, entries })
 }

@@ -68,6 +68,11 @@ pub async fn open_desk(startup: &Startup) -> anyhow::Result<Desk> {
         }
     }
     tracing::info!(db = %path.display(), terminal = %desk.terminal(), "counter database open");
+    // The audit trail is checked at start from where the last check ended; a break is logged here
+    // and told to administrators at log-in (AUDIT_BROKEN).
+    if let Err(e) = desk.audit_check().await {
+        tracing::warn!(error = %e, "the audit trail could not be checked at start");
+    }
     Ok(desk)
 }
 

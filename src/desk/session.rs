@@ -142,7 +142,7 @@ impl Desk {
     /// Notices shown after log-in. Everyone at this terminal is told about holiday cash due at the
     /// bank (and overdue); supervisors and administrators are told when the holiday calendar of this
     /// year, or from November on of next year, is not loaded; administrators when the keys are kept
-    /// in a file store; everyone who takes money, and administrators, when the keys cannot be used
+    /// in a file store, and when the audit trail is broken (`audit_check`); everyone who takes money, and administrators, when the keys cannot be used
     /// (no keyring and no file store): the receipt key is loaded here, before the first payment
     /// needs it, so that a locked keyring asks for its password now.
     async fn notices_for(&self, role: Role) -> Result<Vec<Notice>> {
@@ -208,6 +208,18 @@ impl Desk {
                 ),
                 params: [("file".to_string(), dir.display().to_string())].into(),
             });
+        }
+        if role == Role::Admin {
+            self.audit_check().await?;
+            if let Some((seq, why)) = self.audit_break().await? {
+                notices.push(Notice {
+                    code: "AUDIT_BROKEN".into(),
+                    message: format!(
+                        "the audit trail is broken at entry {seq} ({why}): it was edited, or entries were removed or reordered, outside Cashdesk; keep the database file as it is and report it"
+                    ),
+                    params: [("seq".to_string(), seq.to_string()), ("why".to_string(), why)].into(),
+                });
+            }
         }
         if matches!(role, Role::Cashier | Role::Supervisor | Role::Admin)
             && let Err(e @ (Error::KeyringUnavailable { .. } | Error::DataKeyUnavailable { .. })) =

@@ -929,6 +929,7 @@ const en: typeof zh = {
   notices: {
     DATA_KEY_IN_FILE: "This counter's keys (the data key that encrypts ID-card and bank account numbers, and the receipt key) are kept in the directory {file}, as an administrator chose: keep it out of backups of the data directory, and back it up apart",
     KEYS_UNAVAILABLE: "This counter's keys cannot be used (no usable OS keyring, and no key directory chosen by an administrator): payments, vends and refund requests are refused until they can. Start the desktop session's keyring and log in again, or have an administrator run cashdeskctl datakey file-store --path DIR (outside the data directory)",
+    AUDIT_BROKEN: 'The audit trail is broken at entry {seq}: entries were edited, removed or reordered outside Cashdesk. Keep the database file as it is and report it to the security officer at once',
     CALENDAR_MISSING:
       'The {year} holiday calendar has not been imported: only weekends count as days off. Ask an administrator to import it.',
     HOLIDAY_CASH_DUE: 'Holiday cash to bank: receipt {receipt_no}, {amount}, due at the bank on {due_on} (F10 deposit)',

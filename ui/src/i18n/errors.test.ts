@@ -53,6 +53,7 @@ const noticeSamples: Record<string, Record<string, string>> = {
   DATA_KEY_IN_FILE: { file: '/etc/cashdesk/keys' },
   // Its param is the error's code, which the sentence does not show (nor the core's English).
   KEYS_UNAVAILABLE: {},
+  AUDIT_BROKEN: { seq: '1207' },
   HOLIDAY_CASH_DUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
   HOLIDAY_CASH_OVERDUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
 }
@@ -186,6 +187,12 @@ describe('the wording a cashier sees (zh-CN)', () => {
     expect(noticeText(t, notice)).toContain('不能收费、售电或受理退费')
     expect(noticeText(t, notice)).toContain('cashdeskctl datakey file-store --path')
     expect(URGENT_NOTICES).toContain('KEYS_UNAVAILABLE')
+  })
+  it('AUDIT_BROKEN names the entry, in red, and says what to do', () => {
+    const notice = { code: 'AUDIT_BROKEN', message: 'the audit trail is broken at entry 1207', params: { seq: '1207', why: 'unlinked' } }
+    expect(noticeText(t, notice)).toContain('第 1207 条')
+    expect(noticeText(t, notice)).toContain('保持数据库文件原样')
+    expect(URGENT_NOTICES).toContain('AUDIT_BROKEN')
   })
   it('an unknown notice shows the server message', () => {
     expect(noticeText(t, { code: 'NEW_NOTICE', message: '服务器提示', params: {} })).toBe('服务器提示')

@@ -88,12 +88,13 @@ export const NOTICE_CODES = [
   'CALENDAR_MISSING',
   'DATA_KEY_IN_FILE',
   'KEYS_UNAVAILABLE',
+  'AUDIT_BROKEN',
   'HOLIDAY_CASH_DUE',
   'HOLIDAY_CASH_OVERDUE',
 ] as const
 
 /** Notices shown in red: they block work until someone acts. */
-export const URGENT_NOTICES: readonly string[] = ['HOLIDAY_CASH_OVERDUE', 'KEYS_UNAVAILABLE']
+export const URGENT_NOTICES: readonly string[] = ['HOLIDAY_CASH_OVERDUE', 'KEYS_UNAVAILABLE', 'AUDIT_BROKEN']
 
 type Translate = (key: string, named: Record<string, unknown>) => string
 

@@ -925,6 +925,7 @@ export default {
   notices: {
     DATA_KEY_IN_FILE: '本收费台的密钥（加密身份证号和银行账号的数据密钥、收据校验码密钥）按管理员的选择保存在目录 {file} 中：备份数据目录时不要包含该目录，并另行妥善备份',
     KEYS_UNAVAILABLE: '本收费台的密钥无法使用（没有可用的系统密钥环，管理员也未指定密钥存放目录）：恢复之前不能收费、售电或受理退费。请启动桌面会话的密钥环后重新登录，或请系统管理员执行 cashdeskctl datakey file-store --path 目录（数据目录以外）',
+    AUDIT_BROKEN: '审计日志在第 {seq} 条处断链：有人在收费台软件之外修改、删除或调换了日志记录。请保持数据库文件原样，立即报告信息安全负责人',
     CALENDAR_MISSING: '{year} 年节假日安排尚未导入，按周末计算；请联系管理员导入',
     HOLIDAY_CASH_DUE: '节假日现金待解款：收据 {receipt_no}，{amount} 元，须于 {due_on} 解款至银行（F10 解款）',
     HOLIDAY_CASH_OVERDUE: '节假日现金逾期未解款：收据 {receipt_no}，{amount} 元，应于 {due_on} 解款；解款前本终端不能再收节假日现金',
