@@ -3,6 +3,7 @@
 // A test crate: a failed unwrap is a failed test, which is what we want.
 #![allow(clippy::unwrap_used)]
 
+mod backup;
 mod cli;
 mod collection;
 mod common;
