@@ -64,7 +64,7 @@ use crate::{
 };
 
 pub(crate) const SETTING_POLICY: &str = "policy";
-/// This database's id (`settings`, see [`database_id`]).
+/// This database's id in `settings`, made on first open (it names the database's keys).
 pub const SETTING_DATABASE_ID: &str = "database_id";
 
 /// The counter's clock.
