@@ -162,6 +162,12 @@ pub enum Error {
         "the data key found (id {found}) is not the one this database was written with (id {expected}); restore the right key or ask an administrator"
     )]
     DataKeyMismatch { expected: String, found: String },
+    #[error("{0}")]
+    Backup(#[from] crate::backup::BackupError),
+    #[error(
+        "another program has this counter's database open (the counter app, or another cashdeskctl): close the counter app first, then try again"
+    )]
+    DatabaseInUse,
     #[error("database error: {0}")]
     Store(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -274,6 +280,8 @@ impl Error {
             Error::DataKeyUnavailable { .. } => "DATA_KEY_UNAVAILABLE",
             Error::KeyringUnavailable { .. } => "KEYRING_UNAVAILABLE",
             Error::DataKeyMismatch { .. } => "DATA_KEY_MISMATCH",
+            Error::Backup(e) => e.code(),
+            Error::DatabaseInUse => "DATABASE_IN_USE",
             Error::Store(_) | Error::Migrate(_) | Error::Io(_) => "STORE_ERROR",
             Error::Internal(_) => "INTERNAL",
         }
@@ -292,6 +300,7 @@ impl Error {
                 p.insert("request_no".into(), request_no.clone());
             }
             Error::Refund(e) => p.extend(e.params()),
+            Error::Backup(e) => p.extend(e.params()),
             Error::FinanceRefused { ledger_code, message } => {
                 p.insert("ledger_code".into(), ledger_code.clone());
                 p.insert("message".into(), message.clone());

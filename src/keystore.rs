@@ -280,6 +280,16 @@ impl Keys {
         self
     }
 
+    /// The id of the database these keys belong to (`settings`).
+    pub fn database_id(&self) -> &str {
+        &self.database_id
+    }
+
+    /// The same keys, none loaded yet: after a restore the database may record another store.
+    pub fn reloaded(&self) -> Keys {
+        Keys { data: Default::default(), receipt: Default::default(), ..self.clone() }
+    }
+
     /// Whether a store was given instead of the recorded one.
     pub fn is_fixed(&self) -> bool {
         self.fixed.is_some()

@@ -11,6 +11,16 @@
 //! (SQLite drops a connection's whole cache whenever another connection has committed). Invariant:
 //! code holding the writer never waits for the writer again (it would wait out the acquire
 //! timeout); it may read through the pool meanwhile.
+//!
+//! Open lock: every process that opens the database holds a shared advisory lock on `<db>.lock`
+//! ([`hold`], taken by `Desk::open` before the first connection and kept while any `Desk` of
+//! that database lives in the process). A restore replaces the database file and needs the
+//! lock exclusively ([`DbLock::exclusive`]): a process that still had the old file open would
+//! otherwise go on writing into a file nobody reads. The lock is `flock` (std's `File::lock`),
+//! so it goes with the process when it dies; it is advisory, so it keeps Cashdesk's own
+//! processes apart, not an `sqlite3` shell someone opened by hand. A program that gives the
+//! database up while it goes on running closes its `Desk` first (`Desk::close`), so that no
+//! connection is still closing once the lock is gone.
 
 use std::{
     path::{Path, PathBuf},
@@ -24,6 +34,112 @@ use sqlx::{
 };
 
 use crate::{Error, Result};
+
+/// The shared open lock of a database (module docs). One per database and process: every `Desk`
+/// of the same database in a process holds the same `Arc`; the lock is let go when the last one
+/// is dropped.
+#[derive(Debug)]
+pub struct DbLock {
+    file: std::fs::File,
+}
+
+/// The locks this process holds, by the lock file's canonical path.
+static HELD: std::sync::Mutex<Vec<(PathBuf, std::sync::Weak<DbLock>)>> = std::sync::Mutex::new(Vec::new());
+
+/// Take (or join this process's) shared open lock of the database at `db`, creating `<db>.lock`
+/// owner-only if missing. Waits while a restore holds the lock exclusively (a few seconds).
+pub async fn hold(db: &Path) -> Result<std::sync::Arc<DbLock>> {
+    if let Some(dir) = db.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        private_dir(dir)?;
+    }
+    let path = PathBuf::from(format!("{}.lock", db.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(&path)?;
+    let key = std::fs::canonicalize(&path)?;
+    if let Some(lock) = joined(&key) {
+        // This process holds it already, on another open of the file: `flock` locks belong to
+        // an open file, so closing `file` here does not let the held one go.
+        return Ok(lock);
+    }
+    let file = match file.try_lock_shared() {
+        Ok(()) => file,
+        // A restore in another process: wait for it (off the async threads).
+        Err(std::fs::TryLockError::WouldBlock) => {
+            tokio::task::spawn_blocking(move || file.lock_shared().map(|()| file))
+                .await
+                .map_err(|e| Error::Internal(format!("waiting for the database's open lock: {e}")))??
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+    };
+    let mut held = HELD.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(lock) = held.iter().find(|(k, _)| *k == key).and_then(|(_, w)| w.upgrade()) {
+        // Another task of this process got there while this one waited: one lock per process.
+        return Ok(lock);
+    }
+    let lock = std::sync::Arc::new(DbLock { file });
+    held.retain(|(_, w)| w.strong_count() > 0);
+    held.push((key, std::sync::Arc::downgrade(&lock)));
+    Ok(lock)
+}
+
+/// This process's lock of `key`, if a `Desk` still holds it.
+fn joined(key: &Path) -> Option<std::sync::Arc<DbLock>> {
+    let held = HELD.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    held.iter().find(|(k, _)| k == key).and_then(|(_, w)| w.upgrade())
+}
+
+impl DbLock {
+    /// The lock exclusively, for a restore: refused (`DATABASE_IN_USE`) when another process holds
+    /// it, or another `Desk` of this process shares it (`lock` is the caller's only handle on it).
+    /// The guard gives the shared lock back when dropped.
+    pub fn exclusive(lock: &std::sync::Arc<DbLock>) -> Result<Exclusive<'_>> {
+        // The caller's own handle is the one strong count (the registry's is weak).
+        if std::sync::Arc::strong_count(lock) > 1 {
+            return Err(Error::DatabaseInUse);
+        }
+        // A shared lock is not turned into an exclusive one in place on every system (Windows
+        // refuses): let it go, try, and take it back if another process has it.
+        lock.file.unlock()?;
+        match lock.file.try_lock() {
+            Ok(()) => Ok(Exclusive { lock }),
+            Err(e) => {
+                lock.file.lock_shared()?;
+                match e {
+                    std::fs::TryLockError::WouldBlock => Err(Error::DatabaseInUse),
+                    std::fs::TryLockError::Error(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+}
+
+/// An exclusive open lock ([`DbLock::exclusive`]); shared again when dropped.
+#[derive(Debug)]
+pub struct Exclusive<'a> {
+    lock: &'a DbLock,
+}
+
+impl Drop for Exclusive<'_> {
+    fn drop(&mut self) {
+        // `flock` turns an exclusive lock into a shared one in one step, with no moment unlocked in
+        // which another restore could take it; elsewhere it is let go first.
+        #[cfg(unix)]
+        let back = self.lock.file.lock_shared();
+        #[cfg(not(unix))]
+        let back = self.lock.file.unlock().and_then(|()| self.lock.file.lock_shared());
+        if let Err(e) = back {
+            tracing::error!(error = %e, "the database's open lock could not be taken back after a restore");
+        }
+    }
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

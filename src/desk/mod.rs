@@ -9,8 +9,9 @@
 //! `sync_once` and `sync_state` (the background sync). The rules live in the domain modules;
 //! the files here load, call and store: `session` (log-in, screen lock), `accounts`, `shift`,
 //! `take` (payments and vends), `void`, `printing`, `users`, `data` (imports, calendar), `audit`,
-//! `sync`, and `commands`, the table the UI calls through. The clock is read here (the counter's
-//! local time, `Clock::System`) and passed to the pure rules; tests use `Clock::Manual`.
+//! `backup` (backups and restores), `sync`, and `commands`, the table the UI calls through. The
+//! clock is read here (the counter's local time, `Clock::System`) and passed to the pure rules;
+//! tests use `Clock::Manual`.
 
 /// `Debug` for a request that carries a session token: the token never reaches a log line.
 /// Defined before the submodules so that they all use it.
@@ -26,6 +27,7 @@ macro_rules! redact_token_debug {
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod commands;
 pub mod data;
 pub mod documents;
@@ -62,6 +64,8 @@ use crate::{
 };
 
 pub(crate) const SETTING_POLICY: &str = "policy";
+/// This database's id in `settings`, made on first open (it names the database's keys).
+pub const SETTING_DATABASE_ID: &str = "database_id";
 
 /// The counter's clock.
 #[derive(Debug, Clone, Default)]
@@ -214,6 +218,8 @@ pub struct Desk {
     notice_runs: notices::Runs,
     /// The spooler program instead of `lp` (`CASHDESK_LP`, or a test's printer).
     spooler: Option<String>,
+    /// This process's open lock of the database (`store::hold`), held while any clone lives.
+    lock: Arc<store::DbLock>,
 }
 
 /// A value read by every call and replaced as a whole: readers take an `Arc` and never wait on a
@@ -251,6 +257,9 @@ impl Desk {
     /// Open (create and migrate if needed) the database at `path`. The terminal code must have been
     /// set, here through `init` or earlier by `cashdeskctl init --terminal`.
     pub async fn open(path: &Path, init: InitOptions) -> Result<Desk> {
+        // Before the first connection: a restore in another process must not replace the file
+        // under this one's connections (`store` module docs).
+        let lock = store::hold(path).await?;
         let pool = store::open(path).await?;
         if let Some(t) = &init.terminal {
             match store::setting(&pool, config::SETTING_TERMINAL).await? {
@@ -315,6 +324,7 @@ impl Desk {
             token_seen: Default::default(),
             notice_runs: Default::default(),
             spooler: std::env::var("CASHDESK_LP").ok().filter(|p| !p.is_empty()),
+            lock,
         })
     }
 
@@ -519,7 +529,7 @@ async fn load_policy(pool: &SqlitePool) -> Result<Policy> {
 /// This database's id (`settings`), made on first open: it names the database's data key in the
 /// OS keyring, so two databases (a re-installed counter, a test) never share a key.
 async fn database_id(pool: &SqlitePool) -> Result<String> {
-    const SETTING: &str = "database_id";
+    const SETTING: &str = SETTING_DATABASE_ID;
     if let Some(id) = store::setting(pool, SETTING).await? {
         return Ok(id);
     }

@@ -120,6 +120,15 @@ pub async fn unlock(conn: &mut SqliteConnection, token: &str) -> Result<()> {
     Ok(())
 }
 
+/// End every session there is (a restore: the sessions of the backup's time are not let back in).
+pub async fn end_all(conn: &mut SqliteConnection, now: DateTime<FixedOffset>) -> Result<u64> {
+    let res = sqlx::query("UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL")
+        .bind(now.to_rfc3339())
+        .execute(conn)
+        .await?;
+    Ok(res.rows_affected())
+}
+
 /// End every session of a user (disabled, password reset, role changed). Returns how many.
 pub async fn end_all_of(conn: &mut SqliteConnection, user_id: i64, now: DateTime<FixedOffset>) -> Result<u64> {
     let res = sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")

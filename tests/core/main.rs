@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit_trail;
+mod backup;
 mod cli;
 mod collection;
 mod common;

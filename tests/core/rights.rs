@@ -172,6 +172,9 @@ async fn attempt(desk: &Desk, action: Action, token: &str, approver: &str, reque
         Action::ImportBills => desk.import_bills(token, "x.csv", b"garbage").await.map(drop),
         Action::LoadCalendar => desk.load_calendar_year(token, "{}").await.map(drop),
         Action::ManageKeys => desk.key_store_status(token).await.map(drop),
+        // A directory that does not exist: a permitted role gets as far as writing, and fails there.
+        Action::Backup => desk.backup(token, std::path::Path::new("/nonexistent/backup.sqlite")).await.map(drop),
+        Action::Restore => desk.restore(token, std::path::Path::new("/nonexistent/backup.sqlite")).await.map(drop),
         Action::AuditVerify => desk.audit_verify(token).await.map(drop),
         Action::AuditTail => desk.audit_tail(token, 5).await.map(drop),
         Action::RefundSubmit => desk
@@ -396,6 +399,9 @@ const CLI: &[(&[&str], Action)] = &[
     (&["deposits", "--in-transit"], Action::ListDeposits),
     (&["deposits", "slip", "NO-SUCH", "--out", "{out}"], Action::ListDeposits),
     (&["report", "sign", "--date", "2099-01-01", "--approver", "super1"], Action::SignDailyReport),
+    // Last: a permitted backup writes `{out}` (the next ones are refused as it is not empty).
+    (&["backup", "--out", "{out}"], Action::Backup),
+    (&["restore", "{garbage}"], Action::Restore),
 ];
 
 #[test]

@@ -15,6 +15,7 @@
 //! One file per command group; this file parses the command line, logs in and out, and prints.
 
 mod audit;
+mod backup;
 mod calendar;
 mod config;
 mod datakey;
@@ -133,6 +134,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: datakey::Cmd,
     },
+    /// Copy the counter's database to a new file while the counter works (administrators). The
+    /// keys are not in it.
+    Backup(backup::BackupArgs),
+    /// Put a backup of this counter's database back (administrators); close the counter app first.
+    Restore(backup::RestoreArgs),
 }
 
 /// What a command is run with: the options every command shares, and standard input.
@@ -256,6 +262,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Cmd::Notices { cmd } => notices::run(&mut ctx, cmd).await,
         Cmd::Refund { cmd } => refund::run(&mut ctx, cmd).await,
         Cmd::Report { cmd } => report::run(&mut ctx, cmd).await,
+        Cmd::Backup(args) => backup::backup(&mut ctx, args).await,
+        Cmd::Restore(args) => backup::restore(&mut ctx, args).await,
     }
 }
 
