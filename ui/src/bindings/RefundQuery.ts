@@ -21,12 +21,24 @@ from?: string,
 /**
  * Submitted on or before (`YYYY-MM-DD`).
  */
-to?: string, min_amount?: string, max_amount?: string, reason?: Reason, 
+to?: string, 
+/**
+ * At least this amount (e.g. `100.00`).
+ */
+min_amount?: string, 
+/**
+ * At most this amount.
+ */
+max_amount?: string, reason?: Reason, 
 /**
  * Only the requests waiting longer than the policy's working days.
  */
 overdue?: boolean, 
 /**
- * At most 500 (default 100).
+ * Rows per page: 1 to 500 (default 100).
  */
-limit?: number, offset?: number, };
+limit?: number, 
+/**
+ * Rows skipped: at most 1,000,000.
+ */
+offset?: number, };
