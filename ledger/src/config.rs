@@ -30,8 +30,8 @@
 //! directory; in the environment, to the working directory. Certificate and key come together or
 //! not at all.
 //!
-//! The data key (数据密钥, `datakey`) seals the payees' bank account numbers of refund requests in
-//! PostgreSQL. `data_key_file` names it; without it the key is `cashdesk-ledger.datakey` next to the
+//! The data key (数据密钥, `datakey`) seals the payees' bank account numbers of refund requests and
+//! the accounts' ID-card numbers in PostgreSQL. `data_key_file` names it; without it the key is `cashdesk-ledger.datakey` next to the
 //! configuration file, or in the working directory when there is no file. `serve` creates the file
 //! (owner-only, 0600) when it is missing and the database has no sealed value yet, and refuses to
 //! start when it does not open or is not the key the database's values were sealed with. Back it

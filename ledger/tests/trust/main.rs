@@ -9,4 +9,5 @@ mod support;
 
 mod errors;
 mod roles;
+mod scope;
 mod transport;
