@@ -18,6 +18,13 @@
 //!   ids each: the accounts it changed or whose bills it changed, and the bills), the first written
 //!   by the same statement as the changes; the per-row log triggers skip a push's transaction. The
 //!   refund requests it moved on are log entries of kind 'r' at the places after its sets (`write`).
+//! - A void reverses only a payment or vend of the same terminal with the same amount and receipt
+//!   number. Any other void (another terminal's payment, a different amount or receipt) is stored,
+//!   reverses nothing, and is flagged `void_mismatch` for review: a counter cannot undo money it did
+//!   not take. A void of a payment the centre does not have, or of one already void, is flagged too.
+//! - A receipt number is claimed once per terminal (`events.receipt_no`, a unique index). A payment
+//!   or vend that repeats one is stored and applied (the money was taken) without the claim, and
+//!   flagged `receipt_reused`; the index never answers a push with an error.
 //! - Refund requests (`refund`): a `refund.submit` carries the payee's whole account number as the
 //!   event's secret, never in the payload; one without it is refused as a bad request. The number is
 //!   sealed with the ledger's data key (`datakey`) before it is stored, in the batch's transaction.
@@ -43,7 +50,10 @@ pub use load::load_policy;
 use self::{
     apply::{apply_taking, apply_void},
     check::check,
-    load::{load_accounts, load_applied, load_bills, load_refund_accounts, load_refunds, load_vouchers, policy_from},
+    load::{
+        load_accounts, load_applied, load_bills, load_receipts, load_refund_accounts, load_refunds, load_vouchers,
+        policy_from,
+    },
     refund::{Req, apply_hall, apply_submit, check_holds},
     write::{write_all, write_refunds},
 };
@@ -134,9 +144,13 @@ struct Effect {
     before: Vec<Before>,
 }
 
-/// What one applied payment left, for a void in the same or a later batch.
+/// What one applied payment left, for a void in the same or a later batch: what it did, and what a
+/// void must match (its terminal, amount and receipt number).
 #[derive(Debug, Clone)]
 struct Applied {
+    terminal: String,
+    amount: Option<Yuan>,
+    receipt_no: Option<String>,
     account_no: Option<String>,
     lines: Vec<AppliedLine>,
     before: Vec<Before>,
@@ -158,6 +172,8 @@ struct Writes {
     events: Vec<(Uuid, usize, &'static str)>,
     effects: HashMap<Uuid, Effect>,
     voids: Vec<(Uuid, Uuid)>,
+    /// The receipt number each new payment or vend claims (`events.receipt_no`, unique per terminal).
+    receipts: HashMap<Uuid, String>,
     vouchers_new: Vec<(String, String, Uuid)>,
     vouchers_freed: Vec<Uuid>,
     suspense: Vec<(Uuid, Option<String>, Yuan, &'static str)>,
@@ -301,6 +317,7 @@ async fn apply_batch(
     let account_ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
     let mut bills = load_bills(&mut *conn, &account_ids, &void_bills).await?;
     let mut vouchers = load_vouchers(&mut *conn, checked, &fresh).await?;
+    let mut receipts = load_receipts(&mut *conn, terminal, checked, &fresh).await?;
     let mut dirty_bills: HashSet<i64> = HashSet::new();
 
     for &i in &fresh {
@@ -320,6 +337,20 @@ async fn apply_batch(
                     &mut writes,
                     &mut applied,
                 );
+                if receipts.insert(p.receipt_no.clone()) {
+                    writes.receipts.insert(c.id, p.receipt_no.clone());
+                } else {
+                    writes.conflicts.push(Conflict {
+                        kind: "receipt_reused",
+                        event_id: c.id,
+                        account_no: Some(p.account_no.clone()),
+                        amount: Some(p.amount),
+                        detail: format!(
+                            "receipt {} of terminal {terminal} was already used by another payment; this one is applied all the same",
+                            p.receipt_no
+                        ),
+                    });
+                }
                 if let Some(v) = &p.voucher {
                     let key = (v.bank.clone(), v.serial.clone());
                     match vouchers.get(&key) {

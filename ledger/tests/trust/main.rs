@@ -11,3 +11,4 @@ mod errors;
 mod roles;
 mod scope;
 mod transport;
+mod voids;
