@@ -42,17 +42,24 @@ use crate::{events, pull, terminals};
 pub use crate::error::LedgerError;
 
 /// What every handler shares: the database, the ledger's data key (which seals the payees' account
-/// numbers a push brings), and the clock (the province's date for overdue requests, sessions).
+/// numbers a push brings), the clock (the province's date for overdue requests, sessions; a push's
+/// arrival) and the settings of the review flags (`events::Review`).
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub key: Arc<DataKey>,
     pub clock: Clock,
+    pub review: events::Review,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, key: DataKey) -> AppState {
-        AppState { pool, key: Arc::new(key), clock: Clock::System }
+        AppState { pool, key: Arc::new(key), clock: Clock::System, review: events::Review::default() }
+    }
+
+    /// The same with other review settings (the configuration's).
+    pub fn with_review(self, review: events::Review) -> AppState {
+        AppState { review, ..self }
     }
 
     /// The same with another clock (tests).
@@ -264,7 +271,8 @@ async fn push(
     req: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, LedgerError> {
     let req = body(req)?;
-    let results = events::push(&s.pool, &s.key, &terminal, &req.events).await?;
+    let now = s.clock.now().with_timezone(&chrono::Utc);
+    let results = events::push(&s.pool, &s.key, &terminal, &req.events, now, s.review).await?;
     Ok(Json(PushResponse { results }))
 }
 

@@ -35,6 +35,10 @@
 //!   balance below what requests hold flags the newest of them (`refunds::uncovered`). Refund rows
 //!   are locked after their accounts', in id order.
 //!
+//! - Some events are applied and flagged for a finance reviewer all the same (`review`): dated more
+//!   than [`Review::ahead`] after their arrival or before the terminal's previous event, every
+//!   late-fee waiver with its approver, and amounts above the policy's maximum.
+//!
 //! Layout: `check` validates a batch, `load` reads and locks what it touches, `apply` works out each
 //! event's effect in memory with the core's rules (`refund` for refund requests), `write` stores it
 //! all with a few bulk statements.
@@ -43,9 +47,11 @@ mod apply;
 mod check;
 mod load;
 mod refund;
+mod review;
 mod write;
 
 pub use load::load_policy;
+pub use review::Review;
 
 use self::{
     apply::{apply_taking, apply_void},
@@ -207,13 +213,15 @@ const TAKE_TERMINAL: &str = "SELECT pg_advisory_xact_lock(hashtext('terminal:' |
         set_config('enable_mergejoin', 'off', true), set_config('cashdesk.change_set', 'on', true),
         (SELECT body FROM policy WHERE id = 1)";
 
-/// Store and apply a terminal's batch; one result per event, in order. `key` seals the payees'
-/// account numbers of refund requests.
+/// Store and apply a terminal's batch, which arrived at `now`; one result per event, in order. `key`
+/// seals the payees' account numbers of refund requests; `rules` are the review flags' settings.
 pub async fn push(
     pool: &PgPool,
     key: &DataKey,
     terminal: &str,
     events: &[PushEvent],
+    now: DateTime<Utc>,
+    rules: Review,
 ) -> Result<Vec<EventResult>, LedgerError> {
     let checked = check(terminal, events)?;
     if checked.is_empty() {
@@ -222,7 +230,7 @@ pub async fn push(
     let mut tx = pool.begin().await?;
     let (.., policy): ((), String, String, String, String, Option<String>) =
         sqlx::query_as(TAKE_TERMINAL).bind(terminal).fetch_one(&mut *tx).await?;
-    let results = apply_batch(&mut tx, key, terminal, &checked, &policy_from(policy)?).await?;
+    let results = apply_batch(&mut tx, key, terminal, &checked, &policy_from(policy)?, now, rules).await?;
     tx.commit().await?;
     Ok(results)
 }
@@ -233,6 +241,8 @@ async fn apply_batch(
     terminal: &str,
     checked: &[Checked<'_>],
     policy: &Policy,
+    now: DateTime<Utc>,
+    rules: Review,
 ) -> Result<Vec<EventResult>, LedgerError> {
     let ids: Vec<Uuid> = checked.iter().map(|c| c.id).collect();
     let seen: HashMap<Uuid, String> =
@@ -318,6 +328,10 @@ async fn apply_batch(
     let mut bills = load_bills(&mut *conn, &account_ids, &void_bills).await?;
     let mut vouchers = load_vouchers(&mut *conn, checked, &fresh).await?;
     let mut receipts = load_receipts(&mut *conn, terminal, checked, &fresh).await?;
+    let (mut latest,): (Option<DateTime<Utc>>,) = sqlx::query_as("SELECT last_event_at FROM terminals WHERE code = $1")
+        .bind(terminal)
+        .fetch_one(&mut *conn)
+        .await?;
     let mut dirty_bills: HashSet<i64> = HashSet::new();
 
     for &i in &fresh {
@@ -386,6 +400,11 @@ async fn apply_batch(
             // Recorded (the events row, and `deposits` / `shifts` when written): no account changes.
             Body::Deposit(_) | Body::ShiftOpen(_) | Body::ShiftClose(_) => {}
         }
+        writes.conflicts.extend(review::review(c, policy, rules, now, latest));
+        if let Ok(at) = DateTime::parse_from_rfc3339(&c.raw.created_at) {
+            let at = at.with_timezone(&Utc);
+            latest = Some(latest.map_or(at, |l| l.max(at)));
+        }
         let flagged = writes.conflicts.len() > before_conflicts;
         writes.events.push((c.id, i, if flagged { "flagged" } else { "applied" }));
         let flag = if flagged {
@@ -401,6 +420,11 @@ async fn apply_batch(
     }
 
     let next_rev = write_all(&mut *conn, terminal, checked, &writes, &accounts, &bills, &dirty_bills).await?;
+    sqlx::query("UPDATE terminals SET last_event_at = $2 WHERE code = $1 AND last_event_at IS DISTINCT FROM $2")
+        .bind(terminal)
+        .bind(latest)
+        .execute(&mut *conn)
+        .await?;
     write_refunds(&mut *conn, key, checked, &writes, &refunds, next_rev).await?;
     Ok(results.into_iter().flatten().collect())
 }

@@ -8,6 +8,7 @@
 mod support;
 
 mod errors;
+mod flags;
 mod roles;
 mod scope;
 mod transport;
