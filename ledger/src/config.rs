@@ -10,6 +10,8 @@
 //! data_key_file = "/etc/cashdesk/ledger.datakey"                 # the ledger's data key (see below)
 //! flag_ahead_minutes = 10        # an event dated more than this after its arrival is flagged for
 //!                                # review (`events::review`), default 10
+//! max_failures_per_minute = 10   # failed enrolments / token uses per client address before 429
+//!                                # (`throttle`), default 10; 0 = no limit
 //!
 //! [tls]                                  # without it the ledger serves plain HTTP, and only on a
 //!                                        # loopback bind (or with `serve --insecure-http`)
@@ -28,7 +30,7 @@
 //! `CASHDESK_LEDGER_MIGRATION_DATABASE_URL`, `CASHDESK_LEDGER_BIND`,
 //! `CASHDESK_LEDGER_TLS_CERT`, `CASHDESK_LEDGER_TLS_KEY`, `CASHDESK_LEDGER_MAX_CONNECTIONS`,
 //! `CASHDESK_LEDGER_COMPACT_EVERY_MINUTES`, `CASHDESK_LEDGER_DATA_KEY_FILE`,
-//! `CASHDESK_LEDGER_FLAG_AHEAD_MINUTES`. An empty
+//! `CASHDESK_LEDGER_FLAG_AHEAD_MINUTES`, `CASHDESK_LEDGER_MAX_FAILURES_PER_MINUTE`. An empty
 //! variable counts as unset. Relative paths in the file (TLS, data key) are relative to the file's
 //! directory; in the environment, to the working directory. Certificate and key come together or
 //! not at all.
@@ -59,6 +61,7 @@ pub const ENV_MAX_CONNECTIONS: &str = "CASHDESK_LEDGER_MAX_CONNECTIONS";
 pub const ENV_COMPACT_EVERY: &str = "CASHDESK_LEDGER_COMPACT_EVERY_MINUTES";
 pub const ENV_DATA_KEY_FILE: &str = "CASHDESK_LEDGER_DATA_KEY_FILE";
 pub const ENV_FLAG_AHEAD: &str = "CASHDESK_LEDGER_FLAG_AHEAD_MINUTES";
+pub const ENV_MAX_FAILURES: &str = "CASHDESK_LEDGER_MAX_FAILURES_PER_MINUTE";
 
 /// Where the ledger listens when nothing says otherwise (loopback only).
 pub const DEFAULT_BIND: &str = "127.0.0.1:8700";
@@ -95,6 +98,8 @@ pub struct Config {
     pub data_key_file: PathBuf,
     /// Minutes an event may be dated after its arrival before it is flagged for review.
     pub flag_ahead_minutes: u32,
+    /// Failed enrolments or token uses a client address may have in a minute (`throttle`); 0: no limit.
+    pub max_failures_per_minute: u32,
 }
 
 impl Config {
@@ -144,6 +149,7 @@ struct FileConfig {
     max_connections: Option<u32>,
     compact_every_minutes: Option<u32>,
     flag_ahead_minutes: Option<u32>,
+    max_failures_per_minute: Option<u32>,
     data_key_file: Option<PathBuf>,
     tls: Option<FileTls>,
 }
@@ -246,6 +252,12 @@ impl Config {
             from_file.and_then(|f| f.flag_ahead_minutes),
             DEFAULT_FLAG_AHEAD_MINUTES,
         )?;
+        let max_failures = number(
+            ENV_MAX_FAILURES,
+            "max_failures_per_minute",
+            from_file.and_then(|f| f.max_failures_per_minute),
+            crate::throttle::MAX_FAILURES,
+        )?;
         if max_connections.value == 0 {
             return Err(ConfigError::Invalid { origin: max_connections.origin, message: "must be at least 1".into() });
         }
@@ -298,6 +310,7 @@ impl Config {
             compact_every_minutes: compact_every.value,
             data_key_file,
             flag_ahead_minutes: flag_ahead.value,
+            max_failures_per_minute: max_failures.value,
         })
     }
 
@@ -319,6 +332,7 @@ impl fmt::Debug for Config {
             .field("compact_every_minutes", &self.compact_every_minutes)
             .field("data_key_file", &self.data_key_file)
             .field("flag_ahead_minutes", &self.flag_ahead_minutes)
+            .field("max_failures_per_minute", &self.max_failures_per_minute)
             .finish()
     }
 }
@@ -414,6 +428,7 @@ mod tests {
         assert_eq!(c.compact_every_minutes, DEFAULT_COMPACT_EVERY_MINUTES);
         assert_eq!(c.data_key_file, PathBuf::from(DEFAULT_DATA_KEY_FILE), "in the working directory");
         assert_eq!(c.review().ahead, chrono::Duration::minutes(10), "events up to 10 minutes ahead pass");
+        assert_eq!(c.max_failures_per_minute, 10);
     }
 
     #[test]
@@ -467,6 +482,7 @@ key = "/etc/ssl/ledger.key"
                 (ENV_COMPACT_EVERY, "1440"),
                 (ENV_DATA_KEY_FILE, "k/data.key"),
                 (ENV_FLAG_AHEAD, "30"),
+                (ENV_MAX_FAILURES, "0"),
             ]),
         )
         .unwrap();
@@ -477,6 +493,7 @@ key = "/etc/ssl/ledger.key"
         assert_eq!(c.max_connections, 7);
         assert_eq!(c.compact_every_minutes, 1440);
         assert_eq!(c.flag_ahead_minutes, 30);
+        assert_eq!(c.max_failures_per_minute, 0, "0 turns the limit off");
         assert_eq!(c.data_key_file, PathBuf::from("k/data.key"), "as given, from the working directory");
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Counters push their money events and refund requests (`events`) and pull accounts, bills,
 //! policy and refund decisions (`pull`), the accounts of their own area only; each terminal
-//! authenticates with a token whose hash alone is stored (`terminals`). Accounts and bills arrive by CSV import
+//! authenticates with a token whose hash alone is stored (`terminals`), and an address that keeps
+//! failing to is refused for a while (`throttle`). Accounts and bills arrive by CSV import
 //! (`import`), in the counter's formats. Finance reviewers and auditors are the ledger's own users
 //! (`users`, `sessions`); they review and pay refund requests (`refunds`) and confirm the counters'
 //! deposits in transit, by hand or from the bank's statement (`deposits`), through the finance API
@@ -28,5 +29,6 @@ pub mod refunds;
 pub mod reports;
 pub mod sessions;
 pub mod terminals;
+pub mod throttle;
 pub mod tls;
 pub mod users;

@@ -257,7 +257,9 @@ async fn run() -> anyhow::Result<()> {
             });
             let _insecure = (transport == Some(tls::Transport::InsecureHttp))
                 .then(|| tls::warn_insecure_http(config.bind, tls::INSECURE_WARNING_EVERY));
-            let state = api::AppState::new(pool, key).with_review(config.review());
+            let state = api::AppState::new(pool, key)
+                .with_review(config.review())
+                .with_max_failures(config.max_failures_per_minute);
             tls::serve(api::router(state), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
         }
         Cmd::Compact => {

@@ -102,7 +102,13 @@ impl Ledger {
     /// The same with the ledger's clock given (a manual one for overdue requests and sessions).
     pub async fn serve_with_clock(db_url: String, pool: PgPool, addr: SocketAddr, clock: Clock) -> Ledger {
         let key = key_for(&db_url);
-        let state = AppState { pool: pool.clone(), key: key.clone(), clock: clock.clone(), review: Default::default() };
+        let state = AppState {
+            pool: pool.clone(),
+            key: key.clone(),
+            clock: clock.clone(),
+            review: Default::default(),
+            failures: Default::default(),
+        };
         let served = Served::start(state, addr).await.unwrap();
         Ledger { url: served.url.clone(), addr: served.addr, pool, db_url, key, clock, served }
     }

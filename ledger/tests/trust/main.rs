@@ -11,5 +11,6 @@ mod errors;
 mod flags;
 mod roles;
 mod scope;
+mod throttle;
 mod transport;
 mod voids;
