@@ -47,7 +47,14 @@ async fn main() -> anyhow::Result<()> {
 
     let pool = Ledger::database(u32::try_from(pool_size)?).await?;
     let (accounts, accounts_csv, bills_csv) = common::province(0, terminals * ACCOUNTS_EACH, 23)?;
-    import::accounts(&pool, accounts_csv.as_bytes()).await?;
+    // The terminals only push: one area for all the accounts will do.
+    import::accounts(
+        &pool,
+        &cashdesk::datakey::DataKey::generate()?,
+        accounts_csv.as_bytes(),
+        Some(&cashdesk::config::Area::parse("BT")?),
+    )
+    .await?;
     import::bills(&pool, bills_csv.as_bytes()).await?;
     let mut ledger = Ledger::serve(pool).await?;
 

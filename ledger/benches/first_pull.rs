@@ -47,11 +47,13 @@ async fn main() -> anyhow::Result<()> {
     let pool = Ledger::database(DEFAULT_MAX_CONNECTIONS).await?;
     let t = Instant::now();
     sqlx::query(
-        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, prepaid_balance)
+        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, prepaid_balance,
+                               area)
          SELECT '31' || lpad(i::text, 8, '0'), '用户' || i, '示范市城关区人民路' || (i % 500) || '号' || (i % 1000) || '室',
                 CASE WHEN i % 10 = 3 THEN 'commercial' ELSE 'residential' END,
                 CASE WHEN i % 5 = 4 THEN 'prepaid' ELSE 'postpaid' END,
-                '0110' || lpad(i::text, 9, '0'), 1, '138' || lpad((i % 100000000)::text, 8, '0'), (i % 100)::numeric / 4
+                '0110' || lpad(i::text, 9, '0'), 1, '138' || lpad((i % 100000000)::text, 8, '0'), (i % 100)::numeric / 4,
+                'PULL'
          FROM generate_series(0, $1 - 1) AS i",
     )
     .bind(i64::try_from(n)?)
@@ -79,22 +81,19 @@ async fn main() -> anyhow::Result<()> {
         &dir.path().join("counter.sqlite"),
         InitOptions { terminal: Some(TerminalCode::parse(TERMINAL)?), utility: None },
     )
-    .await?
-    // A throwaway data key next to the database, never the OS keyring.
-    .with_data_key_source(cashdesk::datakey::KeySource::File(dir.path().join("counter.sqlite.datakey")));
+    .await?;
 
     let (mut pages, mut accounts, mut bills) = (0u64, 0u64, 0u64);
     let (mut fetch, mut apply) = (Duration::ZERO, Duration::ZERO);
     let mut page_times = Vec::new();
     let mut cursor = String::new();
-    let key = desk.data_key().await?;
     let start = Instant::now();
     loop {
         let p = Instant::now();
         let page = client.pull(&token, &cursor, limit).await?;
         let fetched = p.elapsed();
         let at = chrono::Utc::now().to_rfc3339();
-        match apply_page(desk.pool(), &page, &at, Some(&key)).await? {
+        match apply_page(desk.pool(), &page, &at).await? {
             Applied::Page { accounts: a, bills: b, .. } => {
                 accounts += u64::from(a);
                 bills += u64::from(b);

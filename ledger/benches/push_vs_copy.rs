@@ -218,7 +218,13 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
     let pool = Ledger::database(DEFAULT_MAX_CONNECTIONS).await?;
     let (accounts, accounts_csv, bills_csv) = common::province(0, n_accounts, 7)?;
     let t = Instant::now();
-    let imported_accounts = import::accounts(&pool, accounts_csv.as_bytes()).await?;
+    let imported_accounts = import::accounts(
+        &pool,
+        &cashdesk::datakey::DataKey::generate()?,
+        accounts_csv.as_bytes(),
+        Some(&cashdesk::config::Area::parse("BENCH")?),
+    )
+    .await?;
     let imported_bills = import::bills(&pool, bills_csv.as_bytes()).await?;
     let import_time = t.elapsed();
 

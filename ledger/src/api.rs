@@ -7,17 +7,22 @@
 //! client. A request body is limited to `wire::MAX_BODY_BYTES`; a larger one is refused before it
 //! is read.
 //! Counters use `/v1/enrol`, `/v1/events` and `/v1/changes` with their terminal token; finance
-//! users use `/v1/finance/...` with a session token (`finance`). Handlers call one storage
+//! users use `/v1/finance/...` with a session token (`finance`). A client address with 10 failed
+//! enrolments or terminal-token uses within a minute is answered 429 `TOO_MANY_FAILURES` with
+//! `Retry-After` on those endpoints until the minute is over, without a database query (`throttle`). Handlers call one storage
 //! function each and write no SQL.
 
 mod finance;
 
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
     Json, Router,
     extract::{
-        DefaultBodyLimit, FromRef, FromRequestParts, Query, State,
+        ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, Query, State,
         rejection::{JsonRejection, QueryRejection},
     },
     http::{StatusCode, request::Parts},
@@ -37,22 +42,42 @@ use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa::OpenApi;
 
-use crate::{events, pull, terminals};
+use crate::{events, pull, terminals, throttle::Throttle};
 
 pub use crate::error::LedgerError;
 
 /// What every handler shares: the database, the ledger's data key (which seals the payees' account
-/// numbers a push brings), and the clock (the province's date for overdue requests, sessions).
+/// numbers a push brings), the clock (the province's date for overdue requests, sessions; a push's
+/// arrival) and the settings of the review flags (`events::Review`).
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub key: Arc<DataKey>,
     pub clock: Clock,
+    pub review: events::Review,
+    /// Failed enrolments and token uses by client address (`throttle`).
+    pub failures: Throttle,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, key: DataKey) -> AppState {
-        AppState { pool, key: Arc::new(key), clock: Clock::System }
+        AppState {
+            pool,
+            key: Arc::new(key),
+            clock: Clock::System,
+            review: events::Review::default(),
+            failures: Throttle::default(),
+        }
+    }
+
+    /// The same with another limit of failed enrolments and token uses a minute per address (0: none).
+    pub fn with_max_failures(self, max: u32) -> AppState {
+        AppState { failures: Throttle::new(max), ..self }
+    }
+
+    /// The same with other review settings (the configuration's).
+    pub fn with_review(self, review: events::Review) -> AppState {
+        AppState { review, ..self }
     }
 
     /// The same with another clock (tests).
@@ -83,6 +108,7 @@ fn status(e: &LedgerError) -> StatusCode {
         LedgerError::NotFound(_) => StatusCode::NOT_FOUND,
         LedgerError::Conflict(_) => StatusCode::CONFLICT,
         LedgerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        LedgerError::TooManyFailures(_) => StatusCode::TOO_MANY_REQUESTS,
         LedgerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         LedgerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -114,7 +140,11 @@ impl IntoResponse for LedgerError {
             self.to_string()
         };
         let body = ApiError { code: self.code().to_string(), message, retry: self.retry() };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let LedgerError::TooManyFailures(seconds) = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -132,7 +162,42 @@ fn bearer<'a>(parts: &'a Parts, what: &str) -> Result<&'a str, LedgerError> {
         })
 }
 
-/// The authenticated terminal of a request (`Authorization: Bearer TOKEN`).
+/// The client's address, when the server was started with it (`tls::serve_on`).
+fn client(parts: &Parts) -> Option<IpAddr> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+}
+
+/// The client's address, as an extractor (None when the server runs without it, as in a test that
+/// calls the router directly).
+#[derive(Debug, Clone, Copy)]
+struct ClientAddr(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddr, Self::Rejection> {
+        Ok(ClientAddr(client(parts)))
+    }
+}
+
+/// Refuse an address that failed too often (`throttle`), before anything else is done.
+fn not_throttled(s: &AppState, addr: Option<IpAddr>) -> Result<(), LedgerError> {
+    match addr.map(|a| s.failures.check(a)) {
+        Some(Err(wait)) => Err(LedgerError::TooManyFailures(wait.as_secs_f64().ceil() as u64)),
+        _ => Ok(()),
+    }
+}
+
+/// Count a failed enrolment or token use against the client's address.
+fn count_failure<T>(s: &AppState, addr: Option<IpAddr>, r: Result<T, LedgerError>) -> Result<T, LedgerError> {
+    if let (Err(LedgerError::Unauthorized(..)), Some(addr)) = (&r, addr) {
+        s.failures.failed(addr);
+    }
+    r
+}
+
+/// The authenticated terminal of a request (`Authorization: Bearer TOKEN`). An address with too many
+/// failed token uses is refused (429) before the token is looked up.
 #[derive(Debug, Clone)]
 pub struct Terminal(pub String);
 
@@ -140,8 +205,10 @@ impl FromRequestParts<AppState> for Terminal {
     type Rejection = LedgerError;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Terminal, LedgerError> {
-        let token = bearer(parts, "terminal token")?;
-        Ok(Terminal(terminals::authenticate(&s.pool, token).await?))
+        let addr = client(parts);
+        not_throttled(s, addr)?;
+        let token = count_failure(s, addr, bearer(parts, "terminal token"))?;
+        Ok(Terminal(count_failure(s, addr, terminals::authenticate(&s.pool, token).await)?))
     }
 }
 
@@ -244,27 +311,33 @@ async fn healthz(State(pool): State<PgPool>) -> Result<&'static str, LedgerError
 
 /// Exchange a one-time enrolment code for the terminal's token.
 #[utoipa::path(post, path = "/v1/enrol", request_body = EnrolRequest,
-    responses((status = 200, body = EnrolResponse), (status = 401, body = ApiError), (status = 400, body = ApiError)))]
+    responses((status = 200, body = EnrolResponse), (status = 401, body = ApiError), (status = 400, body = ApiError),
+              (status = 429, body = ApiError, headers(("Retry-After" = u64, description = "seconds to wait")))))]
 async fn enrol(
-    State(pool): State<PgPool>,
+    State(s): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     req: Result<Json<EnrolRequest>, JsonRejection>,
 ) -> Result<Json<EnrolResponse>, LedgerError> {
+    not_throttled(&s, addr)?;
     let req = body(req)?;
-    let token = terminals::exchange(&pool, &req.terminal, &req.code).await?;
+    let token = count_failure(&s, addr, terminals::exchange(&s.pool, &req.terminal, &req.code).await)?;
     Ok(Json(EnrolResponse { terminal: req.terminal, token }))
 }
 
 /// Push outbox events, in seq order; one result per event.
 #[utoipa::path(post, path = "/v1/events", request_body = PushRequest, security(("terminal_token" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = ApiError), (status = 401, body = ApiError),
-              (status = 403, body = ApiError), (status = 413, body = ApiError), (status = 503, body = ApiError)))]
+              (status = 403, body = ApiError), (status = 413, body = ApiError),
+              (status = 429, body = ApiError, headers(("Retry-After" = u64, description = "seconds to wait"))),
+              (status = 503, body = ApiError)))]
 async fn push(
     State(s): State<AppState>,
     Terminal(terminal): Terminal,
     req: Result<Json<PushRequest>, JsonRejection>,
 ) -> Result<Json<PushResponse>, LedgerError> {
     let req = body(req)?;
-    let results = events::push(&s.pool, &s.key, &terminal, &req.events).await?;
+    let now = s.clock.now().with_timezone(&chrono::Utc);
+    let results = events::push(&s.pool, &s.key, &terminal, &req.events, now, s.review).await?;
     Ok(Json(PushResponse { results }))
 }
 
@@ -284,7 +357,8 @@ struct ChangesQuery {
 /// Accounts, bills, policy, calendar years, and this terminal's refund decisions and confirmed
 /// deposits, changed after the cursor.
 #[utoipa::path(get, path = "/v1/changes", params(ChangesQuery), security(("terminal_token" = [])),
-    responses((status = 200, body = PullResponse), (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+    responses((status = 200, body = PullResponse), (status = 400, body = ApiError), (status = 401, body = ApiError),
+              (status = 429, body = ApiError, headers(("Retry-After" = u64, description = "seconds to wait")))))]
 async fn changes(
     State(pool): State<PgPool>,
     Terminal(terminal): Terminal,

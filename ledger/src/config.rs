@@ -8,6 +8,10 @@
 //! compact_every_minutes = 60     # change-log compaction while serving, default 60; 0 = never
 //!                                # (then run `cashdesk-ledger compact` off-peak, e.g. from cron)
 //! data_key_file = "/etc/cashdesk/ledger.datakey"                 # the ledger's data key (see below)
+//! flag_ahead_minutes = 10        # an event dated more than this after its arrival is flagged for
+//!                                # review (`events::review`), default 10
+//! max_failures_per_minute = 10   # failed enrolments / token uses per client address before 429
+//!                                # (`throttle`), default 10; 0 = no limit
 //!
 //! [tls]                                  # without it the ledger serves plain HTTP, and only on a
 //!                                        # loopback bind (or with `serve --insecure-http`)
@@ -25,13 +29,14 @@
 //! Environment variables win over the file: `CASHDESK_LEDGER_DATABASE_URL`,
 //! `CASHDESK_LEDGER_MIGRATION_DATABASE_URL`, `CASHDESK_LEDGER_BIND`,
 //! `CASHDESK_LEDGER_TLS_CERT`, `CASHDESK_LEDGER_TLS_KEY`, `CASHDESK_LEDGER_MAX_CONNECTIONS`,
-//! `CASHDESK_LEDGER_COMPACT_EVERY_MINUTES`, `CASHDESK_LEDGER_DATA_KEY_FILE`. An empty
+//! `CASHDESK_LEDGER_COMPACT_EVERY_MINUTES`, `CASHDESK_LEDGER_DATA_KEY_FILE`,
+//! `CASHDESK_LEDGER_FLAG_AHEAD_MINUTES`, `CASHDESK_LEDGER_MAX_FAILURES_PER_MINUTE`. An empty
 //! variable counts as unset. Relative paths in the file (TLS, data key) are relative to the file's
 //! directory; in the environment, to the working directory. Certificate and key come together or
 //! not at all.
 //!
-//! The data key (数据密钥, `datakey`) seals the payees' bank account numbers of refund requests in
-//! PostgreSQL. `data_key_file` names it; without it the key is `cashdesk-ledger.datakey` next to the
+//! The data key (数据密钥, `datakey`) seals the payees' bank account numbers of refund requests and
+//! the accounts' ID-card numbers in PostgreSQL. `data_key_file` names it; without it the key is `cashdesk-ledger.datakey` next to the
 //! configuration file, or in the working directory when there is no file. `serve` creates the file
 //! (owner-only, 0600) when it is missing and the database has no sealed value yet, and refuses to
 //! start when it does not open or is not the key the database's values were sealed with. Back it
@@ -55,6 +60,8 @@ pub const ENV_TLS_KEY: &str = "CASHDESK_LEDGER_TLS_KEY";
 pub const ENV_MAX_CONNECTIONS: &str = "CASHDESK_LEDGER_MAX_CONNECTIONS";
 pub const ENV_COMPACT_EVERY: &str = "CASHDESK_LEDGER_COMPACT_EVERY_MINUTES";
 pub const ENV_DATA_KEY_FILE: &str = "CASHDESK_LEDGER_DATA_KEY_FILE";
+pub const ENV_FLAG_AHEAD: &str = "CASHDESK_LEDGER_FLAG_AHEAD_MINUTES";
+pub const ENV_MAX_FAILURES: &str = "CASHDESK_LEDGER_MAX_FAILURES_PER_MINUTE";
 
 /// Where the ledger listens when nothing says otherwise (loopback only).
 pub const DEFAULT_BIND: &str = "127.0.0.1:8700";
@@ -65,6 +72,8 @@ pub const DEFAULT_COMPACT_EVERY_MINUTES: u32 = 60;
 /// The data key's file name when nothing names the file: next to the configuration file, or in the
 /// working directory.
 pub const DEFAULT_DATA_KEY_FILE: &str = "cashdesk-ledger.datakey";
+/// Minutes an event may be dated after its arrival before it is flagged, when nothing says otherwise.
+pub const DEFAULT_FLAG_AHEAD_MINUTES: u32 = 10;
 
 /// The ledger's configuration, complete and checked.
 #[derive(Clone, PartialEq, Eq)]
@@ -87,6 +96,17 @@ pub struct Config {
     pub compact_every_minutes: u32,
     /// The ledger's data key (`datakey`): the file that holds it.
     pub data_key_file: PathBuf,
+    /// Minutes an event may be dated after its arrival before it is flagged for review.
+    pub flag_ahead_minutes: u32,
+    /// Failed enrolments or token uses a client address may have in a minute (`throttle`); 0: no limit.
+    pub max_failures_per_minute: u32,
+}
+
+impl Config {
+    /// The review flags' settings (`events::Review`).
+    pub fn review(&self) -> crate::events::Review {
+        crate::events::Review { ahead: chrono::Duration::minutes(i64::from(self.flag_ahead_minutes)) }
+    }
 }
 
 /// PEM files for HTTPS.
@@ -128,6 +148,8 @@ struct FileConfig {
     bind: Option<String>,
     max_connections: Option<u32>,
     compact_every_minutes: Option<u32>,
+    flag_ahead_minutes: Option<u32>,
+    max_failures_per_minute: Option<u32>,
     data_key_file: Option<PathBuf>,
     tls: Option<FileTls>,
 }
@@ -224,6 +246,18 @@ impl Config {
             from_file.and_then(|f| f.compact_every_minutes),
             DEFAULT_COMPACT_EVERY_MINUTES,
         )?;
+        let flag_ahead = number(
+            ENV_FLAG_AHEAD,
+            "flag_ahead_minutes",
+            from_file.and_then(|f| f.flag_ahead_minutes),
+            DEFAULT_FLAG_AHEAD_MINUTES,
+        )?;
+        let max_failures = number(
+            ENV_MAX_FAILURES,
+            "max_failures_per_minute",
+            from_file.and_then(|f| f.max_failures_per_minute),
+            crate::throttle::MAX_FAILURES,
+        )?;
         if max_connections.value == 0 {
             return Err(ConfigError::Invalid { origin: max_connections.origin, message: "must be at least 1".into() });
         }
@@ -275,6 +309,8 @@ impl Config {
             max_connections: max_connections.value,
             compact_every_minutes: compact_every.value,
             data_key_file,
+            flag_ahead_minutes: flag_ahead.value,
+            max_failures_per_minute: max_failures.value,
         })
     }
 
@@ -295,6 +331,8 @@ impl fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("compact_every_minutes", &self.compact_every_minutes)
             .field("data_key_file", &self.data_key_file)
+            .field("flag_ahead_minutes", &self.flag_ahead_minutes)
+            .field("max_failures_per_minute", &self.max_failures_per_minute)
             .finish()
     }
 }
@@ -389,6 +427,8 @@ mod tests {
         assert_eq!(c.max_connections, DEFAULT_MAX_CONNECTIONS);
         assert_eq!(c.compact_every_minutes, DEFAULT_COMPACT_EVERY_MINUTES);
         assert_eq!(c.data_key_file, PathBuf::from(DEFAULT_DATA_KEY_FILE), "in the working directory");
+        assert_eq!(c.review().ahead, chrono::Duration::minutes(10), "events up to 10 minutes ahead pass");
+        assert_eq!(c.max_failures_per_minute, 10);
     }
 
     #[test]
@@ -403,6 +443,7 @@ bind = "0.0.0.0:9443"
 max_connections = 50
 compact_every_minutes = 0
 data_key_file = "keys/ledger.datakey"
+flag_ahead_minutes = 3
 [tls]
 cert = "tls/ledger.crt"
 key = "/etc/ssl/ledger.key"
@@ -414,6 +455,7 @@ key = "/etc/ssl/ledger.key"
         assert_eq!(c.bind, "0.0.0.0:9443".parse().unwrap());
         assert_eq!(c.max_connections, 50);
         assert_eq!(c.compact_every_minutes, 0, "0: only `cashdesk-ledger compact` compacts");
+        assert_eq!(c.flag_ahead_minutes, 3);
         let tls = c.tls.unwrap();
         assert_eq!(tls.cert, dir.path().join("tls/ledger.crt"));
         assert_eq!(tls.key, PathBuf::from("/etc/ssl/ledger.key"));
@@ -439,6 +481,8 @@ key = "/etc/ssl/ledger.key"
                 (ENV_MAX_CONNECTIONS, "7"),
                 (ENV_COMPACT_EVERY, "1440"),
                 (ENV_DATA_KEY_FILE, "k/data.key"),
+                (ENV_FLAG_AHEAD, "30"),
+                (ENV_MAX_FAILURES, "0"),
             ]),
         )
         .unwrap();
@@ -448,6 +492,8 @@ key = "/etc/ssl/ledger.key"
         assert_eq!(c.tls, Some(TlsFiles { cert: "c.pem".into(), key: "k.pem".into() }));
         assert_eq!(c.max_connections, 7);
         assert_eq!(c.compact_every_minutes, 1440);
+        assert_eq!(c.flag_ahead_minutes, 30);
+        assert_eq!(c.max_failures_per_minute, 0, "0 turns the limit off");
         assert_eq!(c.data_key_file, PathBuf::from("k/data.key"), "as given, from the working directory");
     }
 

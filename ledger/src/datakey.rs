@@ -1,7 +1,9 @@
 //! 数据密钥: the ledger's own data key, which seals the payees' bank account numbers of refund
-//! requests in PostgreSQL (`refunds.payee_account_sealed`). Counters have keys of their own; a
-//! number travels from a counter in clear only inside the TLS request (`PushEvent::secret`) and is
-//! sealed here before it is stored.
+//! requests (`refunds.payee_account_sealed`) and the accounts' ID-card numbers
+//! (`accounts.id_number_sealed`) in PostgreSQL. Counters have keys of their own; a payee's number
+//! travels from a counter in clear only inside the TLS request (`PushEvent::secret`) and is sealed
+//! here before it is stored. An ID number is sealed by the import that brings it (and, for numbers
+//! stored before the ledger sealed them, by `seal_id_numbers` when `serve` starts); no pull sends it.
 //!
 //! Invariants:
 //! - The key is a file (`data_key_file` in the configuration, `CASHDESK_LEDGER_DATA_KEY_FILE`;
@@ -24,6 +26,10 @@ use crate::error::LedgerError;
 
 /// The associated data of the payee's sealed account number (its column).
 pub const PAYEE_ACCOUNT: &str = "refunds.payee_account";
+
+/// The associated data of an account's sealed ID-card number: the counter's, so that the same
+/// sealed form means the same thing on both sides.
+pub const ID_NUMBER: &str = cashdesk::accounts::db::ID_NUMBER_COLUMN;
 
 /// `ledger_settings` key: the id of the key this database's values are sealed with.
 const SETTING_KEY_ID: &str = "data_key_id";
@@ -61,4 +67,33 @@ pub async fn load(pool: &PgPool, file: &Path) -> Result<DataKey, LedgerError> {
         )));
     }
     Ok(key)
+}
+
+/// Seal every ID-card number still stored in clear (`accounts.id_number`, from before the ledger
+/// sealed them) into `accounts.id_number_sealed` and clear the plain column, in one transaction;
+/// returns how many. `serve` runs it at start, so a ledger upgraded in place keeps no plain numbers.
+pub async fn seal_id_numbers(pool: &PgPool, key: &DataKey) -> Result<u64, LedgerError> {
+    let mut tx = pool.begin().await?;
+    let plain: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, id_number FROM accounts WHERE id_number IS NOT NULL ORDER BY id FOR UPDATE")
+            .fetch_all(&mut *tx)
+            .await?;
+    if plain.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = plain.iter().map(|(id, _)| *id).collect();
+    let sealed =
+        plain.iter().map(|(_, n)| key.seal(ID_NUMBER, n)).collect::<Result<Vec<_>, _>>().map_err(|e| {
+            LedgerError::Internal(format!("cannot seal the accounts' ID numbers with the data key: {e}"))
+        })?;
+    sqlx::query(
+        "UPDATE accounts a SET id_number_sealed = u.sealed, id_number = NULL
+         FROM UNNEST($1::bigint[], $2::text[]) AS u(id, sealed) WHERE a.id = u.id",
+    )
+    .bind(&ids)
+    .bind(&sealed)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ids.len() as u64)
 }

@@ -1,6 +1,7 @@
 //! 演示省份: `cashdesk-ledger import demo` fills an empty ledger with the same demo accounts and bills
 //! that `make run` seeds at the demo counter (the core's `demo`, same seed, dated from today), so a
-//! demo counter enrolled with this ledger pulls data it already knows.
+//! demo counter enrolled with this ledger pulls data it already knows. The accounts are in the demo
+//! terminal's area (`DEMO`), their ID numbers sealed with the ledger's data key.
 
 use cashdesk::{
     accounts::db::ID_NUMBER_COLUMN,
@@ -32,7 +33,7 @@ fn date(s: &str) -> Result<NaiveDate, LedgerError> {
 }
 
 /// Seed the demo accounts and bills; refuses a ledger that already has accounts. Returns (accounts, bills).
-pub async fn seed(pool: &PgPool) -> Result<(usize, usize), LedgerError> {
+pub async fn seed(pool: &PgPool, ledger_key: &cashdesk::datakey::DataKey) -> Result<(usize, usize), LedgerError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts").fetch_one(pool).await?;
     if n > 0 {
         return Err(LedgerError::BadRequest("the ledger already has accounts: the demo goes into an empty one".into()));
@@ -43,7 +44,7 @@ pub async fn seed(pool: &PgPool) -> Result<(usize, usize), LedgerError> {
     // The demo counter seals ID numbers with its data key: a throwaway key in the temp directory
     // (never the OS keyring), used below to give the ledger the numbers in clear, as a province's
     // import would.
-    let mut desk = Desk::open(&path, InitOptions { terminal: Some(terminal), utility: None })
+    let mut desk = Desk::open(&path, InitOptions { terminal: Some(terminal.clone()), utility: None })
         .await
         .map_err(internal)?
         .with_data_key_source(KeySource::File(KeySource::file_for(&path)));
@@ -59,7 +60,9 @@ pub async fn seed(pool: &PgPool) -> Result<(usize, usize), LedgerError> {
     let accounts = accounts
         .into_iter()
         .map(|mut a| {
-            a.8 = a.8.map(|sealed| key.open(ID_NUMBER_COLUMN, &sealed)).transpose()?;
+            // Opened with the demo counter's key, sealed again with the ledger's.
+            let plain = a.8.map(|sealed| key.open(ID_NUMBER_COLUMN, &sealed)).transpose()?;
+            a.8 = plain.map(|n| ledger_key.seal(crate::datakey::ID_NUMBER, &n)).transpose()?;
             Ok(a)
         })
         .collect::<Result<Vec<AccountRow>, cashdesk::Error>>()
@@ -74,9 +77,9 @@ pub async fn seed(pool: &PgPool) -> Result<(usize, usize), LedgerError> {
     .map_err(internal)?;
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number,
-                               prepaid_balance, risk, closed)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone,
+                               id_number_sealed, prepaid_balance, risk, closed, area)
+         SELECT *, $13 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
                               $8::text[], $9::text[], $10::numeric[], $11::text[], $12::bool[])",
     )
     .bind(accounts.iter().map(|a| a.0.as_str()).collect::<Vec<_>>())
@@ -91,6 +94,7 @@ pub async fn seed(pool: &PgPool) -> Result<(usize, usize), LedgerError> {
     .bind(accounts.iter().map(|a| dec(a.9)).collect::<Vec<_>>())
     .bind(accounts.iter().map(|a| a.10.as_deref()).collect::<Vec<_>>())
     .bind(accounts.iter().map(|a| a.11 != 0).collect::<Vec<_>>())
+    .bind(terminal.area().as_str())
     .execute(&mut *tx)
     .await?;
     let due = bills.iter().map(|b| date(&b.5)).collect::<Result<Vec<_>, _>>()?;

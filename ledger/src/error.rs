@@ -33,6 +33,10 @@ pub enum LedgerError {
     Rule(&'static str, String),
     #[error("{0}")]
     TooLarge(String),
+    /// Too many failed enrolments or token uses from the client's address (`throttle`): retry after
+    /// this many seconds.
+    #[error("too many failed attempts from this address: wait {0} seconds before trying again")]
+    TooManyFailures(u64),
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -50,6 +54,7 @@ impl LedgerError {
             LedgerError::Conflict(_) => "CONFLICT",
             LedgerError::Refund(e) => e.code(),
             LedgerError::TooLarge(_) => "TOO_LARGE",
+            LedgerError::TooManyFailures(_) => "TOO_MANY_FAILURES",
             LedgerError::Unavailable(_) => "UNAVAILABLE",
             LedgerError::Internal(_) => "INTERNAL",
         }
@@ -57,7 +62,7 @@ impl LedgerError {
 
     /// Whether sending the same request again later may succeed.
     pub fn retry(&self) -> bool {
-        matches!(self, LedgerError::Unavailable(_) | LedgerError::Internal(_))
+        matches!(self, LedgerError::Unavailable(_) | LedgerError::Internal(_) | LedgerError::TooManyFailures(_))
     }
 }
 

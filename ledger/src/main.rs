@@ -114,14 +114,28 @@ enum Cmd {
 #[derive(Debug, Subcommand)]
 enum TerminalCmd {
     /// Print a one-time enrolment code (valid 24 hours) for a terminal code such as DEMO-01.
-    Enrol { code: String },
+    Enrol {
+        code: String,
+        /// The area whose accounts the terminal receives (e.g. GY01). Default: a new terminal's
+        /// code before its first '-', a known terminal's area as it was.
+        #[arg(long)]
+        area: Option<String>,
+    },
     /// Refuse the terminal's token from now on.
     Revoke { code: String },
 }
 
 #[derive(Debug, Subcommand)]
 enum ImportCmd {
+    /// Accounts (the counter's format, with an optional last column `area`).
     Accounts {
+        file: PathBuf,
+        /// The area of the rows whose file has no `area` column.
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// Areas of accounts already imported: a CSV file `account_no,area`.
+    Areas {
         file: PathBuf,
     },
     Bills {
@@ -231,6 +245,10 @@ async fn run() -> anyhow::Result<()> {
             tracing::info!(database = %config.database_url_redacted(), "ledger database ready");
             let key = datakey::load(&pool, &config.data_key_file).await?;
             tracing::info!(file = %config.data_key_file.display(), id = %key.id(), "data key ready");
+            let sealed = datakey::seal_id_numbers(&pool, &key).await?;
+            if sealed > 0 {
+                tracing::info!(accounts = sealed, "ID numbers stored in clear by an earlier version are sealed now");
+            }
             let _compactor = (config.compact_every_minutes > 0).then(|| {
                 changes::spawn_compactor(
                     pool.clone(),
@@ -239,7 +257,9 @@ async fn run() -> anyhow::Result<()> {
             });
             let _insecure = (transport == Some(tls::Transport::InsecureHttp))
                 .then(|| tls::warn_insecure_http(config.bind, tls::INSECURE_WARNING_EVERY));
-            let state = api::AppState::new(pool, key);
+            let state = api::AppState::new(pool, key)
+                .with_review(config.review())
+                .with_max_failures(config.max_failures_per_minute);
             tls::serve(api::router(state), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
         }
         Cmd::Compact => {
@@ -248,12 +268,13 @@ async fn run() -> anyhow::Result<()> {
             println!("change log compacted: {n} superseded entries dropped");
         }
         Cmd::Migrate { .. } => unreachable!("handled above, before connecting as the serving role"),
-        Cmd::Terminal { cmd: TerminalCmd::Enrol { code } } => {
+        Cmd::Terminal { cmd: TerminalCmd::Enrol { code, area } } => {
             schema_ready(&pool, &config, cli.no_migrate).await?;
-            let once = terminals::enrol(&pool, &code).await?;
+            let once = terminals::enrol(&pool, &code, area.as_deref()).await?;
+            let area = terminals::area(&pool, &code).await?.unwrap_or_default();
             println!("{once}");
             eprintln!(
-                "one-time enrolment code for terminal {code}, valid 24 hours: enter it in the counter's Settings"
+                "one-time enrolment code for terminal {code} (area {area}), valid 24 hours: enter it in the counter's Settings"
             );
         }
         Cmd::Terminal { cmd: TerminalCmd::Revoke { code } } => {
@@ -264,19 +285,29 @@ async fn run() -> anyhow::Result<()> {
         }
         Cmd::Import { what } => {
             schema_ready(&pool, &config, cli.no_migrate).await?;
-            let (file, is_accounts) = match &what {
+            let read = |file: &PathBuf| std::fs::read(file).with_context(|| format!("cannot read {}", file.display()));
+            match &what {
                 ImportCmd::Demo => {
-                    let (accounts, bills) = demo::seed(&pool).await?;
+                    let key = datakey::load(&pool, &config.data_key_file).await?;
+                    let (accounts, bills) = demo::seed(&pool, &key).await?;
                     println!("imported the demo province: {accounts} accounts, {bills} bills");
-                    return Ok(());
                 }
-                ImportCmd::Accounts { file } => (file, true),
-                ImportCmd::Bills { file } => (file, false),
-            };
-            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let n =
-                if is_accounts { import::accounts(&pool, &bytes).await? } else { import::bills(&pool, &bytes).await? };
-            println!("imported {n} {}", if is_accounts { "accounts" } else { "bills" });
+                ImportCmd::Accounts { file, area } => {
+                    let area = area.as_deref().map(cashdesk::config::Area::parse).transpose()?;
+                    let bytes = read(file)?;
+                    let key = datakey::load(&pool, &config.data_key_file).await?;
+                    let n = import::accounts(&pool, &key, &bytes, area.as_ref()).await?;
+                    println!("imported {n} accounts");
+                }
+                ImportCmd::Areas { file } => {
+                    let n = import::areas(&pool, &read(file)?).await?;
+                    println!("{n} accounts moved to their areas: the terminals there get them on their next sync");
+                }
+                ImportCmd::Bills { file } => {
+                    let n = import::bills(&pool, &read(file)?).await?;
+                    println!("imported {n} bills");
+                }
+            }
         }
         Cmd::Account { cmd: AccountCmd::Show { account_no, json } } => {
             let view =

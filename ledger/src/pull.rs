@@ -15,6 +15,12 @@
 //! goes with its account, read in the same snapshot: a payout's lower balance and the paid request
 //! reach the counter in one page, which it applies in one transaction.
 //!
+//! 范围: a terminal's pull carries only the accounts of its own area (`terminals.area`, set at
+//! enrolment) and only their bills; another area's entries are passed over like another terminal's
+//! refunds, and the cursor moves on all the same. An account never carries its ID-card number (it
+//! is sealed at rest, `datakey`, and stays at the centre), and its phone number goes masked
+//! (`138****5678`, the core's `mask_phone`). An administrator's view (`changes`) is not scoped.
+//!
 //! Deposits the centre confirmed (log entries of kind 'd', one per deposit: a confirmation is made
 //! once) go only to the terminal that made them, the same way.
 
@@ -75,35 +81,24 @@ pub const SETS_PAGE: &str = "SELECT txid::text AS txid_text, rev, rev_last, size
           WHERE (txid, rev) > ($1::xid8, $2) AND txid < $3::xid8 ORDER BY txid, rev LIMIT $4) AS s
  ) AS w WHERE before < $4 ORDER BY txid, rev";
 
+/// The accounts $1 in the area $2 (every area when $2 is NULL).
 const ACCOUNTS_BY_ID: &str =
     "SELECT id, account_no, name, address, category, billing_mode, meter_no, multiplier, phone,
-        id_number, prepaid_balance, risk, closed
- FROM accounts WHERE id = ANY($1)";
+        prepaid_balance, risk, closed
+ FROM accounts WHERE id = ANY($1) AND ($2::text IS NULL OR area = $2)";
 
+/// The bills $1 of accounts in the area $2 (every area when $2 is NULL).
 const BILLS_BY_ID: &str =
     "SELECT b.id, b.account_id, a.account_no, b.period, b.kwh, b.amount, b.paid, b.due_date, b.late_fee_from,
         b.late_fee_received, b.late_fee_waived, b.late_fee_owed, b.written_off
- FROM bills b JOIN accounts a ON a.id = b.account_id WHERE b.id = ANY($1)";
+ FROM bills b JOIN accounts a ON a.id = b.account_id WHERE b.id = ANY($1) AND ($2::text IS NULL OR a.area = $2)";
 
 /// Every log entry of the accounts $1 (one each after compaction; the `changes_accounts` index).
 const ACCOUNT_ENTRIES: &str =
     "SELECT row_id, txid::text AS txid_text, rev FROM changes WHERE kind = 'a' AND row_id = ANY($1)";
 
-type AccountRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<String>,
-    Decimal,
-    Option<String>,
-    bool,
-);
+type AccountRow =
+    (i64, String, String, String, String, String, String, i64, Option<String>, Decimal, Option<String>, bool);
 /// A change set: txid (text), rev, rev_last, size, account ids, bill ids.
 type SetRow = (String, i64, i64, i32, Vec<i64>, Vec<i64>);
 type BillRow = (i64, i64, String, i32, String, Decimal, Decimal, NaiveDate, NaiveDate, Decimal, Decimal, Decimal, bool);
@@ -174,17 +169,35 @@ async fn page(
     let limit = limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
     let mut tx = pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
-    let page = read_page(&mut tx, terminal, from, limit).await?;
+    let scope = match terminal {
+        None => None,
+        Some(t) => {
+            let area: Option<(String,)> =
+                sqlx::query_as("SELECT area FROM terminals WHERE code = $1").bind(t).fetch_optional(&mut *tx).await?;
+            // A terminal never enrolled (no row) is in no area: it receives no accounts. An area is
+            // never empty, so the empty string matches none.
+            Some(Scope { terminal: t, area: area.map(|(a,)| a).unwrap_or_default() })
+        }
+    };
+    let page = read_page(&mut tx, scope.as_ref(), from, limit).await?;
     tx.commit().await?;
     Ok(page)
 }
 
+/// Whose pull a page is: a terminal's, in its area.
+struct Scope<'a> {
+    terminal: &'a str,
+    area: String,
+}
+
 async fn read_page(
     conn: &mut PgConnection,
-    terminal: Option<&str>,
+    scope: Option<&Scope<'_>>,
     from: Cursor,
     limit: i64,
 ) -> Result<PullResponse, LedgerError> {
+    let terminal = scope.map(|s| s.terminal);
+    let area = scope.map(|s| s.area.as_str());
     let (horizon,): (String,) =
         sqlx::query_as("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").fetch_one(&mut *conn).await?;
     let t = from.txid.to_string();
@@ -214,7 +227,7 @@ async fn read_page(
     bill_ids.extend(sets.iter().flat_map(|s| s.5.iter().copied()));
     let mut bills: HashMap<i64, (i64, WireBill)> = HashMap::new();
     if !bill_ids.is_empty() {
-        let rows: Vec<BillRow> = sqlx::query_as(BILLS_BY_ID).bind(&bill_ids).fetch_all(&mut *conn).await?;
+        let rows: Vec<BillRow> = sqlx::query_as(BILLS_BY_ID).bind(&bill_ids).bind(area).fetch_all(&mut *conn).await?;
         for row in rows {
             let (id, account_id, bill) = wire_bill(row)?;
             bills.insert(id, (account_id, bill));
@@ -282,7 +295,8 @@ async fn read_page(
     account_ids.dedup();
     let mut accounts: HashMap<i64, WireAccount> = HashMap::new();
     if !account_ids.is_empty() {
-        let rows: Vec<AccountRow> = sqlx::query_as(ACCOUNTS_BY_ID).bind(&account_ids).fetch_all(&mut *conn).await?;
+        let rows: Vec<AccountRow> =
+            sqlx::query_as(ACCOUNTS_BY_ID).bind(&account_ids).bind(area).fetch_all(&mut *conn).await?;
         for row in rows {
             let (id, account) = wire_account(row)?;
             accounts.insert(id, account);
@@ -450,8 +464,7 @@ fn wire_refund(row: RefundRow, state: State) -> WireRefund {
 }
 
 fn wire_account(row: AccountRow) -> Result<(i64, WireAccount), LedgerError> {
-    let (id, account_no, name, address, category, mode, meter_no, multiplier, phone, id_number, prepaid, risk, closed) =
-        row;
+    let (id, account_no, name, address, category, mode, meter_no, multiplier, phone, prepaid, risk, closed) = row;
     let bad = |what: &str| LedgerError::Internal(format!("account {account_no} has an invalid {what}"));
     let account = WireAccount {
         category: Category::parse(&category).ok_or_else(|| bad("category"))?,
@@ -465,8 +478,7 @@ fn wire_account(row: AccountRow) -> Result<(i64, WireAccount), LedgerError> {
         address,
         meter_no,
         multiplier,
-        phone,
-        id_number,
+        phone: phone.as_deref().map(cashdesk::accounts::import::mask_phone),
         prepaid_balance: yuan(prepaid),
         closed,
     };

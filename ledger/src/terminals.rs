@@ -3,9 +3,15 @@
 //! Invariants: the ledger stores only SHA-256 hashes of enrolment codes and tokens. An enrolment
 //! code is single-use and expires after 24 hours; exchanging it issues a fresh token and replaces
 //! any earlier one (and lifts a revocation). A revoked token is refused on every request.
+//!
+//! 供电区域: a terminal belongs to an area from its enrolment (`terminal enrol CODE --area AREA`),
+//! and its pulls carry the accounts of that area only (`pull`). Without `--area` a new terminal is
+//! in the area its code names (the part before the first '-': `GY01` of `GY01-03`, the rule the
+//! finance lists group terminals by; terminals enrolled before areas existed were put there by the
+//! migration), and a terminal enrolled again keeps the area it had.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use cashdesk::config::TerminalCode;
+use cashdesk::config::{Area, TerminalCode};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -35,19 +41,32 @@ fn normalise(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
-/// Create (or replace) a terminal's one-time enrolment code; returns the code to give the counter.
-pub async fn enrol(pool: &PgPool, terminal: &str) -> Result<String, LedgerError> {
+/// Create (or replace) a terminal's one-time enrolment code, in `area` (see the module docs for a
+/// terminal enrolled without one); returns the code to give the counter.
+pub async fn enrol(pool: &PgPool, terminal: &str, area: Option<&str>) -> Result<String, LedgerError> {
     let terminal = TerminalCode::parse(terminal).map_err(|e| LedgerError::BadRequest(e.to_string()))?;
+    let area = area.map(Area::parse).transpose().map_err(|e| LedgerError::BadRequest(e.to_string()))?;
     let code = new_code();
     sqlx::query(
-        "INSERT INTO terminals (code, enrol_code_hash, enrol_expires_at) VALUES ($1, $2, now() + interval '24 hours')
-         ON CONFLICT (code) DO UPDATE SET enrol_code_hash = $2, enrol_expires_at = now() + interval '24 hours'",
+        "INSERT INTO terminals (code, enrol_code_hash, enrol_expires_at, area)
+         VALUES ($1, $2, now() + interval '24 hours', COALESCE($3, $4))
+         ON CONFLICT (code) DO UPDATE SET enrol_code_hash = $2, enrol_expires_at = now() + interval '24 hours',
+                                          area = COALESCE($3, terminals.area)",
     )
     .bind(terminal.as_str())
     .bind(digest(&normalise(&code)))
+    .bind(area.as_ref().map(Area::as_str))
+    .bind(terminal.area().as_str())
     .execute(pool)
     .await?;
     Ok(code)
+}
+
+/// The area a terminal's pulls are scoped to (None: no such terminal).
+pub async fn area(pool: &PgPool, terminal: &str) -> Result<Option<String>, LedgerError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT area FROM terminals WHERE code = $1").bind(terminal).fetch_optional(pool).await?;
+    Ok(row.map(|(a,)| a))
 }
 
 /// Revoke a terminal's token (and any pending code). Returns false when there is no such terminal.

@@ -557,7 +557,7 @@ fn engine(c: &Counter) -> Engine {
 }
 
 async fn enrol(l: &Ledger, e: &Engine) {
-    let code = terminals::enrol(&l.pool, e.terminal().as_str()).await.unwrap();
+    let code = terminals::enrol(&l.pool, e.terminal().as_str(), None).await.unwrap();
     e.enrol(&LedgerUrl::parse(&l.url).unwrap(), &code).await.unwrap();
 }
 

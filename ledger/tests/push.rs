@@ -134,7 +134,7 @@ async fn a_token_pushes_only_as_its_terminal_and_a_revoked_token_is_refused() {
     assert_eq!((status, body["code"].as_str(), body["retry"].as_bool()), (401, Some("TOKEN_REVOKED"), Some(false)));
     assert_eq!(ledger.count("SELECT COUNT(*) FROM events").await, 0);
     // A used or wrong enrolment code is refused too.
-    let code = terminals::enrol(&ledger.pool, "GY01-01").await.unwrap();
+    let code = terminals::enrol(&ledger.pool, "GY01-01", None).await.unwrap();
     terminals::exchange(&ledger.pool, "GY01-01", &code).await.unwrap();
     assert!(terminals::exchange(&ledger.pool, "GY01-01", &code).await.is_err());
     ledger.stop().await;
@@ -635,7 +635,9 @@ async fn a_batch_larger_than_a_change_set_is_split_and_compacts_cleanly() {
         accounts_csv.push_str(&format!("{no},测试户{no},示范市测试路{no}号,residential,postpaid,M{no},1,,,0\n"));
         bills_csv.push_str(&format!("{no},202511,100,50.00,2026-02-20,0\n{no},202512,120,60.00,2026-02-20,0\n"));
     }
-    import::accounts(&ledger.pool, accounts_csv.as_bytes()).await.unwrap();
+    import::accounts(&ledger.pool, &ledger.key, accounts_csv.as_bytes(), Some(&support::ledger::area("GY01")))
+        .await
+        .unwrap();
     import::bills(&ledger.pool, bills_csv.as_bytes()).await.unwrap();
     let admin = support::ledger::admin_token(&c.desk).await;
     c.desk.import_accounts(&admin, "more.csv", accounts_csv.as_bytes()).await.unwrap();

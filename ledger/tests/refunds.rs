@@ -594,7 +594,11 @@ async fn the_finance_list_filters_counts_and_sums_newest_first() {
     let db_url = support::pg::fresh_database_url().await;
     let pool = cashdesk_ledger::db::connect(&db_url, 5).await.unwrap();
     cashdesk_ledger::db::migrate(&pool).await.unwrap();
-    cashdesk_ledger::import::accounts(&pool, support::ledger::ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    let key = support::ledger::key_for(&db_url);
+    let gy01 = support::ledger::area("GY01");
+    cashdesk_ledger::import::accounts(&pool, &key, support::ledger::ACCOUNTS_CSV.as_bytes(), Some(&gy01))
+        .await
+        .unwrap();
     // Today is Monday 2026-12-21: a request still open since 2026-12-04 (Friday) waited 11 working days.
     let clock = Clock::manual(DateTime::parse_from_rfc3339("2026-12-21T09:00:00+08:00").unwrap());
     let mut l = Ledger::serve_with_clock(db_url, pool, "127.0.0.1:0".parse().unwrap(), clock).await;

@@ -31,7 +31,7 @@ fn engine(c: &Counter) -> Engine {
 }
 
 async fn enrol(ledger: &Ledger, e: &Engine, url: &str) {
-    let code = terminals::enrol(&ledger.pool, e.terminal().as_str()).await.unwrap();
+    let code = terminals::enrol(&ledger.pool, e.terminal().as_str(), None).await.unwrap();
     e.enrol(&LedgerUrl::parse(url).unwrap(), &code).await.unwrap();
 }
 
@@ -285,7 +285,8 @@ async fn a_thousand_events_through_drops_delays_resets_duplicates_and_a_restart_
     let pool = db::connect(&db_url, 10).await.unwrap();
     db::migrate(&pool).await.unwrap();
     let (accounts, bills) = province_csv();
-    import::accounts(&pool, accounts.as_bytes()).await.unwrap();
+    let key = support::ledger::key_for(&db_url);
+    import::accounts(&pool, &key, accounts.as_bytes(), Some(&support::ledger::area("GY02"))).await.unwrap();
     import::bills(&pool, bills.as_bytes()).await.unwrap();
     let mut ledger = Ledger::serve(db_url.clone(), pool.clone(), "127.0.0.1:0".parse().unwrap()).await;
     let proxy = Proxy::start(ledger.addr, seed).await;
@@ -428,32 +429,45 @@ async fn after_the_ledger_is_restored_from_a_backup_a_resend_brings_back_exactly
     ledger.stop().await;
 }
 
-/// `cashdesk-ledger import demo` gives the ledger the demo province with ID numbers in clear and
-/// valid (the demo counter seals its own), and a new counter pulls all of it, sealing them again.
+/// `cashdesk-ledger import demo` gives the ledger the demo province with ID numbers sealed with the
+/// ledger's key (valid numbers once opened), in the demo terminal's area; a counter enrolled in that
+/// area pulls all of it, with no ID number and every phone number masked.
 #[tokio::test]
 async fn a_new_counter_pulls_the_whole_demo_province() {
     let db_url = support::pg::fresh_database_url().await;
     let pool = cashdesk_ledger::db::connect(&db_url, 10).await.unwrap();
     cashdesk_ledger::db::migrate(&pool).await.unwrap();
-    let (accounts, _bills) = cashdesk_ledger::demo::seed(&pool).await.unwrap();
+    let key = support::ledger::key_for(&db_url);
+    let (accounts, _bills) = cashdesk_ledger::demo::seed(&pool, &key).await.unwrap();
     let numbers: Vec<(String,)> =
-        sqlx::query_as("SELECT id_number FROM accounts WHERE id_number IS NOT NULL").fetch_all(&pool).await.unwrap();
+        sqlx::query_as("SELECT id_number_sealed FROM accounts WHERE id_number_sealed IS NOT NULL")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert!(!numbers.is_empty());
     for (n,) in &numbers {
-        assert!(cashdesk::accounts::import::parse_id_number(n).unwrap().is_some(), "{n} is not a clear ID number");
+        let plain = key.open(cashdesk_ledger::datakey::ID_NUMBER, n).unwrap();
+        assert!(cashdesk::accounts::import::parse_id_number(&plain).unwrap().is_some(), "{plain} is not an ID number");
     }
+    let (clear,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE id_number IS NOT NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(clear, 0, "no ID number in clear");
     let mut ledger = Ledger::serve(db_url, pool, "127.0.0.1:0".parse().unwrap()).await;
     let c = counter("GY01-09", "2026-01-10T10:00:00+08:00", false).await;
     let e = engine(&c);
-    enrol(&ledger, &e, &ledger.url).await;
+    let code = terminals::enrol(&ledger.pool, "GY01-09", Some("DEMO")).await.unwrap();
+    e.enrol(&LedgerUrl::parse(&ledger.url).unwrap(), &code).await.unwrap();
     support::ledger::settled(&ledger.pool).await;
     let report = e.sync_once().await.unwrap();
-    assert_eq!(report.accounts as usize, accounts, "{report:?}");
-    let stored: Vec<(String,)> = sqlx::query_as("SELECT id_number FROM accounts WHERE id_number IS NOT NULL")
-        .fetch_all(c.desk.pool())
+    assert_eq!(report.accounts as usize, accounts, "enrolled in the demo's area: {report:?}");
+    let (ids,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts WHERE id_number IS NOT NULL")
+        .fetch_one(c.desk.pool())
         .await
         .unwrap();
-    assert_eq!(stored.len(), numbers.len());
-    assert!(stored.iter().all(|(s,)| cashdesk::datakey::is_sealed(s)));
+    assert_eq!(ids, 0, "a pull carries no ID numbers");
+    let phones: Vec<(String,)> =
+        sqlx::query_as("SELECT phone FROM accounts WHERE phone IS NOT NULL").fetch_all(c.desk.pool()).await.unwrap();
+    assert!(!phones.is_empty());
+    assert!(phones.iter().all(|(p,)| p.contains("****")), "every phone masked: {phones:?}");
     ledger.stop().await;
 }

@@ -41,7 +41,8 @@ async fn serve_tls(dir: &std::path::Path) -> Server {
     let db_url = support::pg::fresh_database_url().await;
     let pool = db::connect(&db_url, 5).await.unwrap();
     db::migrate(&pool).await.unwrap();
-    import::accounts(&pool, ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    let key = cashdesk::datakey::DataKey::generate().unwrap();
+    import::accounts(&pool, &key, ACCOUNTS_CSV.as_bytes(), Some(&support::ledger::area("GY03"))).await.unwrap();
     import::bills(&pool, BILLS_CSV.as_bytes()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -75,7 +76,7 @@ async fn without_the_utilitys_ca_the_ledger_is_not_trusted() {
     let c = counter("GY03-02", "2026-01-10T10:00:00+08:00", false).await;
     let engine =
         Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()), c.desk.data_keys());
-    let code = terminals::enrol(&pool, "GY03-02").await.unwrap();
+    let code = terminals::enrol(&pool, "GY03-02", None).await.unwrap();
     let err = engine.enrol(&LedgerUrl::parse(&format!("https://localhost:{port}")).unwrap(), &code).await.unwrap_err();
     assert_eq!(err.code(), "SYNC_OFFLINE", "{err}");
     let _ = stop.send(());
@@ -91,14 +92,14 @@ async fn https_child() {
     let engine =
         Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()), c.desk.data_keys());
     let url = LedgerUrl::parse(&format!("https://localhost:{port}")).unwrap();
-    let code = terminals::enrol(&pool, "GY03-01").await.unwrap();
+    let code = terminals::enrol(&pool, "GY03-01", None).await.unwrap();
     engine.enrol(&url, &code).await.unwrap();
     support::ledger::settled(&pool).await;
     let report = engine.sync_once().await.unwrap();
     assert_eq!((report.applied, report.accounts), (1, 4), "{report:?}");
     // Plain HTTP to the TLS port gets nowhere.
     let plain = LedgerUrl::parse(&format!("http://localhost:{port}")).unwrap();
-    let code = terminals::enrol(&pool, "GY03-01").await.unwrap();
+    let code = terminals::enrol(&pool, "GY03-01", None).await.unwrap();
     assert!(engine.enrol(&plain, &code).await.is_err());
     let _ = stop.send(());
     server.await.unwrap().unwrap();

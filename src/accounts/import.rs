@@ -6,7 +6,9 @@
 //! the database is left exactly as it was. Valid files are written in one transaction.
 //!
 //! Formats (UTF-8, header row required, columns in this order):
-//! - accounts: `account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance`
+//! - accounts: `account_no,name,address,category,billing_mode,meter_no,multiplier,phone,id_number,prepaid_balance`,
+//!   optionally followed by `area` (供电区域, e.g. `GY01`: the central ledger sends an account only to
+//!   the terminals of its area; a counter's own import reads the column and keeps no area)
 //! - bills: `account_no,period,kwh,amount,due_date,paid`
 
 use std::collections::HashSet;
@@ -19,7 +21,7 @@ use super::{
     db::{self, NewAccount, NewBill},
     parse_kwh, parse_multiplier,
 };
-use crate::{Error, Result, money::Yuan};
+use crate::{Error, Result, config::Area, money::Yuan};
 
 pub const ACCOUNT_HEADER: [&str; 10] = [
     "account_no",
@@ -32,6 +34,20 @@ pub const ACCOUNT_HEADER: [&str; 10] = [
     "phone",
     "id_number",
     "prepaid_balance",
+];
+/// The accounts header with the area column the central ledger's import uses.
+pub const ACCOUNT_HEADER_WITH_AREA: [&str; 11] = [
+    "account_no",
+    "name",
+    "address",
+    "category",
+    "billing_mode",
+    "meter_no",
+    "multiplier",
+    "phone",
+    "id_number",
+    "prepaid_balance",
+    "area",
 ];
 pub const BILL_HEADER: [&str; 6] = ["account_no", "period", "kwh", "amount", "due_date", "paid"];
 
@@ -66,6 +82,14 @@ fn render(rows: &[RowError]) -> String {
 
 /// Parse `bytes` as CSV with the expected header; returns (line, fields) per data row.
 fn read_rows(bytes: &[u8], header: &[&str]) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
+    read_rows_of(bytes, &[header]).map(|(_, rows)| rows)
+}
+
+/// A file's data rows: (line, fields).
+type Rows = Vec<(u64, Vec<String>)>;
+
+/// The same for a file that may have any of `headers`; returns which one it has, too.
+fn read_rows_of<'h>(bytes: &[u8], headers: &[&'h [&'h str]]) -> Result<(&'h [&'h str], Rows), ImportError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
@@ -75,9 +99,10 @@ fn read_rows(bytes: &[u8], header: &[&str]) -> Result<Vec<(u64, Vec<String>)>, I
             return Err(ImportError::Rejected(vec![RowError { line: 1, column: "-".into(), reason: e.to_string() }]));
         }
     };
-    if found != header {
-        return Err(ImportError::Header { expected: header.join(","), found: found.join(",") });
-    }
+    let Some(header) = headers.iter().copied().find(|h| found == *h) else {
+        let expected = headers.iter().map(|h| h.join(",")).collect::<Vec<_>>().join("` or `");
+        return Err(ImportError::Header { expected, found: found.join(",") });
+    };
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for record in reader.records() {
@@ -106,7 +131,7 @@ fn read_rows(bytes: &[u8], header: &[&str]) -> Result<Vec<(u64, Vec<String>)>, I
     if rows.is_empty() {
         return Err(ImportError::Empty);
     }
-    Ok(rows)
+    Ok((header, rows))
 }
 
 /// Collects the problems of one row.
@@ -191,6 +216,27 @@ pub(crate) fn parse_phone(s: &str) -> Result<Option<String>> {
     }
 }
 
+/// A phone number as the central ledger sends it to a counter: the last four digits, the first three
+/// too when there are eleven or more (a mobile number: `138****5678`), every other digit a `*`;
+/// separators are dropped. Counters never receive a whole number (DOMAIN.md, users and security).
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len();
+    let head = if n >= 11 { 3 } else { 0 };
+    let tail = n.min(4);
+    digits.iter().enumerate().map(|(i, d)| if i < head || i >= n - tail { *d } else { '*' }).collect()
+}
+
+/// A phone number a counter receives from the ledger: masked (`138****5678`: 7-15 digits and `*`) or,
+/// from a ledger older than the masking, whole (`parse_phone`); empty is none.
+pub fn parse_shown_phone(s: &str) -> Result<Option<String>> {
+    let masked = s.contains('*')
+        && (7..=15).contains(&s.chars().count())
+        && s.chars().filter(char::is_ascii_digit).count() >= 4
+        && s.chars().all(|c| c.is_ascii_digit() || c == '*');
+    if masked { Ok(Some(s.to_string())) } else { parse_phone(s) }
+}
+
 /// 居民身份证号码: 18 characters with a valid ISO 7064 MOD 11-2 check digit (or empty).
 pub fn parse_id_number(s: &str) -> Result<Option<String>> {
     if s.is_empty() {
@@ -211,14 +257,19 @@ pub fn parse_id_number(s: &str) -> Result<Option<String>> {
     Ok(Some(s))
 }
 
-/// Validate an accounts file completely (no database access).
+/// Validate an accounts file completely (no database access). An `area` column is read and left out.
 pub fn parse_accounts(bytes: &[u8]) -> Result<Vec<(u64, NewAccount)>> {
-    let rows = read_rows(bytes, &ACCOUNT_HEADER)?;
+    Ok(parse_accounts_in_areas(bytes)?.into_iter().map(|(line, a, _)| (line, a)).collect())
+}
+
+/// Validate an accounts file completely, with each row's area when the file has the `area` column.
+pub fn parse_accounts_in_areas(bytes: &[u8]) -> Result<Vec<(u64, NewAccount, Option<Area>)>> {
+    let (header, rows) = read_rows_of(bytes, &[&ACCOUNT_HEADER, &ACCOUNT_HEADER_WITH_AREA])?;
     let mut errors = Vec::new();
     let mut out = Vec::with_capacity(rows.len());
     let mut seen = HashSet::new();
     for (line, fields) in &rows {
-        let mut r = Row { line: *line, header: &ACCOUNT_HEADER, fields, errors: &mut errors };
+        let mut r = Row { line: *line, header, fields, errors: &mut errors };
         let account_no = r.parse(0, AccountNo::parse);
         if let Some(no) = &account_no
             && !seen.insert(no.clone())
@@ -245,6 +296,7 @@ pub fn parse_accounts(bytes: &[u8]) -> Result<Vec<(u64, NewAccount)>> {
         let phone = r.parse(7, parse_phone);
         let id_number = r.parse(8, parse_id_number);
         let prepaid_balance = r.parse(9, parse_money);
+        let area = if header.len() > 10 { r.parse(10, Area::parse).map(Some) } else { Some(None) };
         if let (
             Some(account_no),
             Some(name),
@@ -256,9 +308,20 @@ pub fn parse_accounts(bytes: &[u8]) -> Result<Vec<(u64, NewAccount)>> {
             Some(phone),
             Some(id_number),
             Some(prepaid_balance),
-        ) =
-            (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number, prepaid_balance)
-        {
+            Some(area),
+        ) = (
+            account_no,
+            name,
+            address,
+            category,
+            billing_mode,
+            meter_no,
+            multiplier,
+            phone,
+            id_number,
+            prepaid_balance,
+            area,
+        ) {
             out.push((
                 *line,
                 NewAccount {
@@ -274,6 +337,7 @@ pub fn parse_accounts(bytes: &[u8]) -> Result<Vec<(u64, NewAccount)>> {
                     prepaid_balance,
                     risk: None,
                 },
+                area,
             ));
         }
     }
@@ -381,6 +445,43 @@ pub async fn write_bills(conn: &mut SqliteConnection, rows: &[(u64, NewBill)]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[rstest::rstest]
+    #[case::mobile("13812345678", "138****5678")]
+    #[case::landline_with_area_code("0851-86123456", "085*****3456")]
+    #[case::seven_digits("8612345", "***2345")]
+    #[case::eight_digits("86123456", "****3456")]
+    fn phones_are_masked_to_their_last_four_digits(#[case] phone: &str, #[case] shown: &str) {
+        assert_eq!(mask_phone(phone), shown);
+        assert_eq!(parse_shown_phone(shown).unwrap().as_deref(), Some(shown), "a counter takes the masked form");
+    }
+
+    #[test]
+    fn a_shown_phone_is_masked_or_whole_and_nothing_else() {
+        assert_eq!(parse_shown_phone("13812345678").unwrap().as_deref(), Some("13812345678"), "an older ledger's");
+        assert_eq!(parse_shown_phone("").unwrap(), None);
+        for bad in ["*******", "138****567x", "1*", "138-****-5678", "12****3"] {
+            assert!(parse_shown_phone(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_area_column_is_optional_and_checked() {
+        let base = ACCOUNT_HEADER.join(",");
+        let row = "3100000001,张建国,示范市人民路12号,residential,postpaid,0110000000001,1,,,0";
+        let without = format!("{base}\n{row}\n");
+        let rows = parse_accounts_in_areas(without.as_bytes()).unwrap();
+        assert_eq!(rows[0].2, None, "a file without the column has no areas");
+        let with = format!("{base},area\n{row},GY01\n");
+        let rows = parse_accounts_in_areas(with.as_bytes()).unwrap();
+        assert_eq!(rows[0].2.as_ref().map(Area::as_str), Some("GY01"));
+        assert_eq!(parse_accounts(with.as_bytes()).unwrap().len(), 1, "a counter's import takes the same file");
+        let bad = format!("{base},area\n{row},gy-01\n");
+        let Err(Error::Import(ImportError::Rejected(rows))) = parse_accounts_in_areas(bad.as_bytes()) else {
+            panic!("a bad area must be refused")
+        };
+        assert_eq!(rows[0].column, "area", "{rows:?}");
+    }
 
     #[test]
     fn id_numbers_check_digit() {

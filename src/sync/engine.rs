@@ -65,8 +65,8 @@ pub struct Engine {
 
 impl Engine {
     /// An engine on the counter's database (already opened and migrated, e.g. `Desk::pool`), for
-    /// `terminal`, keeping its token in `tokens` (production: `token::KeyringStore`) and sealing
-    /// pulled personal numbers with the database's data key (`keys`, as `Desk` holds it).
+    /// `terminal`, keeping its token in `tokens` (production: `token::KeyringStore`) and opening
+    /// the outbox's sealed secrets with the database's data key (`keys`, as `Desk` holds it).
     pub fn new(
         pool: SqlitePool,
         terminal: TerminalCode,
@@ -284,23 +284,9 @@ impl Engine {
             let mut conn = self.pool.acquire().await?;
             state::load(&mut conn).await?.cursor
         };
-        // Without its data key (a keyring reset, a database moved to another computer) the counter
-        // still pulls: the ID numbers are then not kept here (the counter never reads them).
-        let key = match self.keys.data(&self.pool).await {
-            Ok(key) => Some(key),
-            Err(
-                e @ (Error::DataKeyUnavailable { .. }
-                | Error::DataKeyMismatch { .. }
-                | Error::KeyringUnavailable { .. }),
-            ) => {
-                tracing::warn!(error = %e, "no data key: pulled ID numbers are not kept at this counter");
-                None
-            }
-            Err(e) => return Err(e),
-        };
         loop {
             let page = client.pull(token, &cursor, self.pull_limit).await?;
-            match pull::apply_page(&self.writer, &page, &self.now(), key.as_deref()).await? {
+            match pull::apply_page(&self.writer, &page, &self.now()).await? {
                 Applied::Skipped { waiting } => {
                     report.pull_skipped_waiting = Some(waiting);
                     return Ok(());

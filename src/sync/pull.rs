@@ -11,6 +11,9 @@
 //!   include those payments, and applying them would overwrite what the counter took.
 //! - Accounts are matched by 户号 and keep their local ids (payments and bills refer to them); the
 //!   FTS index follows through the `accounts` triggers. Bills are matched by (account, period).
+//! - The ledger sends no ID-card numbers and phone numbers masked (`138****5678`): an account's ID
+//!   number at the counter is the one its own import stored (sealed), which a pull leaves as it is;
+//!   the counter never reads it.
 //! - Rows are written in multi-row upserts (`ROWS_PER_STATEMENT`): a county's first pull is a million
 //!   accounts, and a statement per row spent most of its time on round trips.
 
@@ -26,7 +29,7 @@ use crate::{
     Error, Result,
     accounts::{
         AccountNo, Period,
-        import::{parse_date, parse_id_number, parse_meter, parse_phone},
+        import::{parse_date, parse_meter, parse_shown_phone},
         parse_kwh, parse_multiplier,
     },
     calendar::YearCalendar,
@@ -67,7 +70,6 @@ struct ValidAccount {
     wire: WireAccount,
     meter_no: String,
     phone: Option<String>,
-    id_number: Option<String>,
 }
 
 struct ValidBill {
@@ -97,9 +99,8 @@ fn validate_account(i: usize, a: &WireAccount) -> Result<ValidAccount> {
     text(i, &what, "address", &a.address, 200)?;
     let meter_no = parse_meter(&a.meter_no).map_err(|e| bad(i, &what, e))?;
     parse_multiplier(&a.multiplier.to_string()).map_err(|e| bad(i, &what, e))?;
-    let phone = parse_phone(a.phone.as_deref().unwrap_or("")).map_err(|e| bad(i, &what, e))?;
-    let id_number = parse_id_number(a.id_number.as_deref().unwrap_or("")).map_err(|e| bad(i, &what, e))?;
-    Ok(ValidAccount { account_no, wire: a.clone(), meter_no, phone, id_number })
+    let phone = parse_shown_phone(a.phone.as_deref().unwrap_or("")).map_err(|e| bad(i, &what, e))?;
+    Ok(ValidAccount { account_no, wire: a.clone(), meter_no, phone })
 }
 
 fn validate_bill(i: usize, b: &WireBill) -> Result<ValidBill> {
@@ -179,14 +180,7 @@ fn validate(page: &PullResponse) -> Result<Vec<Valid>> {
 }
 
 /// Apply one page and store its cursor, in one transaction. See the module docs.
-/// ID-card numbers are sealed with `key` (`datakey`) before they are stored; without a key they
-/// are not kept.
-pub async fn apply_page(
-    pool: &SqlitePool,
-    page: &PullResponse,
-    at: &str,
-    key: Option<&crate::datakey::DataKey>,
-) -> Result<Applied> {
+pub async fn apply_page(pool: &SqlitePool, page: &PullResponse, at: &str) -> Result<Applied> {
     let valid = validate(page)?;
     let mut tx = store::write_tx(pool).await?;
     let waiting = outbox::waiting(&mut tx).await?;
@@ -205,7 +199,7 @@ pub async fn apply_page(
         .collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(new_accounts.len());
     for chunk in new_accounts.chunks(ROWS_PER_STATEMENT) {
-        upsert_accounts(&mut tx, chunk, at, key, &mut ids).await?;
+        upsert_accounts(&mut tx, chunk, at, &mut ids).await?;
     }
     let mut new_bills: Vec<(i64, &ValidBill)> = Vec::new();
     for (i, v) in valid.iter().enumerate() {
@@ -312,7 +306,7 @@ async fn apply_refund(conn: &mut SqliteConnection, r: &WireRefund, at: &str) -> 
     Ok(())
 }
 
-/// Rows per multi-row statement (13 values a row: far below SQLite's 32,766 variables).
+/// Rows per multi-row statement (12 values a row: far below SQLite's 32,766 variables).
 const ROWS_PER_STATEMENT: usize = 500;
 
 /// Insert or update accounts by 户号; records each one's local id in `ids`.
@@ -320,21 +314,12 @@ async fn upsert_accounts(
     conn: &mut SqliteConnection,
     rows: &[&ValidAccount],
     at: &str,
-    key: Option<&crate::datakey::DataKey>,
     ids: &mut HashMap<String, i64>,
 ) -> Result<()> {
-    let sealed = rows
-        .iter()
-        .map(|a| match (a.id_number.as_deref(), key) {
-            (Some(n), Some(key)) => key.seal(crate::accounts::db::ID_NUMBER_COLUMN, n).map(Some),
-            _ => Ok(None),
-        })
-        .collect::<Result<Vec<Option<String>>>>()?;
-    let rows: Vec<(&ValidAccount, Option<String>)> = rows.iter().copied().zip(sealed).collect();
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, id_number, prepaid_balance_fen, risk, closed, updated_at) ",
+        "INSERT INTO accounts (account_no, name, address, category, billing_mode, meter_no, multiplier, phone, prepaid_balance_fen, risk, closed, updated_at) ",
     );
-    q.push_values(rows, |mut row, (a, id_number)| {
+    q.push_values(rows, |mut row, a| {
         let w = &a.wire;
         row.push_bind(a.account_no.as_str().to_string())
             .push_bind(w.name.trim().to_string())
@@ -344,7 +329,6 @@ async fn upsert_accounts(
             .push_bind(a.meter_no.clone())
             .push_bind(w.multiplier)
             .push_bind(a.phone.clone())
-            .push_bind(id_number)
             .push_bind(w.prepaid_balance.fen())
             .push_bind(w.risk.map(crate::accounts::RiskMark::as_str))
             .push_bind(i64::from(w.closed))
@@ -353,7 +337,7 @@ async fn upsert_accounts(
     q.push(
         " ON CONFLICT (account_no) DO UPDATE SET name = excluded.name, address = excluded.address, category = excluded.category,
              billing_mode = excluded.billing_mode, meter_no = excluded.meter_no, multiplier = excluded.multiplier, phone = excluded.phone,
-             id_number = excluded.id_number, prepaid_balance_fen = excluded.prepaid_balance_fen, risk = excluded.risk,
+             prepaid_balance_fen = excluded.prepaid_balance_fen, risk = excluded.risk,
              closed = excluded.closed, updated_at = excluded.updated_at
          RETURNING account_no, id",
     );

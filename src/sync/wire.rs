@@ -178,7 +178,8 @@ pub struct PushResponse {
     pub results: Vec<EventResult>,
 }
 
-/// An account as the ledger holds it.
+/// An account as a counter receives it: never its ID-card number, and its phone number masked
+/// (`138****5678`, `accounts::import::mask_phone`). A field an older ledger still sends is ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WireAccount {
     pub account_no: String,
@@ -190,8 +191,8 @@ pub struct WireAccount {
     pub billing_mode: BillingMode,
     pub meter_no: String,
     pub multiplier: i64,
+    /// Masked: the last four digits (and the first three of a mobile number).
     pub phone: Option<String>,
-    pub id_number: Option<String>,
     #[schema(value_type = String)]
     pub prepaid_balance: Yuan,
     #[schema(value_type = Option<String>)]

@@ -383,7 +383,7 @@ async fn a_deposit_is_in_transit_until_the_centre_confirms_it() {
         cursor: "c1".into(),
         more: false,
     };
-    cashdesk::sync::pull::apply_page(c.desk.writer(), &page, "2026-03-05T10:00:00+08:00", None).await.unwrap();
+    cashdesk::sync::pull::apply_page(c.desk.writer(), &page, "2026-03-05T10:00:00+08:00").await.unwrap();
     let t = token(&c.desk, "cashier1").await;
     let listed = c.desk.list_deposits(DepositListRequest { token: t, in_transit: false }).await.unwrap();
     assert_eq!((listed[0].in_transit, listed[0].overdue), (false, false));

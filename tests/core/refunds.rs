@@ -218,7 +218,7 @@ async fn requests_go_up_with_the_account_number_sealed_and_the_centres_decision_
         flag: None,
     };
     let page = PullResponse { changes: vec![Change::Refund(Box::new(paid))], cursor: "c1".into(), more: false };
-    cashdesk::sync::pull::apply_page(desk.writer(), &page, "2026-03-06T10:00:00+08:00", None).await.unwrap();
+    cashdesk::sync::pull::apply_page(desk.writer(), &page, "2026-03-06T10:00:00+08:00").await.unwrap();
     let t = token(&desk, "cashier1").await;
     let list = desk.list_refunds(RefundListRequest { token: t.clone(), state: Some(State::Paid) }).await.unwrap();
     assert_eq!(list.len(), 1);
@@ -265,7 +265,7 @@ async fn requests_go_up_with_the_account_number_sealed_and_the_centres_decision_
         flag: None,
     };
     let page = PullResponse { changes: vec![Change::Refund(Box::new(other))], cursor: "c2".into(), more: false };
-    cashdesk::sync::pull::apply_page(desk.writer(), &page, "2026-03-06T10:00:00+08:00", None).await.unwrap();
+    cashdesk::sync::pull::apply_page(desk.writer(), &page, "2026-03-06T10:00:00+08:00").await.unwrap();
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM refunds").fetch_one(desk.pool()).await.unwrap();
     assert_eq!(n, 1);
 }

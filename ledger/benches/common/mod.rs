@@ -88,7 +88,7 @@ impl Ledger {
     /// Enrol `terminal` the way a counter does: the administrator's one-time code, exchanged for a
     /// token over `POST /v1/enrol`.
     pub async fn enrol(&self, terminal: &str) -> anyhow::Result<Token> {
-        let code = terminals::enrol(&self.pool, terminal).await.context("terminal enrol")?;
+        let code = terminals::enrol(&self.pool, terminal, None).await.context("terminal enrol")?;
         let res =
             self.client()?.enrol(&EnrolRequest { terminal: terminal.into(), code }).await.context("POST /v1/enrol")?;
         Ok(Token::new(res.token)?)

@@ -102,7 +102,15 @@ pub(super) fn apply_taking(
     }
     applied.insert(
         c.id,
-        Applied { account_no: Some(p.account_no.clone()), lines: lines.clone(), before: before.clone(), voided: false },
+        Applied {
+            terminal: c.raw.terminal.clone(),
+            amount: Some(p.amount),
+            receipt_no: Some(p.receipt_no.clone()),
+            account_no: Some(p.account_no.clone()),
+            lines: lines.clone(),
+            before: before.clone(),
+            voided: false,
+        },
     );
     writes.effects.insert(c.id, Effect { lines, before });
 }
@@ -134,6 +142,10 @@ pub(super) fn apply_void(
         );
         return;
     };
+    if let Some(why) = void_mismatch(&c.raw.terminal, v, p) {
+        conflict("void_mismatch", format!("void of receipt {}: {why}; nothing was reversed", v.receipt_no), writes);
+        return;
+    }
     if p.voided {
         conflict("void_twice", format!("receipt {} is already void at the centre", v.receipt_no), writes);
         return;
@@ -190,6 +202,66 @@ pub(super) fn apply_void(
                 ),
                 writes,
             );
+        }
+    }
+}
+
+/// Why a void by `terminal` may not reverse the payment `p` (None: it may): only the terminal that
+/// took the money voids it, for exactly its amount and receipt.
+fn void_mismatch(terminal: &str, v: &wire::Void, p: &Applied) -> Option<String> {
+    if p.terminal != terminal {
+        return Some(format!("the payment was taken by terminal {}, not {terminal}", p.terminal));
+    }
+    if p.amount != Some(v.amount) {
+        let paid = p.amount.map_or_else(|| "no amount".to_string(), |a| a.to_string());
+        return Some(format!("the void is for {} but the payment was {paid}", v.amount));
+    }
+    if p.receipt_no.as_deref() != Some(v.receipt_no.as_str()) {
+        let receipt = p.receipt_no.as_deref().unwrap_or("none");
+        return Some(format!("the payment's receipt is {receipt}"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paid(terminal: &str, amount: &str, receipt: &str) -> Applied {
+        Applied {
+            terminal: terminal.into(),
+            amount: Some(Yuan::parse(amount).unwrap()),
+            receipt_no: Some(receipt.into()),
+            account_no: None,
+            lines: Vec::new(),
+            before: Vec::new(),
+            voided: false,
+        }
+    }
+
+    fn void(amount: &str, receipt: &str) -> wire::Void {
+        serde_json::from_value(serde_json::json!({
+            "event_id": Uuid::now_v7().to_string(), "voids_event_id": Uuid::now_v7().to_string(),
+            "receipt_no": receipt, "amount": amount, "reason": "r", "at": "2026-11-23T10:00:00+08:00"
+        }))
+        .unwrap()
+    }
+
+    #[rstest::rstest]
+    #[case::same_terminal_amount_and_receipt("T1", "10.00", "T1-2026-000001", None)]
+    #[case::another_terminal("T2", "10.00", "T1-2026-000001", Some("taken by terminal T1"))]
+    #[case::another_amount("T1", "9.99", "T1-2026-000001", Some("the void is for 9.99"))]
+    #[case::another_receipt("T1", "10.00", "T1-2026-000002", Some("receipt is T1-2026-000001"))]
+    fn a_void_must_match_its_payment(
+        #[case] terminal: &str,
+        #[case] amount: &str,
+        #[case] receipt: &str,
+        #[case] why: Option<&str>,
+    ) {
+        let got = void_mismatch(terminal, &void(amount, receipt), &paid("T1", "10.00", "T1-2026-000001"));
+        match why {
+            None => assert_eq!(got, None),
+            Some(w) => assert!(got.as_deref().is_some_and(|g| g.contains(w)), "{got:?}"),
         }
     }
 }

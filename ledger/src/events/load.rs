@@ -26,22 +26,55 @@ pub(super) async fn load_applied(conn: &mut PgConnection, ids: &[Uuid]) -> Resul
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows: Vec<(Uuid, Option<String>, bool, Option<String>)> = sqlx::query_as(
-        "SELECT e.event_id, e.account_no, EXISTS (SELECT 1 FROM voids v WHERE v.voided_event_id = e.event_id), e.effect
+    type Row = (Uuid, String, Option<Decimal>, Option<String>, Option<String>, bool, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT e.event_id, e.terminal, e.amount, e.payload::jsonb ->> 'receipt_no', e.account_no,
+                EXISTS (SELECT 1 FROM voids v WHERE v.voided_event_id = e.event_id), e.effect
          FROM events e WHERE e.event_id = ANY($1) AND e.kind IN ('payment', 'vend')",
     )
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
-    for (id, account_no, voided, effect) in rows {
+    for (id, terminal, amount, receipt_no, account_no, voided, effect) in rows {
         let effect: Effect = match effect {
             Some(text) => serde_json::from_str(&text)
                 .map_err(|e| LedgerError::Internal(format!("event {id} has an unreadable effect: {e}")))?,
             None => Effect::default(),
         };
-        out.insert(id, Applied { account_no, lines: effect.lines, before: effect.before, voided });
+        let amount = amount.map(crate::db::yuan);
+        out.insert(
+            id,
+            Applied { terminal, amount, receipt_no, account_no, lines: effect.lines, before: effect.before, voided },
+        );
     }
     Ok(out)
+}
+
+/// The receipt numbers of `terminal` that the new payments and vends of a batch name and that an
+/// earlier event already claimed.
+pub(super) async fn load_receipts(
+    conn: &mut PgConnection,
+    terminal: &str,
+    checked: &[Checked<'_>],
+    fresh: &[usize],
+) -> Result<HashSet<String>, LedgerError> {
+    let nos: Vec<&str> = fresh
+        .iter()
+        .filter_map(|&i| match &checked[i].body {
+            Body::Taking { p, .. } => Some(p.receipt_no.as_str()),
+            _ => None,
+        })
+        .collect();
+    if nos.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT receipt_no FROM events WHERE terminal = $1 AND receipt_no = ANY($2)")
+            .bind(terminal)
+            .bind(&nos)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().map(|(n,)| n).collect())
 }
 
 pub(super) async fn load_accounts(

@@ -18,6 +18,13 @@
 //!   ids each: the accounts it changed or whose bills it changed, and the bills), the first written
 //!   by the same statement as the changes; the per-row log triggers skip a push's transaction. The
 //!   refund requests it moved on are log entries of kind 'r' at the places after its sets (`write`).
+//! - A void reverses only a payment or vend of the same terminal with the same amount and receipt
+//!   number. Any other void (another terminal's payment, a different amount or receipt) is stored,
+//!   reverses nothing, and is flagged `void_mismatch` for review: a counter cannot undo money it did
+//!   not take. A void of a payment the centre does not have, or of one already void, is flagged too.
+//! - A receipt number is claimed once per terminal (`events.receipt_no`, a unique index). A payment
+//!   or vend that repeats one is stored and applied (the money was taken) without the claim, and
+//!   flagged `receipt_reused`; the index never answers a push with an error.
 //! - Refund requests (`refund`): a `refund.submit` carries the payee's whole account number as the
 //!   event's secret, never in the payload; one without it is refused as a bad request. The number is
 //!   sealed with the ledger's data key (`datakey`) before it is stored, in the batch's transaction.
@@ -28,6 +35,10 @@
 //!   balance below what requests hold flags the newest of them (`refunds::uncovered`). Refund rows
 //!   are locked after their accounts', in id order.
 //!
+//! - Some events are applied and flagged for a finance reviewer all the same (`review`): dated more
+//!   than [`Review::ahead`] after their arrival or before the terminal's previous event, every
+//!   late-fee waiver with its approver, and amounts above the policy's maximum.
+//!
 //! Layout: `check` validates a batch, `load` reads and locks what it touches, `apply` works out each
 //! event's effect in memory with the core's rules (`refund` for refund requests), `write` stores it
 //! all with a few bulk statements.
@@ -36,14 +47,19 @@ mod apply;
 mod check;
 mod load;
 mod refund;
+mod review;
 mod write;
 
 pub use load::load_policy;
+pub use review::Review;
 
 use self::{
     apply::{apply_taking, apply_void},
     check::check,
-    load::{load_accounts, load_applied, load_bills, load_refund_accounts, load_refunds, load_vouchers, policy_from},
+    load::{
+        load_accounts, load_applied, load_bills, load_receipts, load_refund_accounts, load_refunds, load_vouchers,
+        policy_from,
+    },
     refund::{Req, apply_hall, apply_submit, check_holds},
     write::{write_all, write_refunds},
 };
@@ -134,9 +150,13 @@ struct Effect {
     before: Vec<Before>,
 }
 
-/// What one applied payment left, for a void in the same or a later batch.
+/// What one applied payment left, for a void in the same or a later batch: what it did, and what a
+/// void must match (its terminal, amount and receipt number).
 #[derive(Debug, Clone)]
 struct Applied {
+    terminal: String,
+    amount: Option<Yuan>,
+    receipt_no: Option<String>,
     account_no: Option<String>,
     lines: Vec<AppliedLine>,
     before: Vec<Before>,
@@ -158,6 +178,8 @@ struct Writes {
     events: Vec<(Uuid, usize, &'static str)>,
     effects: HashMap<Uuid, Effect>,
     voids: Vec<(Uuid, Uuid)>,
+    /// The receipt number each new payment or vend claims (`events.receipt_no`, unique per terminal).
+    receipts: HashMap<Uuid, String>,
     vouchers_new: Vec<(String, String, Uuid)>,
     vouchers_freed: Vec<Uuid>,
     suspense: Vec<(Uuid, Option<String>, Yuan, &'static str)>,
@@ -191,13 +213,15 @@ const TAKE_TERMINAL: &str = "SELECT pg_advisory_xact_lock(hashtext('terminal:' |
         set_config('enable_mergejoin', 'off', true), set_config('cashdesk.change_set', 'on', true),
         (SELECT body FROM policy WHERE id = 1)";
 
-/// Store and apply a terminal's batch; one result per event, in order. `key` seals the payees'
-/// account numbers of refund requests.
+/// Store and apply a terminal's batch, which arrived at `now`; one result per event, in order. `key`
+/// seals the payees' account numbers of refund requests; `rules` are the review flags' settings.
 pub async fn push(
     pool: &PgPool,
     key: &DataKey,
     terminal: &str,
     events: &[PushEvent],
+    now: DateTime<Utc>,
+    rules: Review,
 ) -> Result<Vec<EventResult>, LedgerError> {
     let checked = check(terminal, events)?;
     if checked.is_empty() {
@@ -206,7 +230,7 @@ pub async fn push(
     let mut tx = pool.begin().await?;
     let (.., policy): ((), String, String, String, String, Option<String>) =
         sqlx::query_as(TAKE_TERMINAL).bind(terminal).fetch_one(&mut *tx).await?;
-    let results = apply_batch(&mut tx, key, terminal, &checked, &policy_from(policy)?).await?;
+    let results = apply_batch(&mut tx, key, terminal, &checked, &policy_from(policy)?, now, rules).await?;
     tx.commit().await?;
     Ok(results)
 }
@@ -217,6 +241,8 @@ async fn apply_batch(
     terminal: &str,
     checked: &[Checked<'_>],
     policy: &Policy,
+    now: DateTime<Utc>,
+    rules: Review,
 ) -> Result<Vec<EventResult>, LedgerError> {
     let ids: Vec<Uuid> = checked.iter().map(|c| c.id).collect();
     let seen: HashMap<Uuid, String> =
@@ -301,6 +327,11 @@ async fn apply_batch(
     let account_ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
     let mut bills = load_bills(&mut *conn, &account_ids, &void_bills).await?;
     let mut vouchers = load_vouchers(&mut *conn, checked, &fresh).await?;
+    let mut receipts = load_receipts(&mut *conn, terminal, checked, &fresh).await?;
+    let (mut latest,): (Option<DateTime<Utc>>,) = sqlx::query_as("SELECT last_event_at FROM terminals WHERE code = $1")
+        .bind(terminal)
+        .fetch_one(&mut *conn)
+        .await?;
     let mut dirty_bills: HashSet<i64> = HashSet::new();
 
     for &i in &fresh {
@@ -320,6 +351,20 @@ async fn apply_batch(
                     &mut writes,
                     &mut applied,
                 );
+                if receipts.insert(p.receipt_no.clone()) {
+                    writes.receipts.insert(c.id, p.receipt_no.clone());
+                } else {
+                    writes.conflicts.push(Conflict {
+                        kind: "receipt_reused",
+                        event_id: c.id,
+                        account_no: Some(p.account_no.clone()),
+                        amount: Some(p.amount),
+                        detail: format!(
+                            "receipt {} of terminal {terminal} was already used by another payment; this one is applied all the same",
+                            p.receipt_no
+                        ),
+                    });
+                }
                 if let Some(v) = &p.voucher {
                     let key = (v.bank.clone(), v.serial.clone());
                     match vouchers.get(&key) {
@@ -355,6 +400,11 @@ async fn apply_batch(
             // Recorded (the events row, and `deposits` / `shifts` when written): no account changes.
             Body::Deposit(_) | Body::ShiftOpen(_) | Body::ShiftClose(_) => {}
         }
+        writes.conflicts.extend(review::review(c, policy, rules, now, latest));
+        if let Ok(at) = DateTime::parse_from_rfc3339(&c.raw.created_at) {
+            let at = at.with_timezone(&Utc);
+            latest = Some(latest.map_or(at, |l| l.max(at)));
+        }
         let flagged = writes.conflicts.len() > before_conflicts;
         writes.events.push((c.id, i, if flagged { "flagged" } else { "applied" }));
         let flag = if flagged {
@@ -370,6 +420,11 @@ async fn apply_batch(
     }
 
     let next_rev = write_all(&mut *conn, terminal, checked, &writes, &accounts, &bills, &dirty_bills).await?;
+    sqlx::query("UPDATE terminals SET last_event_at = $2 WHERE code = $1 AND last_event_at IS DISTINCT FROM $2")
+        .bind(terminal)
+        .bind(latest)
+        .execute(&mut *conn)
+        .await?;
     write_refunds(&mut *conn, key, checked, &writes, &refunds, next_rev).await?;
     Ok(results.into_iter().flatten().collect())
 }

@@ -42,16 +42,17 @@ macro_rules! insert_set {
     };
 }
 
-/// $1 terminal, $2 its last seq in the batch; $3..$12 the new events; $13, $14 the accounts'
-/// prepaid balances; $15..$20 the bills a payment or void changed; $21, $22 the first change set's
-/// accounts and bills.
+/// $1 terminal, $2 its last seq in the batch; $3..$12 and $23 (the receipt each claims) the new
+/// events; $13, $14 the accounts' prepaid balances; $15..$20 the bills a payment or void changed;
+/// $21, $22 the first change set's accounts and bills.
 const STORE_AND_APPLY: &str = concat!(
     "WITH stored AS (
-    INSERT INTO events (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome, effect)
-    SELECT e.id, $1, e.seq, e.kind, e.payload, e.sha, e.created, e.account_no, e.amount, e.outcome, e.effect
+    INSERT INTO events (event_id, terminal, seq, kind, payload, payload_sha256, created_at, account_no, amount, outcome, effect,
+                        receipt_no)
+    SELECT e.id, $1, e.seq, e.kind, e.payload, e.sha, e.created, e.account_no, e.amount, e.outcome, e.effect, e.receipt_no
     FROM UNNEST($3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[],
-                $11::text[], $12::text[])
-         AS e(id, seq, kind, payload, sha, created, account_no, amount, outcome, effect)
+                $11::text[], $12::text[], $23::text[])
+         AS e(id, seq, kind, payload, sha, created, account_no, amount, outcome, effect, receipt_no)
 ), balances AS (
     UPDATE accounts SET prepaid_balance = v.prepaid FROM UNNEST($13::bigint[], $14::numeric[]) AS v(id, prepaid)
     WHERE accounts.id = v.id
@@ -152,6 +153,7 @@ pub(super) async fn write_all(
         .bind(changed.iter().map(|b| b.late_fee_owed.decimal()).collect::<Vec<_>>())
         .bind(&set_accounts)
         .bind(&set_bills)
+        .bind(w.events.iter().map(|e| w.receipts.get(&e.0).map(String::as_str)).collect::<Vec<Option<&str>>>())
         .execute(&mut *conn)
         .await?;
     // A batch that changed more rows than a set holds (500 payments each settling two bills do).

@@ -36,6 +36,11 @@ pub const BILLS_CSV: &str = "account_no,period,kwh,amount,due_date,paid
 3100000004,202601,3000,3000.00,2026-01-15,0
 ";
 
+/// An area (the test accounts are in GY01, the area of the GY01-xx terminals).
+pub fn area(s: &str) -> cashdesk::config::Area {
+    cashdesk::config::Area::parse(s).unwrap()
+}
+
 /// A cash payment of exactly `amount` (no change) on `account`.
 pub fn cash(token: &str, account: &str, amount: &str) -> CollectRequest {
     CollectRequest {
@@ -84,7 +89,7 @@ impl Ledger {
         let db_url = super::pg::fresh_database_url().await;
         let pool = db::connect(&db_url, 10).await.unwrap();
         db::migrate(&pool).await.unwrap();
-        import::accounts(&pool, ACCOUNTS_CSV.as_bytes()).await.unwrap();
+        import::accounts(&pool, &key_for(&db_url), ACCOUNTS_CSV.as_bytes(), Some(&area("GY01"))).await.unwrap();
         import::bills(&pool, BILLS_CSV.as_bytes()).await.unwrap();
         Ledger::serve(db_url, pool, "127.0.0.1:0".parse().unwrap()).await
     }
@@ -97,7 +102,13 @@ impl Ledger {
     /// The same with the ledger's clock given (a manual one for overdue requests and sessions).
     pub async fn serve_with_clock(db_url: String, pool: PgPool, addr: SocketAddr, clock: Clock) -> Ledger {
         let key = key_for(&db_url);
-        let state = AppState { pool: pool.clone(), key: key.clone(), clock: clock.clone() };
+        let state = AppState {
+            pool: pool.clone(),
+            key: key.clone(),
+            clock: clock.clone(),
+            review: Default::default(),
+            failures: Default::default(),
+        };
         let served = Served::start(state, addr).await.unwrap();
         Ledger { url: served.url.clone(), addr: served.addr, pool, db_url, key, clock, served }
     }
@@ -109,7 +120,7 @@ impl Ledger {
 
     /// Enrol `terminal` and return its token.
     pub async fn token_for(&self, terminal: &str) -> String {
-        let code = terminals::enrol(&self.pool, terminal).await.unwrap();
+        let code = terminals::enrol(&self.pool, terminal, None).await.unwrap();
         terminals::exchange(&self.pool, terminal, &code).await.unwrap()
     }
 

@@ -8,5 +8,9 @@
 mod support;
 
 mod errors;
+mod flags;
 mod roles;
+mod scope;
+mod throttle;
 mod transport;
+mod voids;

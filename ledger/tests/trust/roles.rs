@@ -153,7 +153,8 @@ async fn the_serving_role_works_the_ledger_but_cannot_change_its_schema() {
     // (a counter's first pull, its payment pushed, a finance log-in), compaction.
     let pool = db::connect(&r.serve_url, 5).await.unwrap();
     db::check_schema(&pool).await.unwrap();
-    import::accounts(&pool, ACCOUNTS_CSV.as_bytes()).await.unwrap();
+    let key = crate::support::ledger::key_for(&r.serve_url);
+    import::accounts(&pool, &key, ACCOUNTS_CSV.as_bytes(), Some(&crate::support::ledger::area("GY01"))).await.unwrap();
     import::bills(&pool, BILLS_CSV.as_bytes()).await.unwrap();
     add_users(&pool, &[("fin1", cashdesk::sync::finance::FinanceRole::Finance)]).await;
     let mut ledger = Ledger::serve(r.serve_url.clone(), pool.clone(), "127.0.0.1:0".parse().unwrap()).await;
@@ -161,7 +162,7 @@ async fn the_serving_role_works_the_ledger_but_cannot_change_its_schema() {
     let e =
         Engine::new(c.desk.pool().clone(), c.desk.terminal().clone(), Arc::new(MemoryStore::new()), c.desk.data_keys())
             .with_clock(c.clock.clone());
-    let code = terminals::enrol(&pool, "GY01-07").await.unwrap();
+    let code = terminals::enrol(&pool, "GY01-07", None).await.unwrap();
     e.enrol(&LedgerUrl::parse(&ledger.url).unwrap(), &code).await.unwrap();
     settled(&pool).await;
     let report = e.sync_once().await.unwrap();

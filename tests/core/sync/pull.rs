@@ -27,7 +27,6 @@ pub fn account(no: &str, name: &str) -> WireAccount {
         meter_no: format!("M{no}"),
         multiplier: 1,
         phone: None,
-        id_number: None,
         prepaid_balance: Yuan::parse("3.50").unwrap(),
         risk: None,
         closed: false,
@@ -101,7 +100,6 @@ async fn snapshot(pool: &SqlitePool) -> Vec<String> {
 async fn a_page_inserts_and_updates_in_place_and_search_follows() {
     let c = with_accounts("2026-11-23T10:00:00+08:00").await;
     let pool = c.desk.pool();
-    let key = c.desk.data_key().await.unwrap();
     let mut conn = pool.acquire().await.unwrap();
     let old_id = accounts_db::id_of(&mut conn, &cashdesk::accounts::AccountNo::parse("3100000002").unwrap())
         .await
@@ -112,23 +110,22 @@ async fn a_page_inserts_and_updates_in_place_and_search_follows() {
     let mut renamed = account("3100000002", "示范市新华联百货有限公司");
     renamed.meter_no = "0110000000002".into();
     renamed.risk = Some(RiskMark::RepeatedArrears);
-    let mut with_id = account("3200000001", "城南农机修理部");
-    with_id.id_number = Some("11010519491231002X".into());
+    let mut with_phone = account("3200000001", "城南农机修理部");
+    with_phone.phone = Some("138****5678".into());
     let changes = vec![
-        Change::Account(with_id),
+        Change::Account(with_phone),
         Change::Bill(bill("3200000001", "202611", "88.80", "0")),
         Change::Account(renamed),
         // The ledger's view of an existing bill: now paid in full centrally.
         Change::Bill(bill("3100000002", "202511", "10000.00", "10000.00")),
     ];
-    let done = apply_page(pool, &page(changes, "c4"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap();
+    let done = apply_page(pool, &page(changes, "c4"), "2026-11-23T10:00:00+08:00").await.unwrap();
     assert_eq!(done, Applied::Page { accounts: 2, bills: 2, policy: false, calendar_years: vec![] });
     assert_eq!(cursor(pool).await, "c4", "the cursor is stored with its page");
-    // The ID-card number is stored sealed with the counter's data key, never in clear.
-    let (stored,): (String,) =
-        sqlx::query_as("SELECT id_number FROM accounts WHERE account_no = '3200000001'").fetch_one(pool).await.unwrap();
-    assert!(!stored.contains("110105"), "{stored}");
-    assert_eq!(key.open(accounts_db::ID_NUMBER_COLUMN, &stored).unwrap(), "11010519491231002X");
+    // The ledger sends phone numbers masked: the counter keeps them so.
+    let (phone,): (Option<String>,) =
+        sqlx::query_as("SELECT phone FROM accounts WHERE account_no = '3200000001'").fetch_one(pool).await.unwrap();
+    assert_eq!(phone.as_deref(), Some("138****5678"));
 
     let mut conn = pool.acquire().await.unwrap();
     let no = cashdesk::accounts::AccountNo::parse("3100000002").unwrap();
@@ -166,12 +163,11 @@ async fn a_page_inserts_and_updates_in_place_and_search_follows() {
 async fn policy_and_calendar_are_replaced_and_the_desk_uses_them_after_a_reload() {
     let c = with_accounts("2026-11-23T10:00:00+08:00").await;
     let pool = c.desk.pool();
-    let key = c.desk.data_key().await.unwrap();
     let changes = vec![
         Change::Policy(PolicyChange { policy: policy_2permille_min2() }),
         Change::Calendar(CalendarChange { notice: notice_2027() }),
     ];
-    let done = apply_page(pool, &page(changes, "c2"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap();
+    let done = apply_page(pool, &page(changes, "c2"), "2026-11-23T10:00:00+08:00").await.unwrap();
     assert_eq!(done, Applied::Page { accounts: 0, bills: 0, policy: true, calendar_years: vec![2027] });
     assert_eq!(c.desk.policy().late_fee.minimum, Yuan::parse("1.00").unwrap(), "not yet reloaded");
     c.desk.reload_policy_and_calendar().await.unwrap();
@@ -184,8 +180,7 @@ async fn policy_and_calendar_are_replaced_and_the_desk_uses_them_after_a_reload(
 async fn a_bad_page_changes_nothing() {
     let c = with_accounts("2026-11-23T10:00:00+08:00").await;
     let pool = c.desk.pool();
-    let key = c.desk.data_key().await.unwrap();
-    apply_page(pool, &page(vec![], "c0"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap();
+    apply_page(pool, &page(vec![], "c0"), "2026-11-23T10:00:00+08:00").await.unwrap();
     let before = snapshot(pool).await;
 
     let mut bad_rate = Policy::default();
@@ -215,12 +210,11 @@ async fn a_bad_page_changes_nothing() {
         })],
     ];
     for (i, changes) in bad_pages.into_iter().enumerate() {
-        let err = apply_page(pool, &page(changes, "c99"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap_err();
+        let err = apply_page(pool, &page(changes, "c99"), "2026-11-23T10:00:00+08:00").await.unwrap_err();
         assert_eq!(err.code(), "SYNC_BAD_REPLY", "page {i}: {err}");
         assert_eq!(snapshot(pool).await, before, "page {i} changed something");
     }
-    let err =
-        apply_page(pool, &page(vec![], "bad\ncursor"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap_err();
+    let err = apply_page(pool, &page(vec![], "bad\ncursor"), "2026-11-23T10:00:00+08:00").await.unwrap_err();
     assert_eq!(err.code(), "SYNC_BAD_REPLY");
     assert_eq!(snapshot(pool).await, before);
 }
@@ -229,7 +223,6 @@ async fn a_bad_page_changes_nothing() {
 async fn a_page_waits_while_events_are_not_pushed() {
     let c = with_accounts("2026-11-23T10:00:00+08:00").await;
     let pool = c.desk.pool();
-    let key = c.desk.data_key().await.unwrap();
     let before = snapshot(pool).await;
     let mut tx = pool.begin().await.unwrap();
     let event = super::event(&outbox::new_event_id(), "1.00");
@@ -240,28 +233,42 @@ async fn a_page_waits_while_events_are_not_pushed() {
         Change::Account(account("3100000002", "改名")),
         Change::Bill(bill("3100000002", "202511", "10000.00", "10000.00")),
     ];
-    let done =
-        apply_page(pool, &page(paid_centrally.clone(), "c2"), "2026-11-23T10:00:00+08:00", Some(&key)).await.unwrap();
+    let done = apply_page(pool, &page(paid_centrally.clone(), "c2"), "2026-11-23T10:00:00+08:00").await.unwrap();
     assert_eq!(done, Applied::Skipped { waiting: 1 });
     assert_eq!(snapshot(pool).await, before, "nothing applied, cursor not moved");
 
     sqlx::query("UPDATE outbox SET pushed_at = '2026-11-23T10:01:00+08:00'").execute(pool).await.unwrap();
-    let done = apply_page(pool, &page(paid_centrally, "c2"), "2026-11-23T10:02:00+08:00", Some(&key)).await.unwrap();
+    let done = apply_page(pool, &page(paid_centrally, "c2"), "2026-11-23T10:02:00+08:00").await.unwrap();
     assert!(matches!(done, Applied::Page { accounts: 1, bills: 1, .. }), "{done:?}");
 }
 
-/// Without the data key (a reset keyring, a database moved to another computer) pulls go on; the
-/// ID numbers are then not kept at the counter, which never reads them.
+/// Pulls carry no ID-card numbers: an account's number imported at the counter (sealed) stays as it
+/// is when the ledger's view of the account arrives, and a number an older ledger still sends is
+/// neither read nor stored.
 #[tokio::test]
-async fn without_a_data_key_a_page_is_applied_and_keeps_no_id_numbers() {
+async fn a_pull_never_brings_an_id_number_and_keeps_the_counters_own() {
     let c = with_accounts("2026-11-23T10:00:00+08:00").await;
     let pool = c.desk.pool();
-    let mut with_id = account("3200000001", "城南农机修理部");
-    with_id.id_number = Some("11010519491231002X".into());
-    let done =
-        apply_page(pool, &page(vec![Change::Account(with_id)], "c1"), "2026-11-23T10:00:00+08:00", None).await.unwrap();
-    assert!(matches!(done, Applied::Page { accounts: 1, .. }), "{done:?}");
-    let (stored,): (Option<String>,) =
-        sqlx::query_as("SELECT id_number FROM accounts WHERE account_no = '3200000001'").fetch_one(pool).await.unwrap();
-    assert_eq!(stored, None);
+    let key = c.desk.data_key().await.unwrap();
+    let id_of = |no: &'static str| async move {
+        let (stored,): (Option<String>,) = sqlx::query_as("SELECT id_number FROM accounts WHERE account_no = ?")
+            .bind(no)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        stored
+    };
+    let imported = id_of("3100000001").await.expect("the test import has an ID number for 3100000001");
+    let mut older = serde_json::to_value(Change::Account(account("3200000001", "城南农机修理部"))).unwrap();
+    older["id_number"] = "11010519491231002X".into();
+    let mut known = serde_json::to_value(Change::Account(account("3100000001", "张建国"))).unwrap();
+    known["id_number"] = serde_json::Value::Null;
+    let page: PullResponse =
+        serde_json::from_value(serde_json::json!({"changes": [older, known], "cursor": "c1", "more": false})).unwrap();
+    let done = apply_page(pool, &page, "2026-11-23T10:00:00+08:00").await.unwrap();
+    assert!(matches!(done, Applied::Page { accounts: 2, .. }), "{done:?}");
+    assert_eq!(id_of("3200000001").await, None, "an older ledger's number is not kept");
+    let kept = id_of("3100000001").await;
+    assert_eq!(kept.as_deref(), Some(imported.as_str()), "the counter's own import stays");
+    assert_eq!(key.open(accounts_db::ID_NUMBER_COLUMN, &imported).unwrap(), "11010519491231002X");
 }
