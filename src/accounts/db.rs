@@ -315,7 +315,7 @@ macro_rules! arrears_from {
 }
 
 /// The arrears a notice batch looks at, bill by bill with its account, ordered by account (served
-/// by the partial index `bills_open`); parameters as [`arrears_from`]. Rows decode with
+/// by the partial index `bills_open`); parameters as `arrears_from`. Rows decode with
 /// [`arrears_row_from`].
 pub const ARREARS: &str = concat!(
     "SELECT a.id, a.account_no, a.name, a.address, a.category, a.meter_no, ",

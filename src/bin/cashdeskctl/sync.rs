@@ -16,6 +16,7 @@ pub enum Cmd {
     /// Enrol this terminal with the ledger (an administrator): the token goes into the OS keyring.
     Enrol {
         /// The ledger's URL, e.g. https://ledger.example.cn:8443
+        #[allow(rustdoc::bare_urls)] // the text is the command's help, shown as typed
         #[arg(long)]
         url: String,
         /// The one-time code from `cashdesk-ledger terminal enrol`.
