@@ -30,11 +30,11 @@
 //! already pushed stay at the ledger; the backup's events that were still waiting are pushed again
 //! with their ids and payloads, which the ledger answers as duplicates. Events made after the
 //! restore have new ids (UUIDv7), and reuse `seq` values and receipt numbers the ledger has
-//! already seen from this terminal. The ledger as it stands (`ledger/src/events`) checks only that
-//! `seq` rises within one push, keeps the terminal's highest `seq` (`GREATEST`), and flags an id it
-//! received before with different contents (`id_reused`); it neither refuses nor flags a `seq` or a
-//! receipt number that goes back, so such events are applied. An administrator who restores tells
-//! the centre, which reconciles the lost interval from the ledger's own copy of those events.
+//! already seen from this terminal. The ledger (`ledger/src/events`) applies them, because the money
+//! was taken, and flags each for review: `seq_reused` for a new event numbered at or below the
+//! terminal's highest `seq`, and `receipt_reused` for a receipt number it holds already. An id
+//! received before with different contents is `id_reused`. An administrator who restores tells the
+//! centre, which reconciles the lost interval from the ledger's own copy of those events.
 //! Sessions do not survive a restore: everyone logs in again.
 
 use std::path::{Path, PathBuf};

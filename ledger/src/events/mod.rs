@@ -328,10 +328,11 @@ async fn apply_batch(
     let mut bills = load_bills(&mut *conn, &account_ids, &void_bills).await?;
     let mut vouchers = load_vouchers(&mut *conn, checked, &fresh).await?;
     let mut receipts = load_receipts(&mut *conn, terminal, checked, &fresh).await?;
-    let (mut latest,): (Option<DateTime<Utc>>,) = sqlx::query_as("SELECT last_event_at FROM terminals WHERE code = $1")
-        .bind(terminal)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (mut latest, last_seq): (Option<DateTime<Utc>>, i64) =
+        sqlx::query_as("SELECT last_event_at, last_seq FROM terminals WHERE code = $1")
+            .bind(terminal)
+            .fetch_one(&mut *conn)
+            .await?;
     let mut dirty_bills: HashSet<i64> = HashSet::new();
 
     for &i in &fresh {
@@ -400,7 +401,7 @@ async fn apply_batch(
             // Recorded (the events row, and `deposits` / `shifts` when written): no account changes.
             Body::Deposit(_) | Body::ShiftOpen(_) | Body::ShiftClose(_) => {}
         }
-        writes.conflicts.extend(review::review(c, policy, rules, now, latest));
+        writes.conflicts.extend(review::review(c, policy, rules, now, (latest, last_seq)));
         if let Ok(at) = DateTime::parse_from_rfc3339(&c.raw.created_at) {
             let at = at.with_timezone(&Utc);
             latest = Some(latest.map_or(at, |l| l.max(at)));

@@ -10,6 +10,10 @@
 //!   order, so an honest counter's times never go back (a clock set back, a backdated event).
 //! - `waiver`: every late-fee waiver (违约金减免), with the supervisor who approved it (or a note that
 //!   the event names none).
+//! - `seq_reused`: a new event (an id the ledger has not seen) whose seq is not above the highest
+//!   this terminal sent before (`terminals.last_seq`): its outbox counted from an earlier point
+//!   again, as after `cashdeskctl restore` of an older backup or on a copy of the database, so its
+//!   receipt numbers may repeat those the ledger already holds.
 //! - `amount_above_max`: a payment, vend, void, deposit or refund request for more than the
 //!   policy's `tendered.max_tendered` (100,000.00 by default): the most cash a counter may take in
 //!   one go, so a larger amount is never an ordinary counter transaction.
@@ -30,13 +34,13 @@ impl Default for Review {
 }
 
 /// The review flags of one new event, which arrived at `now` after events of its terminal dated up
-/// to `latest`.
+/// to `latest` and numbered up to `last_seq` (0 before the first).
 pub(super) fn review(
     c: &Checked<'_>,
     policy: &Policy,
     rules: Review,
     now: DateTime<Utc>,
-    latest: Option<DateTime<Utc>>,
+    (latest, last_seq): (Option<DateTime<Utc>>, i64),
 ) -> Vec<Conflict> {
     let mut out = Vec::new();
     let flag = |kind: &'static str, detail: String| Conflict {
@@ -67,6 +71,14 @@ pub(super) fn review(
                 format!("{what} is dated {}, before the terminal's previous event ({latest})", c.raw.created_at),
             ));
         }
+    }
+    if c.raw.seq <= last_seq {
+        out.push(flag(
+            "seq_reused",
+            format!(
+                "{what} is new but this terminal has sent seq {last_seq} before: its outbox counts again from an earlier point (a restore from a backup, or a copied database); its receipt numbers may repeat"
+            ),
+        ));
     }
     if let Body::Taking { p, .. } = &c.body
         && (p.waiver_reason.is_some() || p.late_fee_waived.is_some_and(|w| w.is_positive()))
@@ -122,7 +134,10 @@ mod tests {
         let checked = check::check("T1", std::slice::from_ref(e)).unwrap();
         let now = DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap().with_timezone(&Utc);
         let latest = latest.map(|l| DateTime::parse_from_rfc3339(l).unwrap().with_timezone(&Utc));
-        review(&checked[0], &Policy::default(), Review::default(), now, latest).into_iter().map(|c| c.kind).collect()
+        review(&checked[0], &Policy::default(), Review::default(), now, (latest, 0))
+            .into_iter()
+            .map(|c| c.kind)
+            .collect()
     }
 
     #[rstest::rstest]
@@ -153,10 +168,24 @@ mod tests {
         let e = event("payment", "2026-11-23T10:00:00+08:00", payment(amount, waived, by));
         let checked = check::check("T1", std::slice::from_ref(&e)).unwrap();
         let now = DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap().with_timezone(&Utc);
-        let got = review(&checked[0], &Policy::default(), Review::default(), now, None);
+        let got = review(&checked[0], &Policy::default(), Review::default(), now, (None, 0));
         assert_eq!(got.iter().map(|c| c.kind).collect::<Vec<_>>(), flags);
         if let Some(d) = detail {
             assert!(got[0].detail.contains(d), "{}", got[0].detail);
         }
+    }
+
+    #[rstest::rstest]
+    #[case::first_event(0, &[])]
+    #[case::above_the_last(0, &[])]
+    #[case::the_last_again(1, &["seq_reused"])]
+    #[case::below_the_last(7, &["seq_reused"])]
+    fn a_new_event_numbered_again(#[case] last_seq: i64, #[case] flags: &[&str]) {
+        // The event's seq is 1 (`event`).
+        let e = event("payment", "2026-11-23T10:00:00+08:00", payment("10.00", None, None));
+        let checked = check::check("T1", std::slice::from_ref(&e)).unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").unwrap().with_timezone(&Utc);
+        let got = review(&checked[0], &Policy::default(), Review::default(), now, (None, last_seq));
+        assert_eq!(got.iter().map(|c| c.kind).collect::<Vec<_>>(), flags);
     }
 }

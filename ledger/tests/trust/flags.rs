@@ -73,3 +73,38 @@ async fn odd_times_waivers_and_large_amounts_are_applied_and_flagged_for_review(
         sqlx::query_as("SELECT SUM(amount)::text FROM events").fetch_one(&ledger.pool).await.unwrap();
     assert_eq!(sum, "100005.01");
 }
+
+/// A counter restored from an older backup numbers its outbox again from the backup's point: the
+/// ledger applies what it sends (money was taken) and flags every new event whose seq it has seen,
+/// while the events of the backup sent again are plain duplicates.
+#[tokio::test]
+async fn a_counter_numbering_its_events_again_after_a_restore_is_flagged() {
+    let ledger = Ledger::start().await;
+    let token = ledger.token_for("GY01-01").await;
+    let at = chrono::Utc::now().to_rfc3339();
+    let before = [event(1, &at, &payment("R1", "1.00", json!({})))];
+    let lost = [event(2, &at, &payment("R2", "2.00", json!({}))), event(3, &at, &payment("R3", "3.00", json!({})))];
+    assert!(push(&ledger.url, &token, &before).await.results.iter().all(|r| r.outcome == Outcome::Applied));
+    assert!(push(&ledger.url, &token, &lost).await.results.iter().all(|r| r.outcome == Outcome::Applied));
+
+    // Restored to a backup holding only seq 1: it sends seq 1 again (a duplicate), then new events
+    // numbered 2 and 4 (a new receipt R2 reuses the lost one's number too).
+    let again = push(&ledger.url, &token, &before).await.results;
+    assert_eq!(again[0].outcome, Outcome::Duplicate);
+    let renumbered = [event(2, &at, &payment("R2", "5.00", json!({})))];
+    let r = push(&ledger.url, &token, &renumbered).await.results;
+    assert_eq!(r[0].outcome, Outcome::Flagged);
+    let kinds: Vec<(String,)> = sqlx::query_as("SELECT kind FROM conflicts WHERE event_id = $1 ORDER BY kind")
+        .bind(uuid::Uuid::parse_str(&renumbered[0].event_id).unwrap())
+        .fetch_all(&ledger.pool)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = kinds.iter().map(|(k,)| k.as_str()).collect();
+    assert_eq!(kinds, ["receipt_reused", "seq_reused"]);
+    assert_eq!(
+        flags(&ledger, &token, event(4, &at, &payment("R4", "1.00", json!({})))).await,
+        None,
+        "past the highest seq: ordinary again"
+    );
+    assert_eq!(ledger.count("SELECT COUNT(*) FROM events WHERE kind = 'payment'").await, 5, "applied all the same");
+}
