@@ -14,8 +14,12 @@
 //! the checkpoint is found by a whole walk (`cashdeskctl audit verify`). A break found either way
 //! is recorded and told to administrators at every log-in until a whole walk finds the chain
 //! intact. What this does not catch: someone who can write the file, rewrites the chain from some
-//! entry on with freshly computed hashes and moves the checkpoint too. That needs a keyed chain
-//! whose head the ledger keeps (issue 17, part 2).
+//! entry on with freshly computed hashes and moves the checkpoint too. Against that, each sync
+//! round sends the chain's [`head`] to the ledger with the counter's entry at the place of the head
+//! the ledger last acknowledged ([`entry_at`]); the ledger flags for review a head that goes
+//! backwards or no longer extends the one it saw (`sync::wire::AuditHead`). A rewrite made and
+//! sent before the next round, with a chain whose hashes anyone can compute, still needs the keyed
+//! chain (issue 17, part 2).
 
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
@@ -140,6 +144,24 @@ pub struct Stored {
     pub action: String,
     pub subject: Option<String>,
     pub detail: String,
+}
+
+/// The newest entry (seq 0 and [`GENESIS`] on an empty trail): the head a sync round sends the
+/// ledger (`sync::engine`).
+pub async fn head(conn: &mut SqliteConnection) -> Result<Checkpoint> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(conn).await?;
+    Ok(row.map_or_else(|| Checkpoint { seq: 0, hash: GENESIS.to_string() }, |(seq, hash)| Checkpoint { seq, hash }))
+}
+
+/// The entry at `seq` as it is now (seq 0 is the genesis), if there is one.
+pub async fn entry_at(conn: &mut SqliteConnection, seq: i64) -> Result<Option<Checkpoint>> {
+    if seq == 0 {
+        return Ok(Some(Checkpoint { seq: 0, hash: GENESIS.to_string() }));
+    }
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT hash FROM audit_log WHERE seq = ?").bind(seq).fetch_optional(conn).await?;
+    Ok(row.map(|(hash,)| Checkpoint { seq, hash }))
 }
 
 /// The last `limit` entries, newest first.

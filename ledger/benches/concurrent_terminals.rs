@@ -77,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
             while !stop.load(Ordering::Relaxed) {
                 let events = sim.batch(rng.range(1, 20) as usize);
                 let t = Instant::now();
-                let res = client.push(&token, &PushRequest { events: events.clone() }).await;
+                let res = client.push(&token, &PushRequest { events: events.clone(), audit: None }).await;
                 tally.latencies.push(t.elapsed());
                 tally.requests += 1;
                 match res {

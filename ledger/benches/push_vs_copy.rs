@@ -267,7 +267,7 @@ async fn run(n_events: usize, n_accounts: u64, terminals: usize) -> anyhow::Resu
     for (code, events) in streams {
         let token = ledger.enrol(&code).await?;
         let requests: Vec<PushRequest> =
-            events.chunks(wire::MAX_BATCH).map(|b| PushRequest { events: b.to_vec() }).collect();
+            events.chunks(wire::MAX_BATCH).map(|b| PushRequest { events: b.to_vec(), audit: None }).collect();
         pushes.push((ledger.client()?, token, requests));
     }
     let t = Instant::now();

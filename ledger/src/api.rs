@@ -42,7 +42,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa::OpenApi;
 
-use crate::{events, pull, terminals, throttle::Throttle};
+use crate::{audit_heads, events, pull, terminals, throttle::Throttle};
 
 pub use crate::error::LedgerError;
 
@@ -236,7 +236,7 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, LedgerError> {
     paths(healthz, enrol, push, changes, finance::login, finance::logout, finance::list, finance::detail,
           finance::approve, finance::reject, finance::pay, finance::deposits, finance::confirm_deposit),
     components(schemas(
-        EnrolRequest, EnrolResponse, PushRequest, PushResponse, wire::PushEvent, wire::EventResult, wire::Outcome,
+        EnrolRequest, EnrolResponse, PushRequest, PushResponse, wire::AuditHead, wire::AuditMark, wire::PushEvent, wire::EventResult, wire::Outcome,
         PullResponse, wire::Change, wire::WireAccount, wire::WireBill, wire::PolicyChange, wire::CalendarChange,
         wire::WireRefund, wire::WireDeposit, ApiError, fin::FinanceLogin, fin::FinanceSession, fin::FinanceRole, fin::RefundList,
         fin::RefundSummary, fin::RefundDetail, fin::RefundStep, fin::FinanceDecision, fin::FinanceRejection, fin::Payout,
@@ -324,7 +324,10 @@ async fn enrol(
     Ok(Json(EnrolResponse { terminal: req.terminal, token }))
 }
 
-/// Push outbox events, in seq order; one result per event.
+/// Push outbox events, in seq order; one result per event. The request may carry the counter's
+/// audit chain head (`audit`): the ledger keeps it per terminal, flags for review (a conflict, never
+/// a refusal) a head that goes backwards or does not extend the last it saw, and answers the head it
+/// holds (`audit_seen`). A push with no events and only the head is how an idle counter sends it.
 #[utoipa::path(post, path = "/v1/events", request_body = PushRequest, security(("terminal_token" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = ApiError), (status = 401, body = ApiError),
               (status = 403, body = ApiError), (status = 413, body = ApiError),
@@ -337,8 +340,15 @@ async fn push(
 ) -> Result<Json<PushResponse>, LedgerError> {
     let req = body(req)?;
     let now = s.clock.now().with_timezone(&chrono::Utc);
+    if let Some(a) = &req.audit {
+        audit_heads::check(a)?;
+    }
     let results = events::push(&s.pool, &s.key, &terminal, &req.events, now, s.review).await?;
-    Ok(Json(PushResponse { results }))
+    let audit_seen = match &req.audit {
+        Some(a) => Some(audit_heads::record(&s.pool, &terminal, a, now).await?),
+        None => None,
+    };
+    Ok(Json(PushResponse { results, audit_seen }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -404,6 +414,8 @@ mod tests {
             "PushRequest",
             "PushEvent",
             "PushResponse",
+            "AuditHead",
+            "AuditMark",
             "Outcome",
             "PullResponse",
             "Change",

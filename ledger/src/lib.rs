@@ -9,10 +9,13 @@
 //! deposits in transit, by hand or from the bank's statement (`deposits`), through the finance API
 //! (`api`) or the command line, and what they do is audited (`audit`). The payees' bank account
 //! numbers and the accounts' ID-card numbers are sealed with the ledger's data key (`datakey`).
+//! Each counter's audit chain head is kept per terminal and one that goes backwards or no longer
+//! extends the last is flagged for review (`audit_heads`).
 //! Money is NUMERIC(14,2) here and a `Yuan` in Rust.
 
 pub mod api;
 pub mod audit;
+pub mod audit_heads;
 pub mod changes;
 pub mod config;
 pub mod datakey;

@@ -102,7 +102,8 @@ pub async fn totals(pool: &PgPool, terminal: &str) -> Result<Vec<KindTotal>, Led
 pub struct ConflictView {
     pub id: i64,
     pub kind: String,
-    pub event_id: String,
+    /// None for a flag about the terminal rather than one event (an audit chain head, `audit_heads`).
+    pub event_id: Option<String>,
     pub terminal: String,
     pub account_no: Option<String>,
     pub amount: Option<Yuan>,
@@ -112,7 +113,7 @@ pub struct ConflictView {
 
 /// Conflicts not yet resolved, oldest first.
 pub async fn conflicts(pool: &PgPool) -> Result<Vec<ConflictView>, LedgerError> {
-    type Row = (i64, String, uuid::Uuid, String, Option<String>, Option<Decimal>, String, DateTime<Utc>);
+    type Row = (i64, String, Option<uuid::Uuid>, String, Option<String>, Option<Decimal>, String, DateTime<Utc>);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, kind, event_id, terminal, account_no, amount, detail, created_at FROM conflicts
          WHERE resolved_at IS NULL ORDER BY id",
@@ -124,7 +125,7 @@ pub async fn conflicts(pool: &PgPool) -> Result<Vec<ConflictView>, LedgerError> 
         .map(|(id, kind, event_id, terminal, account_no, amount, detail, created_at)| ConflictView {
             id,
             kind,
-            event_id: event_id.to_string(),
+            event_id: event_id.map(|e| e.to_string()),
             terminal,
             account_no,
             amount: amount.map(y),

@@ -15,7 +15,12 @@ use cashdesk::{
     desk::{SearchRequest, shift::DepositRequest, void::VoidRequest},
     money::Yuan,
     payments::{CollectRequest, Method, VendRequest},
-    sync::{client::LedgerUrl, engine::Engine, token::MemoryStore},
+    sync::{
+        client::LedgerUrl,
+        engine::Engine,
+        token::MemoryStore,
+        wire::{AuditHead, AuditMark, PushRequest, PushResponse},
+    },
     users::approval::ApprovalInput,
 };
 use cashdesk_ledger::{db, import, reports, terminals};
@@ -469,5 +474,126 @@ async fn a_new_counter_pulls_the_whole_demo_province() {
         sqlx::query_as("SELECT phone FROM accounts WHERE phone IS NOT NULL").fetch_all(c.desk.pool()).await.unwrap();
     assert!(!phones.is_empty());
     assert!(phones.iter().all(|(p,)| p.contains("****")), "every phone masked: {phones:?}");
+    ledger.stop().await;
+}
+
+/// Push only an audit chain head (no events) as a terminal; the head the ledger answers it holds.
+async fn push_head(l: &Ledger, token: &str, head: (i64, char), at_last: Option<(i64, char)>) -> AuditMark {
+    let mark = |(seq, c): (i64, char)| AuditMark { seq, hash: c.to_string().repeat(64) };
+    let req = PushRequest { events: vec![], audit: Some(AuditHead { head: mark(head), at_last: at_last.map(mark) }) };
+    let r = support::ledger::http()
+        .post(format!("{}/v1/events", l.url))
+        .bearer_auth(token)
+        .json(&req)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "the push is never refused for its head");
+    let reply: PushResponse = r.json().await.unwrap();
+    assert!(reply.results.is_empty());
+    reply.audit_seen.unwrap()
+}
+
+async fn head_flags(l: &Ledger, terminal: &str) -> Vec<String> {
+    reports::conflicts(&l.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.terminal == terminal && c.kind.starts_with("audit_head"))
+        .map(|c| {
+            assert_eq!(c.event_id, None);
+            c.kind
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_ledger_keeps_each_terminals_audit_head_and_flags_one_that_goes_back_or_does_not_extend_it() {
+    let ledger = Ledger::start().await;
+    let token = ledger.token_for("GY01-21").await;
+    // The first head, then heads that extend it: accepted, no flag.
+    assert_eq!(push_head(&ledger, &token, (5, 'a'), None).await.seq, 5);
+    assert_eq!(push_head(&ledger, &token, (9, 'b'), Some((5, 'a'))).await.seq, 9);
+    assert_eq!(push_head(&ledger, &token, (9, 'b'), Some((9, 'b'))).await.seq, 9, "unchanged");
+    // A counter that lost the last reply proves the head before: kept, the reply names the last.
+    assert_eq!(push_head(&ledger, &token, (12, 'c'), Some((5, 'a'))).await.seq, 9);
+    assert_eq!(push_head(&ledger, &token, (12, 'c'), Some((9, 'b'))).await.seq, 12);
+    assert_eq!(head_flags(&ledger, "GY01-21").await, Vec::<String>::new());
+    // Backwards: stored and flagged.
+    assert_eq!(push_head(&ledger, &token, (10, 'd'), Some((10, 'd'))).await.seq, 10);
+    assert_eq!(head_flags(&ledger, "GY01-21").await, ["audit_head_backwards"]);
+    // Not extending: the counter's entry at the seq the ledger saw has another hash.
+    assert_eq!(push_head(&ledger, &token, (15, 'e'), Some((10, 'f'))).await.seq, 15);
+    // No entry at the seq the ledger saw.
+    assert_eq!(push_head(&ledger, &token, (20, 'a'), None).await.seq, 20);
+    assert_eq!(
+        head_flags(&ledger, "GY01-21").await,
+        ["audit_head_backwards", "audit_head_diverged", "audit_head_unanchored"]
+    );
+    // Another terminal's heads are its own; a malformed head is a bad request.
+    let other = ledger.token_for("GY01-22").await;
+    assert_eq!(push_head(&ledger, &other, (1, 'a'), None).await.seq, 1);
+    let (status, _) = {
+        let bad = serde_json::json!({"events": [], "audit": {"head": {"seq": 3, "hash": "XYZ"}}});
+        let r = support::ledger::http()
+            .post(format!("{}/v1/events", ledger.url))
+            .bearer_auth(&other)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), ())
+    };
+    assert_eq!(status, 400);
+    assert_eq!(head_flags(&ledger, "GY01-22").await, Vec::<String>::new());
+    let mut ledger = ledger;
+    ledger.stop().await;
+}
+
+/// Remove the last `n` audit entries of a counter's file directly (its triggers dropped first), as
+/// someone with the file would.
+async fn cut_audit_tail(c: &Counter, n: i64) {
+    let pool = cashdesk::store::open(&c.dir.path().join("cashdesk.sqlite")).await.unwrap();
+    for stmt in ["DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete"] {
+        sqlx::query(stmt).execute(&pool).await.unwrap();
+    }
+    sqlx::query("DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) FROM audit_log) - ?")
+        .bind(n)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+#[rstest::rstest]
+#[case::cut_off(false, "audit_head_backwards")]
+#[case::cut_off_and_written_over(true, "audit_head_diverged")]
+#[tokio::test]
+async fn the_last_audit_entries_deleted_at_a_counter_are_flagged_at_its_next_sync(
+    #[case] write_over: bool,
+    #[case] flag: &str,
+) {
+    let terminal = if write_over { "GY01-24" } else { "GY01-23" };
+    let mut ledger = Ledger::start().await;
+    let c = counter(terminal, "2026-01-10T10:00:00+08:00", true).await;
+    let e = engine(&c);
+    enrol(&ledger, &e, &ledger.url).await;
+    c.desk.collect(cash(&c.cashier, "3100000004", "100.00")).await.unwrap();
+    e.sync_once().await.unwrap();
+    // A round that extends the head the ledger saw: no flag.
+    c.desk.collect(cash(&c.cashier, "3100000004", "50.00")).await.unwrap();
+    e.sync_once().await.unwrap();
+    assert_eq!(head_flags(&ledger, terminal).await, Vec::<String>::new());
+    cut_audit_tail(&c, 3).await;
+    if write_over {
+        for _ in 0..4 {
+            let _ =
+                c.desk.login(cashdesk::desk::LoginRequest { username: "admin".into(), password: "wrong".into() }).await;
+        }
+    }
+    // The round itself goes through: the head is flagged, not refused.
+    let report = e.sync_once().await.unwrap();
+    assert_eq!(report.flagged, 0, "{report:?}");
+    assert_eq!(head_flags(&ledger, terminal).await, [flag]);
     ledger.stop().await;
 }

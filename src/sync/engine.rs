@@ -6,6 +6,10 @@
 //!   docs) only when the ledger's reply acknowledges it: applied, duplicate and flagged are all
 //!   acknowledgements; flagged ones are also recorded with their reason in `sync_flagged`. A reply that does not answer exactly the events sent, in order, marks
 //!   nothing (resending is always safe: the ledger keeps each event id once).
+//! - Audit head: the first push of a round carries the audit chain's head and the counter's entry
+//!   at the place of the head the ledger last acknowledged (kept in `settings`,
+//!   `state::SETTING_AUDIT_SEEN`); with no event waiting that push has no events. The ledger flags
+//!   a head that goes backwards or no longer extends the one it saw (`wire::AuditHead`).
 //! - Pull: pages until `more` is false, each page with its cursor in one transaction (`pull`); a page
 //!   is skipped, not applied, while events wait to be pushed.
 //! - No database transaction is open while waiting on the network: the counter's payments never
@@ -23,7 +27,7 @@ use super::{
     pull::{self, Applied},
     state,
     token::{Token, TokenStore},
-    wire::{self, EnrolRequest, EventResult, Outcome, PushEvent, PushRequest},
+    wire::{self, AuditHead, AuditMark, EnrolRequest, EventResult, Outcome, PushEvent, PushRequest},
 };
 use crate::{Error, Result, config::TerminalCode, desk::Clock, store};
 
@@ -186,19 +190,55 @@ impl Engine {
 
     /// Push the events waiting when the round began (later ones go next round: a busy counter
     /// cannot keep a round going for ever).
+    ///
+    /// The first request carries the audit chain's head (`audit_head`); when no event waits, the
+    /// round sends it in a push with no events, so an idle counter's head reaches the ledger too.
     async fn push_all(&self, client: &LedgerClient, token: &Token, report: &mut SyncReport) -> Result<()> {
         static LAST: LazyLock<String> =
             LazyLock::new(|| format!("SELECT MAX(seq) FROM outbox WHERE {}", outbox::WAITING));
+        let mut audit = Some(self.audit_head().await?);
         let (last,): (Option<i64>,) = sqlx::query_as(LAST.as_str()).fetch_one(&self.pool).await?;
-        let Some(last) = last else { return Ok(()) };
         let mut after = 0i64;
         loop {
-            let events = self.waiting_batch(after, last).await?;
-            let Some(newest) = events.last() else { return Ok(()) };
+            let events = match last {
+                Some(last) => self.waiting_batch(after, last).await?,
+                None => Vec::new(),
+            };
+            let Some(newest) = events.last() else {
+                if audit.is_some() {
+                    let reply = client.push(token, &PushRequest { events: Vec::new(), audit }).await?;
+                    self.acknowledge(&[], &reply.results, report).await?;
+                    self.keep_audit_seen(reply.audit_seen.as_ref()).await?;
+                }
+                return Ok(());
+            };
             after = newest.seq;
-            let reply = client.push(token, &PushRequest { events: events.clone() }).await?;
+            let reply = client.push(token, &PushRequest { events: events.clone(), audit: audit.take() }).await?;
             self.acknowledge(&events, &reply.results, report).await?;
+            self.keep_audit_seen(reply.audit_seen.as_ref()).await?;
         }
+    }
+
+    /// The audit chain's head, and the counter's own entry at the seq of the head the ledger last
+    /// acknowledged (none when there is no acknowledgement yet or the entry is gone).
+    async fn audit_head(&self) -> Result<AuditHead> {
+        let mut conn = self.pool.acquire().await?;
+        let head = crate::audit::head(&mut conn).await?;
+        let at_last = match state::audit_seen(&mut conn).await? {
+            Some(seen) => crate::audit::entry_at(&mut conn, seen.seq).await?,
+            None => None,
+        };
+        let mark = |c: crate::audit::Checkpoint| AuditMark { seq: c.seq, hash: c.hash };
+        Ok(AuditHead { head: mark(head), at_last: at_last.map(mark) })
+    }
+
+    /// Keep the head the ledger says it holds (an older ledger says nothing: nothing changes).
+    async fn keep_audit_seen(&self, seen: Option<&AuditMark>) -> Result<()> {
+        if let Some(seen) = seen.filter(|s| s.is_well_formed()) {
+            let mut conn = self.writer.acquire().await?;
+            state::set_audit_seen(&mut conn, seen).await?;
+        }
+        Ok(())
     }
 
     /// The next waiting events in `(after, last]`, in order: at most `MAX_BATCH`, and about half
@@ -255,6 +295,9 @@ impl Engine {
                     results.len()
                 ),
             });
+        }
+        if sent.is_empty() {
+            return Ok(());
         }
         let at = self.now();
         let mut tx = store::write_tx(&self.writer).await?;

@@ -159,3 +159,32 @@ pub async fn flagged_count(conn: &mut SqliteConnection) -> Result<i64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sync_flagged").fetch_one(conn).await?;
     Ok(n)
 }
+
+/// `settings` key: the audit chain head the ledger last acknowledged (`seq:hash`), from a push's
+/// `audit_seen`; the next round sends the counter's own entry at that seq as `at_last`.
+pub const SETTING_AUDIT_SEEN: &str = "sync_audit_seen";
+
+/// The audit chain head the ledger last acknowledged, if any (an unreadable value counts as none).
+pub async fn audit_seen(conn: &mut SqliteConnection) -> Result<Option<super::wire::AuditMark>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+        .bind(SETTING_AUDIT_SEEN)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(|(v,)| {
+        let (seq, hash) = v.split_once(':')?;
+        let mark = super::wire::AuditMark { seq: seq.parse().ok()?, hash: hash.to_string() };
+        mark.is_well_formed().then_some(mark)
+    }))
+}
+
+/// Keep the audit chain head the ledger acknowledged.
+pub async fn set_audit_seen(conn: &mut SqliteConnection, mark: &super::wire::AuditMark) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(SETTING_AUDIT_SEEN)
+    .bind(format!("{}:{}", mark.seq, mark.hash))
+    .execute(conn)
+    .await?;
+    Ok(())
+}

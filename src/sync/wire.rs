@@ -3,7 +3,9 @@
 //!
 //! - `POST /v1/enrol` [`EnrolRequest`] → [`EnrolResponse`]: a one-time code for a token.
 //! - `POST /v1/events` [`PushRequest`] → [`PushResponse`]: outbox events in `seq` order; one
-//!   [`EventResult`] per event, in the same order.
+//!   [`EventResult`] per event, in the same order. The request may carry the counter's audit chain
+//!   head ([`AuditHead`]); the reply then names the head the ledger holds (`audit_seen`). Both
+//!   fields are optional: counters and ledgers without them keep working.
 //! - `GET /v1/changes?cursor=C&limit=N` → [`PullResponse`]: accounts, bills, policy and calendar
 //!   years changed after the cursor, oldest change first.
 //! - Every error is an [`ApiError`] body: a stable code, a message, and whether retrying may help.
@@ -149,7 +151,43 @@ pub mod integral {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushRequest {
+    /// At most `MAX_BATCH`; may be empty (a push that only carries `audit`).
     pub events: Vec<PushEvent>,
+    /// The counter's audit chain head (issue 17, part 2): sent with the first push of every sync
+    /// round. Absent from older counters; an older ledger ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditHead>,
+}
+
+/// One entry of a counter's audit chain, named by its place (`seq`, 0 for an empty trail) and its
+/// hash (64 lowercase hex digits; the genesis hash for an empty trail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditMark {
+    #[serde(deserialize_with = "integral::deserialize")]
+    pub seq: i64,
+    #[schema(pattern = r"^[0-9a-f]{64}$")]
+    pub hash: String,
+}
+
+impl AuditMark {
+    /// Whether this is a mark a counter can send: `seq` not negative, `hash` 64 lowercase hex digits.
+    pub fn is_well_formed(&self) -> bool {
+        self.seq >= 0 && self.hash.len() == 64 && self.hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    }
+}
+
+/// A counter's audit chain head as a sync round sends it: the newest entry, and the counter's own
+/// entry at the place of the head the ledger last acknowledged (`PushResponse::audit_seen`), which
+/// must be that head if the chain still extends it. The ledger stores the head per terminal and
+/// flags for review one that goes backwards or does not extend the last it saw; it never refuses
+/// the push for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditHead {
+    pub head: AuditMark,
+    /// The counter's entry at the seq of the ledger's last acknowledged head; absent when the
+    /// counter has no acknowledgement yet or no longer has an entry there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_last: Option<AuditMark>,
 }
 
 /// What the ledger did with one event.
@@ -176,6 +214,10 @@ pub struct EventResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResponse {
     pub results: Vec<EventResult>,
+    /// The audit chain head the ledger now holds for this terminal, when the request carried one:
+    /// the counter keeps it and proves its chain still extends it in the next round (`at_last`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_seen: Option<AuditMark>,
 }
 
 /// An account as a counter receives it: never its ID-card number, and its phone number masked
@@ -694,6 +736,28 @@ mod tests {
         assert_eq!(text.contains(&format!("\"payload\":{payload},")), raw, "{text}");
         let back: PushEvent = serde_json::from_str(&text)?;
         assert_eq!(back.payload, payload);
+        Ok(())
+    }
+
+    #[test]
+    fn a_push_without_an_audit_head_keeps_its_bytes() -> Result<(), serde_json::Error> {
+        let e = pushed(r#"{"a":1}"#);
+        let plain = PushRequest { events: vec![e.clone()], audit: None };
+        let text = serde_json::to_string(&plain)?;
+        assert_eq!(text, format!("{{\"events\":[{}]}}", serde_json::to_string(&e)?));
+        assert_eq!(serde_json::from_str::<PushRequest>(&text)?, plain);
+        let reply = PushResponse { results: vec![], audit_seen: None };
+        assert_eq!(serde_json::to_string(&reply)?, r#"{"results":[]}"#);
+        assert_eq!(serde_json::from_str::<PushResponse>(r#"{"results":[]}"#)?, reply);
+        let mark = |seq| AuditMark { seq, hash: "ab".repeat(32) };
+        let with = PushRequest { events: vec![], audit: Some(AuditHead { head: mark(7), at_last: Some(mark(5)) }) };
+        let text = serde_json::to_string(&with)?;
+        assert!(text.starts_with(r#"{"events":[],"audit":{"head":{"seq":7,"#), "{text}");
+        assert_eq!(serde_json::from_str::<PushRequest>(&text)?, with);
+        assert!(mark(0).is_well_formed());
+        assert!(!mark(-1).is_well_formed());
+        assert!(!AuditMark { seq: 1, hash: "AB".repeat(32) }.is_well_formed());
+        assert!(!AuditMark { seq: 1, hash: "ab".into() }.is_well_formed());
         Ok(())
     }
 

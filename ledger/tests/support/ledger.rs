@@ -207,7 +207,7 @@ pub async fn push_raw(url: &str, token: &str, events: &[PushEvent]) -> (u16, ser
     let r = http()
         .post(format!("{url}/v1/events"))
         .bearer_auth(token)
-        .json(&PushRequest { events: events.to_vec() })
+        .json(&PushRequest { events: events.to_vec(), audit: None })
         .send()
         .await
         .unwrap();

@@ -396,3 +396,56 @@ async fn the_push_mark_follows_acknowledgements_and_resends() {
     assert_eq!(i64::from(report.duplicate), again, "the ledger has them all");
     assert_eq!((push_from(&c).await, waiting(&c).await), (first + 5, 0));
 }
+
+/// Remove the last `n` audit entries from the file directly (no triggers), as someone with the
+/// database file would.
+async fn cut_audit_tail(c: &Counter, n: i64) {
+    let pool = cashdesk::store::open(&c.db_path()).await.unwrap();
+    for stmt in ["DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete"] {
+        sqlx::query(stmt).execute(&pool).await.unwrap();
+    }
+    sqlx::query("DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) FROM audit_log) - ?")
+        .bind(n)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+async fn audit_head(c: &Counter) -> (i64, String) {
+    sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_one(c.desk.pool()).await.unwrap()
+}
+
+#[tokio::test]
+async fn every_round_sends_the_audit_head_and_proves_it_extends_the_one_the_ledger_acknowledged() {
+    let (c, _url, ledger, _) = enrolled(staffed("2026-11-23T10:00:00+08:00").await).await;
+    // Nothing waits: the head goes in a push with no events.
+    c.desk.sync_once().await.unwrap();
+    let first = {
+        let l = ledger.lock().unwrap();
+        assert_eq!(l.batches, [0]);
+        assert_eq!(l.audits.len(), 1);
+        assert_eq!(l.audits[0].at_last, None, "no acknowledgement yet");
+        l.audits[0].head.clone()
+    };
+    assert_eq!((first.seq, first.hash.clone()), audit_head(&c).await);
+    // New entries; events wait: the head goes with the first batch, with the counter's own entry at
+    // the acknowledged seq.
+    login(&c, "cashier1").await;
+    append(&c, 2).await;
+    c.desk.sync_once().await.unwrap();
+    let second = {
+        let l = ledger.lock().unwrap();
+        assert_eq!(l.batches, [0, 2]);
+        assert_eq!(l.audits[1].at_last.as_ref(), Some(&first));
+        l.audits[1].head.clone()
+    };
+    assert!(second.seq > first.seq);
+    // The end of the trail is cut off: the next head is lower and the entry the ledger saw is gone.
+    cut_audit_tail(&c, 2).await;
+    c.desk.sync_once().await.unwrap();
+    let l = ledger.lock().unwrap();
+    let third = &l.audits[2];
+    assert_eq!(third.head.seq, second.seq - 2);
+    assert_eq!(third.at_last, None, "the acknowledged entry is gone");
+}

@@ -16,7 +16,7 @@ use axum::{
     routing::{get, post},
 };
 use cashdesk::sync::wire::{
-    ApiError, Change, EnrolRequest, EnrolResponse, EventResult, MAX_BATCH, Outcome, PullResponse, PushEvent,
+    ApiError, AuditHead, Change, EnrolRequest, EnrolResponse, EventResult, MAX_BATCH, Outcome, PullResponse, PushEvent,
     PushRequest, PushResponse,
 };
 
@@ -43,6 +43,8 @@ pub struct Ledger {
     pub changes: Vec<Change>,
     /// Tokens refused as revoked.
     pub revoked: bool,
+    /// Every audit chain head received, in order; the reply acknowledges each one.
+    pub audits: Vec<AuditHead>,
 }
 
 pub type Shared = Arc<Mutex<Ledger>>;
@@ -101,6 +103,8 @@ async fn events(State(s): State<Shared>, headers: HeaderMap, Json(req): Json<Pus
         };
         results.push(EventResult { event_id: e.event_id, outcome: outcome.0, flag: outcome.1 });
     }
+    let audit_seen = req.audit.as_ref().map(|a| a.head.clone());
+    l.audits.extend(req.audit);
     if l.lose_reply > 0 {
         l.lose_reply -= 1;
         return (StatusCode::INTERNAL_SERVER_ERROR, "connection lost").into_response();
@@ -108,7 +112,7 @@ async fn events(State(s): State<Shared>, headers: HeaderMap, Json(req): Json<Pus
     if std::mem::take(&mut l.scramble) {
         results.reverse();
     }
-    Json(PushResponse { results }).into_response()
+    Json(PushResponse { results, audit_seen }).into_response()
 }
 
 async fn changes(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
