@@ -164,6 +164,7 @@ pub struct PushRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditMark {
     #[serde(deserialize_with = "integral::deserialize")]
+    #[schema(minimum = 0)]
     pub seq: i64,
     #[schema(pattern = r"^[0-9a-f]{64}$")]
     pub hash: String,
