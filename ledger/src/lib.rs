@@ -25,7 +25,7 @@ pub mod deposits;
 pub mod error;
 pub mod events;
 pub mod import;
-pub mod paging;
+pub mod list_filters;
 pub mod policy;
 pub mod pull;
 pub mod refunds;

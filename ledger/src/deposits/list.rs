@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::*;
+use crate::list_filters::{date_range, text, window};
 use crate::refunds::{overdue_cutoff, start_of};
 
 /// The filters, read and checked.
@@ -29,40 +30,21 @@ struct Filters {
     offset: i64,
 }
 
-fn text(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
 impl Filters {
     fn read(q: &DepositQuery) -> Result<Filters, LedgerError> {
-        // A date given is a date: an empty one is refused (the API describes a `date`), where an
-        // empty text filter is no filter.
-        let date = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, LedgerError> {
-            v.as_deref()
-                .map(str::trim)
-                .map(|s| {
-                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .map_err(|_| LedgerError::BadRequest(format!("{field}: '{s}' is not a date (YYYY-MM-DD)")))
-                })
-                .transpose()
-        };
-        let (limit, offset) = crate::paging::window(q.limit, q.offset)?;
+        let (limit, offset) = window(q.limit, q.offset)?;
+        let (from, to) = date_range(&q.from, &q.to)?;
         let f = Filters {
             state: q.state,
             terminal: text(&q.terminal),
             area: text(&q.area),
-            from: date("from", &q.from)?,
-            to: date("to", &q.to)?,
+            from,
+            to,
             slip_no: text(&q.slip_no).map(|s| cashdesk::input::half_width(&s).trim().to_string()),
             overdue: q.overdue.unwrap_or(false),
             limit,
             offset,
         };
-        if let (Some(from), Some(to)) = (f.from, f.to)
-            && from > to
-        {
-            return Err(LedgerError::BadRequest(format!("from ({from}) is after to ({to})")));
-        }
         Ok(f)
     }
 

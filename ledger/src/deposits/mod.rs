@@ -44,7 +44,7 @@ use crate::{
 /// ledger user may have this name (`users::add`).
 pub const STATEMENT: &str = "statement";
 
-pub use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
+pub use crate::list_filters::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The longest bank reference taken: what a counter accepts in a pull (`sync::pull`).
 pub const MAX_REFERENCE: usize = 100;

@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use sqlx::{Postgres, QueryBuilder};
 
 use super::*;
+use crate::list_filters::{date_range, text, window};
 
 /// How far back [`overdue_cutoff`] looks: far beyond any policy (at most 365 working days).
 const CUTOFF_LOOKBACK_DAYS: u32 = 4000;
@@ -54,33 +55,19 @@ struct Filters {
     offset: i64,
 }
 
-fn text(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
 impl Filters {
     fn read(q: &RefundQuery) -> Result<Filters, LedgerError> {
-        // A date given is a date: an empty one is refused (the API describes a `date`), where an
-        // empty text filter is no filter.
-        let date = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, LedgerError> {
-            v.as_deref()
-                .map(str::trim)
-                .map(|s| {
-                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .map_err(|_| LedgerError::BadRequest(format!("{field}: '{s}' is not a date (YYYY-MM-DD)")))
-                })
-                .transpose()
-        };
         let money = |field: &str, v: &Option<String>| -> Result<Option<Yuan>, LedgerError> {
             text(v).map(|s| Yuan::parse(&s).map_err(|e| LedgerError::BadRequest(format!("{field}: {e}")))).transpose()
         };
-        let (limit, offset) = crate::paging::window(q.limit, q.offset)?;
+        let (limit, offset) = window(q.limit, q.offset)?;
+        let (from, to) = date_range(&q.from, &q.to)?;
         let f = Filters {
             state: q.state,
             terminal: text(&q.terminal),
             area: text(&q.area),
-            from: date("from", &q.from)?,
-            to: date("to", &q.to)?,
+            from,
+            to,
             min: money("min_amount", &q.min_amount)?,
             max: money("max_amount", &q.max_amount)?,
             reason: q.reason.map(|r| r.as_str()),
@@ -88,11 +75,6 @@ impl Filters {
             limit,
             offset,
         };
-        if let (Some(from), Some(to)) = (f.from, f.to)
-            && from > to
-        {
-            return Err(LedgerError::BadRequest(format!("from ({from}) is after to ({to})")));
-        }
         if let (Some(min), Some(max)) = (f.min, f.max)
             && min > max
         {

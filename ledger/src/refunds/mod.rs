@@ -43,7 +43,7 @@ use crate::{db::yuan, error::LedgerError};
 /// The actor of the steps the centre takes itself (a request received, a request flagged).
 pub const CENTRE: &str = "账务中心";
 
-pub use crate::paging::{DEFAULT_LIMIT, MAX_LIMIT};
+pub use crate::list_filters::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The province's time (UTC+8): the ledger shows its times and takes its dates in it, whatever
 /// the server's own zone.
