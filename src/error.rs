@@ -159,6 +159,10 @@ pub enum Error {
     )]
     KeyringUnavailable { detail: String },
     #[error(
+        "the audit key cannot be used ({detail}): nothing is done while the audit trail cannot be signed. Start the desktop session's keyring (or make the chosen key store's directory readable) and try again, or ask an administrator"
+    )]
+    AuditKeyUnavailable { detail: String },
+    #[error(
         "the data key found (id {found}) is not the one this database was written with (id {expected}); restore the right key or ask an administrator"
     )]
     DataKeyMismatch { expected: String, found: String },
@@ -279,6 +283,7 @@ impl Error {
             Error::SyncKeyring { .. } => "SYNC_KEYRING",
             Error::DataKeyUnavailable { .. } => "DATA_KEY_UNAVAILABLE",
             Error::KeyringUnavailable { .. } => "KEYRING_UNAVAILABLE",
+            Error::AuditKeyUnavailable { .. } => "AUDIT_KEY_UNAVAILABLE",
             Error::DataKeyMismatch { .. } => "DATA_KEY_MISMATCH",
             Error::Backup(e) => e.code(),
             Error::DatabaseInUse => "DATABASE_IN_USE",
@@ -401,7 +406,8 @@ impl Error {
             | Error::SyncBadReply { detail }
             | Error::SyncKeyring { detail }
             | Error::DataKeyUnavailable { detail }
-            | Error::KeyringUnavailable { detail } => {
+            | Error::KeyringUnavailable { detail }
+            | Error::AuditKeyUnavailable { detail } => {
                 p.insert("detail".into(), detail.clone());
             }
             Error::DataKeyMismatch { expected, found } => {

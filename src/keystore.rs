@@ -1,12 +1,14 @@
 //! 密钥存放: where a counter keeps its keys, and nowhere else.
 //!
-//! A counter has two keys ([`KeyKind`]): the data key, which seals ID-card numbers and payees' bank
-//! account numbers (`datakey`), and the receipt key, which makes the verification codes (校验码) of
-//! receipts and refund documents (`payments::code`). Both are kept in one [`KeyStore`]:
-//! - the OS keyring, by default: entries `cashdesk-data`/`<database id>` and
-//!   `cashdesk-receipt`/`<database id>` (Linux Secret Service, Windows Credential Manager);
+//! A counter has three keys ([`KeyKind`]): the data key, which seals ID-card numbers and payees' bank
+//! account numbers (`datakey`), the receipt key, which makes the verification codes (校验码) of
+//! receipts and refund documents (`payments::code`), and the audit key, which keys the audit chain
+//! (`audit`). All are kept in one [`KeyStore`]:
+//! - the OS keyring, by default: entries `cashdesk-data`/`<database id>`,
+//!   `cashdesk-receipt`/`<database id>` and `cashdesk-audit`/`<database id>` (Linux Secret
+//!   Service, Windows Credential Manager);
 //! - or a file store an administrator chose explicitly (`cashdeskctl datakey file-store --path
-//!   DIR`): the files `DIR/<database id>.datakey` and `DIR/<database id>.receiptkey`, owner-only, in
+//!   DIR`): the files `DIR/<database id>.datakey`, `.receiptkey` and `.auditkey`, owner-only, in
 //!   a directory outside the data directory (refused inside it, so that a copy of the data
 //!   directory, or a backup of the database, does not carry the keys that open it). The choice is a
 //!   setting of the database ([`SETTING_STORE`], [`SETTING_STORE_DIR`]) and an audit entry.
@@ -21,6 +23,10 @@
 //!   and a locked keyring asks for its password at the first one, which is made before the
 //!   database's write lock is taken). A key is made under that lock, so two processes opening a
 //!   new database at once make one.
+//! - The audit key is made at its first use (audited: `keys.audit_key_new`, the chain's first keyed
+//!   entry) and never replaced: once recorded, a missing or different one is
+//!   `AUDIT_KEY_UNAVAILABLE` and nothing is audited, so nothing is done, until it is back. Before
+//!   a database can make one (no keyring, no chosen file store) its chain stays plain.
 //! - The data key is never replaced: a missing or different one is refused (`datakey`). A receipt
 //!   key that is gone is replaced by a new one, and that is audited (`keys.receipt_key_new`, with
 //!   both ids): the codes already issued are stored with their documents and never recomputed, so
@@ -42,7 +48,7 @@ use serde::Serialize;
 use sqlx::SqlitePool;
 
 use crate::{
-    Error, Result,
+    Error, Result, audit,
     datakey::{self, DataKey, KeySource},
     payments::code::ReceiptKey,
     store,
@@ -54,6 +60,8 @@ pub const SETTING_STORE: &str = "key_store";
 pub const SETTING_STORE_DIR: &str = "key_store_dir";
 /// `settings` key: the id of the receipt key the verification codes are made with now.
 pub const SETTING_RECEIPT_KEY_ID: &str = "receipt_key_id";
+/// `settings` key: the id of the audit key the audit chain is keyed with.
+pub const SETTING_AUDIT_KEY_ID: &str = "audit_key_id";
 
 /// One of a counter's keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,15 +70,18 @@ pub enum KeyKind {
     Data,
     /// 校验码密钥: makes verification codes (`payments::code`).
     Receipt,
+    /// 审计密钥: keys the audit chain (`audit`).
+    Audit,
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 2] = [KeyKind::Data, KeyKind::Receipt];
+    pub const ALL: [KeyKind; 3] = [KeyKind::Data, KeyKind::Receipt, KeyKind::Audit];
 
     fn service(self) -> &'static str {
         match self {
             KeyKind::Data => "cashdesk-data",
             KeyKind::Receipt => "cashdesk-receipt",
+            KeyKind::Audit => "cashdesk-audit",
         }
     }
 
@@ -78,6 +89,7 @@ impl KeyKind {
         match self {
             KeyKind::Data => ".datakey",
             KeyKind::Receipt => ".receiptkey",
+            KeyKind::Audit => ".auditkey",
         }
     }
 
@@ -86,6 +98,7 @@ impl KeyKind {
         match self {
             KeyKind::Data => datakey::SETTING_KEY_ID,
             KeyKind::Receipt => SETTING_RECEIPT_KEY_ID,
+            KeyKind::Audit => SETTING_AUDIT_KEY_ID,
         }
     }
 
@@ -93,6 +106,7 @@ impl KeyKind {
         match self {
             KeyKind::Data => "data",
             KeyKind::Receipt => "receipt",
+            KeyKind::Audit => "audit",
         }
     }
 }
@@ -256,6 +270,9 @@ pub struct Keys {
     terminal: String,
     data: Arc<tokio::sync::OnceCell<Arc<DataKey>>>,
     receipt: Arc<tokio::sync::OnceCell<Arc<ReceiptKey>>>,
+    /// None: no key recorded and none can be made (no keyring): the chain stays plain.
+    /// Held once loaded or made; while none can be made each use tries again (see [`Keys::audit`]).
+    audit: Arc<tokio::sync::OnceCell<Arc<audit::Key>>>,
 }
 
 impl Keys {
@@ -269,6 +286,7 @@ impl Keys {
             terminal: terminal.to_string(),
             data: Default::default(),
             receipt: Default::default(),
+            audit: Default::default(),
         }
     }
 
@@ -277,6 +295,7 @@ impl Keys {
         self.fixed = Some(store);
         self.data = Default::default();
         self.receipt = Default::default();
+        self.audit = Default::default();
         self
     }
 
@@ -287,7 +306,7 @@ impl Keys {
 
     /// The same keys, none loaded yet: after a restore the database may record another store.
     pub fn reloaded(&self) -> Keys {
-        Keys { data: Default::default(), receipt: Default::default(), ..self.clone() }
+        Keys { data: Default::default(), receipt: Default::default(), audit: Default::default(), ..self.clone() }
     }
 
     /// Whether a store was given instead of the recorded one.
@@ -365,8 +384,10 @@ impl Keys {
                     store::set_setting(&mut *tx, KeyKind::Receipt.setting(), &secret.id()).await?;
                     if let Some(old) = &recorded {
                         tracing::warn!(old = %old, new = %secret.id(), "the receipt key was gone: a new one makes the codes from now on");
+                        let audit_key = self.audit_in(pool, &mut tx).await?;
                         crate::audit::append(
                             &mut tx,
+                            audit_key.as_deref(),
                             crate::audit::Entry {
                                 at: chrono::Local::now().fixed_offset(),
                                 terminal: &self.terminal,
@@ -384,6 +405,107 @@ impl Keys {
             })
             .await?;
         Ok(key.clone())
+    }
+
+    /// The audit key (see `audit`): loaded on first use, or made and recorded, audited
+    /// (`keys.audit_key_new`), when the database has recorded none. `None` while it has recorded
+    /// none and none can be made (no keyring, no chosen file store): the chain stays plain until a
+    /// later start can make one. A recorded key that cannot be loaded, or a different one, is
+    /// `AUDIT_KEY_UNAVAILABLE`, and nothing is audited until it is back. Call it outside a
+    /// transaction (it may write one); inside one, [`Keys::audit_in`].
+    pub async fn audit(&self, pool: &SqlitePool) -> Result<Option<Arc<audit::Key>>> {
+        if let Some(key) = self.audit.get() {
+            return Ok(Some(key.clone()));
+        }
+        let loaded = match store::setting(pool, KeyKind::Audit.setting()).await? {
+            Some(id) => Some(self.audit_recorded(pool, &id).await?),
+            None => {
+                // A first read outside the write lock (a locked keyring asks for its password).
+                let probe = self.store(pool).await?.source(KeyKind::Audit);
+                let _ = blocking(move || probe.find()).await;
+                let mut tx = store::write_tx(pool).await?;
+                let key = self.load_audit(pool, &mut tx).await?;
+                tx.commit().await?;
+                key
+            }
+        };
+        Ok(loaded.map(|key| self.hold_audit(key)))
+    }
+
+    /// [`Keys::audit`] inside the caller's write transaction (`conn`): a key made here is
+    /// recorded, and its audit entry written, in that transaction.
+    pub async fn audit_in(
+        &self,
+        pool: &SqlitePool,
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<Option<Arc<audit::Key>>> {
+        if let Some(key) = self.audit.get() {
+            return Ok(Some(key.clone()));
+        }
+        Ok(self.load_audit(pool, conn).await?.map(|key| self.hold_audit(key)))
+    }
+
+    /// Keep a loaded audit key for the process (the first one kept wins: they are the same key,
+    /// the database records one).
+    fn hold_audit(&self, key: Arc<audit::Key>) -> Arc<audit::Key> {
+        match self.audit.set(key.clone()) {
+            Ok(()) => key,
+            Err(_) => self.audit.get().cloned().unwrap_or(key),
+        }
+    }
+
+    async fn load_audit(
+        &self,
+        pool: &SqlitePool,
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<Option<Arc<audit::Key>>> {
+        if let Some(id) = store::setting(&mut *conn, KeyKind::Audit.setting()).await? {
+            return self.audit_recorded(pool, &id).await.map(Some);
+        }
+        let store = self.store(pool).await?;
+        let source = store.source(KeyKind::Audit);
+        let described = source.describe();
+        let secret = match blocking(move || source.load_secret(true)).await {
+            Ok(secret) => secret,
+            Err(e) => {
+                tracing::warn!(error = %e, place = %described, "no audit key can be made: the audit chain stays plain (unkeyed) until one can");
+                return Ok(None);
+            }
+        };
+        let key = Arc::new(audit::Key::from_secret(&secret));
+        store::set_setting(&mut *conn, KeyKind::Audit.setting(), key.id()).await?;
+        audit::append(
+            conn,
+            Some(&key),
+            audit::Entry {
+                at: chrono::Local::now().fixed_offset(),
+                terminal: &self.terminal,
+                actor: "system",
+                action: "keys.audit_key_new",
+                subject: None,
+                detail: serde_json::json!({"id": key.id(), "store": store.kind_name()}),
+            },
+        )
+        .await?;
+        Ok(Some(key))
+    }
+
+    /// The audit key the database recorded (`id`), from its store.
+    async fn audit_recorded(&self, pool: &SqlitePool, id: &str) -> Result<Arc<audit::Key>> {
+        let source = self.store(pool).await?.source(KeyKind::Audit);
+        let described = source.describe();
+        let secret = blocking(move || source.load_secret(false)).await.map_err(|e| Error::AuditKeyUnavailable {
+            detail: format!("the audit key (id {id}) cannot be read from the {described}: {}", e.code()),
+        })?;
+        if secret.id() != id {
+            return Err(Error::AuditKeyUnavailable {
+                detail: format!(
+                    "the key in the {described} (id {}) is not the one this audit trail is keyed with (id {id})",
+                    secret.id()
+                ),
+            });
+        }
+        Ok(Arc::new(audit::Key::from_secret(&secret)))
     }
 
     /// A data key that cannot be loaded from the keyring while an earlier build's key file lies
@@ -418,6 +540,9 @@ impl Keys {
                         (Some(r), KeyKind::Data) if *r != id => Some(format!(
                             "DATA_KEY_MISMATCH: this database's values were sealed with key {r}, this is {id}"
                         )),
+                        (Some(r), KeyKind::Audit) if *r != id => Some(format!(
+                            "AUDIT_KEY_UNAVAILABLE: this database's audit trail is keyed with key {r}, this is {id}"
+                        )),
                         (Some(r), KeyKind::Receipt) if *r != id => {
                             Some(format!("the codes are made with key {r}; this one takes over at the next use"))
                         }
@@ -448,6 +573,8 @@ impl Keys {
         at: chrono::DateTime<chrono::FixedOffset>,
     ) -> Result<()> {
         let from = self.store(pool).await?;
+        // Made now if it can be and is not yet, so that it is among the keys moved.
+        let audit_key = self.audit(pool).await?;
         let to = KeyStore::Files { dir: dir.to_path_buf(), name: self.database_id.clone() };
         crate::files::private_dir(dir)?;
         let legacy = KeySource::file_for(&self.db);
@@ -476,10 +603,11 @@ impl Keys {
                     blocking(move || target.store(&s)).await?;
                     moved.push(kind.as_str());
                 }
-                (None, KeyKind::Data) => {
+                (None, KeyKind::Data | KeyKind::Audit) => {
                     return Err(Error::DataKeyUnavailable {
                         detail: format!(
-                            "the data key this database was written with (id {recorded}) is not in the {}; put it back there, then choose the file store again",
+                            "the {} key this database was written with (id {recorded}) is not in the {}; put it back there, then choose the file store again",
+                            kind.as_str(),
                             from.source(kind).describe()
                         ),
                     });
@@ -493,6 +621,7 @@ impl Keys {
         store::set_setting(&mut *tx, SETTING_STORE_DIR, &dir.display().to_string()).await?;
         crate::audit::append(
             &mut tx,
+            audit_key.as_deref(),
             crate::audit::Entry {
                 at,
                 terminal: &self.terminal,

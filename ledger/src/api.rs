@@ -233,10 +233,10 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, LedgerError> {
 #[openapi(
     info(title = "Cashdesk central ledger",
          description = "Counters push money events and pull accounts, bills, policy, refund decisions and deposit confirmations; finance users review and pay refund requests and confirm deposits in transit."),
-    paths(healthz, enrol, push, changes, finance::login, finance::logout, finance::list, finance::detail,
+    paths(healthz, enrol, push, changes, audit_head, finance::login, finance::logout, finance::list, finance::detail,
           finance::approve, finance::reject, finance::pay, finance::deposits, finance::confirm_deposit),
     components(schemas(
-        EnrolRequest, EnrolResponse, PushRequest, PushResponse, wire::AuditHead, wire::AuditMark, wire::PushEvent, wire::EventResult, wire::Outcome,
+        EnrolRequest, EnrolResponse, PushRequest, PushResponse, wire::AuditHead, wire::AuditMark, wire::AuditHeadHeld, wire::PushEvent, wire::EventResult, wire::Outcome,
         PullResponse, wire::Change, wire::WireAccount, wire::WireBill, wire::PolicyChange, wire::CalendarChange,
         wire::WireRefund, wire::WireDeposit, ApiError, fin::FinanceLogin, fin::FinanceSession, fin::FinanceRole, fin::RefundList,
         fin::RefundSummary, fin::RefundDetail, fin::RefundStep, fin::FinanceDecision, fin::FinanceRejection, fin::Payout,
@@ -278,6 +278,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/enrol", post(enrol))
         .route("/v1/events", post(push))
         .route("/v1/changes", get(changes))
+        .route("/v1/audit-head", get(audit_head))
         .route("/v1/finance/login", post(finance::login))
         .route("/v1/finance/logout", post(finance::logout))
         .route("/v1/finance/refunds", get(finance::list))
@@ -386,6 +387,18 @@ async fn changes(
     Ok(Json(pull::changes_for(&pool, &terminal, &q.cursor, q.limit).await?))
 }
 
+/// The audit chain head the ledger holds for this terminal: the last one a push carried (none
+/// before the first). `cashdeskctl audit verify` compares it with the counter's own chain.
+#[utoipa::path(get, path = "/v1/audit-head", security(("terminal_token" = [])),
+    responses((status = 200, body = wire::AuditHeadHeld), (status = 401, body = ApiError),
+              (status = 429, body = ApiError, headers(("Retry-After" = u64, description = "seconds to wait")))))]
+async fn audit_head(
+    State(pool): State<PgPool>,
+    Terminal(terminal): Terminal,
+) -> Result<Json<wire::AuditHeadHeld>, LedgerError> {
+    Ok(Json(audit_heads::held(&pool, &terminal).await?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,6 +411,7 @@ mod tests {
             "/v1/enrol",
             "/v1/events",
             "/v1/changes",
+            "/v1/audit-head",
             "/v1/finance/login",
             "/v1/finance/logout",
             "/v1/finance/refunds",

@@ -3,12 +3,13 @@
 //! are also in `refund_history` (what the finance view shows); this is the trail of the people.
 //!
 //! Invariants: append-only (a trigger refuses UPDATE and DELETE); tamper-evident: each entry is
-//! chained to the one before with the core's hash (`cashdesk::audit::Entry::seal`), so an edit or
-//! a removal breaks [`verify`]. Writers append one at a time (a transaction-scoped advisory lock
+//! chained to the one before with the core's plain hash (`cashdesk::audit::Entry::seal` without a
+//! key: the ledger's trail lives in PostgreSQL, written only through the serving role, which cannot
+//! alter the table's triggers), so an edit or a removal breaks [`verify`]. Writers append one at a time (a transaction-scoped advisory lock
 //! orders them), in the same transaction as the change they describe. Details never contain
 //! passwords, tokens or bank account numbers.
 
-use cashdesk::audit::{Entry, GENESIS};
+use cashdesk::audit::{Checkpoint, Entry, GENESIS};
 use chrono::{DateTime, FixedOffset};
 use sqlx::{PgConnection, PgPool};
 
@@ -34,6 +35,11 @@ impl Channel {
 const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('finance_audit'))";
 const HEAD: &str = "SELECT hash FROM finance_audit ORDER BY seq DESC LIMIT 1";
 
+/// The predecessor of a plain entry: its hash is all the plain scheme covers.
+fn plain_prev(hash: &str) -> Checkpoint {
+    Checkpoint { seq: 0, hash: hash.to_string() }
+}
+
 /// Append an entry inside the caller's transaction (which must be one: the lock is held to its end).
 pub async fn append(
     conn: &mut PgConnection,
@@ -48,7 +54,7 @@ pub async fn append(
     let prev: Option<(String,)> = sqlx::query_as(HEAD).fetch_optional(&mut *conn).await?;
     let prev = prev.map_or_else(|| GENESIS.to_string(), |(h,)| h);
     let entry = Entry { at, terminal: channel.as_str(), actor, action, subject, detail };
-    let sealed = entry.seal(&prev);
+    let sealed = entry.seal(&plain_prev(&prev), None);
     sqlx::query(
         "INSERT INTO finance_audit (at, channel, actor, action, subject, detail, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -133,7 +139,7 @@ pub async fn verify(pool: &PgPool) -> Result<u64, LedgerError> {
         let detail: serde_json::Value = serde_json::from_str(&detail).map_err(|_| broken())?;
         let entry =
             Entry { at, terminal: &channel, actor: &actor, action: &action, subject: subject.as_deref(), detail };
-        if prev_hash != prev || entry.seal(&prev).hash() != hash {
+        if prev_hash != prev || entry.seal(&plain_prev(&prev), None).hash() != hash {
             return Err(LedgerError::Internal(format!(
                 "the finance audit is broken at entry {seq}: it was altered or an entry before it was removed"
             )));

@@ -22,7 +22,7 @@
 //! Not caught here: a chain rewritten with freshly computed hashes before its next sync round (the
 //! chain is not yet keyed), or a terminal that never sends a head (an older counter).
 
-use cashdesk::sync::wire::{AuditHead, AuditMark};
+use cashdesk::sync::wire::{AuditHead, AuditHeadHeld, AuditMark};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -92,6 +92,17 @@ pub fn judge(a: &AuditHead, last: Option<&AuditMark>, prev: Option<&AuditMark>) 
             ),
         ),
     }
+}
+
+/// The head the ledger holds for `terminal` (`GET /v1/audit-head`).
+pub async fn held(pool: &PgPool, terminal: &str) -> Result<AuditHeadHeld, LedgerError> {
+    let (seq, hash, seen_at): (Option<i64>, Option<String>, Option<DateTime<Utc>>) =
+        sqlx::query_as("SELECT audit_seq, audit_hash, audit_seen_at FROM terminals WHERE code = $1")
+            .bind(terminal)
+            .fetch_one(pool)
+            .await?;
+    let head = seq.zip(hash).map(|(seq, hash)| AuditMark { seq, hash });
+    Ok(AuditHeadHeld { head, seen_at: seen_at.map(|t| t.to_rfc3339()) })
 }
 
 /// Compare `a` with the terminal's last head, store it or flag it (one transaction, the terminal's

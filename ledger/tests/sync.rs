@@ -12,7 +12,8 @@ mod support;
 use std::{collections::BTreeMap, sync::Arc};
 
 use cashdesk::{
-    desk::{SearchRequest, shift::DepositRequest, void::VoidRequest},
+    audit::AgainstLedger,
+    desk::{SearchRequest, audit::LedgerAudit, shift::DepositRequest, void::VoidRequest},
     money::Yuan,
     payments::{CollectRequest, Method, VendRequest},
     sync::{
@@ -595,5 +596,56 @@ async fn the_last_audit_entries_deleted_at_a_counter_are_flagged_at_its_next_syn
     let report = e.sync_once().await.unwrap();
     assert_eq!(report.flagged, 0, "{report:?}");
     assert_eq!(head_flags(&ledger, terminal).await, [flag]);
+    ledger.stop().await;
+}
+
+/// DOMAIN (issue 17): `cashdeskctl audit verify` compares the counter's chain with the head the
+/// ledger holds (`GET /v1/audit-head`): the ledger's head found in the chain is said so; once the
+/// end of the trail is cut off after it was sent, the verification fails naming the entry, and
+/// administrators are told at log-in (here the log-in's own check finds its checkpoint gone too). A terminal's token is needed to ask.
+#[tokio::test]
+async fn audit_verify_compares_the_chain_with_the_head_the_ledger_holds() {
+    let terminal = "GY01-25";
+    let mut ledger = Ledger::start().await;
+    let c = counter(terminal, "2026-01-10T10:00:00+08:00", true).await;
+    let desk = c.desk.clone().with_token_store(Arc::new(MemoryStore::new()));
+    let e = desk.sync_engine().with_clock(c.clock.clone());
+    let admin = |d: &cashdesk::desk::Desk| {
+        let d = d.clone();
+        async move {
+            d.login(cashdesk::desk::LoginRequest { username: "admin".into(), password: "Counter#2026".into() })
+                .await
+                .unwrap()
+                .token
+        }
+    };
+    // Not enrolled yet: the walk alone.
+    let v = desk.audit_verify(&admin(&desk).await).await.unwrap();
+    assert!(matches!(v.ledger, LedgerAudit::NotEnrolled), "{v:?}");
+    enrol(&ledger, &e, &ledger.url).await;
+    let v = desk.audit_verify(&admin(&desk).await).await.unwrap();
+    assert!(matches!(v.ledger, LedgerAudit::Compared(AgainstLedger::NoneYet)), "{v:?}");
+    desk.collect(cash(&c.cashier, "3100000004", "100.00")).await.unwrap();
+    e.sync_once().await.unwrap();
+    let held = e.ledger_audit_head().await.unwrap().unwrap();
+    let v = desk.audit_verify(&admin(&desk).await).await.unwrap();
+    assert!(
+        matches!(v.ledger, LedgerAudit::Compared(AgainstLedger::Matches { seq, local_head }) if seq == held.seq && local_head > seq),
+        "{v:?}"
+    );
+    // Without a token the ledger says nothing.
+    let r = support::ledger::http().get(format!("{}/v1/audit-head", ledger.url)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // The end of the trail, the ledger's head among it, cut off at the counter.
+    let (newest,): (i64,) = sqlx::query_as("SELECT MAX(seq) FROM audit_log").fetch_one(desk.pool()).await.unwrap();
+    cut_audit_tail(&c, newest - held.seq + 1).await;
+    let e2 = desk.audit_verify(&admin(&desk).await).await.unwrap_err();
+    assert!(e2.to_string().contains(&format!("differs from the ledger at entry {}", held.seq)), "{e2}");
+    let r = desk
+        .login(cashdesk::desk::LoginRequest { username: "admin".into(), password: "Counter#2026".into() })
+        .await
+        .unwrap();
+    assert!(r.notices.iter().any(|n| n.code == "AUDIT_BROKEN"), "{:?}", r.notices);
     ledger.stop().await;
 }

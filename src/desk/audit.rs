@@ -4,7 +4,7 @@
 use super::Desk;
 use crate::{
     Error, Result,
-    audit::{self, Checked, Checkpoint},
+    audit::{self, AgainstLedger, Checked, Checkpoint},
     store,
     users::Action,
 };
@@ -16,29 +16,83 @@ pub const SETTING_CHECKED_HASH: &str = "audit_checked_hash";
 /// until a whole walk of the chain finds it intact; empty when none.
 pub const SETTING_BROKEN: &str = "audit_broken";
 
+/// What `cashdeskctl audit verify` found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditVerified {
+    /// Entries walked, all intact.
+    pub entries: u64,
+    pub ledger: LedgerAudit,
+}
+
+/// The comparison with the ledger's head.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "ledger", rename_all = "snake_case")]
+pub enum LedgerAudit {
+    /// The counter is not enrolled with a ledger: nothing to compare.
+    NotEnrolled,
+    /// The ledger could not be asked (offline, refused): the local walk stands alone.
+    Unreachable {
+        detail: String,
+    },
+    Compared(AgainstLedger),
+}
+
 impl Desk {
-    /// Walk the whole hash chain; the number of entries, or the first entry that does not match. A
-    /// break found is recorded (administrators are told at log-in); an intact walk clears one.
-    pub async fn audit_verify(&self, token: &str) -> Result<u64> {
+    /// Walk the whole chain, then, when the counter is enrolled, compare it with the head the
+    /// ledger holds for it (`audit::against_ledger`): the number of entries and what the ledger
+    /// comparison found, or the first entry that does not match. A break found either way is
+    /// recorded (administrators are told at log-in); an intact walk that the ledger does not
+    /// contradict clears one. A ledger that cannot be reached is said so, and the local walk stands.
+    pub async fn audit_verify(&self, token: &str) -> Result<AuditVerified> {
         let s = self.authorise(token, Action::AuditVerify).await?;
+        let key = self.keys.audit(&self.pool).await?;
         let mut conn = self.pool.acquire().await?;
-        let checked = audit::verify_from(&mut conn, None).await?;
+        let checked = audit::verify_from(&mut conn, None, key.as_deref()).await?;
         drop(conn);
-        match checked {
-            Checked::Intact { entries, .. } => {
-                self.record_break(None).await?;
-                self.audit_alone(&s.user.username, "audit.verify", None, serde_json::json!({"entries": entries}))
-                    .await?;
-                Ok(entries)
-            }
+        let entries = match checked {
+            Checked::Intact { entries, .. } => entries,
             Checked::Broken { seq, why } => {
                 self.record_break(Some((seq, why))).await?;
-                Err(Error::Internal(format!(
+                return Err(Error::Internal(format!(
                     "audit trail broken at entry {seq} ({}): it was altered, or entries were removed or reordered",
                     why.as_str()
-                )))
+                )));
             }
+        };
+        let ledger = match self.sync_engine().ledger_audit_head().await {
+            Err(Error::SyncNotEnrolled) => LedgerAudit::NotEnrolled,
+            Err(e) => LedgerAudit::Unreachable { detail: format!("{}: {e}", e.code()) },
+            Ok(held) => {
+                let mut conn = self.pool.acquire().await?;
+                LedgerAudit::Compared(audit::against_ledger(&mut conn, held.as_ref()).await?)
+            }
+        };
+        if let LedgerAudit::Compared(AgainstLedger::Missing { seq, .. } | AgainstLedger::Differs { seq }) = &ledger {
+            self.record_break(Some((*seq, audit::Broken::LedgerDiffers))).await?;
+            self.audit_alone(
+                &s.user.username,
+                "audit.verify",
+                None,
+                serde_json::json!({"entries": entries, "ledger": ledger}),
+            )
+            .await?;
+            return Err(Error::Internal(format!(
+                "audit trail differs from the ledger at entry {seq} ({}): the ledger holds a head this trail no longer has; the end of the trail was removed or rewritten after it was sent",
+                match &ledger {
+                    LedgerAudit::Compared(AgainstLedger::Missing { .. }) => "missing here",
+                    _ => "another hash here",
+                }
+            )));
         }
+        self.record_break(None).await?;
+        self.audit_alone(
+            &s.user.username,
+            "audit.verify",
+            None,
+            serde_json::json!({"entries": entries, "ledger": ledger}),
+        )
+        .await?;
+        Ok(AuditVerified { entries, ledger })
     }
 
     /// The last `n` entries (1..=10,000), newest first.
@@ -66,8 +120,9 @@ impl Desk {
             (Some(seq), Some(hash)) => Some(Checkpoint { seq, hash }),
             _ => None,
         };
+        let key = self.keys.audit(&self.pool).await?;
         let mut conn = self.pool.acquire().await?;
-        let checked = audit::verify_from(&mut conn, from.as_ref()).await?;
+        let checked = audit::verify_from(&mut conn, from.as_ref(), key.as_deref()).await?;
         drop(conn);
         match &checked {
             Checked::Intact { head: Some(head), entries } if *entries > 0 => {

@@ -51,11 +51,31 @@ impl Desk {
         self.keys.receipt(&self.pool).await
     }
 
+    /// The keys a payment is written with: the receipt key and the audit key (see
+    /// [`Desk::receipt_key`]; the same rule of loading them before the write lock).
+    pub(crate) async fn money_keys(&self) -> Result<MoneyKeys> {
+        Ok(MoneyKeys { receipt: self.keys.receipt(&self.pool).await?, audit: self.keys.audit(&self.pool).await? })
+    }
+
+    /// The audit key (`audit`), loaded or made now: the chain is checked and extended with it.
+    pub async fn audit_key(&self) -> Result<Option<std::sync::Arc<crate::audit::Key>>> {
+        self.keys.audit(&self.pool).await
+    }
+
     /// Load this counter's keys, making them where it keeps them if it has none yet
     /// (`cashdeskctl init`, so that a computer without a keyring is found at installation).
     pub async fn make_keys(&self) -> Result<()> {
         self.keys.data(&self.pool).await?;
         self.keys.receipt(&self.pool).await?;
+        self.keys.audit(&self.pool).await?;
         Ok(())
     }
+}
+
+/// The keys a payment is written with ([`Desk::money_keys`]).
+pub(crate) struct MoneyKeys {
+    /// Makes the receipt's verification code (校验码).
+    pub receipt: std::sync::Arc<ReceiptKey>,
+    /// Seals its audit entries.
+    pub audit: Option<std::sync::Arc<crate::audit::Key>>,
 }

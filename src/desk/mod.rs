@@ -432,8 +432,10 @@ impl Desk {
         subject: Option<&str>,
         detail: serde_json::Value,
     ) -> Result<()> {
+        let key = self.keys.audit_in(&self.pool, conn).await?;
         crate::audit::append(
             conn,
+            key.as_deref(),
             crate::audit::Entry { at: self.now(), terminal: self.terminal.as_str(), actor, action, subject, detail },
         )
         .await
@@ -484,6 +486,7 @@ impl Desk {
         requester: &str,
         action: &'static str,
     ) -> Result<crate::users::approval::Approver> {
+        let audit_key = self.keys.audit(&self.pool).await?;
         crate::users::approval::check(
             &self.pool,
             &self.writer,
@@ -494,6 +497,7 @@ impl Desk {
                 action,
                 terminal: self.terminal.as_str(),
                 now: self.now(),
+                audit_key: audit_key.as_deref(),
             },
         )
         .await

@@ -24,7 +24,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 use sqlx::{Sqlite, SqliteConnection, pool::PoolConnection};
 
-use super::{Desk, Session, text};
+use super::{Desk, Session, keys::MoneyKeys, text};
 use crate::{
     Error, Result,
     accounts::{Account, AccountNo, BillingMode, db as accounts_db},
@@ -33,7 +33,6 @@ use crate::{
     payments::{
         AllocationLine, CollectRequest, LineKind, Method, PaymentDone, PaymentKind, VendRequest,
         allocation::Line,
-        code::ReceiptKey,
         db as pay_db, settle,
         tender::{Tender, Typed, tender},
     },
@@ -78,8 +77,8 @@ struct Taking<'a> {
     waiver: Option<String>,
     holiday_due: Option<NaiveDate>,
     approver: Option<(Approver, &'static str)>,
-    /// Makes the receipt's verification code (校验码).
-    receipt_key: &'a ReceiptKey,
+    /// Make the receipt's verification code (校验码) and seal the audit entries.
+    keys: &'a MoneyKeys,
 }
 
 /// The action of the role matrix that taking money for an account of this mode is.
@@ -139,7 +138,7 @@ impl Desk {
     pub async fn collect(&self, req: CollectRequest) -> Result<PaymentDone> {
         // The receipt key before the write lock (its first use writes); a key that cannot be used
         // refuses the payment only after the checks, so that who may not take money hears that.
-        let receipt_key = self.receipt_key().await;
+        let keys = self.money_keys().await;
         // The writer for the checks and the write: a payment is the counter's hot path, and the
         // writer's page cache is warm.
         let mut conn = self.writer().acquire().await?;
@@ -152,7 +151,7 @@ impl Desk {
             let today = self.today();
             let mut tx = store::BatchedTx::new(&mut conn);
             let done = self
-                .take_checked(&mut tx, token_hash, &no, PaymentKind::Payment, receipt_key, |_, _| {
+                .take_checked(&mut tx, token_hash, &no, PaymentKind::Payment, keys, |_, _| {
                     tender(typed!(req), today, &policy.tendered).map(Some)
                 })
                 .await;
@@ -169,7 +168,7 @@ impl Desk {
             None => None,
         };
         // Before the approval: a supervisor does not approve what cannot be written.
-        let receipt_key = receipt_key?;
+        let keys = keys?;
         let approver = match &waiver {
             Some(_) => {
                 // An approval writes (its audit entry, a lock-out count): give the writer back.
@@ -191,7 +190,7 @@ impl Desk {
                 waiver,
                 holiday_due: None,
                 approver,
-                receipt_key: &receipt_key,
+                keys: &keys,
             },
         )
         .await
@@ -208,11 +207,11 @@ impl Desk {
             let token_hash = session::token_param(&req.token)?;
             let today = self.today();
             // As in `collect`: loaded before the write lock, refused after the checks.
-            let receipt_key = self.receipt_key().await;
+            let keys = self.money_keys().await;
             let mut conn = self.writer().acquire().await?;
             let mut tx = store::BatchedTx::new(&mut conn);
             let done = self
-                .take_checked(&mut tx, token_hash, &no, PaymentKind::Vend, receipt_key, |_, account| {
+                .take_checked(&mut tx, token_hash, &no, PaymentKind::Vend, keys, |_, account| {
                     let tender = tender(typed!(req), today, &policy.tendered)?;
                     let cash = tender.method == Method::Cash;
                     Ok((!holiday::is_holiday_cash(cash, account.category, &policy.holiday_cash)).then_some(tender))
@@ -222,13 +221,13 @@ impl Desk {
                 return Ok(done);
             }
         }
-        let receipt_key = self.receipt_key().await;
+        let keys = self.money_keys().await;
         let mut conn = self.writer().acquire().await?;
         let (s, shift, account) =
             self.collector_and_account(&mut conn, &req.token, &req.account_no, BillingMode::Prepaid).await?;
         let today = self.today();
         let tender = tender(typed!(req), today, &policy.tendered)?;
-        let receipt_key = receipt_key?;
+        let keys = keys?;
         let calendar = self.calendar();
         let mut holiday_due = None;
         let mut approver = None;
@@ -264,7 +263,7 @@ impl Desk {
                 waiver: None,
                 holiday_due,
                 approver,
-                receipt_key: &receipt_key,
+                keys: &keys,
             },
         )
         .await
@@ -316,7 +315,7 @@ impl Desk {
         token_hash: String,
         no: &crate::accounts::AccountNo,
         kind: PaymentKind,
-        receipt_key: Result<std::sync::Arc<ReceiptKey>>,
+        keys: Result<MoneyKeys>,
         decide: impl FnOnce(&Session, &Account) -> Result<Option<Tender>>,
     ) -> Result<Option<PaymentDone>> {
         let mode = match kind {
@@ -337,7 +336,7 @@ impl Desk {
         let (s, shift) = self.collector_from(read.session.as_ref(), action_of(mode))?;
         let account = check_account(read.account.as_ref().map(accounts_db::account_from_row).transpose()?, no, mode)?;
         let Some(tender) = decide(&s, &account)? else { return Ok(None) };
-        let receipt_key = receipt_key?;
+        let keys = keys?;
         let before = pay_db::Before {
             shift_open: true,
             last_receipt: read.last_receipt,
@@ -354,7 +353,7 @@ impl Desk {
             waiver: None,
             holiday_due: None,
             approver: None,
-            receipt_key: &receipt_key,
+            keys: &keys,
         };
         self.write_payment(tx, t, before, now).await.map(Some)
     }
@@ -400,7 +399,7 @@ impl Desk {
         let credit = settlement.prepaid();
         let prepaid_after = before.prepaid + credit;
         let event_id = outbox::new_event_id();
-        let code = t.receipt_key.code(&[
+        let code = t.keys.receipt.code(&[
             &receipt_no,
             t.account.account_no.as_str(),
             &t.tender.amount.to_string(),
@@ -459,7 +458,7 @@ impl Desk {
             subject: Some(t.account.account_no.as_str()),
             detail,
         }
-        .seal(&before.audit_head);
+        .seal(&audit::Checkpoint::from_head(&before.audit_head)?, t.keys.audit.as_deref());
         batch.push(";\n");
         taken.push_insert(&mut batch);
         if let Some((approver, action)) = &t.approver {
@@ -471,7 +470,7 @@ impl Desk {
                 subject: Some(&receipt_no),
                 detail: json!({"action": action, "requester": t.session.user.username}),
             }
-            .seal(taken.hash());
+            .seal(&taken.next(), t.keys.audit.as_deref());
             batch.push(";\n");
             approval.push_insert(&mut batch);
         }

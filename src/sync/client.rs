@@ -27,7 +27,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::{
     finance::{FinanceDecision, FinanceLogin, FinanceSession, Payout, RefundDetail, RefundList, RefundQuery},
     token::Token,
-    wire::{ApiError, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse},
+    wire::{ApiError, AuditHeadHeld, EnrolRequest, EnrolResponse, PullResponse, PushRequest, PushResponse},
 };
 use crate::{Error, Result};
 
@@ -183,6 +183,12 @@ impl LedgerClient {
     pub async fn pull(&self, token: &Token, cursor: &str, limit: i64) -> Result<PullResponse> {
         let mut url = self.base.endpoint("v1/changes")?;
         url.query_pairs_mut().append_pair("cursor", cursor).append_pair("limit", &limit.to_string());
+        self.send(self.http.get(url).bearer_auth(token.secret())).await
+    }
+
+    /// `GET /v1/audit-head`: the audit chain head the ledger holds for this terminal.
+    pub async fn audit_head(&self, token: &Token) -> Result<AuditHeadHeld> {
+        let url = self.base.endpoint("v1/audit-head")?;
         self.send(self.http.get(url).bearer_auth(token.secret())).await
     }
 

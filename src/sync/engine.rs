@@ -180,6 +180,13 @@ impl Engine {
         result
     }
 
+    /// The audit chain head the ledger holds for this terminal (`cashdeskctl audit verify`).
+    pub async fn ledger_audit_head(&self) -> Result<Option<crate::audit::Checkpoint>> {
+        let (url, token) = self.credentials().await?;
+        let held = LedgerClient::new(url)?.audit_head(&token).await?;
+        Ok(held.head.filter(AuditMark::is_well_formed).map(|m| crate::audit::Checkpoint { seq: m.seq, hash: m.hash }))
+    }
+
     async fn round(&self, url: &LedgerUrl, token: &Token) -> Result<SyncReport> {
         let client = LedgerClient::new(url.clone())?;
         let mut report = SyncReport::default();

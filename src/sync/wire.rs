@@ -191,6 +191,18 @@ pub struct AuditHead {
     pub at_last: Option<AuditMark>,
 }
 
+/// `GET /v1/audit-head`: the audit chain head the ledger holds for the asking terminal (the last
+/// one a push carried), for `cashdeskctl audit verify` to compare with the counter's own chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditHeadHeld {
+    /// None before the terminal's first push with a head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<AuditMark>,
+    /// When the ledger received it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_at: Option<String>,
+}
+
 /// What the ledger did with one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

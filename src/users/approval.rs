@@ -53,6 +53,8 @@ pub struct Request<'a> {
     pub action: &'static str,
     pub terminal: &'a str,
     pub now: DateTime<FixedOffset>,
+    /// The audit key the approval's entries are sealed with (`audit`).
+    pub audit_key: Option<&'a crate::audit::Key>,
 }
 
 async fn audit_alone(
@@ -65,6 +67,7 @@ async fn audit_alone(
     let mut tx = store::write_tx(writer).await?;
     audit::append(
         &mut tx,
+        r.audit_key,
         audit::Entry { at: r.now, terminal: r.terminal, actor, action, subject: Some(r.requester), detail },
     )
     .await?;

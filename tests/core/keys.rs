@@ -199,7 +199,7 @@ async fn without_a_keyring_or_a_file_store_what_needs_a_key_is_refused_and_nothi
     let mut made: Vec<String> =
         files_under(&store).iter().map(|p| p.extension().unwrap().to_string_lossy().into_owned()).collect();
     made.sort();
-    assert_eq!(made, ["datakey", "receiptkey"], "both keys are in the chosen store");
+    assert_eq!(made, ["auditkey", "datakey", "receiptkey"], "the three keys are in the chosen store");
 }
 
 #[tokio::test]

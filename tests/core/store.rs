@@ -58,11 +58,14 @@ async fn a_database_without_terminal_code_says_how_to_set_it() {
 #[tokio::test]
 async fn the_audit_trail_is_append_only_and_chained() {
     let c = crate::common::staffed("2026-01-10T09:00:00+08:00").await;
+    let key = c.desk.audit_key().await.unwrap();
+    let key = key.as_deref();
+    assert!(key.is_some(), "the test's key store makes an audit key");
     let mut conn = c.desk.pool().acquire().await.unwrap();
     assert_eq!(
-        cashdesk::audit::verify(&mut conn).await.unwrap(),
-        7,
-        "the test's key store, the first administrator, their log-in, three users added, their log-out"
+        cashdesk::audit::verify(&mut conn, key).await.unwrap(),
+        8,
+        "the test's key store, its audit key, the first administrator, their log-in, three users added, their log-out"
     );
     let update = sqlx::query("UPDATE audit_log SET actor = 'mallory'").execute(&mut *conn).await;
     assert!(update.is_err(), "UPDATE must be refused by the trigger");
@@ -71,7 +74,7 @@ async fn the_audit_trail_is_append_only_and_chained() {
     // Editing behind the triggers' back (dropping them) is detected by the hash chain.
     sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
     sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").execute(&mut *conn).await.unwrap();
-    let err = cashdesk::audit::verify(&mut conn).await.unwrap_err();
+    let err = cashdesk::audit::verify(&mut conn, key).await.unwrap_err();
     assert!(err.to_string().contains("entry 3"), "{err}");
 }
 
@@ -103,11 +106,12 @@ async fn two_processes_appending_keep_one_audit_chain() {
             assert!(r.is_ok(), "round {round}");
         }
     }
+    let key = c.desk.audit_key().await.unwrap();
     let mut conn = c.desk.pool().acquire().await.unwrap();
     assert_eq!(
-        cashdesk::audit::verify(&mut conn).await.unwrap(),
-        7 + 6,
-        "7 entries of the set-up, 6 log-ins, one unbroken chain"
+        cashdesk::audit::verify(&mut conn, key.as_deref()).await.unwrap(),
+        8 + 6,
+        "8 entries of the set-up, 6 log-ins, one unbroken chain"
     );
 }
 

@@ -1010,6 +1010,7 @@ const en: typeof zh = {
     SYNC_PUSH_FIRST: 'Events are still waiting to upload: the ledger\'s updates are applied after that; retrying automatically',
     SYNC_KEYRING: 'The OS keyring cannot store or read the terminal token: log in to the desktop session and retry, or ask an administrator',
     KEYRING_UNAVAILABLE: 'This computer has no usable OS keyring: ID-card and bank account numbers cannot be stored encrypted, nor receipt verification codes made. Start the desktop session\'s keyring and retry, or have an administrator run cashdeskctl datakey file-store --path DIR to keep the keys in a directory outside the data directory',
+    AUDIT_KEY_UNAVAILABLE: 'The audit key cannot be read ({detail}): nothing is done while the audit trail cannot be signed. Start the desktop session\'s keyring (or make the chosen key directory readable) and retry, or call the system administrator',
     DATA_KEY_UNAVAILABLE: "This counter's data key (which encrypts ID-card numbers) cannot be used: log in to the desktop session and retry, or ask an administrator",
     DATA_KEY_MISMATCH: "This counter's data key does not match the database (the database needs key {expected}, found {found}): restore the original key, or ask an administrator",
     REFUND_STATE: 'This refund request is “{state}”: “{step}” is not possible now',

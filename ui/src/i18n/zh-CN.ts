@@ -997,6 +997,7 @@ export default {
     SYNC_PUSH_FIRST: '还有记录待上传：上传完成后再接收账务中心的更新，将自动重试',
     SYNC_KEYRING: '无法使用系统密钥环保存或读取终端令牌：请登录桌面会话后重试，或联系系统管理员',
     KEYRING_UNAVAILABLE: '本机没有可用的系统密钥环，无法加密保存身份证号和银行账号，也无法生成收据校验码：请启动桌面会话的密钥环后重试，或请系统管理员执行 cashdeskctl datakey file-store --path 目录，把密钥存放在数据目录以外的目录中',
+    AUDIT_KEY_UNAVAILABLE: '无法读取审计密钥：审计日志无法签名，因此暂停一切操作。请启动桌面会话的密钥环（或使所选密钥目录可读）后重试，或联系系统管理员',
     DATA_KEY_UNAVAILABLE: '无法取得本机的数据密钥（用于加密身份证号等个人信息）：请登录桌面会话后重试，或联系系统管理员',
     DATA_KEY_MISMATCH: '本机的数据密钥与数据库不符（数据库要求密钥 {expected}，找到的是 {found}）：请恢复原来的密钥，或联系系统管理员',
     REFUND_STATE: '这笔退费申请当前为“{state}”，不能再“{step}”',
