@@ -57,6 +57,8 @@ pub struct AppState {
     pub review: events::Review,
     /// Failed enrolments and token uses by client address (`throttle`).
     pub failures: Throttle,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`throttle::client_address`).
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
 impl AppState {
@@ -67,7 +69,13 @@ impl AppState {
             clock: Clock::System,
             review: events::Review::default(),
             failures: Throttle::default(),
+            trusted_proxies: Arc::new([]),
         }
+    }
+
+    /// The same, believing these reverse proxies about the client they forward for.
+    pub fn with_trusted_proxies(self, proxies: Vec<IpAddr>) -> AppState {
+        AppState { trusted_proxies: proxies.into(), ..self }
     }
 
     /// The same with another limit of failed enrolments and token uses a minute per address (0: none).
@@ -162,9 +170,12 @@ fn bearer<'a>(parts: &'a Parts, what: &str) -> Result<&'a str, LedgerError> {
         })
 }
 
-/// The client's address, when the server was started with it (`tls::serve_on`).
-fn client(parts: &Parts) -> Option<IpAddr> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+/// The client's address, when the server was started with it (`tls::serve_on`): the peer's, or
+/// the one a trusted proxy forwards for (`throttle::client_address`).
+fn client(parts: &Parts, s: &AppState) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    Some(crate::throttle::client_address(peer, forwarded, &s.trusted_proxies))
 }
 
 /// The client's address, as an extractor (None when the server runs without it, as in a test that
@@ -172,11 +183,11 @@ fn client(parts: &Parts) -> Option<IpAddr> {
 #[derive(Debug, Clone, Copy)]
 struct ClientAddr(Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientAddr, Self::Rejection> {
-        Ok(ClientAddr(client(parts)))
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<ClientAddr, Self::Rejection> {
+        Ok(ClientAddr(client(parts, s)))
     }
 }
 
@@ -205,7 +216,7 @@ impl FromRequestParts<AppState> for Terminal {
     type Rejection = LedgerError;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Terminal, LedgerError> {
-        let addr = client(parts);
+        let addr = client(parts, s);
         not_throttled(s, addr)?;
         let token = count_failure(s, addr, bearer(parts, "terminal token"))?;
         Ok(Terminal(count_failure(s, addr, terminals::authenticate(&s.pool, token).await)?))

@@ -12,6 +12,8 @@
 //!                                # review (`events::review`), default 10
 //! max_failures_per_minute = 10   # failed enrolments / token uses per client address before 429
 //!                                # (`throttle`), default 10; 0 = no limit
+//! trusted_proxies = ["127.0.0.1"]  # reverse proxies whose X-Forwarded-For names the client the
+//!                                  # limit counts (`throttle::client_address`); default none
 //!
 //! [tls]                                  # without it the ledger serves plain HTTP, and only on a
 //!                                        # loopback bind (or with `serve --insecure-http`)
@@ -30,7 +32,8 @@
 //! `CASHDESK_LEDGER_MIGRATION_DATABASE_URL`, `CASHDESK_LEDGER_BIND`,
 //! `CASHDESK_LEDGER_TLS_CERT`, `CASHDESK_LEDGER_TLS_KEY`, `CASHDESK_LEDGER_MAX_CONNECTIONS`,
 //! `CASHDESK_LEDGER_COMPACT_EVERY_MINUTES`, `CASHDESK_LEDGER_DATA_KEY_FILE`,
-//! `CASHDESK_LEDGER_FLAG_AHEAD_MINUTES`, `CASHDESK_LEDGER_MAX_FAILURES_PER_MINUTE`. An empty
+//! `CASHDESK_LEDGER_FLAG_AHEAD_MINUTES`, `CASHDESK_LEDGER_MAX_FAILURES_PER_MINUTE`,
+//! `CASHDESK_LEDGER_TRUSTED_PROXIES` (addresses separated by commas). An empty
 //! variable counts as unset. Relative paths in the file (TLS, data key) are relative to the file's
 //! directory; in the environment, to the working directory. Certificate and key come together or
 //! not at all.
@@ -62,6 +65,7 @@ pub const ENV_COMPACT_EVERY: &str = "CASHDESK_LEDGER_COMPACT_EVERY_MINUTES";
 pub const ENV_DATA_KEY_FILE: &str = "CASHDESK_LEDGER_DATA_KEY_FILE";
 pub const ENV_FLAG_AHEAD: &str = "CASHDESK_LEDGER_FLAG_AHEAD_MINUTES";
 pub const ENV_MAX_FAILURES: &str = "CASHDESK_LEDGER_MAX_FAILURES_PER_MINUTE";
+pub const ENV_TRUSTED_PROXIES: &str = "CASHDESK_LEDGER_TRUSTED_PROXIES";
 
 /// Where the ledger listens when nothing says otherwise (loopback only).
 pub const DEFAULT_BIND: &str = "127.0.0.1:8700";
@@ -100,6 +104,8 @@ pub struct Config {
     pub flag_ahead_minutes: u32,
     /// Failed enrolments or token uses a client address may have in a minute (`throttle`); 0: no limit.
     pub max_failures_per_minute: u32,
+    /// Reverse proxies believed about the client they forward for (`throttle::client_address`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -150,6 +156,7 @@ struct FileConfig {
     compact_every_minutes: Option<u32>,
     flag_ahead_minutes: Option<u32>,
     max_failures_per_minute: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
     data_key_file: Option<PathBuf>,
     tls: Option<FileTls>,
 }
@@ -258,6 +265,26 @@ impl Config {
             from_file.and_then(|f| f.max_failures_per_minute),
             crate::throttle::MAX_FAILURES,
         )?;
+        let trusted_proxies = match env(ENV_TRUSTED_PROXIES) {
+            Some(v) => Sourced {
+                value: v.split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+                origin: ENV_TRUSTED_PROXIES.to_string(),
+            },
+            None => Sourced {
+                value: from_file.and_then(|f| f.trusted_proxies.clone()).unwrap_or_default(),
+                origin: file_origin("trusted_proxies"),
+            },
+        };
+        let trusted_proxies = trusted_proxies
+            .value
+            .iter()
+            .map(|a| {
+                a.trim().parse::<std::net::IpAddr>().map(|a| a.to_canonical()).map_err(|_| ConfigError::Invalid {
+                    origin: trusted_proxies.origin.clone(),
+                    message: format!("{a:?} is not an IP address (give the proxies' addresses, e.g. 127.0.0.1)"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if max_connections.value == 0 {
             return Err(ConfigError::Invalid { origin: max_connections.origin, message: "must be at least 1".into() });
         }
@@ -311,6 +338,7 @@ impl Config {
             data_key_file,
             flag_ahead_minutes: flag_ahead.value,
             max_failures_per_minute: max_failures.value,
+            trusted_proxies,
         })
     }
 
@@ -429,6 +457,25 @@ mod tests {
         assert_eq!(c.data_key_file, PathBuf::from(DEFAULT_DATA_KEY_FILE), "in the working directory");
         assert_eq!(c.review().ahead, chrono::Duration::minutes(10), "events up to 10 minutes ahead pass");
         assert_eq!(c.max_failures_per_minute, 10);
+        assert!(c.trusted_proxies.is_empty(), "no proxy is believed unless named");
+    }
+
+    #[test]
+    fn trusted_proxies_from_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "database_url = \"postgres://l@db/ledger\"\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n",
+        );
+        let c = Config::load_with_env(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(c.trusted_proxies, ["127.0.0.1".parse::<std::net::IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        let c = Config::load_with_env(Some(&path), env_of(&[(ENV_TRUSTED_PROXIES, "10.0.0.1, 10.0.0.2")])).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2, "the environment wins");
+        let e = Config::load_with_env(Some(&path), env_of(&[(ENV_TRUSTED_PROXIES, "proxy.local")])).unwrap_err();
+        assert!(
+            e.to_string().contains("CASHDESK_LEDGER_TRUSTED_PROXIES") && e.to_string().contains("not an IP address"),
+            "{e}"
+        );
     }
 
     #[test]

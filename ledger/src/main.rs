@@ -259,7 +259,8 @@ async fn run() -> anyhow::Result<()> {
                 .then(|| tls::warn_insecure_http(config.bind, tls::INSECURE_WARNING_EVERY));
             let state = api::AppState::new(pool, key)
                 .with_review(config.review())
-                .with_max_failures(config.max_failures_per_minute);
+                .with_max_failures(config.max_failures_per_minute)
+                .with_trusted_proxies(config.trusted_proxies.clone());
             tls::serve(api::router(state), config.bind, config.tls.as_ref(), shutdown_signal()).await?;
         }
         Cmd::Compact => {

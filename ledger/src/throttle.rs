@@ -12,6 +12,12 @@
 //! ledger process, reset when it restarts. Entries whose window has ended are dropped once the map
 //! holds [`PRUNE_ABOVE`] addresses, so it holds at most the addresses that failed within a minute.
 //!
+//! Behind a reverse proxy every request arrives from the proxy's address. The proxies named in
+//! `trusted_proxies` are believed about the client they forward for ([`client_address`]): the
+//! address counted is the nearest one in `X-Forwarded-For` that is not itself a trusted proxy.
+//! Anyone else's `X-Forwarded-For` is ignored (a client could otherwise name a new address with
+//! each guess).
+//!
 //! A limiter of our own rather than a crate: what is counted is a failure, known only once a request
 //! has run, while the refusal must come before the next one runs; request-rate limiters (tower's
 //! `RateLimit` layer and the like) count requests as they arrive. The rule fits in a few lines that a
@@ -130,8 +136,49 @@ impl Throttle {
     }
 }
 
+/// The address a request is counted against: `peer` (the TCP peer) unless it is one of the
+/// `trusted` proxies, in which case the `X-Forwarded-For` list (`forwarded_for`, nearest last) is
+/// read from the right, skipping trusted proxies, to the first address that is not one. A list
+/// that cannot be read, or that holds only trusted proxies, counts the peer.
+pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    let canonical = |a: IpAddr| a.to_canonical();
+    if !trusted.contains(&canonical(peer)) {
+        return peer;
+    }
+    let Some(list) = forwarded_for else { return peer };
+    for hop in list.rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(a) if trusted.contains(&canonical(a)) => continue,
+            Ok(a) => return canonical(a),
+            Err(_) => return peer,
+        }
+    }
+    peer
+}
+
 #[cfg(test)]
 mod tests {
+    #[rstest::rstest]
+    #[case::no_proxy_trusted("203.0.113.7", Some("198.51.100.1"), &[], "203.0.113.7")]
+    #[case::an_untrusted_peer_naming_another("203.0.113.7", Some("198.51.100.1"), &["127.0.0.1"], "203.0.113.7")]
+    #[case::through_the_proxy("127.0.0.1", Some("198.51.100.1"), &["127.0.0.1"], "198.51.100.1")]
+    #[case::a_client_prepending_a_lie("127.0.0.1", Some("192.0.2.99, 198.51.100.1"), &["127.0.0.1"], "198.51.100.1")]
+    #[case::two_trusted_proxies("10.0.0.2", Some("198.51.100.1, 10.0.0.1"), &["10.0.0.1", "10.0.0.2"], "198.51.100.1")]
+    #[case::no_header("127.0.0.1", None, &["127.0.0.1"], "127.0.0.1")]
+    #[case::garbage("127.0.0.1", Some("not-an-address"), &["127.0.0.1"], "127.0.0.1")]
+    #[case::only_proxies("127.0.0.1", Some("127.0.0.1"), &["127.0.0.1"], "127.0.0.1")]
+    #[case::ipv6("::1", Some("2001:db8::5"), &["::1"], "2001:db8::5")]
+    #[case::mapped_ipv4_peer("::ffff:127.0.0.1", Some("198.51.100.1"), &["127.0.0.1"], "198.51.100.1")]
+    fn the_client_behind_a_trusted_proxy(
+        #[case] peer: &str,
+        #[case] forwarded: Option<&str>,
+        #[case] trusted: &[&str],
+        #[case] counted: &str,
+    ) {
+        let trusted: Vec<IpAddr> = trusted.iter().map(|a| a.parse().unwrap()).collect();
+        assert_eq!(client_address(peer.parse().unwrap(), forwarded, &trusted), counted.parse::<IpAddr>().unwrap());
+    }
+
     use super::*;
 
     fn ip(s: &str) -> IpAddr {

@@ -101,6 +101,25 @@ impl Ledger {
 
     /// The same with the ledger's clock given (a manual one for overdue requests and sessions).
     pub async fn serve_with_clock(db_url: String, pool: PgPool, addr: SocketAddr, clock: Clock) -> Ledger {
+        Ledger::serve_trusting(db_url, pool, addr, clock, Vec::new()).await
+    }
+
+    /// A new ledger as [`Ledger::start`] that believes the reverse proxies `proxies` about the
+    /// client they forward for (`trusted_proxies`).
+    pub async fn start_trusting(proxies: Vec<std::net::IpAddr>) -> Ledger {
+        let db_url = super::pg::fresh_database_url().await;
+        let pool = db::connect(&db_url, 10).await.unwrap();
+        db::migrate(&pool).await.unwrap();
+        Ledger::serve_trusting(db_url, pool, "127.0.0.1:0".parse().unwrap(), Clock::System, proxies).await
+    }
+
+    async fn serve_trusting(
+        db_url: String,
+        pool: PgPool,
+        addr: SocketAddr,
+        clock: Clock,
+        proxies: Vec<std::net::IpAddr>,
+    ) -> Ledger {
         let key = key_for(&db_url);
         let state = AppState {
             pool: pool.clone(),
@@ -108,6 +127,7 @@ impl Ledger {
             clock: clock.clone(),
             review: Default::default(),
             failures: Default::default(),
+            trusted_proxies: proxies.into(),
         };
         let served = Served::start(state, addr).await.unwrap();
         Ledger { url: served.url.clone(), addr: served.addr, pool, db_url, key, clock, served }

@@ -52,3 +52,22 @@ async fn failed_enrolments_count_too() {
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
 }
+
+/// Behind a trusted reverse proxy (here the test itself on loopback, named in `trusted_proxies`)
+/// each forwarded client is counted on its own: one guesser closes its own address, not the
+/// proxy's, and a forwarded-for address it makes up in front of the proxy's entry changes nothing.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_is_limited_on_its_own() {
+    let ledger = Ledger::start_trusting(vec!["127.0.0.1".parse().unwrap()]).await;
+    let token = ledger.token_for("GY01-01").await;
+    let pull = |t: String, forwarded: &'static str| {
+        let url = format!("{}/v1/changes", ledger.url);
+        async move { http().get(url).bearer_auth(t).header("x-forwarded-for", forwarded).send().await.unwrap() }
+    };
+    for i in 0..10 {
+        // The guesser prepends an address of its choice; the proxy appends the real one.
+        assert_eq!(pull(format!("guess-{i}"), "192.0.2.99, 198.51.100.1").await.status(), 401);
+    }
+    assert_eq!(pull("guess-10".into(), "192.0.2.1, 198.51.100.1").await.status(), 429, "the guesser is closed");
+    assert_eq!(pull(token.clone(), "198.51.100.2").await.status(), 200, "another counter behind the proxy is not");
+}
