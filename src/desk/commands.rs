@@ -18,7 +18,7 @@ use super::{
         FinanceTokenRequest,
     },
     notices::{NoticeAccountRequest, NoticeBatchRequest, NoticeLogRequest, NoticePreviewRequest, NoticeRunRequest},
-    printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
+    printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest, TestPageRequest},
     refunds::{RefundContextRequest, RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
     report::{DailyExportRequest, DailyReportRequest, SignDailyReportRequest},
     session::{SetCounterSettingsRequest, UnlockRequest},
@@ -50,6 +50,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("close_shift", "CloseShiftRequest", "CloseOutcome"),
     ("print_settings", "TokenRequest", "PrintSettings"),
     ("set_print_settings", "SetPrintSettingsRequest", "PrintSettings"),
+    ("printer_queues", "TokenRequest", "Queues"),
+    ("print_test_page", "TestPageRequest", "Printed"),
     ("receipt_pdf", "ReceiptRequest", "ReceiptPdf"),
     ("print_receipt", "ReceiptRequest", "Printed"),
     ("shift_report", "ShiftReportRequest", "DocumentPdf"),
@@ -136,6 +138,8 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "close_shift": CloseShiftRequest => |r| desk.close_shift(r);
         "print_settings": TokenRequest => |r| desk.print_settings(r);
         "set_print_settings": SetPrintSettingsRequest => |r| desk.set_print_settings(r);
+        "printer_queues": TokenRequest => |r| desk.printer_queues(r);
+        "print_test_page": TestPageRequest => |r| desk.print_test_page(r);
         "receipt_pdf": ReceiptRequest => |r| desk.receipt_pdf(r);
         "print_receipt": ReceiptRequest => |r| desk.print_receipt(r);
         "shift_report": ShiftReportRequest => |r| desk.shift_report_pdf(r);
@@ -229,7 +233,7 @@ mod bindings {
             },
             printing::{
                 DocumentPdf, PrintSettings, Printed, ReceiptPdf, ReceiptRequest, SetPrintSettingsRequest,
-                ShiftReportRequest,
+                ShiftReportRequest, TestPageRequest,
             },
             refunds::{
                 DuplicateCandidate, RefundContext, RefundContextRequest, RefundDecideRequest, RefundDocRequest,
@@ -298,6 +302,8 @@ mod bindings {
             DenominationCount,
             PrintSettings,
             SetPrintSettingsRequest,
+            TestPageRequest,
+            crate::print::queues::Queues,
             ReceiptRequest,
             ReceiptPdf,
             Printed,

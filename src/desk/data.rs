@@ -81,6 +81,7 @@ impl Desk {
         self.audit(&mut tx, "demo", "demo.seed", None, serde_json::json!({"accounts": crate::demo::ACCOUNTS})).await?;
         tx.commit().await?;
         self.demo = true;
+        self.choose_demo_printer().await?;
         Ok(true)
     }
 

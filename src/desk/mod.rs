@@ -218,6 +218,8 @@ pub struct Desk {
     notice_runs: notices::Runs,
     /// The spooler program instead of `lp` (`CASHDESK_LP`, or a test's printer).
     spooler: Option<String>,
+    /// The program listing print queues instead of `lpstat` (`CASHDESK_LPSTAT`, or a test's).
+    queue_lister: Option<String>,
     /// This process's open lock of the database (`store::hold`), held while any clone lives.
     lock: Arc<store::DbLock>,
 }
@@ -324,6 +326,7 @@ impl Desk {
             token_seen: Default::default(),
             notice_runs: Default::default(),
             spooler: std::env::var("CASHDESK_LP").ok().filter(|p| !p.is_empty()),
+            queue_lister: std::env::var(crate::print::queues::LPSTAT_ENV).ok().filter(|p| !p.is_empty()),
             lock,
         })
     }
@@ -376,6 +379,12 @@ impl Desk {
     /// Print through `program` instead of `lp` (a test's printer).
     pub fn with_spooler(mut self, program: impl Into<String>) -> Desk {
         self.spooler = Some(program.into());
+        self
+    }
+
+    /// List print queues with `program` instead of `lpstat` (a test's printers).
+    pub fn with_queue_lister(mut self, program: impl Into<String>) -> Desk {
+        self.queue_lister = Some(program.into());
         self
     }
 

@@ -18,7 +18,10 @@ use crate::{
     Error, Result,
     money::Yuan,
     payments::db as pay_db,
-    print::{self, CjkFont, PaperMode, Receipt},
+    print::{
+        self, CjkFont, PaperMode, Receipt,
+        queues::{self, Queues},
+    },
     store,
     users::{Action, Role},
 };
@@ -46,6 +49,20 @@ pub struct SetPrintSettingsRequest {
     pub paper: PaperMode,
 }
 
+/// Print a test page: on `printer` (the counter's printer when absent), on `paper` (the counter's
+/// paper when absent).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct TestPageRequest {
+    pub token: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub printer: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub paper: Option<PaperMode>,
+}
+
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptRequest {
@@ -53,7 +70,7 @@ pub struct ReceiptRequest {
     pub receipt_no: String,
 }
 
-redact_token_debug!(SetPrintSettingsRequest, ReceiptRequest);
+redact_token_debug!(SetPrintSettingsRequest, ReceiptRequest, TestPageRequest);
 
 /// A receipt's PDF for the on-screen preview (base64), as the next print would render it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -112,20 +129,104 @@ impl Desk {
                 "a printer name is at most 127 characters, without control characters",
             ));
         }
+        if let Some(p) = &printer {
+            self.check_queue(p).await?;
+        }
         let settings = PrintSettings { printer, paper: req.paper };
-        let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
+        self.store_print_settings(&s.user.username, &settings).await?;
+        Ok(settings)
+    }
+
+    async fn store_print_settings(&self, actor: &str, settings: &PrintSettings) -> Result<()> {
+        let json = serde_json::to_string(settings).map_err(|e| Error::Internal(e.to_string()))?;
         let mut tx = store::write_tx(self.writer()).await?;
         store::set_setting(&mut *tx, SETTING_PRINT, &json).await?;
         self.audit(
             &mut tx,
-            &s.user.username,
+            actor,
             "settings.print",
             None,
             json!({"printer": settings.printer, "paper": settings.paper}),
         )
         .await?;
         tx.commit().await?;
-        Ok(settings)
+        Ok(())
+    }
+
+    /// This computer's print queues (`print::queues`), for choosing the counter's printer.
+    async fn queues(&self) -> Result<Queues> {
+        let lister = self.queue_lister.clone();
+        tokio::task::spawn_blocking(move || queues::list(lister.as_deref()))
+            .await
+            .map_err(|e| Error::Internal(format!("listing the printers did not finish: {e}")))?
+            .map_err(Error::from)
+    }
+
+    /// A printer this computer has, or `PRINT_PRINTER_UNKNOWN` naming those it has.
+    async fn check_queue(&self, printer: &str) -> Result<()> {
+        let q = self.queues().await?;
+        if q.contains(printer) {
+            return Ok(());
+        }
+        let known = if q.names.is_empty() {
+            "none: add a printer to the computer first".to_string()
+        } else {
+            q.names.join(", ")
+        };
+        Err(print::PrintError::PrinterUnknown { printer: printer.to_string(), known }.into())
+    }
+
+    /// The print queues a supervisor or administrator may choose the counter's printer from.
+    pub async fn printer_queues(&self, req: TokenRequest) -> Result<Queues> {
+        self.authorise(&req.token, Action::SetPrintSettings).await?;
+        self.queues().await
+    }
+
+    /// Print a test page on `printer` (or the counter's printer): which counter, printer and
+    /// paper, Chinese and figures as receipts print them, and a 100 mm rule. Supervisors and
+    /// administrators; audited.
+    pub async fn print_test_page(&self, req: TestPageRequest) -> Result<Printed> {
+        let s = self.authorise(&req.token, Action::SetPrintSettings).await?;
+        let settings = self.load_print_settings().await?;
+        let paper = req.paper.unwrap_or(settings.paper);
+        let printer = match req.printer.map(|p| p.trim().to_string()).filter(|p| !p.is_empty()) {
+            Some(p) => p,
+            None => settings.printer.ok_or(Error::PrinterNotSet)?,
+        };
+        self.check_queue(&printer).await?;
+        let page = print::TestPage {
+            utility: self.utility.clone(),
+            terminal: self.terminal.as_str().to_string(),
+            printer: printer.clone(),
+            paper,
+            printed_by: s.user.display_name.clone(),
+            printed_at: self.now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        };
+        let font = self.font().await?;
+        let pdf = tokio::task::spawn_blocking(move || print::render_test_page(&page, &font))
+            .await
+            .map_err(|e| Error::Internal(format!("the test page was not rendered: {e}")))??;
+        self.spool_pdf(&pdf, "打印测试页", &printer, paper).await?;
+        self.audit_alone(&s.user.username, "print.test_page", None, json!({"printer": printer, "paper": paper}))
+            .await?;
+        Ok(Printed { receipt_no: String::new(), printer, reprint: None })
+    }
+
+    /// A fresh demo counter takes this computer's default print queue, else its first; none when
+    /// it has none or they cannot be listed (the counter then says whom to call). Returns it.
+    pub(super) async fn choose_demo_printer(&self) -> Result<Option<String>> {
+        let first = match self.queues().await {
+            Ok(q) => q.first_choice().map(str::to_string),
+            Err(e) => {
+                tracing::info!(error = %e, "no print queue for the demo counter");
+                None
+            }
+        };
+        if let Some(p) = &first {
+            let settings = PrintSettings { printer: Some(p.clone()), ..self.load_print_settings().await? };
+            self.store_print_settings("demo", &settings).await?;
+        }
+        Ok(first)
     }
 
     /// The stored receipt of a payment, with its void mark.

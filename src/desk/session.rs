@@ -139,7 +139,8 @@ impl Desk {
         }
     }
 
-    /// Notices shown after log-in. Everyone at this terminal is told about holiday cash due at the
+    /// Notices shown after log-in. Cashiers and supervisors are told when the counter has no
+    /// printer. Everyone at this terminal is told about holiday cash due at the
     /// bank (and overdue); supervisors and administrators are told when the holiday calendar of this
     /// year, or from November on of next year, is not loaded; administrators when the keys are kept
     /// in a file store, and when the audit trail is broken (`audit_check`); everyone who takes money, and administrators, when the keys cannot be used
@@ -188,6 +189,15 @@ impl Desk {
                     .into(),
                 });
             }
+        }
+        // A counter without a printer prints no receipt: the cashier is told whom to ask at
+        // log-in, not at the first payment.
+        if matches!(role, Role::Cashier | Role::Supervisor) && self.load_print_settings().await?.printer.is_none() {
+            notices.push(Notice {
+                code: "PRINTER_NOT_SET".into(),
+                message: "no printer is set for this counter: receipts cannot be printed until a supervisor picks one in Settings (F11)".into(),
+                params: Default::default(),
+            });
         }
         if matches!(role, Role::Supervisor | Role::Admin) {
             let last = if today.month() >= 11 { today.year() + 1 } else { today.year() };

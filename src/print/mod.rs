@@ -49,10 +49,12 @@ mod font;
 mod kit;
 mod layout;
 mod notice;
+pub mod queues;
 mod receipt;
 mod refund;
 mod shift_report;
 mod spool;
+mod test_page;
 
 pub use daily_report::{DailyReportDoc, SignOff, render_daily_report};
 pub use deposit_slip::{DepositSlip, DepositState, render_deposit_slip};
@@ -67,6 +69,7 @@ pub fn money_text(y: crate::money::Yuan) -> String {
 }
 pub use shift_report::{ShiftDeposit, ShiftReport, ShiftTransaction, TransactionMethod, render_shift_report};
 pub use spool::{check_printer, spool, spool_with};
+pub use test_page::{TestPage, render_test_page};
 
 use serde::{Deserialize, Serialize};
 
@@ -125,6 +128,12 @@ pub enum PrintError {
     SpoolTimeout { printer: String, seconds: u64 },
     #[error("cannot print {path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error(
+        "the printers of this computer cannot be listed (`{program}`: {detail}): check that CUPS (or the print service) runs"
+    )]
+    QueuesUnavailable { program: String, detail: String },
+    #[error("there is no printer {printer:?} on this computer: choose one of its printers ({known})")]
+    PrinterUnknown { printer: String, known: String },
 }
 
 impl PrintError {
@@ -142,6 +151,8 @@ impl PrintError {
             PrintError::SpoolFailed { .. } => "PRINT_SPOOL_FAILED",
             PrintError::SpoolTimeout { .. } => "PRINT_SPOOL_TIMEOUT",
             PrintError::Io { .. } => "PRINT_IO",
+            PrintError::QueuesUnavailable { .. } => "PRINT_QUEUES_UNAVAILABLE",
+            PrintError::PrinterUnknown { .. } => "PRINT_PRINTER_UNKNOWN",
         }
     }
 }

@@ -62,7 +62,26 @@ pub async fn counter(now: &str) -> Counter {
     // demo chooses them (recorded and audited), so that every `Desk` and `cashdeskctl` opening this
     // database uses them.
     desk.use_key_files(&dir.path().join("keys"), "test").await.unwrap();
+    let desk = desk.with_queue_lister(fake_lpstat(dir.path(), &["counter-1", "Counter-3"], None));
     Counter { desk, clock, dir }
+}
+
+/// A stand-in for CUPS `lpstat` in `dir` that lists the print queues `queues` (`-e`) and
+/// `default` as the system's default (`-d`), as `lpstat` prints them.
+pub fn fake_lpstat(dir: &std::path::Path, queues: &[&str], default: Option<&str>) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(format!("lpstat-{}", queues.len()));
+    let default = match default {
+        Some(d) => format!("system default destination: {d}"),
+        None => "no system default destination".to_string(),
+    };
+    let script = format!(
+        "#!/bin/sh\ncase \"$1\" in\n  -e) printf '%s\\n' {} ;;\n  -d) echo '{default}' ;;\n  *) exit 1 ;;\nesac\n",
+        queues.iter().map(|q| format!("'{q}'")).collect::<Vec<_>>().join(" ")
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.display().to_string()
 }
 
 /// The test staff's password.

@@ -2,8 +2,8 @@
 
 use cashdesk::{
     desk::{
-        LoginRequest,
-        printing::{ReceiptRequest, SetPrintSettingsRequest},
+        LoginRequest, TokenRequest,
+        printing::{ReceiptRequest, SetPrintSettingsRequest, TestPageRequest},
         shift::OpenShiftRequest,
         void::VoidRequest,
     },
@@ -12,7 +12,7 @@ use cashdesk::{
     users::approval::ApprovalInput,
 };
 
-use crate::common::{Counter, with_accounts};
+use crate::common::{Counter, PW, token, with_accounts};
 
 fn pdftotext(path: &std::path::Path) -> String {
     let out = std::process::Command::new("pdftotext")
@@ -229,4 +229,142 @@ async fn the_shift_report_lists_every_transaction_and_the_shortage() {
         c.desk.shift_report_pdf(ShiftReportRequest { token: f, shift_id: Some(1) }).await.is_ok(),
         "finance reviews any shift"
     );
+}
+
+/// DOMAIN (issue 18): a supervisor chooses the counter's printer from the computer's print queues
+/// (`lpstat`): the list is theirs and administrators' to see, a name the computer does not have is
+/// refused whatever a client sends, and the settings stay as they were.
+#[tokio::test]
+async fn the_printer_is_one_of_the_computers_queues() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let sup = token(&c.desk, "super1").await;
+    let q = c.desk.printer_queues(TokenRequest { token: sup.clone() }).await.unwrap();
+    assert_eq!(q.names, ["counter-1", "Counter-3"]);
+    let cashier = token(&c.desk, "cashier1").await;
+    let e = c.desk.printer_queues(TokenRequest { token: cashier }).await.unwrap_err();
+    assert_eq!(e.code(), "FORBIDDEN");
+    for name in ["nope", "counter-1 ", "COUNTER-1"] {
+        let r = c
+            .desk
+            .set_print_settings(SetPrintSettingsRequest {
+                token: sup.clone(),
+                printer: Some(name.into()),
+                paper: PaperMode::A4,
+            })
+            .await;
+        match name.trim() {
+            "counter-1" => assert!(r.is_ok(), "{name:?}: a trailing space is trimmed"),
+            _ => {
+                let e = r.unwrap_err();
+                assert_eq!(e.code(), "PRINT_PRINTER_UNKNOWN", "{name:?}");
+                assert!(e.to_string().contains("counter-1, Counter-3"), "names the printers there are: {e}");
+            }
+        }
+    }
+    let s = c.desk.print_settings(TokenRequest { token: sup }).await.unwrap();
+    assert_eq!(s.printer.as_deref(), Some("counter-1"), "the refused names changed nothing");
+}
+
+/// DOMAIN (issue 18): a test page goes to the printer chosen (or the counter's), names the counter
+/// and the printer, and is audited; a cashier cannot print one, and a queue that is not there is
+/// refused before anything is printed.
+#[tokio::test]
+async fn a_test_page_is_printed_on_the_chosen_queue() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let (lp, jobs, _gate) = crate::notices::gated_printer(c.dir.path());
+    let desk = c.desk.clone().with_spooler(lp);
+    let sup = token(&desk, "super1").await;
+    let e = desk.print_test_page(TestPageRequest { token: sup.clone(), printer: None, paper: None }).await.unwrap_err();
+    assert_eq!(e.code(), "PRINTER_NOT_SET", "no printer chosen yet and none given");
+    let e = desk
+        .print_test_page(TestPageRequest { token: sup.clone(), printer: Some("gone".into()), paper: None })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "PRINT_PRINTER_UNKNOWN");
+    let cashier = token(&desk, "cashier1").await;
+    let e = desk
+        .print_test_page(TestPageRequest { token: cashier, printer: Some("Counter-3".into()), paper: None })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "FORBIDDEN");
+    assert_eq!(std::fs::read_dir(&jobs).unwrap().count(), 0, "nothing printed so far");
+
+    let printed = desk
+        .print_test_page(TestPageRequest {
+            token: sup.clone(),
+            printer: Some("Counter-3".into()),
+            paper: Some(PaperMode::A4),
+        })
+        .await
+        .unwrap();
+    assert_eq!(printed.printer, "Counter-3");
+    let job = std::fs::read_dir(&jobs).unwrap().next().unwrap().unwrap().path();
+    let text = pdftotext(&job);
+    for want in ["打印测试页", "GY01-03", "Counter-3", "100 mm"] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    let pool = desk.pool();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'print.test_page' AND actor = 'super1'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+}
+
+/// DOMAIN (issue 18): a counter without a printer tells cashiers and supervisors at log-in whom to
+/// ask; once a printer is chosen, nobody is told.
+#[tokio::test]
+async fn a_counter_without_a_printer_says_so_at_log_in() {
+    let c = with_accounts("2026-01-10T09:00:00+08:00").await;
+    let told = |user: &'static str| {
+        let desk = c.desk.clone();
+        async move {
+            let r = desk.login(LoginRequest { username: user.into(), password: PW.into() }).await.unwrap();
+            r.notices.iter().any(|n| n.code == "PRINTER_NOT_SET")
+        }
+    };
+    assert!(told("cashier1").await);
+    assert!(told("super1").await);
+    assert!(!told("admin").await, "administrators do not choose printers");
+    let sup = token(&c.desk, "super1").await;
+    c.desk
+        .set_print_settings(SetPrintSettingsRequest {
+            token: sup,
+            printer: Some("counter-1".into()),
+            paper: PaperMode::A5,
+        })
+        .await
+        .unwrap();
+    assert!(!told("cashier1").await);
+}
+
+/// DOMAIN (issue 18): a fresh demo counter takes the computer's default queue, else its first, and
+/// none when the computer has none (then the log-in notice says whom to ask).
+#[tokio::test]
+async fn a_fresh_demo_counter_takes_the_default_queue() {
+    for (queues, default, chosen) in [
+        (&["a4-hall", "receipts"][..], Some("receipts"), Some("receipts")),
+        (&["a4-hall", "receipts"][..], None, Some("a4-hall")),
+        (&[][..], None, None),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("keys")).unwrap();
+        let mut desk = cashdesk::desk::Desk::open(
+            &dir.path().join("demo.sqlite"),
+            cashdesk::desk::InitOptions {
+                terminal: Some(cashdesk::config::TerminalCode::parse("DEMO-01").unwrap()),
+                utility: None,
+            },
+        )
+        .await
+        .unwrap()
+        .with_key_store(cashdesk::keystore::KeyStore::Files { dir: dir.path().join("keys"), name: "demo".into() })
+        .with_queue_lister(crate::common::fake_lpstat(dir.path(), queues, default));
+        assert!(desk.seed_demo().await.unwrap());
+        let admin =
+            desk.login(LoginRequest { username: "super1".into(), password: "Super#2026".into() }).await.unwrap().token;
+        let s = desk.print_settings(TokenRequest { token: admin }).await.unwrap();
+        assert_eq!(s.printer.as_deref(), chosen, "{queues:?} {default:?}");
+    }
 }

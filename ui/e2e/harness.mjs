@@ -10,6 +10,8 @@
 // (CASHDESK_LP), which files every job as a PDF in the stack's `prints` dir (CASHDESK_TEST_PRINTS).
 // `holdPrinter()` makes the next job wait until `releasePrinter()` (CASHDESK_TEST_HOLD), so that a
 // test can act while a job is in the spooler's hands (`printerWaiting()` says when one is).
+// The print queues come from e2e/fake-lpstat.sh instead of CUPS `lpstat` (CASHDESK_LPSTAT): none
+// while the demo is seeded, then TEST_QUEUE.
 //
 // Keyring: with `startStack({ keyring: true })` the bridge runs inside its own D-Bus session
 // (dbus-run-session) with gnome-keyring-daemon serving the Secret Service, unlocked, its files
@@ -35,6 +37,10 @@ export const UI_DIR = resolve(here, '..')
 export const REPO = resolve(UI_DIR, '..')
 const DIST = join(UI_DIR, 'dist')
 export const FAKE_LP = join(here, 'fake-lp.sh')
+/** The test print system's queue list (CASHDESK_LPSTAT): the lines of the stack's `queues` file. */
+export const FAKE_LPSTAT = join(here, 'fake-lpstat.sh')
+/** The print queue the test print system has once the stack runs. */
+export const TEST_QUEUE = 'counter-test'
 
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target')
 export const CASHDESKCTL = process.env.CASHDESKCTL || join(targetDir, 'debug', 'cashdeskctl')
@@ -185,7 +191,10 @@ export async function startStack({ now, keyring = false } = {}) {
 
   const root = mkdtempSync(join(tmpdir(), 'cashdesk-e2e-'))
   const home = join(root, 'home')
-  const env = { ...process.env, HOME: home }
+  const queues = join(root, 'queues')
+  // The print system the core lists queues from: "not running" while the demo is seeded (so a fresh
+  // demo counter has no printer, as on a computer without one), then with TEST_QUEUE.
+  const env = { ...process.env, HOME: home, CASHDESK_LPSTAT: FAKE_LPSTAT, CASHDESK_TEST_QUEUES: queues }
   // Never the developer's own desktop session (and keyring): a stack has its own bus or none.
   delete env.DBUS_SESSION_BUS_ADDRESS
   for (const [k, d] of [
@@ -245,6 +254,7 @@ export async function startStack({ now, keyring = false } = {}) {
 
   try {
     ctl(['init', '--demo'])
+    writeFileSync(queues, `${TEST_QUEUE}\n`)
 
     let stderr = ''
     const bridgeArgs = ['--db', db, '--static', DIST, '--port', '0', ...(now ? ['--now', now] : [])]

@@ -27,7 +27,14 @@ describe('receipts: settings, print after payment, reprint', () => {
     await stack?.stop()
   })
 
-  test('a supervisor sets printer counter-test and A5 paper in Settings (F11)', async () => {
+  test('a fresh demo counter on a computer without printers has none, and says whom to ask', async () => {
+    await login(page, DEMO.cashier)
+    await page.locator('[data-notice="PRINTER_NOT_SET"]').waitFor()
+    await page.screenshot({ path: artifactPath('no-printer-notice.png') })
+    await page.getByTestId('logout').click()
+  })
+
+  test('a supervisor chooses printer counter-test from the list and A5 paper in Settings (F11)', async () => {
     await login(page, DEMO.supervisor)
     await page.keyboard.press('F11')
     const dialog = page.getByTestId('settings-dialog')
@@ -36,7 +43,11 @@ describe('receipts: settings, print after payment, reprint', () => {
     const printer = page.getByTestId('settings-printer')
     await printer.and(page.locator(':enabled')).waitFor()
     assert.equal(await printer.inputValue(), '', 'no printer until one is set')
-    await printer.fill('counter-test')
+    await page.getByTestId('settings-no-printer').waitFor()
+    await page.locator('[data-testid="settings-printer"] option[value="counter-test"]').waitFor({ state: 'attached' })
+    const options = await printer.locator('option').allTextContents()
+    assert.deepEqual(options, ['（未选择）', 'counter-test（系统默认）'], 'the computer\'s queues, its default marked')
+    await printer.selectOption('counter-test')
     await page.getByTestId('settings-paper-a5').click()
     await page.getByTestId('settings-save').click()
     await page.getByTestId('settings-saved').waitFor()
@@ -47,6 +58,10 @@ describe('receipts: settings, print after payment, reprint', () => {
     const { token } = await stack.api('login', DEMO.finance)
     assert.deepEqual(await stack.api('print_settings', { token }), { printer: 'counter-test', paper: 'a5' }, 'the core stored them')
     await stack.api('logout', { token })
+    // A name the computer does not have is refused by the core, whatever a client sends.
+    const sup = await stack.api('login', DEMO.supervisor)
+    await assert.rejects(stack.api('set_print_settings', { token: sup.token, printer: 'no-such-queue', paper: 'a5' }), /PRINT_PRINTER_UNKNOWN/)
+    await stack.api('logout', { token: sup.token })
     await page.getByTestId('logout').click()
   })
 
@@ -128,5 +143,23 @@ describe('receipts: settings, print after payment, reprint', () => {
     assert.ok(pdfText(jobs[2].pdf).includes('重打'))
     await page.keyboard.press('Enter')
     await dialog.waitFor({ state: 'detached' })
+  })
+
+  test('a supervisor prints a test page from Settings on the chosen printer', async () => {
+    await page.getByTestId('logout').click()
+    await login(page, DEMO.supervisor)
+    const before = (await waitForPrints(stack.prints, 0)).length
+    await page.keyboard.press('F11')
+    await page.getByTestId('settings-dialog').waitFor()
+    await page.locator('[data-testid="settings-printer"] option[value="counter-test"]').waitFor({ state: 'attached' })
+    await page.getByTestId('settings-test-page').click()
+    await page.getByTestId('settings-test-sent').waitFor()
+    assert.equal(await text(page, 'settings-test-sent'), '测试页已送到 counter-test')
+    const jobs = await waitForPrints(stack.prints, before + 1)
+    const page1 = pdfText(jobs[before].pdf)
+    for (const want of ['打印测试页', 'DEMO-01', 'counter-test', '100 mm']) assert.ok(page1.includes(want), `the test page shows ${want}:\n${page1}`)
+    await page.screenshot({ path: artifactPath('settings-test-page.png') })
+    await page.keyboard.press('Escape')
+    await page.getByTestId('settings-dialog').waitFor({ state: 'detached' })
   })
 })

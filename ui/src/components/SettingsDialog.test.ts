@@ -5,6 +5,8 @@ import SettingsDialog from './SettingsDialog.vue'
 import { messages } from '@/i18n'
 import { ApiError } from '@/api/call'
 import type { PrintSettings } from '@/bindings/PrintSettings'
+import type { Printed } from '@/bindings/Printed'
+import type { Queues } from '@/bindings/Queues'
 import type { SyncStatus } from '@/bindings/SyncStatus'
 import type { EnrolInput } from './LedgerSettings.vue'
 import type { UserListing } from '@/bindings/UserListing'
@@ -12,6 +14,17 @@ import type { UserAdmin } from './UserSettings.vue'
 import type { CounterSettingsApi, CounterSettingsInput } from './CounterSettings.vue'
 
 const STORED: PrintSettings = { printer: 'counter-1', paper: 'a4' }
+const QUEUES: Queues = { names: ['counter-1', 'counter-test'], default: 'counter-test' }
+
+/** The printer section's core: the stored settings, the computer's queues, a test page. */
+function printerApi(save = vi.fn(async (s: PrintSettings) => s), stored: PrintSettings = STORED) {
+  return {
+    load: async () => stored,
+    save,
+    queues: vi.fn(async () => QUEUES),
+    testPage: vi.fn(async (printer: string): Promise<Printed> => ({ receipt_no: '', printer, reprint: null })),
+  }
+}
 
 const NOT_ENROLLED: SyncStatus = {
   enrolled: false,
@@ -33,12 +46,13 @@ function setup(
   save = vi.fn(async (s: PrintSettings) => s),
   { canEnrol = false, sync = NOT_ENROLLED, enrol = vi.fn<EnrolFn>(async () => ENROLLED) } = {},
 ) {
+  const printer = printerApi(save)
   const wrapper = mount(SettingsDialog, {
-    props: { canEdit, load: async () => STORED, save, canEnrol, loadSync: async () => sync, enrol },
+    props: { canEdit, printer, canEnrol, loadSync: async () => sync, enrol },
     global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })] },
     attachTo: document.body,
   })
-  return { wrapper, save, enrol }
+  return { wrapper, save, enrol, printer }
 }
 
 afterEach(() => {
@@ -67,7 +81,9 @@ describe('SettingsDialog', () => {
     const { wrapper, save } = setup(true)
     await flushPromises()
     expect(wrapper.find('[data-testid="settings-read-only"]').exists()).toBe(false)
-    await wrapper.get('[data-testid="settings-printer"]').setValue('  counter-test ')
+    const options = wrapper.findAll('[data-testid="settings-printer"] option').map((o) => o.text())
+    expect(options).toEqual(['（未选择）', 'counter-1', 'counter-test（系统默认）'])
+    await wrapper.get('[data-testid="settings-printer"]').setValue('counter-test')
     await wrapper.get('[data-testid="settings-paper-a5"] input').setValue(true)
     await wrapper.get('[data-testid="settings-save"]').trigger('click')
     await flushPromises()
@@ -75,13 +91,51 @@ describe('SettingsDialog', () => {
     expect(wrapper.get('[data-testid="settings-saved"]').text()).toBe('已保存')
   })
 
-  it('an empty printer name is saved as no printer', async () => {
+  it('no printer chosen is saved as no printer', async () => {
     const { wrapper, save } = setup(true)
     await flushPromises()
     await wrapper.get('[data-testid="settings-printer"]').setValue('')
     await wrapper.get('[data-testid="settings-printer"]').trigger('keydown', { key: 'Enter' })
     await flushPromises()
     expect(save).toHaveBeenCalledWith({ printer: null, paper: 'a4' })
+  })
+
+  it('prints a test page on the printer chosen, and says where it went', async () => {
+    const { wrapper, printer } = setup(true)
+    await flushPromises()
+    await wrapper.get('[data-testid="settings-printer"]').setValue('counter-test')
+    await wrapper.get('[data-testid="settings-test-page"]').trigger('click')
+    await flushPromises()
+    expect(printer.testPage).toHaveBeenCalledWith('counter-test', 'a4')
+    expect(wrapper.get('[data-testid="settings-test-sent"]').text()).toBe('测试页已送到 counter-test')
+  })
+
+  it('marks a stored printer the computer no longer has, and shows a refusal in Chinese', async () => {
+    const save = vi.fn(async (): Promise<PrintSettings> => {
+      throw new ApiError({ code: 'PRINT_PRINTER_UNKNOWN', message: 'there is no printer "gone"', params: {} })
+    })
+    const wrapper = mount(SettingsDialog, {
+      props: { canEdit: true, printer: printerApi(save, { printer: 'gone', paper: 'a5' }), canEnrol: false, loadSync: async () => NOT_ENROLLED, enrol: async () => ENROLLED },
+      global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })] },
+      attachTo: document.body,
+    })
+    await flushPromises()
+    expect(wrapper.findAll('[data-testid="settings-printer"] option').map((o) => o.text())).toContain('gone（本机已无此打印机）')
+    await wrapper.get('[data-testid="settings-save"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="settings-error"]').text()).toBe('本机没有这台打印机：请从列表中选择本机的打印机')
+  })
+
+  it('a counter without a printer tells a cashier whom to ask, and lists nothing', async () => {
+    const printer = printerApi(undefined, { printer: null, paper: 'a5' })
+    const wrapper = mount(SettingsDialog, {
+      props: { canEdit: false, printer, canEnrol: false, loadSync: async () => NOT_ENROLLED, enrol: async () => ENROLLED },
+      global: { plugins: [createI18n({ legacy: false, locale: 'zh-CN', messages })] },
+      attachTo: document.body,
+    })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="settings-no-printer"]').text()).toBe('本收费台尚未设置打印机，收据无法打印：请联系值班长在“设置”中选择打印机')
+    expect(printer.queues).not.toHaveBeenCalled()
   })
 })
 
@@ -207,8 +261,7 @@ describe('SettingsDialog → 用户 and 柜台 (administrators)', () => {
     const wrapper = mount(SettingsDialog, {
       props: {
         canEdit: true,
-        load: async () => STORED,
-        save: async (s: PrintSettings) => s,
+        printer: printerApi(),
         canEnrol: isAdmin,
         loadSync: async () => NOT_ENROLLED,
         enrol: async () => ENROLLED,
