@@ -297,7 +297,7 @@ fn every_ipc_command_has_its_row() {
             "deposit" => Action::Deposit,
             "close_shift" => Action::CloseShift,
             "print_settings" => Action::ViewPrintSettings,
-            "set_print_settings" => Action::SetPrintSettings,
+            "set_print_settings" | "printer_queues" | "print_test_page" => Action::SetPrintSettings,
             "receipt_pdf" => Action::ViewReceipt,
             "print_receipt" => Action::PrintReceipt,
             "shift_report" => Action::ShiftReport,
