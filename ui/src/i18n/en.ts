@@ -102,6 +102,7 @@ const en: typeof zh = {
     openSubmit: 'Open shift',
     supervisorHint: 'Supervisors open a shift only to take money: type the float put in the drawer, Enter opens the shift; Esc goes back',
     openKey: 'Open shift',
+    back: 'Back',
     openedAt: 'Opened',
     notOpen: 'No shift open',
     financeHint: 'Finance reviewers can look accounts up but not take money',

@@ -100,6 +100,7 @@ export default {
     openSubmit: '开班',
     supervisorHint: '值班长需要收款时再开班：输入实际放入钱箱的备用金，按 Enter 开班；Esc 返回',
     openKey: '开班',
+    back: '返回',
     openedAt: '开班时间',
     notOpen: '未开班',
     financeHint: '财务复核账号只能查询，不能收费',
