@@ -70,7 +70,11 @@ pub fn money_text(y: crate::money::Yuan) -> String {
 /// `YYYYMM`; anything else (already formatted, or empty) is printed as it is.
 pub fn period_text(p: &str) -> String {
     let p = p.trim();
-    if p.len() == 6 && p.bytes().all(|b| b.is_ascii_digit()) { format!("{}-{}", &p[..4], &p[4..]) } else { p.to_string() }
+    if p.len() == 6 && p.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}", &p[..4], &p[4..])
+    } else {
+        p.to_string()
+    }
 }
 pub use shift_report::{ShiftDeposit, ShiftReport, ShiftTransaction, TransactionMethod, render_shift_report};
 pub use spool::{check_printer, spool, spool_with};

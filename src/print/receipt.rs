@@ -687,7 +687,12 @@ mod tests {
         assert_eq!(out.pages(), sheets, "24 periods fit without a continuation sheet");
         let text = out.squeezed();
         for l in &r.lines {
-            assert_eq!(text.matches(&crate::print::period_text(&l.period)).count(), sheets, "period {} on each copy", l.period);
+            assert_eq!(
+                text.matches(&crate::print::period_text(&l.period)).count(),
+                sheets,
+                "period {} on each copy",
+                l.period
+            );
         }
         assert!(text.contains(&r.total.words()));
     }
@@ -702,7 +707,12 @@ mod tests {
         assert!(pages >= 2 * copies && pages.is_multiple_of(copies), "{pages} sheets for {copies} copies");
         let text = out.squeezed();
         for l in &r.lines {
-            assert_eq!(text.matches(&crate::print::period_text(&l.period)).count(), copies, "period {} printed once per copy", l.period);
+            assert_eq!(
+                text.matches(&crate::print::period_text(&l.period)).count(),
+                copies,
+                "period {} printed once per copy",
+                l.period
+            );
         }
         assert!(text.contains(&squeeze(&format!("第 1/{} 页", pages / copies))), "sheets are numbered");
         assert_eq!(text.matches(&r.total.words()).count(), copies, "the total once per copy, on its last sheet");

@@ -93,7 +93,9 @@ impl Language {
         match s.trim() {
             "zh-CN" => Ok(Language::ZhCn),
             "en" => Ok(Language::En),
-            other => Err(Error::invalid("language", format!("'{other}' is not a language of Cashdesk: use zh-CN or en"))),
+            other => {
+                Err(Error::invalid("language", format!("'{other}' is not a language of Cashdesk: use zh-CN or en")))
+            }
         }
     }
 }
