@@ -5,7 +5,7 @@
 // that shows no amount until the shift is closed. Keys are pressed as a cashier presses them.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, startStack, text, amountText } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, startStack, text, amountText, grouped } from './harness.mjs'
 
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
 
@@ -177,7 +177,7 @@ describe('a cash payment and the shift around it', () => {
   test('cashier takes the rest of the arrears in cash with change; 收据未打印 is acknowledged first', async () => {
     // The card reloads after the last result is finished: the counter shows the core's quote once it has.
     const quoted = stack.quote(ARREARS_ACCOUNT).total
-    const shown = quoted.replace(/\B(?=(\d{3})+(?!\d))/g, ',') // as every screen shows an amount
+    const shown = grouped(quoted) // as every screen shows an amount
     await page.getByTestId('total').filter({ hasText: new RegExp(`^\\s*${shown.replace('.', '\\.')}\\s*$`) }).waitFor()
     const total = await amountText(page, 'total')
     assert.equal(total, quoted, 'the counter shows the core quote')
@@ -269,7 +269,7 @@ describe('a cash payment and the shift around it', () => {
     const attempts = await page.getByTestId('close-attempt').allTextContents()
     assert.equal(attempts.length, 2, `both counts are on record: ${attempts}`)
     assert.ok(attempts[0].includes('500.00') && attempts[0].includes('不符'), `the first count stays: ${attempts[0]}`)
-    assert.ok(attempts[1].includes(expected) && attempts[1].includes('相符'), attempts[1])
+    assert.ok(attempts[1].includes(grouped(expected)) && attempts[1].includes('相符'), attempts[1])
     await page.screenshot({ path: artifactPath('close-done.png') })
     // The Enter rule: a new step (the outcome) ignores Enter for its first second.
     await page.locator('[data-testid="close-dialog"][data-guarded="false"]').waitFor()

@@ -331,6 +331,11 @@ export function plain(amount) {
   return amount?.replaceAll(',', '')
 }
 
+/** The core's amount (12793.38) as the screens show it (12,793.38). */
+export function grouped(amount) {
+  return amount.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+}
+
 /**
  * The amount shown at `testid`, checked to be in the screens' one format (thousands grouped, two
  * decimals: 12,793.38), as the core's string (12793.38).
