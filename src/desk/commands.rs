@@ -21,7 +21,7 @@ use super::{
     printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest, TestPageRequest},
     refunds::{RefundContextRequest, RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
     report::{DailyExportRequest, DailyReportRequest, SignDailyReportRequest},
-    session::{SetCounterSettingsRequest, UnlockRequest},
+    session::{SetCounterSettingsRequest, SetLanguageRequest, UnlockRequest},
     shift::{CloseShiftRequest, DepositListRequest, DepositRequest, DepositSlipRequest, OpenShiftRequest},
     sync::SyncEnrolRequest,
     users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserRequest},
@@ -39,6 +39,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("unlock_session", "UnlockRequest", "UserInfo"),
     ("counter_settings", "TokenRequest", "CounterSettings"),
     ("set_counter_settings", "SetCounterSettingsRequest", "CounterSettings"),
+    ("set_language", "SetLanguageRequest", "Language"),
     ("search_accounts", "SearchRequest", "Array<AccountHit>"),
     ("account_view", "AccountRequest", "AccountView"),
     ("current_shift", "TokenRequest", "ShiftInfo | null"),
@@ -127,6 +128,7 @@ pub async fn call(desk: &Desk, cmd: &str, req: Value) -> Result<Value, ErrorBody
         "unlock_session": UnlockRequest => |r| desk.unlock_session(r);
         "counter_settings": TokenRequest => |r| desk.counter_settings(r);
         "set_counter_settings": SetCounterSettingsRequest => |r| desk.set_counter_settings(r);
+        "set_language": SetLanguageRequest => |r| desk.set_language(r);
         "search_accounts": SearchRequest => |r| desk.search_accounts(r);
         "account_view": AccountRequest => |r| desk.account_view(r);
         "current_shift": TokenRequest => |r| desk.current_shift(r);
@@ -243,7 +245,7 @@ mod bindings {
                 DailyExportRequest, DailyReportRequest, DailyReportView, DailySignOff, ExportedFile, ReportFormat,
                 SignDailyReportRequest,
             },
-            session::{CounterSettings, SetCounterSettingsRequest, UnlockRequest},
+            session::{CounterSettings, SetCounterSettingsRequest, SetLanguageRequest, UnlockRequest},
             shift::{
                 CloseShiftRequest, DepositDone, DepositInfo, DepositListRequest, DepositRequest, OpenShiftRequest,
             },
@@ -259,7 +261,7 @@ mod bindings {
             SyncReport,
             state::{FlaggedEvent, SyncErrorInfo},
         },
-        users::{Role, UserInfo},
+        users::{Language, Role, UserInfo},
     };
 
     fn generate(dir: &Path) {
@@ -316,6 +318,8 @@ mod bindings {
             SyncReport,
             FlaggedEvent,
             UnlockRequest,
+            SetLanguageRequest,
+            Language,
             CounterSettings,
             SetCounterSettingsRequest,
             UserListing,

@@ -60,7 +60,7 @@ use crate::{
     config::{self, TerminalCode},
     policy::Policy,
     store,
-    users::{Action, UserInfo, db as users_db, password},
+    users::{Action, Language, UserInfo, db as users_db, password},
 };
 
 pub(crate) const SETTING_POLICY: &str = "policy";
@@ -140,6 +140,8 @@ pub struct LoginResult {
     pub notices: Vec<Notice>,
     /// The screen locks after this many minutes without a key or a click (a counter setting).
     pub idle_lock_minutes: u32,
+    /// The user's own language (界面语言), which their screens switch to after the log-in.
+    pub language: Language,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

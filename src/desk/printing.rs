@@ -77,6 +77,9 @@ redact_token_debug!(SetPrintSettingsRequest, ReceiptRequest, TestPageRequest);
 pub struct ReceiptPdf {
     pub receipt_no: String,
     pub pdf_base64: String,
+    /// The copies (联) in page order, e.g. `第一联 存根联`, each an equal share of the pages; empty
+    /// on the continuous form, whose one impression makes every copy.
+    pub copies: Vec<String>,
 }
 
 /// What printing did.
@@ -264,8 +267,13 @@ impl Desk {
             receipt.reprint = Some(u32::try_from(reprints + 1).unwrap_or(u32::MAX));
         }
         let paper = self.load_print_settings().await?.paper;
+        let copies = print::receipt_copies(receipt.kind, paper).into_iter().map(String::from).collect();
         let pdf = self.render(receipt, paper).await?;
-        Ok(ReceiptPdf { receipt_no: p.receipt_no, pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf) })
+        Ok(ReceiptPdf {
+            receipt_no: p.receipt_no,
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
+            copies,
+        })
     }
 
     /// Print a receipt on the configured printer: the original the first time, a counted and

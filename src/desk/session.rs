@@ -10,6 +10,10 @@
 //! whatever the UI shows). The same user's password unlocks it (`unlock_session`, counted toward
 //! the lock-out like a log-in); anyone at the counter may log the locked session out instead, so
 //! that another person can log in. The cashier's shift stays open either way.
+//!
+//! 界面语言: each user's own, kept with the user (`users.language`), sent with the log-in and
+//! changed only by that user for themselves (`set_language`): a counter is shared by several
+//! people, and one person's choice must not change another's screens.
 
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
@@ -19,7 +23,7 @@ use super::{Desk, LoginRequest, LoginResult, Notice, TokenRequest};
 use crate::{
     Error, Result, store,
     users::{
-        Action, Role, UserInfo,
+        Action, Language, Role, UserInfo,
         credentials::{self, Outcome, UNKNOWN_USER, name_digest},
         db as users_db, session,
     },
@@ -69,7 +73,17 @@ pub struct UnlockRequest {
     pub password: String,
 }
 
-redact_token_debug!(SetCounterSettingsRequest, UnlockRequest);
+/// The logged-in user's own language.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct SetLanguageRequest {
+    pub token: String,
+    /// `zh-CN` or `en`; anything else is refused (INPUT_INVALID, field `language`).
+    #[ts(as = "Language")]
+    pub language: String,
+}
+
+redact_token_debug!(SetCounterSettingsRequest, UnlockRequest, SetLanguageRequest);
 
 impl Desk {
     /// 登录 (see the module docs).
@@ -134,7 +148,8 @@ impl Desk {
                 tracing::info!(user = %username, "logged in");
                 let notices = self.notices_for(user.info.role).await?;
                 let idle_lock_minutes = self.load_counter_settings().await?.idle_lock_minutes;
-                Ok(LoginResult { token, notices, user: user.info, idle_lock_minutes })
+                let language = users_db::language(&mut *self.pool.acquire().await?, user.id).await?;
+                Ok(LoginResult { token, notices, user: user.info, idle_lock_minutes, language })
             }
         }
     }
@@ -300,6 +315,19 @@ impl Desk {
             }
             Outcome::Disabled(_) | Outcome::Unknown => Err(Error::SessionExpired),
         }
+    }
+
+    /// 界面语言: the logged-in user chooses the language of their own screens (every role; nobody
+    /// changes another user's). Audited. Answers the language kept.
+    pub async fn set_language(&self, req: SetLanguageRequest) -> Result<Language> {
+        let s = self.authorise(&req.token, Action::SetOwnLanguage).await?;
+        let language = Language::parse(&req.language)?;
+        let mut tx = store::write_tx(&self.writer).await?;
+        users_db::set_language(&mut tx, s.user_id, language).await?;
+        self.audit(&mut tx, &s.user.username, "user.language", Some(&s.user.username), json!({"language": language}))
+            .await?;
+        tx.commit().await?;
+        Ok(language)
     }
 
     pub(crate) async fn load_counter_settings(&self) -> Result<CounterSettings> {

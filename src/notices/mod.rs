@@ -109,16 +109,13 @@ pub fn notice_lines(bills: &[Bill], category: Category, on: NaiveDate, policy: &
     let mut open: Vec<&Bill> = bills.iter().filter(|b| b.outstanding().is_positive() && b.due_date < on).collect();
     open.sort_by_key(|b| b.period);
     open.into_iter()
-        .map(|b| {
-            let period = b.period.to_string();
-            NoticeLine {
-                period: format!("{}-{}", &period[..4.min(period.len())], &period[4.min(period.len())..]),
-                kwh: b.kwh.clone(),
-                due_date: b.due_date.to_string(),
-                days_overdue: u32::try_from(days_overdue(b.due_date, on)).unwrap_or(u32::MAX),
-                principal: b.outstanding(),
-                late_fee: late_fee_due(b, category, on, policy),
-            }
+        .map(|b| NoticeLine {
+            period: crate::print::period_text(&b.period.to_string()),
+            kwh: b.kwh.clone(),
+            due_date: b.due_date.to_string(),
+            days_overdue: u32::try_from(days_overdue(b.due_date, on)).unwrap_or(u32::MAX),
+            principal: b.outstanding(),
+            late_fee: late_fee_due(b, category, on, policy),
         })
         .collect()
 }

@@ -60,12 +60,23 @@ pub use daily_report::{DailyReportDoc, SignOff, render_daily_report};
 pub use deposit_slip::{DepositSlip, DepositState, render_deposit_slip};
 pub use font::{CjkFont, FONT_ENV};
 pub use notice::{ArrearsNotice, NoticeLine, render_notice, render_notices};
-pub use receipt::{Receipt, ReceiptKind, ReceiptLine, Tender, render_receipt};
+pub use receipt::{Receipt, ReceiptKind, ReceiptLine, Tender, receipt_copies, render_receipt};
 pub use refund::{RefundDoc, RefundDocKind, render_refund};
 
 /// An amount as every document prints it: `¥1,234.50`.
 pub fn money_text(y: crate::money::Yuan) -> String {
     kit::money(y)
+}
+
+/// A billing period (账期) as every document and screen shows it: `2025-12`. A stored period is
+/// `YYYYMM`; anything else (already formatted, or empty) is printed as it is.
+pub fn period_text(p: &str) -> String {
+    let p = p.trim();
+    if p.len() == 6 && p.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}", &p[..4], &p[4..])
+    } else {
+        p.to_string()
+    }
 }
 pub use shift_report::{ShiftDeposit, ShiftReport, ShiftTransaction, TransactionMethod, render_shift_report};
 pub use spool::{check_printer, spool, spool_with};
@@ -187,6 +198,24 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[rstest::rstest]
+    #[case::stored("202512", "2025-12")]
+    #[case::already_shown("2025-12", "2025-12")]
+    #[case::padded(" 202601 ", "2026-01")]
+    #[case::empty("", "")]
+    #[case::not_a_period("2025", "2025")]
+    fn a_period_prints_as_the_screen_shows_it(#[case] stored: &str, #[case] shown: &str) {
+        assert_eq!(period_text(stored), shown, "one format for 账期 on paper and on screen");
+    }
+
+    #[test]
+    fn receipt_copies_are_labelled_on_plain_paper_and_one_impression_on_the_form() {
+        let labels = receipt_copies(ReceiptKind::Payment, PaperMode::A5);
+        assert_eq!(labels, ["第一联 存根联", "第二联 客户联", "第三联 记账联"], "the preview's tabs, in page order");
+        assert_eq!(receipt_copies(ReceiptKind::Vend, PaperMode::A4).len(), 2, "a recharge slip is in duplicate");
+        assert!(receipt_copies(ReceiptKind::Payment, PaperMode::Continuous241).is_empty(), "the plies make the copies");
+    }
 
     #[test]
     fn error_codes_are_stable_and_messages_say_what_to_do() {

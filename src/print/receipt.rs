@@ -120,6 +120,17 @@ pub fn render_receipt(r: &Receipt, paper: PaperMode, font: &CjkFont) -> Result<V
 const PAYMENT_COPIES: &[&str] = &["第一联 存根联", "第二联 客户联", "第三联 记账联"];
 const VEND_COPIES: &[&str] = &["第一联 客户联", "第二联 存根联"];
 
+/// The copies (联) of a receipt on `paper`, in the order their sheets print, each taking an equal
+/// share of the sheets: the labelled copies on plain paper, none on the continuous form (one
+/// impression, whose pre-labelled carbonless plies are the copies).
+pub fn receipt_copies(kind: ReceiptKind, paper: PaperMode) -> Vec<&'static str> {
+    let labels = match kind {
+        ReceiptKind::Payment => PAYMENT_COPIES,
+        ReceiptKind::Vend => VEND_COPIES,
+    };
+    copies(paper, labels).iter().copied().filter(|l| !l.is_empty()).collect()
+}
+
 /// The sheets of every copy, in printing order.
 fn layout_receipt(r: &Receipt, paper: PaperMode, font: &CjkFont) -> Result<Vec<Sheet>, PrintError> {
     check_amounts(r)?;
@@ -212,7 +223,7 @@ impl Parts {
             .iter()
             .map(|l| {
                 Line::Cells(vec![
-                    clean(&l.period),
+                    clean(&super::period_text(&l.period)),
                     clean(&l.kwh),
                     money(l.principal),
                     money(l.late_fee),
@@ -471,6 +482,12 @@ mod tests {
         }
     }
 
+    /// How often a period is printed as a period (2026-11), not as the start of a date (2026-11-23).
+    fn shown_periods(text: &str, period: &str) -> usize {
+        let p = crate::print::period_text(period);
+        text.matches(&p).count() - text.matches(&format!("{p}-")).count()
+    }
+
     fn squeeze(s: &str) -> String {
         s.chars().filter(|c| !c.is_whitespace()).collect()
     }
@@ -506,8 +523,8 @@ mod tests {
         assert_eq!(text.matches("人民币壹仟贰佰叁拾肆元伍角整").count(), 3, "大写 on every copy");
         assert_eq!(text.matches("GY01-03-2026-000123").count(), 3, "receipt number on every copy");
         assert_eq!(text.matches("5200123456").count(), 3, "户号 on every copy");
-        for period in ["202508", "202509", "202510"] {
-            assert_eq!(text.matches(period).count(), 3, "period {period} on every copy");
+        for period in ["2025-08", "2025-09", "2025-10"] {
+            assert_eq!(text.matches(period).count(), 3, "period {period} on every copy, as the screen shows it");
         }
     }
 
@@ -524,7 +541,7 @@ mod tests {
         }
         assert_eq!(text.matches("GY01-03-2026-000123").count(), 1, "the content once");
         assert_eq!(text.matches("人民币壹仟贰佰叁拾肆元伍角整").count(), 1);
-        assert!(text.contains("5200123456") && text.contains("202510"));
+        assert!(text.contains("5200123456") && text.contains("2025-10"), "periods print as 2025-10");
     }
 
     #[test]
@@ -676,7 +693,7 @@ mod tests {
         assert_eq!(out.pages(), sheets, "24 periods fit without a continuation sheet");
         let text = out.squeezed();
         for l in &r.lines {
-            assert_eq!(text.matches(&l.period).count(), sheets, "period {} on each copy", l.period);
+            assert_eq!(shown_periods(&text, &l.period), sheets, "period {} on each copy", l.period);
         }
         assert!(text.contains(&r.total.words()));
     }
@@ -691,7 +708,7 @@ mod tests {
         assert!(pages >= 2 * copies && pages.is_multiple_of(copies), "{pages} sheets for {copies} copies");
         let text = out.squeezed();
         for l in &r.lines {
-            assert_eq!(text.matches(&l.period).count(), copies, "period {} printed once per copy", l.period);
+            assert_eq!(shown_periods(&text, &l.period), copies, "period {} printed once per copy", l.period);
         }
         assert!(text.contains(&squeeze(&format!("第 1/{} 页", pages / copies))), "sheets are numbered");
         assert_eq!(text.matches(&r.total.words()).count(), copies, "the total once per copy, on its last sheet");

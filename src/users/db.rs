@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset};
 use sqlx::SqliteConnection;
 
-use super::{Role, UserInfo};
+use super::{Language, Role, UserInfo};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -122,6 +122,18 @@ pub async fn set_password(conn: &mut SqliteConnection, id: i64, password_hash: &
         .bind(id)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// A user's own language (界面语言).
+pub async fn language(conn: &mut SqliteConnection, id: i64) -> Result<Language> {
+    let (s,): (String,) = sqlx::query_as("SELECT language FROM users WHERE id = ?").bind(id).fetch_one(conn).await?;
+    Language::parse(&s)
+}
+
+/// Keep a user's language.
+pub async fn set_language(conn: &mut SqliteConnection, id: i64, language: Language) -> Result<()> {
+    sqlx::query("UPDATE users SET language = ? WHERE id = ?").bind(language.as_str()).bind(id).execute(conn).await?;
     Ok(())
 }
 

@@ -69,6 +69,37 @@ impl Role {
     }
 }
 
+/// 界面语言: the language a user's screens are shown in, their own choice (default 中文).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+pub enum Language {
+    /// 中文 (简体)
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    /// English
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::ZhCn => "zh-CN",
+            Language::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Language> {
+        match s.trim() {
+            "zh-CN" => Ok(Language::ZhCn),
+            "en" => Ok(Language::En),
+            other => {
+                Err(Error::invalid("language", format!("'{other}' is not a language of Cashdesk: use zh-CN or en")))
+            }
+        }
+    }
+}
+
 /// A user as the UI sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct UserInfo {

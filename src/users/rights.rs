@@ -78,6 +78,7 @@ pub enum Action {
     NoticeLog,
     LockScreen,
     Logout,
+    SetOwnLanguage,
 }
 
 use Role::{Admin as A, Cashier as C, Finance as F, Supervisor as S};
@@ -136,6 +137,7 @@ pub const MATRIX: &[(Action, &[Role])] = &[
     (Action::NoticeLog, &[C, S]),
     (Action::LockScreen, EVERYONE),
     (Action::Logout, EVERYONE),
+    (Action::SetOwnLanguage, EVERYONE),
 ];
 
 impl Action {
@@ -192,6 +194,7 @@ impl Action {
             Action::NoticeLog => "read the notice log",
             Action::LockScreen => "lock the screen",
             Action::Logout => "log out",
+            Action::SetOwnLanguage => "choose the language of their own screens",
         }
     }
 

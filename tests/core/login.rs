@@ -189,3 +189,32 @@ async fn administrators_are_told_when_the_keys_are_kept_in_files() {
         assert!(other.notices.iter().all(|n| n.code != "DATA_KEY_IN_FILE"), "{who}");
     }
 }
+
+/// 界面语言 (issue 18): each user's own, kept with the user; it survives a log-out and log-in of
+/// that user, changes no one else's, and anything but zh-CN or en is refused with the field named.
+#[tokio::test]
+async fn the_language_is_each_users_own_and_survives_a_new_log_in() {
+    use cashdesk::{desk::session::SetLanguageRequest, users::Language};
+    let c = staffed("2026-03-02T09:00:00+08:00").await;
+    let first = c.desk.login(creds("cashier1", PW)).await.unwrap();
+    assert_eq!(first.language, Language::ZhCn, "a user starts in 中文");
+    let set = |token: &str, language: &str| SetLanguageRequest { token: token.into(), language: language.into() };
+    assert_eq!(c.desk.set_language(set(&first.token, "en")).await.unwrap(), Language::En);
+    assert_eq!(audit_actions(&c).await.last().unwrap(), "user.language");
+
+    c.desk.logout(TokenRequest { token: first.token }).await.unwrap();
+    let again = c.desk.login(creds("cashier1", PW)).await.unwrap();
+    assert_eq!(again.language, Language::En, "kept with the user, not the session");
+    let other = c.desk.login(creds("super1", PW)).await.unwrap();
+    assert_eq!(other.language, Language::ZhCn, "another user's screens do not change");
+
+    for bad in ["fr", "", "EN", "zh_CN"] {
+        match c.desk.set_language(set(&again.token, bad)).await {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "language", "{bad:?}"),
+            other => panic!("{bad:?} must be refused as INPUT_INVALID(language), got {other:?}"),
+        }
+    }
+    assert!(matches!(c.desk.set_language(set("no-such-session", "en")).await, Err(Error::SessionExpired)));
+    let back = c.desk.login(creds("cashier1", PW)).await.unwrap();
+    assert_eq!(back.language, Language::En, "a refused change leaves the language as it was");
+}

@@ -75,7 +75,10 @@ async fn the_receipt_has_three_copies_the_words_and_reprints_are_marked_and_audi
     }
     assert!(text.contains(&receipt_no), "receipt number");
     assert!(text.contains("人民币叁佰元整"), "the total in 大写");
-    assert!(text.contains("3100000001") && text.contains("202511"), "户号 and the settled period");
+    assert!(
+        text.contains("3100000001") && text.contains("2025-11"),
+        "户号 and the settled period, as the screen shows it (2025-11)"
+    );
     assert!(!text.contains("重打"), "an original is not marked as a reprint");
 
     let again = c.dir.path().join("again.pdf");
@@ -190,6 +193,7 @@ async fn printing_needs_a_configured_printer_and_only_supervisors_configure_it()
     // The preview renders what the next print shows, and prints nothing.
     let preview = c.desk.receipt_pdf(ReceiptRequest { token: t, receipt_no }).await.unwrap();
     assert!(preview.pdf_base64.starts_with("JVBERi0"), "base64 of %PDF-");
+    assert!(preview.copies.is_empty(), "the continuous form is one impression: no copy tabs in the preview");
     assert!(actions(&c).await.is_empty(), "a preview is not a print");
 }
 

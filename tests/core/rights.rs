@@ -12,7 +12,7 @@ use cashdesk::{
         printing::{ReceiptRequest, SetPrintSettingsRequest, ShiftReportRequest},
         refunds::{RefundDecideRequest, RefundDocRequest, RefundListRequest, RefundSubmitRequest},
         report::{DailyReportRequest, SignDailyReportRequest},
-        session::{SetCounterSettingsRequest, UnlockRequest},
+        session::{SetCounterSettingsRequest, SetLanguageRequest, UnlockRequest},
         shift::{CloseShiftRequest, DepositListRequest, DepositRequest, OpenShiftRequest},
         sync::SyncEnrolRequest,
         users::{AddUserRequest, ChangeRoleRequest, ResetPasswordRequest, UserRequest},
@@ -233,6 +233,9 @@ async fn attempt(desk: &Desk, action: Action, token: &str, approver: &str, reque
         }
         Action::LockScreen => desk.lock_session(tr()).await,
         Action::Logout => desk.logout(tr()).await,
+        Action::SetOwnLanguage => {
+            desk.set_language(SetLanguageRequest { token: t(), language: "en".into() }).await.map(drop)
+        }
     }
 }
 
@@ -287,6 +290,7 @@ fn every_ipc_command_has_its_row() {
             "lock_session" => Action::LockScreen,
             "counter_settings" => Action::ViewCounterSettings,
             "set_counter_settings" => Action::SetCounterSettings,
+            "set_language" => Action::SetOwnLanguage,
             "search_accounts" => Action::SearchAccounts,
             "account_view" => Action::ViewAccount,
             "current_shift" => Action::CurrentShift,

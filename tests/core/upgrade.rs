@@ -107,6 +107,7 @@ ALTER TABLE bills DROP COLUMN due_day;
 ALTER TABLE bills DROP COLUMN fee_from_day;
 ALTER TABLE bills DROP COLUMN due_year_end_day;
 ALTER TABLE audit_log DROP COLUMN scheme;
+ALTER TABLE users DROP COLUMN language;
 DELETE FROM _sqlx_migrations WHERE version >= 20261206000006;
 COMMIT;
 ";

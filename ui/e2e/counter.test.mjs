@@ -2,7 +2,7 @@
 // computes them, the 大写, and a screenshot of the screen a cashier sees.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, login, startStack } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, login, startStack, amountText } from './harness.mjs'
 
 let stack
 let page
@@ -39,7 +39,7 @@ test('cashier finds the arrears account by 户号 and sees the total the core qu
     `demo account ${ARREARS_ACCOUNT} should be in arrears; the core quotes ${JSON.stringify(quote)}`,
   )
   assert.equal(
-    (await page.getByTestId('total').textContent())?.trim(),
+    await amountText(page, 'total'),
     quote.total,
     'the screen shows exactly the total the core quotes for today',
   )

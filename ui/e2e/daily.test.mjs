@@ -14,7 +14,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, pdfText, printedPdfs, startStack, text, waitForPrints } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, pdfText, printedPdfs, startStack, text, waitForPrints, amountText } from './harness.mjs'
 
 /** An amount as paper prints it: thousands separated (12,812.82). */
 function grouped(amount) {
@@ -146,7 +146,7 @@ describe('the day\'s takings: deposits in transit, the 实收日报, its sign-of
     await page.keyboard.press('Enter')
     await page.getByTestId('payment-result').waitFor()
     receiptNo = await text(page, 'receipt-no')
-    amount = await text(page, 'result-amount')
+    amount = await amountText(page, 'result-amount')
     await finishResult(page)
 
     await page.keyboard.press('F10')
@@ -217,8 +217,8 @@ describe('the day\'s takings: deposits in transit, the 实收日报, its sign-of
     await page.getByTestId('daily-dialog').waitFor()
     await page.getByTestId('daily-heading').waitFor()
     assert.equal(await text(page, 'daily-heading'), `DEMO-01 · ${today} · 收费员 cashier1`)
-    assert.equal(await text(page, 'daily-total'), amount, 'the day\'s takings are the one payment')
-    assert.equal(await text(page, 'daily-deposits'), '100.00')
+    assert.equal(await amountText(page, 'daily-total'), amount, 'the day\'s takings are the one payment')
+    assert.equal(await amountText(page, 'daily-deposits'), '100.00')
     assert.equal(await page.locator(`[data-testid="daily-receipt-row"][data-receipt="${receiptNo}"]`).count(), 1)
     assert.equal(await page.getByTestId('daily-scope-terminal_day').count(), 0, 'a cashier sees their own takings only')
     await page.screenshot({ path: artifactPath('daily-cashier.png') })
@@ -271,7 +271,7 @@ describe('the day\'s takings: deposits in transit, the 实收日报, its sign-of
     await page.keyboard.press('Shift+F12')
     await page.getByTestId('daily-heading').waitFor()
     assert.equal(await text(page, 'daily-heading'), `DEMO-01 · ${today} · 本终端全天`)
-    assert.equal(await text(page, 'daily-total'), dayTotal, 'the cashier\'s payment and super2\'s')
+    assert.equal(await amountText(page, 'daily-total'), dayTotal, 'the cashier\'s payment and super2\'s')
     await page.getByTestId('daily-unsigned').waitFor()
     await page.getByTestId('daily-sign').click()
     await page.getByTestId('approval-dialog').waitFor()
@@ -291,7 +291,7 @@ describe('the day\'s takings: deposits in transit, the 实收日报, its sign-of
     await page.locator('[data-testid="daily-signed"]', { hasText: '已签核：' }).waitFor()
     assert.match(await text(page, 'daily-signed'), /^已签核：王建国，\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}。/)
     assert.equal(await page.getByTestId('daily-sign').count(), 0, 'signed once')
-    assert.equal(await text(page, 'daily-total'), dayTotal)
+    assert.equal(await amountText(page, 'daily-total'), dayTotal)
     await page.screenshot({ path: artifactPath('daily-signed.png') })
 
     const pdfAnswer = nextAnswer(page, 'daily_report_pdf')
@@ -314,7 +314,7 @@ describe('the day\'s takings: deposits in transit, the 实收日报, its sign-of
     await asUser(stack, DEMO.cashier, (token) => collect(stack, token, '10.00'))
     await page.keyboard.press('Shift+F12')
     await page.getByTestId('daily-signed').waitFor()
-    assert.equal(await text(page, 'daily-total'), dayTotal, 'the signed report does not change')
+    assert.equal(await amountText(page, 'daily-total'), dayTotal, 'the signed report does not change')
     await page.keyboard.press('Escape')
     await page.getByTestId('logout').click()
   })

@@ -336,6 +336,26 @@ export async function text(page, testid) {
   return (await page.getByTestId(testid).textContent())?.trim()
 }
 
+/** An amount as the screens show it (12,793.38) without its separators: the core's string. */
+export function plain(amount) {
+  return amount?.replaceAll(',', '')
+}
+
+/** The core's amount (12793.38) as the screens show it (12,793.38). */
+export function grouped(amount) {
+  return amount.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+}
+
+/**
+ * The amount shown at `testid`, checked to be in the screens' one format (thousands grouped, two
+ * decimals: 12,793.38), as the core's string (12793.38).
+ */
+export async function amountText(page, testid) {
+  const shown = await text(page, testid)
+  assert.match(shown ?? '', /^-?\d{1,3}(,\d{3})*\.\d{2}$/, `${testid} shows an amount grouped by thousands: ${shown}`)
+  return plain(shown)
+}
+
 /** F2, type the 户号, Enter: the account card opens on it. */
 export async function openAccount(page, accountNo) {
   await page.keyboard.press('F2')

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createConnection, createServer } from 'node:net'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, startLedger, startStack, text } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, finishResult, login, openAccount, startLedger, startStack, text, amountText } from './harness.mjs'
 
 const TERMINAL = 'DEMO-01'
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
@@ -94,7 +94,7 @@ async function payCash(page, amount, { exact = false } = {}) {
   await page.keyboard.press('Enter')
   await page.getByTestId('payment-result').waitFor()
   assert.match(await text(page, 'receipt-no'), RECEIPT_NO)
-  const booked = await text(page, 'result-amount')
+  const booked = await amountText(page, 'result-amount')
   assert.equal(fen(booked), due, 'the core booked the amount keyed')
   await finishResult(page) // back on the account, reloaded
   await page.getByTestId('account-no').waitFor()
@@ -180,7 +180,7 @@ describe('a counter syncing with the central ledger, offline and back', () => {
     await openShift(page)
     await openAccount(page, ARREARS_ACCOUNT)
     await page.getByTestId('total').waitFor()
-    const total = await text(page, 'total')
+    const total = await amountText(page, 'total')
     assert.ok(fen(total) > 100000n, `the demo arrears are over 1000.00: ${total}`)
 
     // Part of the arrears now, the rest later (offline): both on the account the ledger also holds.

@@ -98,7 +98,11 @@ describe('the screen locks after the idle time', () => {
 
     // Someone else at the counter: the supervisor. The terminal's shift is still the cashier's.
     await login(page, DEMO.supervisor)
+    // A supervisor's first screen is the counter; F12 开班, a float typed (none is proposed).
+    await page.getByTestId('key-open-shift').waitFor()
+    await page.keyboard.press('F12')
     await page.getByTestId('shift-open').waitFor()
+    await page.keyboard.type('500.00')
     const answered = page.waitForResponse((r) => r.url().endsWith('/api/call/open_shift'))
     await page.keyboard.press('Enter')
     assert.equal((await (await answered).json()).code, 'SHIFT_ALREADY_OPEN', "the cashier's shift is still open")

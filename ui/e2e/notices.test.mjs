@@ -11,7 +11,7 @@
 // Enter prints nothing more.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, login, openAccount, pdfText, printedPdfs, startStack, text } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, login, openAccount, pdfText, printedPdfs, startStack, text, amountText } from './harness.mjs'
 
 const PRINTER = 'counter-test'
 const HOTLINE = '0931-95598'
@@ -207,7 +207,7 @@ describe('arrears notices: a batch for a supervisor, one at the counter', () => 
     await dialog.waitFor()
     await dialog.locator('[data-testid="receipt-preview"][data-rendered="true"]').waitFor({ timeout: 20_000 })
     const quote = stack.quote(ARREARS_ACCOUNT)
-    assert.equal(await text(page, 'notice-total'), quote.total, 'the notice owes what the counter quotes today')
+    assert.equal(await amountText(page, 'notice-total'), quote.total, 'the notice owes what the counter quotes today')
     await page.getByTestId('notice-recent').waitFor() // the batches above notified it
     await page.screenshot({ path: artifactPath('notice-single-preview.png') })
     await page.keyboard.press('Enter')

@@ -141,6 +141,8 @@ describe('receipts: settings, print after payment, reprint', () => {
     assert.equal(await dialog.getByTestId('reprint-count').textContent(), '第 2 次重打')
     const jobs = await waitForPrints(stack.prints, 3)
     assert.ok(pdfText(jobs[2].pdf).includes('重打'))
+    // The Enter rule: the 完成 step ignores Enter for its first second (a double Enter).
+    await page.locator('[data-testid="reprint-dialog"][data-guarded="false"]').waitFor()
     await page.keyboard.press('Enter')
     await dialog.waitFor({ state: 'detached' })
   })

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEMO, artifactPath, login, openAccount, pdfText, printedPdfs, startLedger, startStack, text, waitForPrints } from './harness.mjs'
+import { DEMO, artifactPath, login, openAccount, pdfText, printedPdfs, startLedger, startStack, text, waitForPrints, amountText } from './harness.mjs'
 
 /** A prepaid demo account with money on it: 杨军, residential, 1395.99 (the demo data is seeded). */
 const REFUND_ACCOUNT = '3100000045'
@@ -141,9 +141,9 @@ describe('refunds at the counter: F3, the form, the hall decision', () => {
 
     await page.keyboard.press('F3')
     await page.getByTestId('refund-summary').waitFor()
-    assert.equal(await text(page, 'refund-balance'), '1395.99')
-    assert.equal(await text(page, 'refund-held'), '0.00')
-    assert.equal(await text(page, 'refund-refundable'), '1395.99')
+    assert.equal(await amountText(page, 'refund-balance'), '1395.99')
+    assert.equal(await amountText(page, 'refund-held'), '0.00')
+    assert.equal(await amountText(page, 'refund-refundable'), '1395.99')
     assert.equal(await text(page, 'refund-cap'), '最多可退 1395.99')
 
     // The rules before anything is sent: more than refundable, and a payee account too short.
@@ -446,8 +446,8 @@ describe('refunds end to end: the counter, the hall, the ledger, finance, the pa
     await openFinanceRow(page, requests[0])
     assert.equal(await text(page, 'finance-account-masked'), '6222 **** **** 0123')
     assert.equal(await text(page, 'finance-docs'), '身份证')
-    assert.equal(await text(page, 'finance-balance'), '1395.99')
-    assert.equal(await text(page, 'finance-held'), '900.00')
+    assert.equal(await amountText(page, 'finance-balance'), '1395.99')
+    assert.equal(await amountText(page, 'finance-held'), '900.00')
     assert.match(await text(page, 'finance-hall'), /^super1 \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
     await page.getByTestId('finance-approve').click()
     await page.locator('[data-testid="finance-detail"][data-state="finance_approved"]').waitFor()

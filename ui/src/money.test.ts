@@ -119,3 +119,26 @@ describe('大写 matches the core canonical form (DOMAIN.md)', () => {
 
   it('takes 分 as well as text', () => expect(amountWords(100500n)).toBe('人民币壹仟零伍元整'))
 })
+
+import { formatAmount } from './money'
+
+describe('formatAmount: one format for amounts on screen (and on paper, with ¥)', () => {
+  it.each([
+    ['12793.38', '12,793.38'],
+    ['999.99', '999.99'],
+    ['1000.00', '1,000.00'],
+    ['0.07', '0.07'],
+    ['-1234.50', '-1,234.50'],
+    ['999999999999.99', '999,999,999,999.99'],
+    ['100000', '100,000'],
+    ['—', '—'],
+    ['', ''],
+  ])('%s is shown as %s', (raw, shown) => expect(formatAmount(raw)).toBe(shown))
+  it('shows nothing for a missing amount', () => {
+    expect(formatAmount(null)).toBe('')
+    expect(formatAmount(undefined)).toBe('')
+  })
+  it('keeps every digit of an amount no float could hold', () => {
+    expect(formatAmount('90071992547409.93')).toBe('90,071,992,547,409.93')
+  })
+})

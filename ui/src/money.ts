@@ -89,6 +89,20 @@ export function formatFen(fen: bigint): string {
   return `${negative ? '-' : ''}${yuan}.${cents}`
 }
 
+/**
+ * An amount as every screen shows it, and as paper prints it (`print::money_text`, which adds the
+ * ¥): thousands grouped, the decimals as received: `12793.38` → `12,793.38`, `-1234.50` →
+ * `-1,234.50`. Text only, never through a number. Anything that is not an amount (`—`, '') is
+ * shown as it is.
+ */
+export function formatAmount(amount: string | null | undefined): string {
+  if (amount === null || amount === undefined) return ''
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(amount.trim())
+  if (!m) return amount
+  const grouped = m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  return `${m[1]}${grouped}${m[3] ?? ''}`
+}
+
 /** a − b of two amounts as typed or received (e.g. 实收 − 应收 = 找零). Throws on a bad amount. */
 export function subtract(a: string, b: string): string {
   return formatFen(parseFenSigned(a) - parseFenSigned(b))

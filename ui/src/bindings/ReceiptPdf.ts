@@ -3,4 +3,9 @@
 /**
  * A receipt's PDF for the on-screen preview (base64), as the next print would render it.
  */
-export type ReceiptPdf = { receipt_no: string, pdf_base64: string, };
+export type ReceiptPdf = { receipt_no: string, pdf_base64: string, 
+/**
+ * The copies (联) in page order, e.g. `第一联 存根联`, each an equal share of the pages; empty
+ * on the continuous form, whose one impression makes every copy.
+ */
+copies: Array<string>, };

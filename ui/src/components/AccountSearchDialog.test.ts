@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
+import { nextTick } from 'vue'
 import { createI18n } from 'vue-i18n'
 import AccountSearchDialog from './AccountSearchDialog.vue'
 import { messages } from '@/i18n'
@@ -44,8 +45,9 @@ afterEach(() => {
 })
 
 describe('AccountSearchDialog', () => {
-  it('focuses the field on open', () => {
+  it('focuses the field on open', async () => {
     const wrapper = setup(async () => [])
+    await nextTick() // the dialog's content is there, and focused, a tick after it opens
     expect(document.activeElement).toBe(wrapper.get('[data-testid="search-input"]').element)
   })
 

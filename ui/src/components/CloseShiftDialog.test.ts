@@ -54,7 +54,7 @@ describe('CloseShiftDialog: the blind count', () => {
     await wrapper.get('[data-testid="count-0.05"]').setValue('1')
     await wrapper.get('[data-testid="count-0.02"]').setValue('１') // 全角
     await wrapper.get('[data-testid="count-0.01"]').setValue('1')
-    expect(wrapper.get('[data-testid="counted-total"]').text()).toBe('2100.38')
+    expect(wrapper.get('[data-testid="counted-total"]').text()).toBe('2,100.38') // grouped, as every amount on screen
   })
 
   it('a matching count closes at once and shows the outcome', async () => {
@@ -101,8 +101,8 @@ describe('CloseShiftDialog: the blind count', () => {
       approval: { username: 'super1', password: 'Super#2026' },
     })
     // Now, and only now, the figures.
-    expect(wrapper.get('[data-testid="close-expected"]').text()).toBe('2180.32')
-    expect(wrapper.get('[data-testid="close-outcome-difference"]').text()).toBe('短款 1680.32')
+    expect(wrapper.get('[data-testid="close-expected"]').text()).toBe('2,180.32')
+    expect(wrapper.get('[data-testid="close-outcome-difference"]').text()).toBe('短款 1,680.32')
     expect(wrapper.get('[data-testid="close-approved-by"]').text()).toBe('赵班长')
   })
 
@@ -142,7 +142,7 @@ describe('CloseShiftDialog: the blind count', () => {
     expect(rows[0]).toContain('第 1 次')
     expect(rows[0]).toContain('500.00')
     expect(rows[0]).toContain('不符')
-    expect(rows[1]).toContain('2180.32')
+    expect(rows[1]).toContain('2,180.32')
     expect(rows[1]).toContain('相符')
   })
 

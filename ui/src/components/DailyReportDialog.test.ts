@@ -123,10 +123,10 @@ describe('DailyReportDialog (Shift+F12 实收日报)', () => {
     expect(a.report).toHaveBeenCalledWith('2026-03-03', { kind: 'terminal_day' })
     expect(get(w, 'daily-heading').text()).toBe('DEMO-01 · 2026-03-03 · 本终端全天')
     expect(get(w, 'daily-unsigned').text()).toBe('本日尚未签核')
-    expect([get(w, 'daily-total').text(), get(w, 'daily-cash').text(), get(w, 'daily-net').text()]).toEqual(['1300.00', '300.00', '1100.00'])
+    expect([get(w, 'daily-total').text(), get(w, 'daily-cash').text(), get(w, 'daily-net').text()]).toEqual(['1,300.00', '300.00', '1,100.00'])
     expect(get(w, 'daily-voided').text()).toBe('1 笔，50.00')
     expect(get(w, 'daily-over-short').classes()).toContain('short')
-    expect(w.findAll('[data-testid="daily-total-row"]').map((r) => r.text())).toEqual(['电费缴费现金2300.00', '售电转账11000.00'])
+    expect(w.findAll('[data-testid="daily-total-row"]').map((r) => r.text())).toEqual(['电费缴费现金2300.00', '售电转账11,000.00'])
     expect(w.findAll('[data-testid="daily-receipt-row"]')[1]!.get('[data-testid="daily-receipt-voided"]').text()).toBe('2026-03-03 作废')
     expect(get(w, 'daily-correction').text()).toBe('更正')
     expect(get(w, 'daily-close-row').text()).toContain('短款')
@@ -205,7 +205,7 @@ describe('DailyReportDialog (Shift+F12 实收日报)', () => {
     await flushPromises()
     expect(get(w, 'daily-signed').text()).toBe('本终端 2026-03-03 的实收日报已由 赵值班 于 2026-03-03 18:00:05 签核，不再变动。')
     expect(w.find('[data-testid="daily-sign"]').exists()).toBe(false)
-    expect(get(w, 'daily-total').text()).toBe('1300.00') // the figures on screen stay
+    expect(get(w, 'daily-total').text()).toBe('1,300.00') // the figures on screen stay
   })
 
   it('a supervisor who took money that day is refused by name; another one signs in the same dialog', async () => {

@@ -63,7 +63,7 @@ describe('DepositDialog (F10 解款)', () => {
         throw new ApiError({ code: 'PRINT_FONT_NOT_FOUND', message: 'x', params: {} })
       }),
     )
-    expect(w.get('[data-testid="deposit-done"]').text()).toContain('已解款 1200.50')
+    expect(w.get('[data-testid="deposit-done"]').text()).toContain('已解款 1,200.50')
     expect(w.get('[data-testid="deposit-slip-error"]').text()).toMatch(/^解款已记录，但解款单暂时无法生成：找不到中文字体/)
   })
 
@@ -78,6 +78,6 @@ describe('DepositDialog (F10 解款)', () => {
     await done.trigger('keydown', { key: 'p' })
     await flushPromises()
     expect(w.get('[data-testid="deposit-print-error"]').text()).toMatch(/^未能打印：打印服务 30 秒内没有接收打印任务/)
-    expect(done.text()).toContain('已解款 1200.50')
+    expect(done.text()).toContain('已解款 1,200.50')
   })
 })

@@ -68,7 +68,7 @@ describe('DepositListDialog (Shift+F10 解款记录)', () => {
     expect(rows[1]!.text()).toContain('其中钱箱 300.00')
     expect(rows[2]!.text()).toContain('银行流水 ICBC20260226001')
     // 1200.50 + 800.00, exactly.
-    expect(w.get('[data-testid="deposits-transit-sum"]').text()).toBe('在途 2 笔，合计 2000.50 元；其中 1 笔逾期未确认，请联系账务中心核实')
+    expect(w.get('[data-testid="deposits-transit-sum"]').text()).toBe('在途 2 笔，合计 2,000.50 元；其中 1 笔逾期未确认，请联系账务中心核实')
     expect(document.activeElement).toBe(w.get('[data-testid="deposits-list"]').element)
   })
 

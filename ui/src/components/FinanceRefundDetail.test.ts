@@ -85,7 +85,7 @@ describe('FinanceRefundDetail', () => {
     expect(get(w, 'finance-docs').text()).toBe('身份证、原缴费凭证')
     expect(get(w, 'finance-duplicate').text()).toBe('DEMO-01-2026-000007')
     expect(w.text()).toContain('持授权委托书代领')
-    expect(get(w, 'finance-balance').text()).toBe('1395.99')
+    expect(get(w, 'finance-balance').text()).toBe('1,395.99')
     expect(get(w, 'finance-held').text()).toBe('800.00')
     expect(get(w, 'finance-hall').text()).toBe('super1 2026-03-02 09:40')
     expect(w.findAll('[data-testid="finance-history-row"]').map((r) => r.text())).toEqual([

@@ -42,6 +42,7 @@ afterEach(() => {
 describe('LockScreen', () => {
   it('names the locked user and takes the focus', async () => {
     const { wrapper } = await lockedSession()
+    await flushPromises() // the dialog's content is focused a tick after it opens
     expect(wrapper.get('[data-testid="lock-user"]').text()).toBe('李收费（cashier1）')
     expect(wrapper.text()).toContain('请 cashier1 输入密码解锁')
     expect(document.activeElement).toBe(wrapper.get('[data-testid="lock-password"]').element)

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
+import { nextTick } from 'vue'
 import { createI18n } from 'vue-i18n'
 import PaymentDialog from './PaymentDialog.vue'
 import ApprovalDialog from './ApprovalDialog.vue'
@@ -44,8 +45,9 @@ afterEach(() => {
 })
 
 describe('PaymentDialog (F5 cash)', () => {
-  it('proposes the total, focuses 实收 and shows the 大写 of the amount', () => {
+  it('proposes the total, focuses 实收 and shows the 大写 of the amount', async () => {
     const wrapper = setup({ submit: vi.fn() })
+    await nextTick() // the dialog's content is there, and focused, a tick after it opens
     expect((wrapper.get('[data-testid="pay-amount"]').element as HTMLInputElement).value).toBe('1680.32')
     expect(document.activeElement).toBe(wrapper.get('[data-testid="pay-tendered"]').element)
     expect(wrapper.get('[data-testid="pay-words"]').text()).toContain('人民币壹仟陆佰捌拾元零叁角贰分')
@@ -315,9 +317,9 @@ describe('a large 实收 is confirmed a second time (TENDERED_CONFIRM)', () => {
     const wrapper = await typed(vi.fn<(i: PaymentInput) => Promise<PaymentDone>>().mockRejectedValueOnce(CONFIRM))
     expect(wrapper.findComponent(TenderConfirm).exists()).toBe(true)
     expect(wrapper.get('[data-testid="large-amount"]').text()).toBe('188.43')
-    expect(wrapper.get('[data-testid="large-tendered"]').text()).toBe('18843.00')
+    expect(wrapper.get('[data-testid="large-tendered"]').text()).toBe('18,843.00')
     expect(wrapper.get('[data-testid="large-tendered-words"]').text()).toBe('人民币壹万捌仟捌佰肆拾叁元整')
-    expect(wrapper.get('[data-testid="large-change"]').text()).toBe('18654.57')
+    expect(wrapper.get('[data-testid="large-change"]').text()).toBe('18,654.57')
     expect(wrapper.get('[data-testid="large-change-words"]').text()).toBe('人民币壹万捌仟陆佰伍拾肆元伍角柒分')
     expect(wrapper.find('[data-testid="payment-error"]').exists()).toBe(false)
   })
@@ -385,8 +387,9 @@ describe('a large 实收 is confirmed a second time (TENDERED_CONFIRM)', () => {
 })
 
 describe('F5/F6 on an account that owes nothing', () => {
-  it('says so in words, proposes no amount and starts at the amount', () => {
+  it('says so in words, proposes no amount and starts at the amount', async () => {
     const wrapper = setup({ submit: vi.fn(), proposed: '', nothingOwed: true })
+    await nextTick() // the dialog's content is there, and focused, a tick after it opens
     expect(wrapper.get('[data-testid="pay-nothing-owed"]').text()).toBe('该户今日无欠费；收取的金额将全部存入预存余额')
     expect((wrapper.get('[data-testid="pay-amount"]').element as HTMLInputElement).value).toBe('')
     expect(wrapper.text()).not.toContain('0.00')

@@ -27,7 +27,7 @@ const DONE: PaymentDone = {
   approved_by: null,
 }
 
-const PDF: ReceiptPdf = { receipt_no: DONE.receipt_no, pdf_base64: 'JVBERi0xLjc=' }
+const PDF: ReceiptPdf = { receipt_no: DONE.receipt_no, pdf_base64: 'JVBERi0xLjc=', copies: ['第一联 存根联', '第二联 客户联', '第三联 记账联'] }
 
 function setup(print: (no: string) => Promise<Printed>, preview: (no: string) => Promise<ReceiptPdf> = async () => PDF) {
   return mount(PaymentResult, {

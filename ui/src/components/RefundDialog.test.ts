@@ -73,7 +73,7 @@ afterEach(() => {
 describe('RefundDialog (F3)', () => {
   it('shows 预存余额, 已冻结 and 可退金额, proposes the 户名 as payee and starts on the reason', async () => {
     const w = await setup()
-    expect(get(w, 'refund-balance').text()).toBe('1395.99')
+    expect(get(w, 'refund-balance').text()).toBe('1,395.99')
     expect(get(w, 'refund-held').text()).toBe('800.00')
     expect(get(w, 'refund-refundable').text()).toBe('595.99')
     expect((get(w, 'refund-payee-name').element as HTMLInputElement).value).toBe('杨军')

@@ -8,6 +8,7 @@ import type { PrintSettings } from '@/bindings/PrintSettings'
 import type { Printed } from '@/bindings/Printed'
 import type { Queues } from '@/bindings/Queues'
 import type { SyncStatus } from '@/bindings/SyncStatus'
+import type { Language } from '@/bindings/Language'
 import type { EnrolInput } from './LedgerSettings.vue'
 import type { UserListing } from '@/bindings/UserListing'
 import type { UserAdmin } from './UserSettings.vue'
@@ -74,7 +75,42 @@ describe('SettingsDialog', () => {
     await printer.trigger('keydown', { key: 'Enter' })
     await flushPromises()
     expect(save).not.toHaveBeenCalled()
-    expect(wrapper.find('[data-testid="language-switch"]').exists()).toBe(true)
+    // The language is the user's own, kept in the core: no switch without a way to keep it.
+    expect(wrapper.find('[data-testid="language-switch"]').exists()).toBe(false)
+  })
+
+  it('界面语言: any user keeps their own language with the core, and the screen follows at once', async () => {
+    const i18n = createI18n({ legacy: false, locale: 'zh-CN', messages })
+    const saveLanguage = vi.fn(async (l: Language) => l)
+    const wrapper = mount(SettingsDialog, {
+      props: { canEdit: false, printer: printerApi(), canEnrol: false, loadSync: async () => NOT_ENROLLED, enrol: vi.fn(), saveLanguage },
+      global: { plugins: [i18n] },
+      attachTo: document.body,
+    })
+    await flushPromises()
+    const section = wrapper.get('[data-testid="user-language"]')
+    expect(section.text()).toContain('只改变您本人的界面语言')
+    await wrapper.get('[data-testid="language-en"] input').setValue(true)
+    await flushPromises()
+    expect(saveLanguage).toHaveBeenCalledWith('en')
+    expect(wrapper.find('[data-testid="language-saved"]').exists()).toBe(true)
+  })
+
+  it('界面语言: a refusal is said, and the screen keeps its language', async () => {
+    const i18n = createI18n({ legacy: false, locale: 'zh-CN', messages })
+    const saveLanguage = vi.fn(async () => {
+      throw new ApiError({ code: 'INPUT_INVALID', message: 'no', params: { field: 'language' } })
+    })
+    const wrapper = mount(SettingsDialog, {
+      props: { canEdit: false, printer: printerApi(), canEnrol: false, loadSync: async () => NOT_ENROLLED, enrol: vi.fn(), saveLanguage },
+      global: { plugins: [i18n] },
+      attachTo: document.body,
+    })
+    await flushPromises()
+    await wrapper.get('[data-testid="language-en"] input').setValue(true)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="language-error"]').text()).toBe('界面语言只能是中文或 English')
+    expect(i18n.global.locale.value).toBe('zh-CN')
   })
 
   it('a supervisor changes the printer and the paper and saves', async () => {

@@ -2,6 +2,9 @@ import type zh from './zh-CN'
 
 // English. Same keys as zh-CN.ts (checked by the type below).
 const en: typeof zh = {
+  dialog: {
+    enterRule: 'Enter: next field; on the last field or Ctrl+Enter, confirm, once (a double or held Enter does not repeat it; a new result ignores Enter for 1 s) · Esc: back',
+  },
   app: {
     name: 'Cashdesk',
     language: 'Language',
@@ -97,6 +100,9 @@ const en: typeof zh = {
     openHint: 'Type the float, press Enter to open the shift',
     float: 'Float',
     openSubmit: 'Open shift',
+    supervisorHint: 'Supervisors open a shift only to take money: type the float put in the drawer, Enter opens the shift; Esc goes back',
+    openKey: 'Open shift',
+    back: 'Back',
     openedAt: 'Opened',
     notOpen: 'No shift open',
     financeHint: 'Finance reviewers can look accounts up but not take money',
@@ -439,6 +445,7 @@ const en: typeof zh = {
     },
   },
   inputInvalid: {
+    language: 'The language is either 中文 or English',
     password:
       'The password does not meet the policy: 10–128 characters, with letters or symbols (not only digits or one character repeated), not containing the user name, not a common password',
     username: "The user name is 2–32 characters a-z, 0-9, '.', '_' or '-', starting with a letter",
@@ -506,6 +513,7 @@ const en: typeof zh = {
   },
   print: {
     preview: 'Receipt preview',
+    copies: 'Copies of the receipt',
     previewLoading: 'Making the receipt preview…',
     previewNone: 'No preview',
     previewFailed: 'The receipt preview cannot be shown ({reason}); printing is not affected',
@@ -548,6 +556,8 @@ const en: typeof zh = {
     saved: 'Saved',
     readOnly: 'Only a supervisor or an administrator can change the print settings',
     language: 'Language',
+    languageHint: 'Changes only your own screens; kept with your user, so it applies at your next log-in too; other users keep theirs',
+    languageSaved: 'Saved',
     loading: 'Reading the settings…',
   },
   sync: {

@@ -1,5 +1,10 @@
-// vue-i18n set-up: zh-CN by default, English on request; the choice is kept in localStorage
-// (a preference of the counter, not a secret).
+// vue-i18n set-up: zh-CN by default, English on request.
+//
+// Whose language: a counter is shared by several people, so the language is each user's own, kept
+// with the user in the core (Settings → 界面语言, `set_language`) and applied at their log-in
+// (`useUserLocale`), for their session only. Before anyone logs in (the log-in screen, and the
+// finance view, whose users are the ledger's) the screen shows this machine's language: the log-in
+// screen's small switch, kept in localStorage (a preference, not a secret); a log-out returns to it.
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN'
 import en from './en'
@@ -27,12 +32,27 @@ export const i18n = createI18n({
   messages,
 })
 
-export function setLocale(locale: Locale): void {
+/** Show the screens in `locale` now (a logged-in user's own language: nothing is kept here). */
+export function applyLocale(locale: Locale): void {
   i18n.global.locale.value = locale
   document.documentElement.lang = locale
+}
+
+/** The machine's language, for the screens before a log-in: shown and kept in localStorage. */
+export function setLocale(locale: Locale): void {
+  applyLocale(locale)
   try {
     localStorage.setItem(STORAGE_KEY, locale)
   } catch {
     // not persisted; the switch still applies to this session
   }
+}
+
+/** Back to the machine's language (after a log-out: the next person starts from the log-in screen's). */
+export function restoreMachineLocale(): void {
+  applyLocale(storedLocale())
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return value === 'zh-CN' || value === 'en'
 }

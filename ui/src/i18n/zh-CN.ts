@@ -1,5 +1,8 @@
 // 中文 (default). Keys are shared with en.ts; the `errors` keys are the backend's stable codes.
 export default {
+  dialog: {
+    enterRule: 'Enter：下一项；最后一项或 Ctrl+Enter 确认，只确认一次（连按、按住不重复；新出现的结果 1 秒内不响应 Enter）· Esc：返回',
+  },
   app: {
     name: '收费台',
     language: '语言',
@@ -95,6 +98,9 @@ export default {
     openHint: '输入备用金，按 Enter 开班',
     float: '备用金',
     openSubmit: '开班',
+    supervisorHint: '值班长需要收款时再开班：输入实际放入钱箱的备用金，按 Enter 开班；Esc 返回',
+    openKey: '开班',
+    back: '返回',
     openedAt: '开班时间',
     notOpen: '未开班',
     financeHint: '财务复核账号只能查询，不能收费',
@@ -436,6 +442,7 @@ export default {
     },
   },
   inputInvalid: {
+    language: '界面语言只能是中文或 English',
     password: '密码不符合要求：10–128 个字符，须含字母或符号（不能全是数字或同一字符重复），不能包含用户名，不能是常见密码',
     username: '用户名须为 2–32 位小写字母、数字或 . _ -，以字母开头',
     display_name: '姓名最多 40 个字',
@@ -502,6 +509,7 @@ export default {
   },
   print: {
     preview: '收据预览',
+    copies: '收据各联',
     previewLoading: '正在生成收据预览…',
     previewNone: '暂无预览',
     previewFailed: '收据预览无法显示（{reason}）；打印不受影响',
@@ -544,6 +552,8 @@ export default {
     saved: '已保存',
     readOnly: '只有值班长或系统管理员可以修改打印设置',
     language: '界面语言',
+    languageHint: '只改变您本人的界面语言，保存在您的账号上，下次登录仍然有效；不影响其他用户',
+    languageSaved: '已保存',
     loading: '正在读取设置…',
   },
   sync: {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { useSessionStore } from './session'
 import { useAccountStore } from './account'
+import { i18n, setLocale } from '@/i18n'
 
 function reply(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
@@ -21,6 +22,41 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals())
 
 describe('session store', () => {
+  it('界面语言: the log-in applies the user\'s own language; a log-out returns to the machine\'s', async () => {
+    setLocale('zh-CN') // the log-in screen's switch: this machine
+    const fetch = vi
+      .fn()
+      .mockResolvedValueOnce(reply(200, { ...LOGIN, language: 'en' }))
+      .mockResolvedValueOnce(reply(200, null))
+    vi.stubGlobal('fetch', fetch)
+    const session = useSessionStore()
+    await session.login('cashier1', 'pw')
+    expect(i18n.global.locale.value).toBe('en')
+    expect(localStorage.getItem('cashdesk.locale')).toBe('zh-CN') // the machine's choice is not the user's
+    await session.logout()
+    expect(i18n.global.locale.value).toBe('zh-CN')
+  })
+
+  it('界面语言: setLanguage keeps it with the user in the core and shows it at once', async () => {
+    setLocale('zh-CN')
+    const fetch = vi
+      .fn()
+      .mockResolvedValueOnce(reply(200, { ...LOGIN, language: 'zh-CN' }))
+      .mockResolvedValueOnce(reply(200, 'en'))
+    vi.stubGlobal('fetch', fetch)
+    const session = useSessionStore()
+    await session.login('cashier1', 'pw')
+    await session.setLanguage('en')
+    const [url, init] = fetch.mock.calls[1] as [string, RequestInit]
+    expect(url).toBe('/api/call/set_language')
+    expect(JSON.parse(init.body as string)).toEqual({ token: 'secret-token', language: 'en' })
+    expect(session.language).toBe('en')
+    expect(i18n.global.locale.value).toBe('en')
+    expect(localStorage.getItem('cashdesk.locale')).toBe('zh-CN')
+    session.expire(new (await import('@/api/call')).ApiError({ code: 'SESSION_EXPIRED', message: '', params: {} }))
+    expect(i18n.global.locale.value).toBe('zh-CN')
+  })
+
   it('keeps the token in memory only', async () => {
     vi.stubGlobal('fetch', vi.fn().mockResolvedValue(reply(200, LOGIN)))
     const session = useSessionStore()

@@ -9,8 +9,10 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { ApiError, call, toApiError } from '@/api/call'
 import type { AppInfo } from '@/bindings/AppInfo'
+import type { Language } from '@/bindings/Language'
 import type { Notice } from '@/bindings/Notice'
 import type { UserInfo } from '@/bindings/UserInfo'
+import { applyLocale, isLocale, restoreMachineLocale } from '@/i18n'
 
 /** The core's default idle time, until a log-in says otherwise. */
 export const DEFAULT_IDLE_LOCK_MINUTES = 10
@@ -26,6 +28,8 @@ export const useSessionStore = defineStore('session', () => {
   const idleLockMinutes = ref(DEFAULT_IDLE_LOCK_MINUTES)
   /** The screen is locked: nothing but the lock screen answers until unlocked or logged out. */
   const locked = ref(false)
+  /** The logged-in user's own language (kept with the user in the core; see i18n/index.ts). */
+  const language = ref<Language | null>(null)
 
   const loggedIn = computed(() => token.value !== null && user.value !== null)
 
@@ -43,6 +47,9 @@ export const useSessionStore = defineStore('session', () => {
     idleLockMinutes.value = r.idle_lock_minutes
     locked.value = false
     endedBy.value = null
+    // After the log-in the user's own language applies, whatever the log-in screen showed.
+    language.value = isLocale(r.language) ? r.language : null
+    if (language.value !== null) applyLocale(language.value)
   }
 
   function clear(): void {
@@ -50,6 +57,19 @@ export const useSessionStore = defineStore('session', () => {
     user.value = null
     notices.value = []
     locked.value = false
+    if (language.value !== null) restoreMachineLocale()
+    language.value = null
+  }
+
+  /**
+   * 界面语言: keep `lang` as the logged-in user's own language (the core stores it with the user)
+   * and show it at once. Rejects with the ApiError, the screen unchanged.
+   */
+  async function setLanguage(lang: Language): Promise<Language> {
+    const kept = await authed((t) => call('set_language', { token: t, language: lang }))
+    language.value = kept
+    applyLocale(kept)
+    return kept
   }
 
   /**
@@ -144,6 +164,7 @@ export const useSessionStore = defineStore('session', () => {
     endedBy,
     idleLockMinutes,
     locked,
+    language,
     loggedIn,
     loadInfo,
     login,
@@ -152,6 +173,7 @@ export const useSessionStore = defineStore('session', () => {
     lock,
     unlock,
     setIdleLockMinutes,
+    setLanguage,
     dismissNotice,
     authed,
   }

@@ -6,6 +6,9 @@ import { call, type ApiError } from '@/api/call'
 import type { ShiftInfo } from '@/bindings/ShiftInfo'
 import { useSessionStore } from './session'
 
+/** The float (备用金) proposed to a cashier at 开班 (the hall's usual change money). */
+export const CASHIER_FLOAT = '500.00'
+
 export const useShiftStore = defineStore('shift', () => {
   const shift = ref<ShiftInfo | null>(null)
   /** The answer to current_shift arrived (until then neither the 开班 panel nor the keys show). */
