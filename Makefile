@@ -203,7 +203,9 @@ $(TAURI_DRIVER): | deps-system
 tauri-driver: $(TAURI_DRIVER)
 
 .PHONY: e2e-desktop
-e2e-desktop: deps build bins tauri-driver ## The main journeys in the built app's own window (tauri-driver, WebKitWebDriver, Xvfb); screenshots in artifacts/desktop/
+e2e-desktop: deps build tauri-driver ## The main journeys in the built app's own window (tauri-driver, WebKitWebDriver, Xvfb); screenshots in artifacts/desktop/
+	@# --workspace as in `make bins`: the same feature set, so neither build undoes the other's.
+	cargo build --workspace --bin cashdesk-ledger
 	@mkdir -p $(ARTIFACTS)/desktop
 	CASHDESK_APP=$(APP) TAURI_DRIVER=$(TAURI_DRIVER) CASHDESK_LEDGER=$(LEDGER) E2E_ARTIFACTS=$(ARTIFACTS)/desktop \
 	  npm --prefix $(UI) run e2e-desktop
@@ -229,7 +231,7 @@ BUNDLE_DIR = $(CARGO_TARGET_DIR)/$(PROFILE)/bundle
 package: package-deb package-appimage ## Installers: a .deb and an AppImage (release; PROFILE=debug for a quick one)
 
 package-deb: deps ui-build ## The .deb alone (the app and cashdeskctl)
-	cargo build $(if $(filter debug,$(PROFILE)),,--release) --bin cashdeskctl
+	cargo build --workspace $(if $(filter debug,$(PROFILE)),,--release) --bin cashdeskctl
 	$(TAURI_BUILD) $(BUNDLE_FLAGS) --bundles deb
 
 # The AppImage bundler downloads linuxdeploy and its AppImage plugin on first use (into
