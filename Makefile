@@ -231,7 +231,8 @@ BUNDLE_DIR = $(CARGO_TARGET_DIR)/$(PROFILE)/bundle
 package: package-deb package-appimage ## Installers: a .deb and an AppImage (release; PROFILE=debug for a quick one)
 
 package-deb: deps ui-build ## The .deb alone (the app and cashdeskctl)
-	cargo build --workspace $(if $(filter debug,$(PROFILE)),,--release) --bin cashdeskctl
+	@# Debug: --workspace, as `make bins` builds it; release: as the app's build, whose core it reuses.
+	cargo build $(if $(filter debug,$(PROFILE)),--workspace,--release) --bin cashdeskctl
 	$(TAURI_BUILD) $(BUNDLE_FLAGS) --bundles deb
 
 # The AppImage bundler downloads linuxdeploy and its AppImage plugin on first use (into
