@@ -29,7 +29,15 @@ APP       := $(DEBUG_DIR)/cashdesk-app
 CTL       := $(DEBUG_DIR)/cashdeskctl
 BRIDGE    := $(DEBUG_DIR)/cashdesk-bridge
 LEDGER    := $(DEBUG_DIR)/cashdesk-ledger
+RELEASE_APP := $(CARGO_TARGET_DIR)/release/cashdesk-app
 ARTIFACTS := $(CURDIR)/artifacts
+
+# Tools cargo installs (not apt): kept in a per-user cache like the build directory, so a fresh
+# clone does not build them again. tauri-driver bridges WebDriver to WebKitWebDriver for the
+# desktop tests; its version is pinned.
+TOOLS_DIR ?= $(if $(HOME),$(HOME)/.cache/cashdesk/tools,$(CURDIR)/.tools)
+TAURI_DRIVER_VERSION := 2.1.0
+TAURI_DRIVER := $(TOOLS_DIR)/tauri-driver-$(TAURI_DRIVER_VERSION)/bin/tauri-driver
 
 # The built UI (ui/dist) is rebuilt when any of its inputs is newer than it.
 UI_INPUTS := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) \
@@ -38,6 +46,15 @@ UI_INPUTS := $(shell find $(UI)/src $(UI)/public -type f 2>/dev/null) \
 # The Tauri CLI picks the "frontend dir" (where beforeBuildCommand runs) by searching for a
 # package.json; name both directories explicitly so it never guesses.
 TAURI_ENV := TAURI_APP_PATH=$(CURDIR)/src-tauri TAURI_FRONTEND_PATH=$(CURDIR)/$(UI)
+# Every `tauri build` here embeds ui/dist as make's ui-build rule leaves it (rebuilt only when its
+# inputs changed), instead of the CLI's beforeBuildCommand building it again each time.
+# The .deb also carries cashdeskctl (a new counter is set up with `cashdeskctl init`), built in the
+# same profile and added through the bundler's `files` map, whose path is only known here. Every
+# build passes it, bundling or not: the app embeds its configuration, so a build with a different
+# one would compile the app again.
+PROFILE ?= release
+DEB_FILES = {"bundle":{"linux":{"deb":{"files":{"/usr/bin/cashdeskctl":"$(CARGO_TARGET_DIR)/$(PROFILE)/cashdeskctl"}}}}}
+TAURI_BUILD = $(TAURI_ENV) $(TAURI) build --config '{"build":{"beforeBuildCommand":null}}' --config '$(DEB_FILES)'
 
 define DEMO_LOGINS
 Demo log-ins (演示账号):
@@ -85,8 +102,9 @@ $(NPM_STAMP): $(UI)/package.json $(UI_LOCK) | deps-system
 # Building and running the desktop app
 
 .PHONY: build
-build: deps ## Build the desktop app (UI + Rust) with the Tauri CLI, debug profile
-	$(TAURI_ENV) $(TAURI) build --debug --no-bundle
+build: PROFILE = debug
+build: deps ui-build ## Build the desktop app (UI + Rust) with the Tauri CLI, debug profile
+	$(TAURI_BUILD) --debug --no-bundle
 
 .PHONY: run
 run: check-display build ## Start the desktop app on the demo database
@@ -119,7 +137,7 @@ run-headless: build ## Start the app under xvfb-run, screenshot it to artifacts/
 # Checks
 
 .PHONY: test
-test: deps lint test-rust test-ui e2e api-check ## Run every check
+test: deps lint test-rust test-ui e2e e2e-desktop package-test api-check ## Run every check
 	@echo "make test: all checks passed"
 
 .PHONY: lint fmt-check clippy fmt
@@ -174,6 +192,57 @@ e2e: deps bins ui-build ## End-to-end tests: the built UI in headless Chromium a
 	@mkdir -p $(ARTIFACTS)
 	CASHDESKCTL=$(CTL) CASHDESK_BRIDGE=$(BRIDGE) CASHDESK_LEDGER=$(LEDGER) E2E_ARTIFACTS=$(ARTIFACTS) \
 	  npm --prefix $(UI) run e2e
+
+# ---------------------------------------------------------------------------------------------
+# The desktop app as it ships, in its own window
+
+$(TAURI_DRIVER): | deps-system
+	cargo install tauri-driver --locked --version $(TAURI_DRIVER_VERSION) --root $(TOOLS_DIR)/tauri-driver-$(TAURI_DRIVER_VERSION)
+
+.PHONY: tauri-driver
+tauri-driver: $(TAURI_DRIVER)
+
+.PHONY: e2e-desktop
+e2e-desktop: deps build tauri-driver ## The main journeys in the built app's own window (tauri-driver, WebKitWebDriver, Xvfb); screenshots in artifacts/desktop/
+	@# --workspace as in `make bins`: the same feature set, so neither build undoes the other's.
+	cargo build --workspace --bin cashdesk-ledger
+	@mkdir -p $(ARTIFACTS)/desktop
+	CASHDESK_APP=$(APP) TAURI_DRIVER=$(TAURI_DRIVER) CASHDESK_LEDGER=$(LEDGER) E2E_ARTIFACTS=$(ARTIFACTS)/desktop \
+	  npm --prefix $(UI) run e2e-desktop
+
+.PHONY: build-release
+build-release: PROFILE = release
+build-release: deps ui-build ## Build the desktop app with the release profile (Tauri CLI, UI embedded), no installer
+	$(TAURI_BUILD) --no-bundle
+
+.PHONY: bench-desktop
+bench-desktop: build-release tauri-driver ## Start time, memory and key-to-paint of the release app in its window (docs/desktop-bench.md)
+	@mkdir -p $(ARTIFACTS)/desktop
+	CASHDESK_APP=$(RELEASE_APP) TAURI_DRIVER=$(TAURI_DRIVER) \
+	  node scripts/bench-desktop.mjs --json $(ARTIFACTS)/desktop/bench.json $(BENCH_ARGS)
+
+# Installers. The Tauri bundler writes them under $(CARGO_TARGET_DIR)/<profile>/bundle/.
+# PROFILE=debug bundles the debug build `make build` made (what `make test` checks, in seconds);
+# the default, release, is what a counter installs.
+BUNDLE_FLAGS = $(if $(filter debug,$(PROFILE)),--debug,)
+BUNDLE_DIR = $(CARGO_TARGET_DIR)/$(PROFILE)/bundle
+
+.PHONY: package package-deb package-appimage package-test
+package: package-deb package-appimage ## Installers: a .deb and an AppImage (release; PROFILE=debug for a quick one)
+
+package-deb: deps ui-build ## The .deb alone (the app and cashdeskctl)
+	@# Debug: --workspace, as `make bins` builds it; release: as the app's build, whose core it reuses.
+	cargo build $(if $(filter debug,$(PROFILE)),--workspace,--release) --bin cashdeskctl
+	$(TAURI_BUILD) $(BUNDLE_FLAGS) --bundles deb
+
+# The AppImage bundler downloads linuxdeploy and its AppImage plugin on first use (into
+# ~/.cache/tauri); without that download it fails, and says so.
+package-appimage: deps ui-build ## The AppImage alone (needs linuxdeploy: downloaded by the Tauri bundler)
+	$(TAURI_BUILD) $(BUNDLE_FLAGS) --bundles appimage
+
+package-test: PROFILE = debug
+package-test: package-deb ## Install the .deb into a scratch root (dpkg -x), check it, run the installed binary's --version
+	scripts/package-test.sh $(BUNDLE_DIR)/deb
 
 .PHONY: bench
 bench: deps-system ## Benchmarks: look-up, payment commit, receipt; ledger push/pull (throwaway PostgreSQL)

@@ -142,8 +142,23 @@ async fn call(state: tauri::State<'_, AppState>, cmd: String, req: Value) -> Res
     dispatch(&state.desk, &state.sync, &cmd, req).await
 }
 
+/// What `cashdesk-app --version` prints: the binary's name and the workspace version. An installer
+/// check (`make package-test`) runs it on the installed binary, which must answer without a display.
+pub fn version_line() -> String {
+    format!("cashdesk-app {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// `--version` or `-V` anywhere on the command line: print [`version_line`] and open no window.
+pub fn version_requested(args: impl Iterator<Item = String>) -> bool {
+    args.skip(1).any(|a| a == "--version" || a == "-V")
+}
+
 /// Run the desktop app.
 pub fn run() -> anyhow::Result<()> {
+    if version_requested(std::env::args()) {
+        println!("{}", version_line());
+        return Ok(());
+    }
     let startup = Startup::from_args(std::env::args())?;
     let _log = cashdesk::logging::init(config::data_dir().ok().map(|d| d.join("logs")).as_deref(), "info");
     let desk = tauri::async_runtime::block_on(open_desk(&startup))?;
@@ -178,6 +193,16 @@ mod tests {
         }
         assert!(!wakes_sync("search_accounts"), "a read writes no events");
         assert!(!wakes_sync("sync_now"), "sync_now runs its own round");
+    }
+
+    #[test]
+    fn version_is_answered_without_starting() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        assert!(version_requested(args(&["cashdesk-app", "--version"])));
+        assert!(version_requested(args(&["cashdesk-app", "--demo", "-V"])));
+        assert!(!version_requested(args(&["--version"])), "argv[0] is the program, not an option");
+        assert!(!version_requested(args(&["cashdesk-app", "--demo"])));
+        assert_eq!(version_line(), format!("cashdesk-app {}", env!("CARGO_PKG_VERSION")));
     }
 
     #[tokio::test]
