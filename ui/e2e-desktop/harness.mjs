@@ -30,6 +30,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const UI_DIR = resolve(here, '..')
 export const REPO = resolve(UI_DIR, '..')
 export const FAKE_LP = join(UI_DIR, 'e2e', 'fake-lp.sh')
+/** The test print system's queue list instead of CUPS `lpstat` (the lines of the app's `queues` file). */
+export const FAKE_LPSTAT = join(UI_DIR, 'e2e', 'fake-lpstat.sh')
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target')
 export const APP = resolve(process.env.CASHDESK_APP || join(targetDir, 'debug', 'cashdesk-app'))
 export const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS || join(REPO, 'artifacts', 'desktop'))
@@ -208,7 +210,17 @@ export async function startDesktop({ display, now, keyring = false, extraEnv = {
   const prints = join(root, 'prints')
   mkdirSync(prints, { recursive: true })
   const db = join(root, 'cashdesk.sqlite')
-  const appEnv = { CASHDESK_LP: FAKE_LP, CASHDESK_TEST_PRINTS: prints, CASHDESK_E2E_ROOT: root, ...extraEnv }
+  // The computer's print queues: counter-test, which a fresh demo counter takes as its printer.
+  const queues = join(root, 'queues')
+  writeFileSync(queues, 'counter-test\n')
+  const appEnv = {
+    CASHDESK_LP: FAKE_LP,
+    CASHDESK_TEST_PRINTS: prints,
+    CASHDESK_LPSTAT: FAKE_LPSTAT,
+    CASHDESK_TEST_QUEUES: queues,
+    CASHDESK_E2E_ROOT: root,
+    ...extraEnv,
+  }
   if (now) {
     // "@" starts the wall clock at that instant and lets it run; monotonic time is left alone.
     Object.assign(appEnv, { LD_PRELOAD: FAKETIME_LIB, FAKETIME: `@${now}`, FAKETIME_DONT_FAKE_MONOTONIC: '1' })
