@@ -207,7 +207,7 @@ async function memoryRun(display, root, extraEnv, payments) {
   try {
     const pid = app.appPid()
     const { token } = await s.api('login', DEMO.supervisor)
-    await s.api('set_print_settings', { token, printer: 'bench', paper: 'a5' })
+    await s.api('set_print_settings', { token, printer: 'counter-test', paper: 'a5' })
     await s.api('logout', { token })
     await login(s, DEMO.cashier)
     if ((await s.count('shift-open')) > 0) await openShift(s)
