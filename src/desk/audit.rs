@@ -67,24 +67,12 @@ impl Desk {
                 LedgerAudit::Compared(audit::against_ledger(&mut conn, held.as_ref()).await?)
             }
         };
-        if let LedgerAudit::Compared(AgainstLedger::Missing { seq, .. } | AgainstLedger::Differs { seq }) = &ledger {
-            self.record_break(Some((*seq, audit::Broken::LedgerDiffers))).await?;
-            self.audit_alone(
-                &s.user.username,
-                "audit.verify",
-                None,
-                serde_json::json!({"entries": entries, "ledger": ledger}),
-            )
-            .await?;
-            return Err(Error::Internal(format!(
-                "audit trail differs from the ledger at entry {seq} ({}): the ledger holds a head this trail no longer has; the end of the trail was removed or rewritten after it was sent",
-                match &ledger {
-                    LedgerAudit::Compared(AgainstLedger::Missing { .. }) => "missing here",
-                    _ => "another hash here",
-                }
-            )));
-        }
-        self.record_break(None).await?;
+        let differs = match &ledger {
+            LedgerAudit::Compared(AgainstLedger::Missing { seq, .. }) => Some((*seq, "missing here")),
+            LedgerAudit::Compared(AgainstLedger::Differs { seq }) => Some((*seq, "another hash here")),
+            _ => None,
+        };
+        self.record_break(differs.map(|(seq, _)| (seq, audit::Broken::LedgerDiffers))).await?;
         self.audit_alone(
             &s.user.username,
             "audit.verify",
@@ -92,6 +80,11 @@ impl Desk {
             serde_json::json!({"entries": entries, "ledger": ledger}),
         )
         .await?;
+        if let Some((seq, how)) = differs {
+            return Err(Error::Internal(format!(
+                "audit trail differs from the ledger at entry {seq} ({how}): the ledger holds a head this trail no longer has; the end of the trail was removed or rewritten after it was sent"
+            )));
+        }
         Ok(AuditVerified { entries, ledger })
     }
 
