@@ -246,6 +246,44 @@ describe('DailyReportDialog (Shift+F12 实收日报)', () => {
     expect(get(w, 'approval-error').text()).toBe('签核人须是值班长：请当日未在本终端收款的值班长输入本人的用户名和密码')
   })
 
+  it('any other refusal closes the approval and is said under 签核; pressing it again asks for the same day', async () => {
+    const sign = vi.fn(async (): Promise<DailySignOff> => {
+      throw new ApiError({ code: 'STORE_ERROR', message: 'x', params: {} })
+    })
+    const a = api({ sign })
+    const w = await setup('supervisor', a)
+    await get(w, 'daily-sign').trigger('click')
+    await get(w, 'approval-username').setValue('super1')
+    await get(w, 'approval-password').setValue('Super#2026')
+    await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(w.find('[data-testid="approval-dialog"]').exists()).toBe(false)
+    expect(get(w, 'daily-sign-error').text()).toBe('本地数据库出错，请重试；如仍失败请联系管理员')
+    expect(get(w, 'daily-unsigned').text()).toBe('本日尚未签核')
+
+    sign.mockResolvedValueOnce(SIGN_OFF)
+    await get(w, 'daily-sign').trigger('click')
+    expect(w.find('[data-testid="daily-sign-error"]').exists()).toBe(false)
+    expect(get(w, 'approval-action').text()).toBe('签核 2026-03-03 实收日报（终端 DEMO-01）')
+    await get(w, 'approval-username').setValue('super1')
+    await get(w, 'approval-password').setValue('Super#2026')
+    await get(w, 'approval-password').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    expect(sign).toHaveBeenLastCalledWith('2026-03-03', { username: 'super1', password: 'Super#2026' })
+    expect(get(w, 'daily-signed').text()).toContain('赵值班')
+  })
+
+  it('Esc in the approval signs nothing and leaves the 签核 offered', async () => {
+    const a = api()
+    const w = await setup('supervisor', a)
+    await get(w, 'daily-sign').trigger('click')
+    await get(w, 'approval-username').trigger('keydown', { key: 'Escape' })
+    await flushPromises()
+    expect(w.find('[data-testid="approval-dialog"]').exists()).toBe(false)
+    expect(a.sign).not.toHaveBeenCalled()
+    expect(w.find('[data-testid="daily-sign"]').exists()).toBe(true)
+  })
+
   it('a day already signed: no 签核, the signature shown', async () => {
     const w = await setup('supervisor', api({ report: vi.fn(async () => SIGNED) }))
     expect(get(w, 'daily-signed').text()).toContain('已签核：赵值班')

@@ -194,6 +194,30 @@ describe('RefundRequestView', () => {
     expect(get(w, 'refund-print-form').text()).not.toContain('重打')
   })
 
+  it('the documents keep their own busy state: the next P clears a failed print, shows busy, then printed', async () => {
+    let answer: (p: PrintedDocument) => void = () => undefined
+    const print = vi
+      .fn<Api['print']>()
+      .mockRejectedValueOnce(new ApiError({ code: 'PRINTER_NOT_SET', message: 'no printer', params: {} }))
+      .mockImplementationOnce(() => new Promise<PrintedDocument>((r) => (answer = r)))
+    const w = setup(REFUND_INFO, api({ print }))
+    await key(w, 'p')
+    await flushPromises()
+    const status = () => get(w, 'refund-print-status').attributes('data-state')
+    expect(status()).toBe('failed')
+    await key(w, 'p')
+    expect(status()).toBe('busy')
+    expect(w.find('[data-testid="refund-print-error"]').exists()).toBe(false)
+    // The decision is not held up by a print.
+    expect((get(w, 'refund-approve').element as HTMLButtonElement).disabled).toBe(false)
+    await flushPromises()
+    expect(get(w, 'refund-print-status').text()).toBe('正在送打印机…')
+    answer({ title: '退费申请单 DEMO-01-TF-2026-000002', printer: 'counter-test' })
+    await flushPromises()
+    expect(status()).toBe('printed')
+    expect(print).toHaveBeenCalledTimes(2)
+  })
+
   it('opening a request prints nothing; N (the notice) only once the request is final', async () => {
     const a = api()
     const w = setup(REFUND_INFO, a)
@@ -222,6 +246,8 @@ describe('RefundRequestView', () => {
     const w = setup(REFUND_INFO, a)
     await key(w, 'p')
     expect(get(w, 'refund-doc-error').text()).toContain('找不到中文字体')
+    expect(w.find('[data-testid="refund-print-error"]').exists()).toBe(false)
+    expect(get(w, 'refund-print-status').attributes('data-state')).toBe('failed')
     expect(a.print).not.toHaveBeenCalled()
   })
 })

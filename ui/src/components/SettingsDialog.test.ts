@@ -10,6 +10,7 @@ import type { Queues } from '@/bindings/Queues'
 import type { SyncStatus } from '@/bindings/SyncStatus'
 import type { Language } from '@/bindings/Language'
 import type { EnrolInput } from './LedgerSettings.vue'
+import type { UserInfo } from '@/bindings/UserInfo'
 import type { UserListing } from '@/bindings/UserListing'
 import type { UserAdmin } from './UserSettings.vue'
 import type { CounterSettingsApi, CounterSettingsInput } from './CounterSettings.vue'
@@ -380,6 +381,45 @@ describe('SettingsDialog → 用户 and 柜台 (administrators)', () => {
     // Nothing of the passwords is kept.
     expect((wrapper.get('[data-testid="user-add-password"]').element as HTMLInputElement).value).toBe('')
     expect((wrapper.get('[data-testid="user-add-again"]').element as HTMLInputElement).value).toBe('')
+  })
+
+  it('one action at a time (useBusy): a second Enter while a user is being added sends nothing more', async () => {
+    let answer: (u: UserInfo) => void = () => undefined
+    const add = vi.fn(() => new Promise<UserInfo>((r) => (answer = r)))
+    const { wrapper, users } = admin(userApi({ add }))
+    await flushPromises()
+    await wrapper.get('[data-testid="user-add-username"]').setValue('cashier9')
+    await wrapper.get('[data-testid="user-add-password"]').setValue('Counter#20261')
+    await wrapper.get('[data-testid="user-add-again"]').setValue('Counter#20261')
+    const again = wrapper.get('[data-testid="user-add-again"]')
+    await again.trigger('keydown', { key: 'Enter' })
+    expect(wrapper.get('[data-testid="user-add"]').text()).toBe('正在添加…')
+    expect((wrapper.get('[data-testid="user-disable-cashier1"]').element as HTMLButtonElement).disabled).toBe(true)
+    await again.trigger('keydown', { key: 'Enter' })
+    await wrapper.get('[data-testid="user-add-form"]').trigger('submit')
+    answer({ username: 'cashier9', display_name: 'cashier9', role: 'cashier' })
+    await flushPromises()
+    expect(add).toHaveBeenCalledTimes(1)
+    expect(users.list).toHaveBeenCalledTimes(2) // on opening, and once after the add
+    expect(wrapper.get('[data-testid="users-done"]').text()).toBe('已添加用户 cashier9')
+    expect(wrapper.get('[data-testid="user-add"]').text()).toBe('添加用户')
+  })
+
+  it('a refusal stays on the error line until the next action, which clears it', async () => {
+    const disable = vi.fn(async () => {
+      throw new ApiError({ code: 'USER_GUARD', message: 'english', params: { rule: 'last_admin' } })
+    })
+    const { wrapper, users } = admin(userApi({ disable }))
+    await flushPromises()
+    await wrapper.get('[data-testid="user-disable-cashier1"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="users-error"]').text()).toBe('这是最后一位在用的系统管理员：请先添加另一位管理员')
+    expect(wrapper.find('[data-testid="users-done"]').exists()).toBe(false)
+    await wrapper.get('[data-testid="user-unlock-locktest"]').trigger('click')
+    await flushPromises()
+    expect(users.unlock).toHaveBeenCalledWith('locktest')
+    expect(wrapper.find('[data-testid="users-error"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="users-done"]').text()).toBe('已解锁 locktest')
   })
 
   it("the core's refusals are translated: the password policy, USER_EXISTS, the guards", async () => {
