@@ -7,15 +7,22 @@
 //! print every amount as boxes.
 //!
 //! Without [`FONT_ENV`], the first usable face found is the one documents are set in, and the next
-//! usable face in another file is kept as its fallback: a document with a character the first face
-//! lacks (a rare character in a name, outside GBK) is set wholly in the fallback
-//! ([`CjkFont::for_text`]), so no name prints as boxes while the fallback has it. WenQuanYi comes
-//! first because its TrueType outlines subset about twice as fast as Noto's CFF outlines (a
-//! receipt in 8 ms rather than 15 ms on the machine measured, README "Measured"); Noto, with the
-//! wider coverage, is the fallback.
+//! usable face in another file is its fallback: a document with a character the first face lacks
+//! (a rare character in a name, outside GBK) is set wholly in the fallback ([`CjkFont::for_text`]),
+//! so no name prints as boxes while the fallback has it. WenQuanYi comes first because its TrueType
+//! outlines subset about twice as fast as Noto's CFF outlines (a receipt in 8 ms rather than 15 ms
+//! on the machine measured, README "Measured"); Noto, with the wider coverage, is the fallback.
+//!
+//! The fallback is parsed the first time a document needs it, not with the first face: a parsed
+//! Noto Sans CJK face holds about 26 MB for as long as the app runs, and most counters never print
+//! a name WenQuanYi cannot set (docs/desktop-bench.md). Until then only the remaining candidate
+//! files are known; the first of them that loads and passes the same check becomes the fallback,
+//! once, and a counter where none does prints in the first face (boxes for what it lacks), as it
+//! would with one font installed.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use printpdf::ParsedFont;
 
@@ -47,8 +54,31 @@ pub struct CjkFont {
     path: PathBuf,
     face: usize,
     units_per_em: i64,
-    /// The face a document this one cannot set goes to (module docs).
-    fallback: Option<std::sync::Arc<CjkFont>>,
+    /// The face a document this one cannot set goes to, parsed on first need (module docs).
+    fallback: Option<Arc<Fallback>>,
+}
+
+/// The fallback face: the candidate files it may come from, in order, and the face once parsed
+/// (`None` inside when no candidate was usable).
+struct Fallback {
+    candidates: Vec<(PathBuf, usize)>,
+    face: OnceLock<Option<CjkFont>>,
+}
+
+impl Fallback {
+    fn get(&self) -> Option<&CjkFont> {
+        self.face
+            .get_or_init(|| {
+                self.candidates.iter().find_map(|(path, face)| match CjkFont::load(path, *face) {
+                    Ok(font) => Some(font),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the fallback font candidate is unusable");
+                        None
+                    }
+                })
+            })
+            .as_ref()
+    }
 }
 
 impl fmt::Debug for CjkFont {
@@ -80,32 +110,28 @@ impl CjkFont {
             return CjkFont::load(Path::new(path), face);
         }
         let mut last_unusable = None;
-        let mut found: Option<CjkFont> = None;
-        for &(path, face) in CANDIDATES {
-            // One fallback, from another font than the first (the same font under another path
-            // would cover nothing more).
-            let same_font = |f: &CjkFont| f.path.file_name() == Path::new(path).file_name() && f.face == face;
-            if !Path::new(path).is_file() || found.as_ref().is_some_and(same_font) {
-                continue;
-            }
-            match (CjkFont::load(Path::new(path), face), found.take()) {
-                (Ok(font), None) => found = Some(font),
-                (Ok(fallback), Some(mut first)) => {
-                    first.fallback = Some(std::sync::Arc::new(fallback));
+        let mut rest = CANDIDATES.iter().filter(|(path, _)| Path::new(path).is_file());
+        for &(path, face) in rest.by_ref() {
+            match CjkFont::load(Path::new(path), face) {
+                Ok(mut first) => {
+                    // The fallback comes from another font than the first (the same font under
+                    // another path would cover nothing more); parsed when first needed.
+                    let candidates: Vec<(PathBuf, usize)> = rest
+                        .filter(|&&(p, f)| !(Path::new(p).file_name() == first.path.file_name() && f == first.face))
+                        .map(|&(p, f)| (PathBuf::from(p), f))
+                        .collect();
+                    if !candidates.is_empty() {
+                        first.fallback = Some(Arc::new(Fallback { candidates, face: OnceLock::new() }));
+                    }
                     return Ok(first);
                 }
-                (Err(e), first) => {
-                    last_unusable = Some(e);
-                    found = first;
-                }
+                Err(e) => last_unusable = Some(e),
             }
         }
-        found.ok_or_else(|| {
-            last_unusable.unwrap_or_else(|| PrintError::FontNotFound {
-                searched: CANDIDATES.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", "),
-                env: FONT_ENV,
-            })
-        })
+        Err(last_unusable.unwrap_or_else(|| PrintError::FontNotFound {
+            searched: CANDIDATES.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", "),
+            env: FONT_ENV,
+        }))
     }
 
     /// The face to set `text` in: this one if it has every character of it, else the fallback
@@ -115,10 +141,10 @@ impl CjkFont {
             text.chars()
                 .any(|c| !c.is_whitespace() && !c.is_control() && f.parsed.lookup_glyph_index(u32::from(c)).is_none())
         };
-        match &self.fallback {
-            Some(fallback) if lacks(self) => fallback,
-            _ => self,
+        if self.fallback.is_none() || !lacks(self) {
+            return self;
         }
+        self.fallback().unwrap_or(self)
     }
 
     /// The face to set a document in: [`CjkFont::for_text`] of everything it prints, which is in its
@@ -131,9 +157,14 @@ impl CjkFont {
         }
     }
 
-    /// The fallback face, if one was found (module docs).
+    /// The fallback face, if one is usable: parsed on the first call (module docs).
     pub fn fallback(&self) -> Option<&CjkFont> {
-        self.fallback.as_deref()
+        self.fallback.as_deref().and_then(Fallback::get)
+    }
+
+    /// Whether the fallback face has been parsed (it is only when a document needed it).
+    pub fn fallback_loaded(&self) -> bool {
+        self.fallback.as_ref().is_some_and(|f| f.face.get().is_some())
     }
 
     /// Loads face `face` of the font file at `path` and checks that it can print a receipt.
@@ -245,6 +276,27 @@ mod tests {
         let font = CjkFont::locate_from(None).unwrap();
         let err = CjkFont::load(font.path(), 99).unwrap_err();
         assert_eq!(err.code(), "PRINT_FONT_UNUSABLE", "face 99 does not exist: {err}");
+    }
+
+    #[test]
+    fn the_fallback_is_parsed_only_when_a_document_needs_it() {
+        let font = CjkFont::locate_from(None).unwrap();
+        if font.fallback.is_none() {
+            eprintln!("skipped: only one CJK font is installed");
+            return;
+        }
+        assert!(!font.fallback_loaded(), "locating the font parses the first face only");
+        assert!(std::ptr::eq(font.for_text("收费收据 0123456789 ¥ 张伟"), &font));
+        assert!(!font.fallback_loaded(), "everyday text never parses the fallback");
+        let rare = (0x3400u32..0x4DC0)
+            .chain(0x20000..0x2A6E0)
+            .filter_map(char::from_u32)
+            .find(|&c| font.parsed.lookup_glyph_index(u32::from(c)).is_none())
+            .unwrap();
+        let chosen = font.for_text(&format!("用户{rare}"));
+        assert!(font.fallback_loaded(), "a name the first face cannot set parses it");
+        assert_ne!(chosen.path(), font.path(), "and is set in it");
+        assert!(std::ptr::eq(font.fallback().unwrap(), chosen), "parsed once, then kept");
     }
 
     #[test]
