@@ -16,7 +16,11 @@ export const KEY = {
   Control: '\uE009',
   Alt: '\uE00A',
   Escape: '\uE00C',
+  End: '\uE010',
+  Home: '\uE011',
+  ArrowLeft: '\uE012',
   ArrowUp: '\uE013',
+  ArrowRight: '\uE014',
   ArrowDown: '\uE015',
   F1: '\uE031',
   F2: '\uE032',
@@ -196,6 +200,16 @@ export class Session {
       { type: 'keyUp', value: m },
     ]
     await this.cmd('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] })
+  }
+
+  /** The window's outer position and size (`GET /window/rect`). */
+  windowRect() {
+    return this.cmd('GET', '/window/rect')
+  }
+
+  /** Resize the window (`POST /window/rect`); resolves the rect the window manager granted. */
+  setWindowRect(rect) {
+    return this.cmd('POST', '/window/rect', rect)
   }
 
   /** The window's content as PNG bytes. */

@@ -89,12 +89,17 @@ describe('the screen at a counter', () => {
         tops: [...new Set(items.map((e) => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)))],
         right: Math.max(...items.map((e) => e.getBoundingClientRect().right)),
         width: window.innerWidth,
+        shiftCut: (() => {
+          const e = bar.querySelector('[data-testid="shift-info"]')
+          return e.scrollWidth - e.clientWidth
+        })(),
       }
     })
     assert.equal(m.barHeight, 48, `the header keeps its height: ${JSON.stringify(m)}`)
     assert.ok(m.tallest <= 40, `no item of the header wraps onto a second line: ${JSON.stringify(m)}`)
     assert.ok(Math.max(...m.tops) - Math.min(...m.tops) <= 4, `every item on the same line: ${JSON.stringify(m)}`)
     assert.ok(m.right <= m.width, `nothing runs off the window: ${JSON.stringify(m)}`)
+    assert.ok(m.shiftCut <= 0, `the shift's line, with its float, is not cut: ${JSON.stringify(m)}`)
     assert.equal(await page.getByTestId('counter-header').getByTestId('language-switch').count(), 0, 'the language is in Settings')
     await page.screenshot({ path: artifactPath('header-1024x700.png') })
   })
