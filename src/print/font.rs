@@ -18,7 +18,8 @@
 //! a name WenQuanYi cannot set (docs/desktop-bench.md). Until then only the remaining candidate
 //! files are known; the first of them that loads and passes the same check becomes the fallback,
 //! once, and a counter where none does prints in the first face (boxes for what it lacks), as it
-//! would with one font installed.
+//! would with one font installed. The parse (a few hundred milliseconds for Noto) moves to the first
+//! such document; rendering runs off the async threads, so the counter does not wait on it.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -162,8 +163,10 @@ impl CjkFont {
         self.fallback.as_deref().and_then(Fallback::get)
     }
 
-    /// Whether the fallback face has been parsed (it is only when a document needed it).
-    pub fn fallback_loaded(&self) -> bool {
+    /// Whether the fallback face has been looked for (parsed, or every candidate found unusable):
+    /// only once a document needed it.
+    #[cfg(test)]
+    fn fallback_loaded(&self) -> bool {
         self.fallback.as_ref().is_some_and(|f| f.face.get().is_some())
     }
 

@@ -320,7 +320,7 @@ describe('holiday cash on Sunday 2026-03-01', () => {
     assert.equal(await page.getByTestId('pay-tendered').inputValue(), '5000.01')
     await page.keyboard.press('Enter')
     await page.getByTestId('payment-error').waitFor()
-    assert.equal(await text(page, 'payment-error'), '节假日现金售电每笔不超过 5000.00 元')
+    assert.equal(await text(page, 'payment-error'), '节假日现金售电每笔不超过 5,000.00 元')
     assert.equal(await page.getByTestId('approval-dialog').count(), 0, 'no approval is asked for an amount over the limit')
 
     await page.getByTestId('pay-amount').fill('5000.00')
@@ -344,6 +344,6 @@ describe('holiday cash on Sunday 2026-03-01', () => {
     await login(page, DEMO.cashier)
     await page.getByTestId('notice').first().waitFor()
     const notice = (await page.getByTestId('notice').first().textContent()) ?? ''
-    assert.ok(notice.includes('5000.00') && notice.includes('2026-03-02'), `holiday cash notice: ${notice}`)
+    assert.ok(notice.includes('5,000.00') && notice.includes('2026-03-02'), `holiday cash notice: ${notice}`)
   })
 })

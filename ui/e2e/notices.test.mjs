@@ -11,7 +11,7 @@
 // Enter prints nothing more.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ARREARS_ACCOUNT, DEMO, artifactPath, login, openAccount, pdfText, printedPdfs, startStack, text, amountText } from './harness.mjs'
+import { ARREARS_ACCOUNT, DEMO, artifactPath, login, openAccount, pdfText, printedPdfs, startStack, text, amountText, grouped } from './harness.mjs'
 
 const PRINTER = 'counter-test'
 const HOTLINE = '0931-95598'
@@ -92,7 +92,7 @@ describe('arrears notices: a batch for a supervisor, one at the counter', () => 
     assert.equal(await summary.getAttribute('data-total'), core.total)
     assert.equal(
       await text(page, 'arrears-summary-text'),
-      `共 ${core.count} 户，欠费本金 ${core.principal} 元，违约金 ${core.late_fee} 元，合计 ${core.total} 元`,
+      `共 ${core.count} 户，欠费本金 ${grouped(core.principal)} 元，违约金 ${grouped(core.late_fee)} 元，合计 ${grouped(core.total)} 元`,
     )
     assert.equal(await page.getByTestId('arrears-row').count(), Math.min(20, core.count))
 

@@ -144,14 +144,14 @@ describe('refunds at the counter: F3, the form, the hall decision', () => {
     assert.equal(await amountText(page, 'refund-balance'), '1395.99')
     assert.equal(await amountText(page, 'refund-held'), '0.00')
     assert.equal(await amountText(page, 'refund-refundable'), '1395.99')
-    assert.equal(await text(page, 'refund-cap'), '最多可退 1395.99')
+    assert.equal(await text(page, 'refund-cap'), '最多可退 1,395.99')
 
     // The rules before anything is sent: more than refundable, and a payee account too short.
     await page.keyboard.press('ArrowDown')
     await page.getByTestId('refund-amount-input').fill('1396.00')
     await page.getByTestId('refund-account').fill('6222')
     await page.keyboard.press('Control+Enter')
-    assert.equal(await text(page, 'refund-error-amount'), '退费金额不能超过可退金额 1395.99')
+    assert.equal(await text(page, 'refund-error-amount'), '退费金额不能超过可退金额 1,395.99')
     assert.equal(await focusedTestId(page), 'refund-amount-input')
     await page.keyboard.press('F4') // 全部可退
     assert.equal(await page.getByTestId('refund-amount-input').inputValue(), '1395.99')

@@ -11,7 +11,7 @@ import type { RefundDocs } from '@/bindings/RefundDocs'
 import type { RefundInfo } from '@/bindings/RefundInfo'
 import type { RefundSubmitRequest } from '@/bindings/RefundSubmitRequest'
 import type { State } from '@/bindings/State'
-import { halfWidth, plainAmount, tryParseFen, type MoneyCode } from '@/money'
+import { formatAmount, halfWidth, plainAmount, tryParseFen, type MoneyCode } from '@/money'
 
 /** 退费原因 in the order the select offers them. */
 export const REASONS: readonly Reason[] = ['overpaid', 'duplicate', 'closure', 'billing_error', 'other']
@@ -150,7 +150,7 @@ export function formProblem(form: RefundForm, accountName: string, cap: string |
   if (a.fen === 0n) return { field: 'amount', key: 'amountZero' }
   if (cap !== null) {
     const c = tryParseFen(cap)
-    if (c.ok && a.fen > c.fen) return { field: 'amount', key: 'amountCap', params: { cap } }
+    if (c.ok && a.fen > c.fen) return { field: 'amount', key: 'amountCap', params: { cap: formatAmount(cap) } }
   }
   if (form.payeeName.trim() === '') return { field: 'payeeName', key: 'payeeName' }
   if (otherPayee(form.payeeName, accountName) && tooShort(form.payeeReason, 2)) return { field: 'payeeReason', key: 'payeeReason' }

@@ -100,7 +100,7 @@ describe('ArrearsBatchDialog (Shift+F4 催费)', () => {
     const { api } = setupStore()
     const w = await setup()
     expect(api.preview).toHaveBeenCalledWith(DEFAULT_FILTER)
-    expect(get(w, 'arrears-summary-text').text()).toBe('共 25 户，欠费本金 5000.00 元，违约金 77.50 元，合计 5077.50 元')
+    expect(get(w, 'arrears-summary-text').text()).toBe('共 25 户，欠费本金 5,000.00 元，违约金 77.50 元，合计 5,077.50 元')
     expect(w.findAll('[data-testid="arrears-row"]').map((r) => r.attributes('data-account'))).toEqual(['3100000001', '3100000002', '3100000003'])
     expect(document.activeElement).toBe(get(w, 'arrears-address').element)
     expect(get(w, 'arrears-print').text()).toBe('打印 25 份')

@@ -176,7 +176,7 @@ describe('approval', () => {
     await wrapper.get('[data-testid="approval-password"]').trigger('keydown', { key: 'Enter' })
     await flushPromises()
     expect(wrapper.findComponent(ApprovalDialog).exists()).toBe(false)
-    expect(wrapper.get('[data-testid="payment-error"]').text()).toContain('20000.00')
+    expect(wrapper.get('[data-testid="payment-error"]').text()).toContain('20,000.00')
   })
 
   it('Esc in the approval dialog cancels only the approval', async () => {
@@ -276,7 +276,7 @@ describe('实收 is always typed (F4 for the exact amount)', () => {
     await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })
     await flushPromises()
     expect(wrapper.get('[data-testid="payment-error"]').text()).toBe(
-      '实收金额超过 100000.00 元，不能收取：请核对输入（是否漏输了小数点？）',
+      '实收金额超过 100,000.00 元，不能收取：请核对输入（是否漏输了小数点？）',
     )
     expect(document.activeElement).toBe(wrapper.get('[data-testid="pay-tendered"]').element)
     await wrapper.get('[data-testid="pay-tendered"]').trigger('keydown', { key: 'Enter' })

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { createI18n } from 'vue-i18n'
-import { ERROR_CODES, NOTICE_CODES, URGENT_NOTICES, errorText, noticeText } from './errors'
+import { ERROR_CODES, MONEY_PARAMS, NOTICE_CODES, URGENT_NOTICES, errorText, noticeText } from './errors'
+import { formatAmount } from '@/money'
 import { messages } from './index'
+
+/** A param as the sentence shows it: amounts grouped by thousands, the rest as sent. */
+const shown = ([k, v]: [string, string]) => (MONEY_PARAMS.has(k) ? formatAmount(v) : v)
 
 function translator(locale: 'zh-CN' | 'en') {
   const i18n = createI18n({ legacy: false, locale, fallbackLocale: [], messages, missingWarn: false, fallbackWarn: false })
@@ -77,7 +81,7 @@ describe.each(['zh-CN', 'en'] as const)('error texts in %s', (locale) => {
     const text = errorText(t, { code, message: 'server text', params: samples[code] ?? {} })
     expect(text).not.toContain('errors.')
     expect(text).not.toContain('server text') // known codes never show the server's message
-    for (const v of Object.values(samples[code] ?? {})) expect(text).toContain(v)
+    for (const p of Object.entries(samples[code] ?? {})) expect(text).toContain(shown(p))
   })
 
   it('shows the code and the server message for an unknown code', () => {
@@ -89,8 +93,17 @@ describe.each(['zh-CN', 'en'] as const)('error texts in %s', (locale) => {
   it.each([...NOTICE_CODES])('notice %s is translated with its params', (code) => {
     const params = noticeSamples[code]!
     const text = noticeText(t, { code, message: 'server', params })
-    for (const v of Object.values(params)) expect(text).toContain(v)
+    for (const p of Object.entries(params)) expect(text).toContain(shown(p))
     expect(text).not.toContain('server')
+  })
+
+  it('shows the amounts a refusal names grouped by thousands, and other numbers as sent', () => {
+    const text = errorText(t, { code: 'TENDERED_CONFIRM', message: '', params: { tendered: '18843.00', change: '18654.57' } })
+    expect(text).toContain('18,843.00')
+    expect(text).toContain('18,654.57')
+    expect(noticeText(t, { code: 'HOLIDAY_CASH_DUE', message: '', params: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' } })).toContain('5,000.00')
+    expect(errorText(t, { code: 'AUDIT_BROKEN', message: '', params: { seq: '12070' } })).not.toContain('12,070')
+    expect(noticeText(t, { code: 'AUDIT_BROKEN', message: '', params: { seq: '12070' } })).toContain('12070')
   })
 
   it('names the field of a money error, and the amount when the core names none', () => {
@@ -132,12 +145,12 @@ describe('the wording a cashier sees (zh-CN)', () => {
     expect(count).not.toMatch(/\d|短款|长款|\{/)
     // Even should a parameter come along, the text has no place for it.
     const deposit = errorText(t, { code: 'DEPOSIT_TOO_LARGE', message: '', params: { amount: '9000.00', available: '8123.40' } })
-    expect(deposit).toContain('9000.00')
-    expect(deposit).not.toContain('8123.40')
+    expect(deposit).toContain('9,000.00')
+    expect(deposit).not.toMatch(/8,?123\.40/)
   })
   it('TENDERED_CONFIRM shows both amounts in figures and 大写', () => {
     expect(errorText(t, { code: 'TENDERED_CONFIRM', message: '', params: samples.TENDERED_CONFIRM! })).toBe(
-      '请核对：实收 18843.00（人民币壹万捌仟捌佰肆拾叁元整），找零 18654.57（人民币壹万捌仟陆佰伍拾肆元伍角柒分）；无误请再次确认',
+      '请核对：实收 18,843.00（人民币壹万捌仟捌佰肆拾叁元整），找零 18,654.57（人民币壹万捌仟陆佰伍拾肆元伍角柒分）；无误请再次确认',
     )
   })
   it('TENDERED_MISSING names the exact-amount key, AMOUNT_ZERO the field', () => {
@@ -170,7 +183,7 @@ describe('the wording a cashier sees (zh-CN)', () => {
   })
   it('HOLIDAY_CASH_LIMIT names the limit', () => {
     expect(errorText(t, { code: 'HOLIDAY_CASH_LIMIT', message: '', params: { limit: '5000.00' } })).toBe(
-      '节假日现金售电每笔不超过 5000.00 元',
+      '节假日现金售电每笔不超过 5,000.00 元',
     )
   })
   it('KEYRING_UNAVAILABLE and KEYS_UNAVAILABLE say in Chinese what is refused and how to enable keys', () => {

@@ -2,6 +2,7 @@
 // stable `code` only; the server's message is shown solely for codes this UI does not know.
 import type { ApiError } from '@/api/call'
 import type { Notice } from '@/bindings/Notice'
+import { formatAmount } from '@/money'
 
 /** Every error code the UI translates (each must exist in zh-CN and en: see errors.test.ts). */
 export const ERROR_CODES = [
@@ -101,9 +102,27 @@ export const URGENT_NOTICES: readonly string[] = ['HOLIDAY_CASH_OVERDUE', 'KEYS_
 
 type Translate = (key: string, named: Record<string, unknown>) => string
 
+/**
+ * The params that are amounts of money, whatever the code: shown in the screens' one format
+ * (12,793.38), as every other amount is. The core sends them plain ("5000.00").
+ */
+export const MONEY_PARAMS: ReadonlySet<string> = new Set([
+  'amount',
+  'approved',
+  'cap',
+  'change',
+  'held',
+  'limit',
+  'max',
+  'refundable',
+  'registered',
+  'tendered',
+  'total',
+])
+
 function params(p: Record<string, string | undefined> | undefined): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(p ?? {})) if (typeof v === 'string') out[k] = v
+  for (const [k, v] of Object.entries(p ?? {})) if (typeof v === 'string') out[k] = MONEY_PARAMS.has(k) ? formatAmount(v) : v
   return out
 }
 
