@@ -22,6 +22,34 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals())
 
 describe('session store', () => {
+  it('今日 follows the clock: the counter\'s day is read again each minute until stopped, a failure keeps it', async () => {
+    vi.useFakeTimers()
+    try {
+      const info = (today: string) => ({ terminal: 'DEMO-01', utility: '示范', version: '0.1.0', today, demo: true })
+      const fetch = vi
+        .fn()
+        .mockResolvedValueOnce(reply(200, info('2026-03-01')))
+        .mockResolvedValueOnce(reply(500, { code: 'STORE_ERROR', message: 'busy', retryable: true }))
+        .mockResolvedValueOnce(reply(200, info('2026-03-02')))
+      vi.stubGlobal('fetch', fetch)
+      const session = useSessionStore()
+      await session.loadInfo()
+      const stop = session.followDay(60_000)
+      await vi.advanceTimersByTimeAsync(59_000)
+      expect(fetch).toHaveBeenCalledTimes(1)
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect(fetch).toHaveBeenCalledTimes(2)
+      expect(session.info?.today).toBe('2026-03-01') // the failed read kept the day shown
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(session.info?.today).toBe('2026-03-02')
+      stop()
+      await vi.advanceTimersByTimeAsync(180_000)
+      expect(fetch).toHaveBeenCalledTimes(3)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('界面语言: the log-in applies the user\'s own language; a log-out returns to the machine\'s', async () => {
     setLocale('zh-CN') // the log-in screen's switch: this machine
     const fetch = vi

@@ -39,6 +39,16 @@ export const useSessionStore = defineStore('session', () => {
     return i
   }
 
+  /**
+   * 今日 follows the clock: the counter's day (and name, version) is read again every `everyMs`,
+   * so that the header and the dates the dialogs propose turn to the new day during an overnight
+   * shift. A failed read keeps what was shown. Returns the function that stops it.
+   */
+  function followDay(everyMs = 60_000): () => void {
+    const id = setInterval(() => void loadInfo().catch(() => undefined), everyMs)
+    return () => clearInterval(id)
+  }
+
   async function login(username: string, password: string): Promise<void> {
     const r = await call('login', { username, password })
     token.value = r.token
@@ -167,6 +177,7 @@ export const useSessionStore = defineStore('session', () => {
     language,
     loggedIn,
     loadInfo,
+    followDay,
     login,
     logout,
     expire,
