@@ -218,3 +218,31 @@ async fn the_language_is_each_users_own_and_survives_a_new_log_in() {
     let back = c.desk.login(creds("cashier1", PW)).await.unwrap();
     assert_eq!(back.language, Language::En, "a refused change leaves the language as it was");
 }
+
+/// Every notice code the log-in sends (`notices_for` in src/desk/session.rs) is one the UI words
+/// itself (`NOTICE_CODES` in ui/src/i18n/errors.ts): otherwise a cashier reads the core's English.
+#[test]
+fn every_notice_at_log_in_has_the_uis_own_words() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let quoted = |s: &str| -> Vec<String> {
+        s.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| w.len() > 2 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .map(str::to_string)
+            .collect()
+    };
+    let session = read("src/desk/session.rs");
+    let from = session.find("fn notices_for").unwrap();
+    let to = from + session[from..].find("Ok(notices)").unwrap();
+    let sent = quoted(&session[from..to]);
+    assert!(sent.len() >= 8, "the notice codes were found: {sent:?}");
+    let errors = read("ui/src/i18n/errors.ts");
+    let from = errors.find("export const NOTICE_CODES").unwrap();
+    let to = from + errors[from..].find("] as const").unwrap();
+    let worded: Vec<String> = quoted(&errors[from..to].replace('\'', "\""));
+    for code in &sent {
+        assert!(worded.contains(code), "{code} is sent at log-in but NOTICE_CODES has no words for it: {worded:?}");
+    }
+}

@@ -5,8 +5,6 @@
 // screenshot of each screen goes to artifacts/desktop/.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import {
   ARREARS_ACCOUNT,
   DEMO,
@@ -20,28 +18,11 @@ import {
   shot,
   startDesktop,
   startDisplay,
+  waitForPrints,
   yuan,
 } from './harness.mjs'
 
 const RECEIPT_NO = /^DEMO-01-\d{4}-\d{6}$/
-
-/** The PDFs the test printer filed, oldest first, with the `lp` arguments each got. */
-function printed(prints) {
-  return readdirSync(prints)
-    .filter((f) => f.endsWith('.pdf'))
-    .sort()
-    .map((f) => ({ pdf: join(prints, f), args: readFileSync(join(prints, f.replace(/\.pdf$/, '.args')), 'utf8').split('\n').filter(Boolean) }))
-}
-
-async function waitForPrints(prints, n) {
-  const until = Date.now() + 15_000
-  for (;;) {
-    const jobs = printed(prints)
-    if (jobs.length >= n) return jobs
-    if (Date.now() > until) throw new Error(`expected ${n} print jobs, the printer got ${jobs.length}`)
-    await new Promise((r) => setTimeout(r, 50)) // poll interval
-  }
-}
 
 /** Pieces of each denomination making up `f` 分, largest first (the drawer as it should be). */
 const DENOMINATIONS_FEN = [

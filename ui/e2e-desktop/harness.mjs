@@ -19,7 +19,7 @@
 // Binaries: $CASHDESK_APP (else $CARGO_TARGET_DIR/debug/cashdesk-app), $TAURI_DRIVER (else
 // `tauri-driver` on PATH), $WEBKIT_WEBDRIVER (else /usr/bin/WebKitWebDriver).
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
@@ -193,10 +193,12 @@ function shq(s) {
 /**
  * Start the app in a fresh temp home on `display` through its own tauri-driver, and open a
  * WebDriver session on its window (the log-in screen). Returns { s (the Session), root, db,
- * prints, env, appPid(), stop() }. `extraEnv` is added to the app's environment (the bench's
- * WebKit settings); `args` replace the app's arguments (default `--db DB --demo`).
+ * prints, queues, env, appPid(), stop() }. `extraEnv` is added to the app's environment (the
+ * bench's WebKit settings). `queues` are the computer's print queues, its default first; `null` is a
+ * computer whose print system is not running (the demo counter then gets no printer). The file
+ * `queues` names can be rewritten while the app runs: a printer installed or removed.
  */
-export async function startDesktop({ display, now, keyring = false, extraEnv = {}, root } = {}) {
+export async function startDesktop({ display, now, keyring = false, extraEnv = {}, root, queues: queueNames = ['counter-test'] } = {}) {
   need(APP, 'cashdesk-app', 'build it with `make build` (the Tauri CLI, UI embedded) or set CASHDESK_APP')
   need(WEBKIT_WEBDRIVER, 'WebKitWebDriver', 'install the Debian package webkit2gtk-driver (scripts/system-packages.txt)')
   if (now) need(FAKETIME_LIB, 'libfaketime', 'install the Debian package faketime (scripts/system-packages.txt)')
@@ -210,9 +212,10 @@ export async function startDesktop({ display, now, keyring = false, extraEnv = {
   const prints = join(root, 'prints')
   mkdirSync(prints, { recursive: true })
   const db = join(root, 'cashdesk.sqlite')
-  // The computer's print queues: counter-test, which a fresh demo counter takes as its printer.
+  // The computer's print queues (by default counter-test, which a fresh demo counter takes as its
+  // printer); without the file the test print system is "not running".
   const queues = join(root, 'queues')
-  writeFileSync(queues, 'counter-test\n')
+  if (queueNames !== null) writeFileSync(queues, queueNames.map((q) => `${q}\n`).join(''))
   const appEnv = {
     CASHDESK_LP: FAKE_LP,
     CASHDESK_TEST_PRINTS: prints,
@@ -290,6 +293,7 @@ export async function startDesktop({ display, now, keyring = false, extraEnv = {
       root,
       db,
       prints,
+      queues,
       env,
       sessionMs,
       appPid,
@@ -393,4 +397,23 @@ export function pdfText(pdf) {
   if (r.error) throw new Error(`pdftotext failed (install poppler-utils): ${r.error.message}`)
   if (r.status !== 0) throw new Error(`pdftotext ${pdf} exited ${r.status}: ${r.stderr}`)
   return r.stdout
+}
+
+/** The PDFs the test printer filed, oldest first, with the `lp` arguments each got. */
+export function printed(prints) {
+  return readdirSync(prints)
+    .filter((f) => f.endsWith('.pdf'))
+    .sort()
+    .map((f) => ({ pdf: join(prints, f), args: readFileSync(join(prints, f.replace(/\.pdf$/, '.args')), 'utf8').split('\n').filter(Boolean) }))
+}
+
+/** Wait (polling, bounded) until the test printer has filed `n` jobs in `prints`; returns them. */
+export async function waitForPrints(prints, n) {
+  const until = Date.now() + 15_000
+  for (;;) {
+    const jobs = printed(prints)
+    if (jobs.length >= n) return jobs
+    if (Date.now() > until) throw new Error(`expected ${n} print jobs, the printer got ${jobs.length}`)
+    await new Promise((r) => setTimeout(r, 50)) // poll interval
+  }
 }

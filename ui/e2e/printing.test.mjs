@@ -30,6 +30,8 @@ describe('receipts: settings, print after payment, reprint', () => {
   test('a fresh demo counter on a computer without printers has none, and says whom to ask', async () => {
     await login(page, DEMO.cashier)
     await page.locator('[data-notice="PRINTER_NOT_SET"]').waitFor()
+    const notice = await page.locator('[data-notice="PRINTER_NOT_SET"]').textContent()
+    assert.match(notice, /请值班长在“设置”（F11）中选择打印机/, `in Chinese, whom to ask and where: ${notice}`)
     await page.screenshot({ path: artifactPath('no-printer-notice.png') })
     await page.getByTestId('logout').click()
   })

@@ -147,6 +147,19 @@ describe('SettingsDialog', () => {
     expect(wrapper.get('[data-testid="settings-test-sent"]').text()).toBe('测试页已送到 counter-test')
   })
 
+  it('刷新列表 reads the queues again and gives the focus back to the list, so that Esc still closes', async () => {
+    const { wrapper, printer } = setup(true)
+    await flushPromises()
+    printer.queues.mockResolvedValueOnce({ names: ['counter-1', 'counter-test', 'hall-2'], default: 'counter-test' })
+    const refresh = wrapper.get('[data-testid="settings-printer-refresh"]')
+    ;(refresh.element as HTMLElement).focus()
+    await refresh.trigger('click')
+    await flushPromises()
+    expect(printer.queues).toHaveBeenCalledTimes(2)
+    expect(wrapper.findAll('[data-testid="settings-printer"] option').map((o) => o.text())).toContain('hall-2')
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="settings-printer"]').element)
+  })
+
   it('marks a stored printer the computer no longer has, and shows a refusal in Chinese', async () => {
     const save = vi.fn(async (): Promise<PrintSettings> => {
       throw new ApiError({ code: 'PRINT_PRINTER_UNKNOWN', message: 'there is no printer "gone"', params: {} })

@@ -952,6 +952,8 @@ const en: typeof zh = {
     HOLIDAY_CASH_DUE: 'Holiday cash to bank: receipt {receipt_no}, {amount}, due at the bank on {due_on} (F10 deposit)',
     HOLIDAY_CASH_OVERDUE:
       'Holiday cash OVERDUE: receipt {receipt_no}, {amount}, was due at the bank on {due_on}; no holiday cash can be taken here until it is deposited',
+    DEPOSIT_OVERDUE: 'The deposit of slip {slip_no} ({bank}, {amount}) made on {deposited_at} is not confirmed by the centre yet: check it with the bank',
+    PRINTER_NOT_SET: 'No printer is set for this counter, so receipts cannot be printed: the shift supervisor picks one in Settings (F11)',
   },
   errors: {
     AUTH_INVALID:

@@ -60,6 +60,8 @@ const noticeSamples: Record<string, Record<string, string>> = {
   AUDIT_BROKEN: { seq: '1207' },
   HOLIDAY_CASH_DUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
   HOLIDAY_CASH_OVERDUE: { receipt_no: 'DEMO-01-2026-000004', amount: '5000.00', due_on: '2026-03-02' },
+  DEPOSIT_OVERDUE: { slip_no: 'JK0002', bank: '工商银行观山湖支行', amount: '800.00', deposited_at: '2026-02-27 16:30:00' },
+  PRINTER_NOT_SET: {},
 }
 
 describe.each(['zh-CN', 'en'] as const)('error texts in %s', (locale) => {
@@ -307,6 +309,24 @@ describe('printing errors', () => {
     const t = translator('zh-CN')
     expect(errorText(t, { code: 'PRINTER_NOT_SET', message: '', params: {} })).toBe('未设置打印机：请值班长在设置中选择打印机')
     expect(errorText(t, { code: 'PRINT_SPOOLER_MISSING', message: '', params: {} })).toMatch(/^打印服务不可用：请安装 CUPS/)
+  })
+})
+
+describe('notices at log-in', () => {
+  // Every code the core's log-in sends has the UI's own words: tests/core/login.rs checks the
+  // core's list against NOTICE_CODES.
+  it('PRINTER_NOT_SET tells whom to ask and where, with no command line', () => {
+    const text = noticeText(translator('zh-CN'), { code: 'PRINTER_NOT_SET', message: 'no printer is set', params: {} })
+    expect(text).toBe('本收费台尚未设置打印机，收据无法打印：请值班长在“设置”（F11）中选择打印机')
+  })
+
+  it('DEPOSIT_OVERDUE names the slip, the bank and the amount grouped', () => {
+    const text = noticeText(translator('zh-CN'), {
+      code: 'DEPOSIT_OVERDUE',
+      message: 'server',
+      params: { slip_no: 'JK0002', bank: '工商银行', amount: '12800.00', deposited_at: '2026-02-27 16:30:00' },
+    })
+    expect(text).toBe('解款单 JK0002（工商银行，12,800.00 元，2026-02-27 16:30:00 解款）至今未经账务中心确认到账：请与银行核对')
   })
 })
 

@@ -95,6 +95,8 @@ export const NOTICE_CODES = [
   'AUDIT_BROKEN',
   'HOLIDAY_CASH_DUE',
   'HOLIDAY_CASH_OVERDUE',
+  'DEPOSIT_OVERDUE',
+  'PRINTER_NOT_SET',
 ] as const
 
 /** Notices shown in red: they block work until someone acts. */

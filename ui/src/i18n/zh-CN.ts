@@ -946,6 +946,8 @@ export default {
     CALENDAR_MISSING: '{year} 年节假日安排尚未导入，按周末计算；请联系管理员导入',
     HOLIDAY_CASH_DUE: '节假日现金待解款：收据 {receipt_no}，{amount} 元，须于 {due_on} 解款至银行（F10 解款）',
     HOLIDAY_CASH_OVERDUE: '节假日现金逾期未解款：收据 {receipt_no}，{amount} 元，应于 {due_on} 解款；解款前本终端不能再收节假日现金',
+    DEPOSIT_OVERDUE: '解款单 {slip_no}（{bank}，{amount} 元，{deposited_at} 解款）至今未经账务中心确认到账：请与银行核对',
+    PRINTER_NOT_SET: '本收费台尚未设置打印机，收据无法打印：请值班长在“设置”（F11）中选择打印机',
   },
   errors: {
     AUTH_INVALID: '用户名或密码错误；连续输错5次将锁定15分钟，可请管理员解锁',
