@@ -116,7 +116,7 @@ describe('the screen at a counter, in the real window', () => {
     await shot(s, '15-header-1024x700')
   })
 
-  test('labels are at least 14px with contrast ≥ 4.5:1 as WebKit renders them; amounts are grouped by thousands', async () => {
+  test('labels are at least 14px with contrast ≥ 4.5:1 as WebKit renders them; amounts grouped by thousands, periods as 2025-12, the Enter rule in the hints', async () => {
     await openAccount(s, ARREARS_ACCOUNT)
     const total = await s.text('total')
     const { token } = await s.api('login', DEMO.finance)
@@ -126,8 +126,14 @@ describe('the screen at a counter, in the real window', () => {
     assert.ok(fen(view.quote.total) >= 100000n, `the demo's arrears account owes 1,000.00 or more: ${view.quote.total}`)
     const grouped = view.quote.total.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
     assert.ok(total.includes(grouped) && total.includes(','), `grouped by thousands on screen: ${total} (the core says ${view.quote.total})`)
+    // Periods in the one format, 2025-12, as on paper.
+    const periods = await s.exec(`return [...document.querySelectorAll('[data-testid="bills-row"] td:first-child')].map((c) => c.textContent.trim())`)
+    assert.equal(periods.length, view.quote.bills.length)
+    for (const p of periods) assert.match(p, /^\d{4}-(0[1-9]|1[0-2])$/, `a period as 2025-12: ${p}`)
     await s.keys('F5')
     await s.waitFor('payment-dialog')
+    // The one rule for Enter, stated in the dialog's hints.
+    assert.match(await s.text('[data-testid="payment-dialog"] [data-testid="enter-rule"]'), /^Enter：下一项；最后一项或 Ctrl\+Enter 确认，只确认一次/)
     const found = [
       ...(await s.exec(LABELS, '.account-card dt, .card dt, dl dt')),
       ...(await s.exec(LABELS, '.field-row > label, .field-row > .label')),
