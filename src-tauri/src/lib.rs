@@ -153,6 +153,22 @@ pub fn version_requested(args: impl Iterator<Item = String>) -> bool {
     args.skip(1).any(|a| a == "--version" || a == "-V")
 }
 
+/// A second start of the app on this desktop session (a double click on 收费台 while the counter is
+/// open): the open window comes forward, restored if it was minimised, and the second process exits.
+/// One window per counter: two would be two sessions at one drawer. Without a D-Bus session (a
+/// bare X server) the check is skipped and the app starts as usual.
+fn bring_forward(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    tracing::info!("a second start: the open window is brought forward");
+    if let Some(w) = app.get_webview_window("main") {
+        for (what, r) in [("unminimize", w.unminimize()), ("show", w.show()), ("set_focus", w.set_focus())] {
+            if let Err(e) = r {
+                tracing::warn!(error = %e, what, "the window could not be brought forward");
+            }
+        }
+    }
+}
+
 /// Run the desktop app.
 pub fn run() -> anyhow::Result<()> {
     if version_requested(std::env::args()) {
@@ -166,6 +182,8 @@ pub fn run() -> anyhow::Result<()> {
     // running after block_on returns.
     let sync = tauri::async_runtime::block_on(async { BackgroundSync::start(&desk, RunnerConfig::default()) });
     let app = tauri::Builder::default()
+        // First, so that a second start hands over before anything else is set up.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| bring_forward(app)))
         .manage(AppState { desk, sync })
         .invoke_handler(tauri::generate_handler![call])
         .build(tauri::generate_context!())

@@ -1,0 +1,61 @@
+// One window per counter: a second start of the app (收费台 double-clicked while the counter is open)
+// brings the open window forward and exits, in the app as it ships. The app runs in its own D-Bus
+// session (the desktop session a counter PC has), where the first start holds the app's name.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { APP, DEMO, login, startDesktop, startDisplay } from './harness.mjs'
+
+/** The app's top-level windows on the display (xdotool, by the window title). */
+function windows(display) {
+  const r = spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^Cashdesk'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', timeout: 10_000 })
+  return r.status === 0 ? r.stdout.trim().split('\n').filter(Boolean) : []
+}
+
+describe('a second start of the app', () => {
+  let screen
+  let app
+  let s
+  before(async () => {
+    screen = await startDisplay()
+    app = await startDesktop({ display: screen.display, keyring: true })
+    s = app.s
+    await s.waitFor('login-username', { state: 'visible' })
+  })
+  after(async () => {
+    await app?.stop()
+    await screen?.stop()
+  })
+
+  test('brings the open window forward and exits; the counter keeps its one window and its session', async () => {
+    await login(s, DEMO.cashier)
+    assert.equal(windows(screen.display).length, 1, 'one window before')
+    // The same desktop session (its D-Bus), the same database, as a double click would start it.
+    const env = { ...app.env, DBUS_SESSION_BUS_ADDRESS: app.bus() }
+    const second = spawn(APP, ['--db', app.db, '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    second.stdout.on('data', (d) => (out += d))
+    second.stderr.on('data', (d) => (out += d))
+    const code = await new Promise((res, rej) => {
+      const timer = setTimeout(() => {
+        second.kill('SIGKILL')
+        rej(new Error(`the second start did not exit within 30 s (it opened a second window?): ${out}`))
+      }, 30_000)
+      second.once('exit', (c) => {
+        clearTimeout(timer)
+        res(c)
+      })
+    })
+    assert.equal(code, 0, `the second start hands over and exits cleanly: ${out}`)
+    assert.equal(windows(screen.display).length, 1, 'still one window')
+    // The open app took the second start (its log says so): not a second process that merely failed.
+    const logs = join(app.env.XDG_DATA_HOME, 'cashdesk', 'logs')
+    const logged = readdirSync(logs).some((f) => readFileSync(join(logs, f), 'utf8').includes('a second start: the open window is brought forward'))
+    assert.ok(logged, `the open app's log in ${logs} has the hand-over`)
+    // The open counter is untouched: the cashier is still logged in, and it answers.
+    await s.waitFor('logout', { state: 'visible' })
+    assert.equal((await s.api('app_info', {})).terminal, 'DEMO-01')
+  })
+})
