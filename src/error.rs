@@ -304,6 +304,10 @@ impl Error {
             Error::RefundNotFound { request_no } => {
                 p.insert("request_no".into(), request_no.clone());
             }
+            Error::DatabaseTooNew { found, known } => {
+                p.insert("found".into(), found.to_string());
+                p.insert("known".into(), known.to_string());
+            }
             Error::Refund(e) => p.extend(e.params()),
             Error::Backup(e) => p.extend(e.params()),
             Error::FinanceRefused { ledger_code, message } => {

@@ -3,7 +3,8 @@
 //! One Tauri command, `call(cmd, req)`, hands every request to `cashdesk::desk::commands::call`,
 //! the same table the browser bridge (`cashdesk-bridge`, for tests and development) dispatches
 //! through. This file only wires start-up: logging, the database, the demo seed, the background
-//! sync, the window.
+//! sync, the window. A counter whose database cannot be opened still gets its window, which says
+//! why ([`AppState::Failed`]); a second start brings the open window forward ([`bring_forward`]).
 //!
 //! 后台同步: while the app (or the bridge) runs, the core's sync runner
 //! (`cashdesk::sync::runner`) pushes and pulls on an interval with backoff, on the async runtime,
@@ -132,14 +133,38 @@ pub async fn dispatch(desk: &Desk, sync: &BackgroundSync, cmd: &str, req: Value)
     out
 }
 
-struct AppState {
-    desk: Desk,
-    sync: BackgroundSync,
+/// The counter behind the window: open, or why it could not be opened.
+enum AppState {
+    /// (The desk boxed: the two states differ much in size, and there is one of them.)
+    Open { desk: Box<Desk>, sync: BackgroundSync },
+    /// The database could not be opened at start: the window still opens, and every call answers
+    /// with this, so that whoever started 收费台 from the menu reads why (the log-in screen shows
+    /// it, in Chinese) instead of seeing nothing happen.
+    Failed(ErrorBody),
 }
 
 #[tauri::command]
 async fn call(state: tauri::State<'_, AppState>, cmd: String, req: Value) -> Result<Value, ErrorBody> {
-    dispatch(&state.desk, &state.sync, &cmd, req).await
+    match &*state {
+        AppState::Open { desk, sync } => dispatch(desk, sync, &cmd, req).await,
+        AppState::Failed(why) => Err(why.clone()),
+    }
+}
+
+/// What the window says when the counter's database could not be opened. A cause the person at
+/// the counter can act on keeps the core's own code and params (DATABASE_TOO_NEW: install the newer
+/// version; DATABASE_IN_USE: close the other program); anything else is STARTUP_FAILED, naming the
+/// log directory the cause was written to, so that storage details stay in the log as with every
+/// other call (`Error::body`).
+pub fn startup_failure(e: &anyhow::Error, log_dir: Option<&std::path::Path>) -> ErrorBody {
+    match e.chain().find_map(|c| c.downcast_ref::<cashdesk::Error>()) {
+        Some(core @ (cashdesk::Error::DatabaseTooNew { .. } | cashdesk::Error::DatabaseInUse)) => core.body(),
+        _ => ErrorBody {
+            code: "STARTUP_FAILED".into(),
+            message: "the counter's database could not be opened; the cause is in the log".into(),
+            params: [("log".to_string(), log_dir.map(|d| d.display().to_string()).unwrap_or_default())].into(),
+        },
+    }
 }
 
 /// What `cashdesk-app --version` prints: the binary's name and the workspace version. An installer
@@ -176,22 +201,33 @@ pub fn run() -> anyhow::Result<()> {
         return Ok(());
     }
     let startup = Startup::from_args(std::env::args())?;
-    let _log = cashdesk::logging::init(config::data_dir().ok().map(|d| d.join("logs")).as_deref(), "info");
-    let desk = tauri::async_runtime::block_on(open_desk(&startup))?;
-    // Inside block_on so that the runner's task is spawned on Tauri's runtime, where it keeps
-    // running after block_on returns.
-    let sync = tauri::async_runtime::block_on(async { BackgroundSync::start(&desk, RunnerConfig::default()) });
+    let log_dir = config::data_dir().ok().map(|d| d.join("logs"));
+    let _log = cashdesk::logging::init(log_dir.as_deref(), "info");
+    let state = match tauri::async_runtime::block_on(open_desk(&startup)) {
+        Ok(desk) => {
+            // Inside block_on so that the runner's task is spawned on Tauri's runtime, where it
+            // keeps running after block_on returns.
+            let sync = tauri::async_runtime::block_on(async { BackgroundSync::start(&desk, RunnerConfig::default()) });
+            AppState::Open { desk: Box::new(desk), sync }
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "the counter database could not be opened");
+            eprintln!("cashdesk-app: {e:#}");
+            AppState::Failed(startup_failure(&e, log_dir.as_deref()))
+        }
+    };
     let app = tauri::Builder::default()
         // First, so that a second start hands over before anything else is set up.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| bring_forward(app)))
-        .manage(AppState { desk, sync })
+        .manage(state)
         .invoke_handler(tauri::generate_handler![call])
         .build(tauri::generate_context!())
         .context("the window could not be started")?;
     app.run(|app, event| {
-        if let tauri::RunEvent::Exit = event {
-            let state = tauri::Manager::state::<AppState>(app);
-            tauri::async_runtime::block_on(state.sync.stop());
+        if let tauri::RunEvent::Exit = event
+            && let AppState::Open { sync, .. } = &*tauri::Manager::state::<AppState>(app)
+        {
+            tauri::async_runtime::block_on(sync.stop());
         }
     });
     Ok(())
@@ -211,6 +247,26 @@ mod tests {
         }
         assert!(!wakes_sync("search_accounts"), "a read writes no events");
         assert!(!wakes_sync("sync_now"), "sync_now runs its own round");
+    }
+
+    #[test]
+    fn a_failed_start_says_the_cores_code_or_startup_failed() {
+        let too_new =
+            anyhow::Error::new(cashdesk::Error::DatabaseTooNew { found: 20991231000001, known: 20261207000002 })
+                .context("cannot open the counter database /tmp/x.sqlite");
+        let body = startup_failure(&too_new, None);
+        assert_eq!(body.code, "DATABASE_TOO_NEW");
+        assert_eq!(body.params.get("found").map(String::as_str), Some("20991231000001"));
+        assert_eq!(body.params.get("known").map(String::as_str), Some("20261207000002"));
+        let log = std::path::Path::new("/home/cashier/.local/share/cashdesk/logs");
+        let store =
+            anyhow::Error::new(cashdesk::Error::Internal("file is not a database".into())).context("cannot open");
+        for e in [store, anyhow::anyhow!("cannot find the user's data directory")] {
+            let body = startup_failure(&e, Some(log));
+            assert_eq!(body.code, "STARTUP_FAILED");
+            assert_eq!(body.params.get("log").map(String::as_str), Some("/home/cashier/.local/share/cashdesk/logs"));
+            assert!(!body.message.contains("not a database"), "storage details stay in the log: {body:?}");
+        }
     }
 
     #[test]

@@ -37,6 +37,8 @@ const samples: Record<string, Record<string, string>> = {
   REFUND_AMOUNT: { amount: '800.00', refundable: '595.99' },
   REFUND_PAYOUT_AMOUNT: { approved: '800.00' },
   REFUND_NOT_FOUND: { request_no: 'DEMO-01-TF-2026-000009' },
+  DATABASE_TOO_NEW: { found: '20991231000001', known: '20261207100001' },
+  STARTUP_FAILED: { log: '/home/cashier/.local/share/cashdesk/logs' },
   // An input rule this UI has no sentence of its own for: the field and the core's reason.
   REFUND_INPUT: { field: 'payee_foo', reason: 'something new' },
   // A ledger code this UI does not know: the code and the ledger's message.

@@ -1,12 +1,15 @@
-// One window per counter: a second start of the app (收费台 double-clicked while the counter is open)
-// brings the open window forward and exits, in the app as it ships. The app runs in its own D-Bus
-// session (the desktop session a counter PC has), where the first start holds the app's name.
+// Starting the app as it ships. One window per counter: a second start (收费台 double-clicked while
+// the counter is open) brings the open window forward and exits; the app runs in its own D-Bus
+// session (the desktop session a counter PC has), where the first start holds the app's name. And a
+// counter whose database cannot be opened still opens its window, which says why in Chinese and
+// whom to call, and leaves the database file as it found it.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { APP, DEMO, login, startDesktop, startDisplay } from './harness.mjs'
+import { APP, DEMO, login, shot, startDesktop, startDisplay } from './harness.mjs'
 
 /** The app's top-level windows on the display (xdotool, by the window title). */
 function windows(display) {
@@ -57,5 +60,43 @@ describe('a second start of the app', () => {
     // The open counter is untouched: the cashier is still logged in, and it answers.
     await s.waitFor('logout', { state: 'visible' })
     assert.equal((await s.api('app_info', {})).terminal, 'DEMO-01')
+  })
+})
+
+describe('a counter whose database cannot be opened', () => {
+  const GARBAGE = 'not a database: a file copied over the counter\'s by mistake\n'
+  let screen
+  let app
+  let root
+  before(async () => {
+    screen = await startDisplay()
+    root = mkdtempSync(join(tmpdir(), 'cashdesk-desktop-'))
+    mkdirSync(root, { recursive: true })
+    writeFileSync(join(root, 'cashdesk.sqlite'), GARBAGE)
+    app = await startDesktop({ display: screen.display, root })
+  })
+  after(async () => {
+    await app?.stop()
+    await screen?.stop()
+    if (root) rmSync(root, { recursive: true, force: true })
+  })
+
+  test('opens its window, says in Chinese that no money can be taken and whom to call, and changes nothing', async () => {
+    const s = app.s
+    await s.waitFor('info-error', { state: 'visible' })
+    const said = await s.text('info-error')
+    assert.match(said, /^收费台无法打开本机数据库，现在不能收费：请联系系统管理员（原因已记入日志 .+cashdesk\/logs）$/, said)
+    assert.doesNotMatch(said, /not a database|sqlite|sqlx/i, `storage details stay in the log: ${said}`)
+    await shot(s, '22-database-unusable')
+    // A log-in is answered with the same, and nothing is written over the file.
+    await s.fill('login-username', DEMO.cashier.username)
+    await s.fill('login-password', DEMO.cashier.password)
+    await s.keys('Enter')
+    await s.waitFor('login-error', { state: 'visible' })
+    assert.equal(await s.text('login-error'), said)
+    assert.equal(readFileSync(join(root, 'cashdesk.sqlite'), 'utf8'), GARBAGE, 'the database file is as it was')
+    const logs = join(app.env.XDG_DATA_HOME, 'cashdesk', 'logs')
+    const log = readdirSync(logs).map((f) => readFileSync(join(logs, f), 'utf8')).join('')
+    assert.match(log, /the counter database could not be opened/, 'the cause is in the log')
   })
 })
