@@ -166,10 +166,10 @@ test-ledger: deps-system ## Only the ledger's tests, on a throwaway PostgreSQL
 	$(PG_WITH) cargo test -p cashdesk-ledger
 
 .PHONY: api-check
-api-check: deps-system ## Schemathesis against the ledger's /openapi.json (throwaway PostgreSQL, a real token and session)
-	@# --workspace, as e2e-desktop builds it: `-p cashdesk-ledger` alone resolves other features and
-	@# rebuilt some 80 crates (2 min 16 s of a cold `make test`).
-	cargo build --workspace --bin cashdesk-ledger
+api-check: deps-system bins ## Schemathesis against the ledger's /openapi.json (throwaway PostgreSQL, a real token and session)
+	@# The ledger as `bins` builds it: another cargo command (`-p cashdesk-ledger`, or `--workspace
+	@# --bin cashdesk-ledger` alone) selects other packages, so resolves other features and rebuilds
+	@# some 80 crates (2 min 13–16 s of a cold `make test`).
 	CASHDESK_LEDGER_BIN=$(LEDGER) scripts/api-check.sh
 
 .PHONY: test-ui
@@ -186,8 +186,11 @@ ui-build: $(UI)/dist/index.html ## Build the web UI into ui/dist
 .PHONY: bins
 # Only these three: a plain cargo build of cashdesk-app would replace the one `make build` made
 # with a binary that loads the dev server URL instead of the bundled UI.
+# One command for every debug build of them: cargo resolves features over the packages a command
+# selects, so another selection would build some 80 crates again.
+BINS_BUILD := cargo build --workspace --bin cashdeskctl --bin cashdesk-bridge --bin cashdesk-ledger
 bins: deps-system ## Build cashdeskctl, cashdesk-bridge and cashdesk-ledger (what the end-to-end tests drive)
-	cargo build --workspace --bin cashdeskctl --bin cashdesk-bridge --bin cashdesk-ledger
+	$(BINS_BUILD)
 
 .PHONY: e2e
 e2e: deps bins ui-build ## End-to-end tests: the built UI in headless Chromium against the bridge
@@ -205,9 +208,8 @@ $(TAURI_DRIVER): | deps-system
 tauri-driver: $(TAURI_DRIVER)
 
 .PHONY: e2e-desktop
-e2e-desktop: deps build tauri-driver ## The main journeys in the built app's own window (tauri-driver, WebKitWebDriver, Xvfb); screenshots in artifacts/desktop/
-	@# --workspace as in `make bins`: the same feature set, so neither build undoes the other's.
-	cargo build --workspace --bin cashdesk-ledger
+e2e-desktop: deps build tauri-driver bins ## The main journeys in the built app's own window (tauri-driver, WebKitWebDriver, Xvfb); screenshots in artifacts/desktop/
+	@# The ledger from `bins`, the one build of it every test shares (see api-check).
 	@mkdir -p $(ARTIFACTS)/desktop
 	CASHDESK_APP=$(APP) TAURI_DRIVER=$(TAURI_DRIVER) CASHDESK_LEDGER=$(LEDGER) E2E_ARTIFACTS=$(ARTIFACTS)/desktop \
 	  npm --prefix $(UI) run e2e-desktop
@@ -233,8 +235,8 @@ BUNDLE_DIR = $(CARGO_TARGET_DIR)/$(PROFILE)/bundle
 package: package-deb package-appimage ## Installers: a .deb and an AppImage (release; PROFILE=debug for a quick one)
 
 package-deb: deps ui-build ## The .deb alone (the app and cashdeskctl)
-	@# Debug: --workspace, as `make bins` builds it; release: as the app's build, whose core it reuses.
-	cargo build $(if $(filter debug,$(PROFILE)),--workspace,--release) --bin cashdeskctl
+	@# Debug: as `make bins` builds it; release: as the app's build, whose core it reuses.
+	$(if $(filter debug,$(PROFILE)),$(BINS_BUILD),cargo build --release --bin cashdeskctl)
 	$(TAURI_BUILD) $(BUNDLE_FLAGS) --bundles deb
 
 # The AppImage bundler downloads linuxdeploy and its AppImage plugin on first use (into
