@@ -211,8 +211,8 @@ pub fn run() -> anyhow::Result<()> {
             AppState::Open { desk: Box::new(desk), sync }
         }
         Err(e) => {
+            // Logged to stderr and the log file alike (cashdesk::logging).
             tracing::error!(error = format!("{e:#}"), "the counter database could not be opened");
-            eprintln!("cashdesk-app: {e:#}");
             AppState::Failed(startup_failure(&e, log_dir.as_deref()))
         }
     };

@@ -193,7 +193,7 @@ function shq(s) {
 /**
  * Start the app in a fresh temp home on `display` through its own tauri-driver, and open a
  * WebDriver session on its window (the log-in screen). Returns { s (the Session), root, db,
- * prints, queues, env, appPid(), stop() }. `extraEnv` is added to the app's environment (the
+ * prints, queues, env, appPid(), log(), stop() }. `extraEnv` is added to the app's environment (the
  * bench's WebKit settings). `queues` are the computer's print queues, its default first; `null` is a
  * computer whose print system is not running (the demo counter then gets no printer). The file
  * `queues` names can be rewritten while the app runs: a printer installed or removed.
@@ -300,6 +300,11 @@ export async function startDesktop({ display, now, keyring = false, extraEnv = {
       /** When the launcher exec'd the app, in ms since the epoch (fractional). */
       startedAt: () => Number(BigInt(readFileSync(join(root, 'start.ns'), 'utf8').trim()) / 1000n) / 1000,
       driverLog: () => log,
+      /** What the app has logged so far (its daily files in the data directory's logs/). */
+      log: () => {
+        const dir = join(env.XDG_DATA_HOME, 'cashdesk', 'logs')
+        return existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('') : ''
+      },
       /** The D-Bus session of a keyring app (for a helper that must reach its keyring). */
       bus: () => readFileSync(join(root, 'bus'), 'utf8'),
       stop,
@@ -315,6 +320,13 @@ export function artifactPath(name) {
   return join(ARTIFACTS, name)
 }
 
+/** The app's visible top-level windows on `display` (xdotool, by the window title). */
+export function appWindows(display) {
+  const env = { ...process.env, DISPLAY: display }
+  const r = spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^Cashdesk'], { env, encoding: 'utf8', timeout: 10_000 })
+  return r.status === 0 ? r.stdout.trim().split('\n').filter(Boolean) : []
+}
+
 /**
  * Save the app's window as artifacts/desktop/NAME.png, once the page has painted what it shows
  * now (two animation frames). Taken from the X display with ImageMagick's `import`: WebKitWebDriver's
@@ -323,8 +335,7 @@ export function artifactPath(name) {
 export async function shot(s, name) {
   await s.execAsync('const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))')
   const env = { ...process.env, DISPLAY: s.display }
-  const found = spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^Cashdesk'], { env, encoding: 'utf8', timeout: 10_000 })
-  const win = found.status === 0 ? found.stdout.trim().split('\n')[0] : ''
+  const win = appWindows(s.display)[0] ?? ''
   const r = spawnSync('import', ['-window', win || 'root', artifactPath(`${name}.png`)], { env, encoding: 'utf8', timeout: 30_000 })
   if (r.error || r.status !== 0) throw new Error(`import (ImageMagick) could not take ${name}.png: ${r.error?.message ?? r.stderr}`)
 }

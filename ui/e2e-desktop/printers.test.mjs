@@ -10,8 +10,9 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { DEMO, login, pdfText, shot, startDesktop, startDisplay, waitForPrints } from './harness.mjs'
 
-/** The printer list's options as a supervisor reads them. */
-const OPTIONS = `return [...document.querySelectorAll('[data-testid="settings-printer"] option')].map((o) => o.textContent.trim())`
+/** The printer list's options as a supervisor reads them (an expression, and a script returning it). */
+const OPTIONS_EXPR = `[...document.querySelectorAll('[data-testid="settings-printer"] option')].map((o) => o.textContent.trim())`
+const OPTIONS = `return ${OPTIONS_EXPR}`
 
 describe('a counter without a printer, then with the printers a supervisor chooses from', () => {
   let screen
@@ -62,7 +63,7 @@ describe('a counter without a printer, then with the printers a supervisor choos
     // Two printers are installed while Settings is open; 刷新列表 shows them, the default marked.
     writeFileSync(app.queues, 'hall-printer\nsecond\n')
     await s.click('settings-printer-refresh')
-    await s.until('the list shows the new printers', `${OPTIONS}.length === 3`)
+    await s.until('the list shows the new printers', `return ${OPTIONS_EXPR}.length === 3`)
     assert.deepEqual(await s.exec(OPTIONS), ['（未选择）', 'hall-printer（系统默认）', 'second'])
     // By keyboard, as at a counter: the list has the focus again, ↓ ↓ picks the second printer.
     await s.exec('document.querySelector(\'[data-testid="settings-printer"]\').focus()')
@@ -91,7 +92,7 @@ describe('a counter without a printer, then with the printers a supervisor choos
     // The printer is removed from the computer: the list marks it, so nobody saves it unawares.
     writeFileSync(app.queues, 'hall-printer\n')
     await s.click('settings-printer-refresh')
-    await s.until('the list marks the removed printer', `return ${OPTIONS.replace('return ', '')}.includes('second（本机已无此打印机）')`)
+    await s.until('the list marks the removed printer', `return ${OPTIONS_EXPR}.includes('second（本机已无此打印机）')`)
     await closeSettings()
     await s.click('logout')
   })

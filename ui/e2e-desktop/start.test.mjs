@@ -5,17 +5,11 @@
 // whom to call, and leaves the database file as it found it.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { APP, DEMO, login, shot, startDesktop, startDisplay } from './harness.mjs'
-
-/** The app's top-level windows on the display (xdotool, by the window title). */
-function windows(display) {
-  const r = spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^Cashdesk'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', timeout: 10_000 })
-  return r.status === 0 ? r.stdout.trim().split('\n').filter(Boolean) : []
-}
+import { APP, DEMO, appWindows, login, shot, startDesktop, startDisplay } from './harness.mjs'
 
 describe('a second start of the app', () => {
   let screen
@@ -34,7 +28,7 @@ describe('a second start of the app', () => {
 
   test('brings the open window forward and exits; the counter keeps its one window and its session', async () => {
     await login(s, DEMO.cashier)
-    assert.equal(windows(screen.display).length, 1, 'one window before')
+    assert.equal(appWindows(screen.display).length, 1, 'one window before')
     // The same desktop session (its D-Bus), the same database, as a double click would start it.
     const env = { ...app.env, DBUS_SESSION_BUS_ADDRESS: app.bus() }
     const second = spawn(APP, ['--db', app.db, '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -52,11 +46,9 @@ describe('a second start of the app', () => {
       })
     })
     assert.equal(code, 0, `the second start hands over and exits cleanly: ${out}`)
-    assert.equal(windows(screen.display).length, 1, 'still one window')
+    assert.equal(appWindows(screen.display).length, 1, 'still one window')
     // The open app took the second start (its log says so): not a second process that merely failed.
-    const logs = join(app.env.XDG_DATA_HOME, 'cashdesk', 'logs')
-    const logged = readdirSync(logs).some((f) => readFileSync(join(logs, f), 'utf8').includes('a second start: the open window is brought forward'))
-    assert.ok(logged, `the open app's log in ${logs} has the hand-over`)
+    assert.ok(app.log().includes('a second start: the open window is brought forward'), "the open app's log has the hand-over")
     // The open counter is untouched: the cashier is still logged in, and it answers.
     await s.waitFor('logout', { state: 'visible' })
     assert.equal((await s.api('app_info', {})).terminal, 'DEMO-01')
@@ -71,7 +63,6 @@ describe('a counter whose database cannot be opened', () => {
   before(async () => {
     screen = await startDisplay()
     root = mkdtempSync(join(tmpdir(), 'cashdesk-desktop-'))
-    mkdirSync(root, { recursive: true })
     writeFileSync(join(root, 'cashdesk.sqlite'), GARBAGE)
     app = await startDesktop({ display: screen.display, root })
   })
@@ -95,8 +86,6 @@ describe('a counter whose database cannot be opened', () => {
     await s.waitFor('login-error', { state: 'visible' })
     assert.equal(await s.text('login-error'), said)
     assert.equal(readFileSync(join(root, 'cashdesk.sqlite'), 'utf8'), GARBAGE, 'the database file is as it was')
-    const logs = join(app.env.XDG_DATA_HOME, 'cashdesk', 'logs')
-    const log = readdirSync(logs).map((f) => readFileSync(join(logs, f), 'utf8')).join('')
-    assert.match(log, /the counter database could not be opened/, 'the cause is in the log')
+    assert.match(app.log(), /the counter database could not be opened/, 'the cause is in the log')
   })
 })
